@@ -1,0 +1,125 @@
+"""Wiring: database, content, registry, dispatcher, transports and their delivery workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import signal
+from collections.abc import Callable
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.delivery import DeliveryWorker
+from bot.dispatcher import Dispatcher, utc_now
+from bot.i18n import Renderer
+from bot.maintenance import Maintenance
+from bot.transports.base import Transport
+from bot.transports.console import ConsoleTransport
+from handlers.context import Services
+from handlers.registry import build_registry
+from handlers.types import Incoming
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class Application:
+    """One running bot. ``run()`` serves until stopped (or, on the console, end of input)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+        console_stdin: TextIO | None = None,
+        console_stdout: TextIO | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.console_stdin = console_stdin
+        self.console_stdout = console_stdout
+        self.transports: dict[str, Transport] = {}
+        self.workers: dict[str, DeliveryWorker] = {}
+        self._stopping = asyncio.Event()
+
+    async def setup(self) -> None:
+        settings = self.settings
+        self.db = await Database.open(settings.database)
+        timezone = ZoneInfo(settings.timezone)
+        self.renderer = Renderer(timezone)
+        self.registry = build_registry()
+        self.services = Services(
+            registry=self.registry,
+            timezone=timezone,
+            admins=settings.admins,
+            content=None,
+        )
+        self.dispatcher = Dispatcher(
+            self.db,
+            self.services,
+            self.renderer,
+            clock=self.clock,
+            on_enqueued=self._wake_workers,
+        )
+        if settings.telegram_enabled:
+            from bot.transports.telegram import TelegramTransport
+
+            self.transports["telegram"] = TelegramTransport(
+                settings, self.db, self.registry, self.renderer
+            )
+        if not self.transports:
+            self.transports["console"] = ConsoleTransport(
+                stdin=self.console_stdin, stdout=self.console_stdout
+            )
+        for name, transport in self.transports.items():
+            self.workers[name] = DeliveryWorker(self.db, transport, clock=self.clock)
+        self.maintenance = Maintenance(self.db, clock=self.clock)
+
+    def _wake_workers(self, transports: set[str]) -> None:
+        for name in transports:
+            worker = self.workers.get(name)
+            if worker is not None:
+                worker.wake()
+
+    async def inbox(self, incoming: Incoming) -> None:
+        await self.dispatcher.handle(incoming)
+
+    async def run(self) -> int:
+        await self.setup()
+        try:
+            for worker in self.workers.values():
+                worker.start()
+            for transport in self.transports.values():
+                await transport.start(self.inbox)
+            self.maintenance.start()
+            console = self.transports.get("console")
+            if isinstance(console, ConsoleTransport):
+                worker = self.workers["console"]
+                await console.read_loop(after_each=worker.drain)
+                await worker.drain()
+            else:
+                self._install_signal_handlers()
+                await self._stopping.wait()
+            return 0
+        finally:
+            await self.shutdown()
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, self.request_stop)
+
+    async def shutdown(self) -> None:
+        await self.maintenance.stop()
+        for transport in self.transports.values():
+            await transport.stop()
+        for worker in self.workers.values():
+            await worker.stop()
+        await self.db.close()

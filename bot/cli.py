@@ -1,0 +1,58 @@
+"""The ``hankebot`` command: ``run`` the bot, plus maintenance and planning sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.config import Settings
+
+SubcommandRunner = Callable[[argparse.Namespace], int]
+
+
+def configure_logging(level: str) -> None:
+    """Log records carry ids and error types only; httpx would log request URLs (the token)."""
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.app import Application
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    try:
+        return asyncio.run(Application(settings).run())
+    except KeyboardInterrupt:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hankebot", description="Chat assistant for ESR+ projects."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run", help="serve Telegram/Matrix, or open the console chat if neither is configured"
+    )
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: SubcommandRunner = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,226 @@
+"""The delivery worker: drains one transport's outbox rows under its rate limits.
+
+Rows are taken oldest first. A chat never has two messages in flight, so each chat sees its
+messages in order; different chats are served concurrently up to the transport's
+``concurrency``. The outcome of every attempt is committed right after the platform
+answers, which leaves one unavoidable window: a crash after the platform accepted a message
+and before that commit sends the message again on restart (the platforms have no
+idempotency key). Flood control (429) pauses the whole worker for ``retry_after``; a
+blocked person ends every pending row to them; other failures back off exponentially and
+give up after :data:`MAX_ATTEMPTS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+
+from bot.transports.base import Delivery, Status, Transport
+from storage import outbox, users
+from storage.db import Database
+from storage.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 300.0
+IDLE_POLL_SECONDS = 30.0
+
+
+class RateWindow:
+    """At most ``limit`` events in any ``period`` seconds (sliding window)."""
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = max(1, limit)
+        self.period = period
+        self.events: collections.deque[float] = collections.deque()
+
+    def wait_time(self, now: float) -> float:
+        while self.events and now - self.events[0] >= self.period:
+            self.events.popleft()
+        if len(self.events) < self.limit:
+            return 0.0
+        return self.period - (now - self.events[0])
+
+    def record(self, now: float) -> None:
+        self.events.append(now)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        *,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.clock = clock
+        pacing = transport.pacing
+        self._overall = RateWindow(int(pacing.per_second), 1.0)
+        self._groups: dict[str, RateWindow] = {}
+        self._last_to_chat: dict[str, float] = {}
+        self._in_flight: set[str] = set()
+        self._slots = asyncio.Semaphore(max(1, pacing.concurrency))
+        self._wake = asyncio.Event()
+        self._paused_until = 0.0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        self.sent_count = 0
+
+    # --- life cycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        self._runner = asyncio.create_task(self._run(), name=f"delivery-{self.transport.name}")
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until nothing is due and nothing is in flight (console exit, tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._idle.clear()
+            self.wake()
+            if await self._nothing_due() and not self._in_flight:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), timeout=0.5)
+        raise TimeoutError("outbox did not drain")
+
+    async def _nothing_due(self) -> bool:
+        async with self.db.transaction() as conn:
+            return not await outbox.due(conn, self.transport.name, self.clock(), limit=1)
+
+    # --- the loop --------------------------------------------------------------------------
+    async def _run(self) -> None:
+        while True:
+            try:
+                delay = await self._pass()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.error("delivery pass failed: %s", type(error).__name__)
+                delay = 1.0
+            if delay > 0:
+                self._idle.set()
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def _pass(self) -> float:
+        """Start deliveries for due rows; returns how long to sleep before the next pass."""
+        pause = self._paused_until - time.monotonic()
+        if pause > 0:
+            return pause
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            items = await outbox.due(conn, self.transport.name, now, limit=200)
+            next_due = await outbox.next_due_time(conn, self.transport.name)
+        started = False
+        earliest_retry = IDLE_POLL_SECONDS
+        blocked_chats: set[str] = set()
+        for item in items:
+            if item.chat_id in self._in_flight or item.chat_id in blocked_chats:
+                blocked_chats.add(item.chat_id)
+                continue
+            wait = self._chat_wait(item.chat_id, time.monotonic())
+            if wait > 0:
+                blocked_chats.add(item.chat_id)
+                earliest_retry = min(earliest_retry, wait)
+                continue
+            overall = self._overall.wait_time(time.monotonic())
+            if overall > 0:
+                await asyncio.sleep(overall)
+            if time.monotonic() < self._paused_until:
+                break
+            await self._slots.acquire()
+            self._in_flight.add(item.chat_id)
+            blocked_chats.add(item.chat_id)
+            self._record_send(item.chat_id)
+            task = asyncio.create_task(self._deliver(item))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started = True
+        if started or len(items) == 200:
+            return 0.0
+        if items:  # everything due is waiting for per-chat pacing or in flight
+            return min(earliest_retry, 0.2) if self._in_flight else earliest_retry
+        if next_due is not None:
+            return max(0.0, min(IDLE_POLL_SECONDS, (next_due - self.clock()).total_seconds()))
+        return IDLE_POLL_SECONDS
+
+    def _chat_wait(self, chat_id: str, now: float) -> float:
+        pacing = self.transport.pacing
+        if self._is_group(chat_id) and pacing.group_per_minute:
+            window = self._groups.setdefault(chat_id, RateWindow(pacing.group_per_minute, 60.0))
+            return window.wait_time(now)
+        last = self._last_to_chat.get(chat_id)
+        if last is None or pacing.per_chat_interval <= 0:
+            return 0.0
+        return max(0.0, last + pacing.per_chat_interval - now)
+
+    def _record_send(self, chat_id: str) -> None:
+        now = time.monotonic()
+        self._overall.record(now)
+        self._last_to_chat[chat_id] = now
+        if chat_id in self._groups:
+            self._groups[chat_id].record(now)
+
+    @staticmethod
+    def _is_group(chat_id: str) -> bool:
+        return chat_id.startswith("telegram:-")
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        try:
+            try:
+                result = await self.transport.deliver(item)
+            except Exception as error:
+                result = Delivery(Status.RETRY, error=type(error).__name__)
+            self._last_to_chat[item.chat_id] = time.monotonic()
+            await self._record(item, result)
+        except Exception as error:
+            log.error("recording delivery %s failed: %s", item.id, type(error).__name__)
+        finally:
+            self._in_flight.discard(item.chat_id)
+            self._slots.release()
+            self.wake()
+
+    async def _record(self, item: OutboxItem, result: Delivery) -> None:
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            if result.status is Status.SENT:
+                await outbox.mark_sent(conn, item.id, result.platform_message_id, now)
+                self.sent_count += 1
+            elif result.status is Status.UNREACHABLE:
+                await outbox.mark_final(conn, item.id, "unreachable", result.error)
+                await outbox.unreachable_chat(conn, item.chat_id, result.error)
+                await users.mark_chat_unreachable(conn, item.chat_id)
+                log.info("chat unreachable: outbox=%s error=%s", item.id, result.error)
+            elif result.status is Status.FAILED or item.attempts + 1 >= MAX_ATTEMPTS:
+                await outbox.mark_final(conn, item.id, "failed", result.error)
+                log.warning("delivery failed: outbox=%s error=%s", item.id, result.error)
+            else:
+                if result.retry_after is not None:
+                    delay = result.retry_after
+                    self._paused_until = max(self._paused_until, time.monotonic() + delay)
+                    log.warning("flood control: pausing %.1f s", delay)
+                else:
+                    delay = min(MAX_BACKOFF_SECONDS, 2.0 ** (item.attempts + 1))
+                    log.warning("delivery retry: outbox=%s error=%s", item.id, result.error)
+                not_before = now + dt.timedelta(seconds=delay)
+                await outbox.mark_retry(conn, item.id, not_before, result.error)
+                await outbox.delay_chat(conn, item.chat_id, not_before)

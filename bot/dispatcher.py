@@ -1,0 +1,352 @@
+"""The core loop body: one incoming event in, one database transaction, replies to the outbox.
+
+For every :class:`Incoming` the dispatcher, inside a single SQLite transaction:
+records the platform update (so a re-delivered update is ignored), loads the person and
+their conversation, routes the event (button, command, flow step or free text), saves the
+new conversation state and writes the rendered replies to the outbox. Either all of that
+is committed or none of it. A step that rejects its input (``InvalidInput``) is rolled back
+to a savepoint: the person gets a short explanation and stays on the same step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from bot.i18n import Renderer, normalise_locale
+from handlers.context import Context, Notice, Roles, Services
+from handlers.flow import Command
+from handlers.types import Button, Incoming, InvalidInput, NotAllowed, Reply
+from storage import buttons as button_store
+from storage import conversations, memberships, outbox, updates, users
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH = 4000
+_MAX_PROMPT_CHAIN = 8
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened, for transports and tests (no message texts)."""
+
+    handled: bool
+    enqueued: int  # transports that got new outbox rows
+    duplicate: bool = False
+
+
+def clean_text(text: str) -> str:
+    """Strip control characters (keeping newlines and tabs) and surrounding space."""
+    kept = "".join(ch for ch in text if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
+    return kept.strip()
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        services: Services,
+        renderer: Renderer,
+        *,
+        numbered_transports: frozenset[str] = frozenset({"console", "matrix"}),
+        clock: Callable[[], dt.datetime] = utc_now,
+        on_enqueued: Callable[[set[str]], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.services = services
+        self.renderer = renderer
+        self.numbered_transports = numbered_transports
+        self.clock = clock
+        self.on_enqueued = on_enqueued
+
+    # ------------------------------------------------------------------------------------
+    async def handle(self, incoming: Incoming) -> Outcome:
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            if incoming.update_key is not None:
+                if await updates.seen(conn, incoming.update_key):
+                    return Outcome(handled=False, enqueued=0, duplicate=True)
+                await updates.record(conn, incoming.update_key, now)
+            ctx = await self._context(conn, incoming, now)
+            await conn.execute("SAVEPOINT step")
+            try:
+                await self._route(ctx)
+                await self._run_prompts(ctx)
+            except InvalidInput as error:
+                await self._rollback_step(conn, ctx)
+                ctx.replies.append(Reply(error.key, dict(error.params)))
+            except NotAllowed:
+                await self._rollback_step(conn, ctx)
+                ctx.reply("error.not_allowed")
+            except Exception as error:
+                self._log_failure(incoming, error)
+                await self._rollback_step(conn, ctx)
+                ctx.state = None
+                ctx.reply("error.internal")
+                self._main_menu(ctx)
+            await conn.execute("RELEASE step")
+            if not ctx.forgotten:
+                await conversations.save(conn, incoming.user_id, incoming.chat_id, ctx.state, now)
+            touched = await self._enqueue(conn, ctx, now)
+        if touched and self.on_enqueued:
+            self.on_enqueued(touched)
+        return Outcome(handled=True, enqueued=len(touched))
+
+    # ------------------------------------------------------------------------------------
+    async def _context(
+        self, conn: aiosqlite.Connection, incoming: Incoming, now: dt.datetime
+    ) -> Context:
+        user = await users.touch(
+            conn,
+            incoming.user_id,
+            incoming.chat_id,
+            locale=normalise_locale(incoming.locale_hint),
+            now=now,
+            private_chat=not incoming.is_group_chat,
+        )
+        roles = await self.roles_of(conn, incoming.user_id)
+        state = await conversations.load(conn, incoming.user_id, incoming.chat_id)
+        return Context(
+            incoming=incoming,
+            user=user,
+            roles=roles,
+            conn=conn,
+            services=self.services,
+            state=state,
+            now=now,
+        )
+
+    async def roles_of(self, conn: aiosqlite.Connection, user_id: str) -> Roles:
+        rows = await memberships.active_for(conn, user_id)
+        return Roles(
+            is_admin=user_id in self.services.admins,
+            coordinator_of=frozenset(m.project for m in rows if m.role == "coordinator"),
+            participant_of=frozenset(m.project for m in rows if m.role == "participant"),
+        )
+
+    async def _rollback_step(self, conn: aiosqlite.Connection, ctx: Context) -> None:
+        await conn.execute("ROLLBACK TO step")
+        ctx.replies.clear()
+        ctx.notices.clear()
+        ctx.next_step = None
+        ctx.forgotten = False
+        ctx.state = await conversations.load(conn, ctx.incoming.user_id, ctx.incoming.chat_id)
+
+    # ------------------------------------------------------------------------------------
+    async def _route(self, ctx: Context) -> None:
+        incoming = ctx.incoming
+        token = incoming.button_token
+        text = clean_text(incoming.text) if incoming.text is not None else None
+        transport = outbox.transport_of(incoming.chat_id)
+        if (
+            token is None
+            and text is not None
+            and text.isdigit()
+            and len(text) <= 2
+            and transport in self.numbered_transports
+        ):
+            token = await button_store.numbered_token(ctx.conn, incoming.chat_id, int(text))
+        if token is not None:
+            await self._press(ctx, token)
+            return
+        if not text:
+            ctx.reply("error.text_only")
+            return
+        if len(text) > MAX_TEXT_LENGTH:
+            ctx.reply("error.too_long", limit=MAX_TEXT_LENGTH)
+            return
+        if text[0] in "/!" and len(text) > 1 and not text[1].isspace():
+            await self._command(ctx, text)
+            return
+        ctx.text = text
+        if ctx.state is not None:
+            await self._current_step(ctx)
+        elif self.services.registry.free_text is not None:
+            await self.services.registry.free_text(ctx)
+        else:
+            ctx.reply("error.unknown_input")
+            self._main_menu(ctx)
+
+    async def _press(self, ctx: Context, token: str) -> None:
+        target = await button_store.resolve(ctx.conn, ctx.incoming.chat_id, token)
+        if target is None:
+            ctx.reply("error.old_button")
+            self._main_menu(ctx)
+            return
+        ctx.payload = target.payload
+        prefix = target.payload.split(":", 1)[0]
+        action = self.services.registry.global_payloads.get(prefix)
+        if action is not None:
+            await action(ctx)
+            return
+        state = ctx.state
+        if state is not None and (target.flow, target.step) == (state.flow, state.step):
+            await self._current_step(ctx)
+            return
+        ctx.reply("error.old_button")
+        if state is not None:
+            ctx.next_step = state.step  # ask the current question again
+        else:
+            self._main_menu(ctx)
+
+    async def _command(self, ctx: Context, text: str) -> None:
+        word, _, args = text[1:].partition(" ")
+        name = word.split("@", 1)[0]
+        command: Command | None = self.services.registry.command_named(name)
+        if command is None or not command.visible(ctx.roles):
+            ctx.reply("error.unknown_command")
+            return
+        ctx.args = args.strip()
+        await command.action(ctx)
+
+    async def _current_step(self, ctx: Context) -> None:
+        state = ctx.state
+        assert state is not None
+        flow = self.services.registry.flows.get(state.flow)
+        step = flow.steps.get(state.step) if flow else None
+        if step is None:
+            # The flow changed between versions: start over politely.
+            ctx.end()
+            ctx.reply("error.conversation_reset")
+            self._main_menu(ctx)
+            return
+        await step.handle(ctx)
+
+    async def _run_prompts(self, ctx: Context) -> None:
+        for _ in range(_MAX_PROMPT_CHAIN):
+            if ctx.next_step is None or ctx.state is None:
+                return
+            step_name = ctx.next_step
+            ctx.next_step = None
+            flow = self.services.registry.flows[ctx.state.flow]
+            await flow.steps[step_name].prompt(ctx)
+        raise RuntimeError("prompts keep moving the conversation")
+
+    def _main_menu(self, ctx: Context) -> None:
+        from handlers.start import main_menu  # the menu lives with /start
+
+        main_menu(ctx)
+
+    # ------------------------------------------------------------------------------------
+    async def _enqueue(
+        self, conn: aiosqlite.Connection, ctx: Context, now: dt.datetime
+    ) -> set[str]:
+        """Store the step's replies and notices; returns the transports that got rows."""
+        touched: set[str] = set()
+        position = (ctx.state.flow, ctx.state.step) if ctx.state else None
+        owner = None if ctx.forgotten else ctx.incoming.user_id
+        for group in group_replies(ctx.replies):
+            if await self.enqueue_reply(
+                conn,
+                chat_id=ctx.incoming.chat_id,
+                user_id=owner,
+                locale=ctx.user.locale,
+                replies=group,
+                now=now,
+                position=position,
+            ):
+                touched.add(outbox.transport_of(ctx.incoming.chat_id))
+        for notice in ctx.notices:
+            transport = await self.enqueue_notice(conn, notice, now)
+            if transport:
+                touched.add(transport)
+        return touched
+
+    async def enqueue_notice(
+        self, conn: aiosqlite.Connection, notice: Notice, now: dt.datetime
+    ) -> str | None:
+        """Send ``notice`` to its person's private chat; returns the transport, if stored."""
+        person = await users.get(conn, notice.user_id)
+        if person is None or person.unreachable:
+            return None
+        stored = await self.enqueue_reply(
+            conn,
+            chat_id=person.home_chat_id,
+            user_id=person.user_id,
+            locale=person.locale,
+            replies=[notice.reply],
+            now=now,
+            position=None,
+            dedupe_key=notice.dedupe_key,
+            not_before=notice.not_before,
+        )
+        return person.transport if stored else None
+
+    async def enqueue_reply(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        chat_id: str,
+        user_id: str | None,
+        locale: str,
+        replies: Sequence[Reply],
+        now: dt.datetime,
+        position: tuple[str, str] | None,
+        dedupe_key: str | None = None,
+        not_before: dt.datetime | None = None,
+    ) -> bool:
+        """Render replies in ``locale`` as one message and store it; False for a duplicate."""
+        html = "\n\n".join(self.renderer.text(locale, r.key, r.params) for r in replies)
+        rows = render_buttons(self.renderer, locale, [row for r in replies for row in r.buttons])
+        document = next((r.document for r in replies if r.document is not None), None)
+        item = await outbox.enqueue(
+            conn,
+            chat_id=chat_id,
+            user_id=user_id,
+            html=html,
+            now=now,
+            buttons=rows,
+            document=document,
+            position=position,
+            not_before=not_before,
+            dedupe_key=dedupe_key,
+            numbered_buttons=outbox.transport_of(chat_id) in self.numbered_transports,
+        )
+        return item is not None
+
+    def _log_failure(self, incoming: Incoming, error: Exception) -> None:
+        # Type and code location only: exception messages may quote what the person typed.
+        frames = traceback.extract_tb(error.__traceback__)
+        where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-4:])
+        log.error(
+            "step failed: update=%s error=%s at %s",
+            incoming.update_key,
+            type(error).__name__,
+            where,
+        )
+
+
+def render_buttons(
+    renderer: Renderer, locale: str, rows: Sequence[Sequence[Button]]
+) -> list[list[tuple[str, str]]]:
+    """Button rows as (label text, payload); labels are plain text, not HTML."""
+    from bot.markup import html_to_plain
+
+    return [
+        [(html_to_plain(renderer.text(locale, b.label_key, b.params)), b.payload) for b in row]
+        for row in rows
+    ]
+
+
+def group_replies(replies: Sequence[Reply]) -> list[list[Reply]]:
+    """Group consecutive text replies into one message (platforms pace each message).
+
+    A reply with a file stays on its own; buttons of grouped replies are kept in order.
+    """
+    groups: list[list[Reply]] = []
+    for reply in replies:
+        if reply.document is None and groups and groups[-1][-1].document is None:
+            groups[-1].append(reply)
+        else:
+            groups.append([reply])
+    return groups

@@ -1,0 +1,116 @@
+"""Message catalogs (gettext .po files in ``messages/``, read with Babel) and rendering.
+
+A catalog entry's msgid is a stable key such as ``menu.help``; its msgstr is the text in
+that language, written in the Telegram HTML subset (``<b>``, ``<i>``, ``<a href>``) with
+``str.format`` placeholders. Parameters are escaped or formatted per locale here, so no
+user-supplied text reaches a platform unescaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import string
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from handlers.types import Day, Lines, Money, Param, Percent, Raw, Text, When
+
+LOCALES: tuple[str, ...] = ("fi", "sv", "en")
+SOURCE_LOCALE = "fi"
+# Finnish conventions in every language: a Swedish- or English-speaking person in Finland
+# still reads "216 618 €" and "24.11." as their letters and bank do.
+BABEL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_FI"}
+_WHEN_PATTERNS = {
+    "fi": "EEE d.M. 'klo' H.mm",
+    "sv": "EEE d.M. 'kl.' H.mm",
+    "en": "EEE d MMM 'at' HH:mm",
+}
+_DAY_PATTERNS = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMM yyyy"}
+
+
+def normalise_locale(hint: str | None) -> str:
+    """Map a platform language code ("fi", "sv-FI", "en_US") to a supported locale."""
+    if not hint:
+        return SOURCE_LOCALE
+    base = hint.replace("_", "-").split("-", 1)[0].lower()
+    return base if base in LOCALES else SOURCE_LOCALE
+
+
+@cache
+def catalog(locale: str) -> dict[str, str]:
+    """Key → text for one language, read once from ``messages/<locale>.po``."""
+    source = resources.files("messages").joinpath(f"{locale}.po")
+    with source.open("rb") as handle:
+        po = read_po(handle, locale=BABEL_LOCALES[locale])
+    entries: dict[str, str] = {}
+    for message in po:
+        if message.id and isinstance(message.id, str) and isinstance(message.string, str):
+            entries[message.id] = message.string
+    return entries
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+class Renderer:
+    """Turns (key, params) into HTML text in one language."""
+
+    def __init__(self, timezone: ZoneInfo) -> None:
+        self.timezone = timezone
+
+    def text(self, locale: str, key: str, params: Mapping[str, Param] | None = None) -> str:
+        locale = locale if locale in LOCALES else SOURCE_LOCALE
+        template = catalog(locale).get(key) or catalog(SOURCE_LOCALE).get(key)
+        if template is None:
+            raise KeyError(f"no catalog entry {key!r}")
+        rendered = {name: self.param(locale, value) for name, value in (params or {}).items()}
+        return template.format(**rendered)
+
+    def param(self, locale: str, value: Param) -> str:
+        babel_locale = BABEL_LOCALES[locale]
+        match value:
+            case Raw(html=markup):
+                return markup
+            case Text(key=key, params=params):
+                return self.text(locale, key, params)
+            case Lines(items=items):
+                return "\n".join(self.param(locale, item) for item in items)
+            case bool():
+                raise TypeError("booleans have no wording; pass a Text")
+            case int() | Decimal():
+                return format_decimal(value, locale=babel_locale)
+            case Money(amount=amount, cents=cents):
+                return format_money(amount, locale, cents=cents)
+            case Percent(value=share, decimals=decimals):
+                pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+                return format_decimal(share, format=pattern, locale=babel_locale) + "\u00a0%"
+            case When(moment=moment):
+                local = moment.astimezone(self.timezone)
+                return format_datetime(local, _WHEN_PATTERNS[locale], locale=babel_locale)
+            case Day(date=day):
+                return format_date(day, _DAY_PATTERNS[locale], locale=babel_locale)
+            case str():
+                return html.escape(value, quote=False)
+        raise TypeError(f"cannot render parameter of type {type(value).__name__}")
+
+    def local_time(self, moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(self.timezone)
+
+
+def format_money(amount: Decimal, locale: str, *, cents: bool = False) -> str:
+    """ "216 618 €" (whole euros) or "154 727,50 €" in the locale's conventions."""
+    pattern = "#,##0.00\u00a0¤" if cents else "#,##0\u00a0¤"
+    from babel.numbers import format_currency
+
+    return format_currency(
+        amount, "EUR", format=pattern, locale=BABEL_LOCALES[locale], currency_digits=False
+    )

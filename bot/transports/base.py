@@ -1,0 +1,56 @@
+"""What every transport (console, Telegram, Matrix) provides to the application."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from handlers.types import Incoming
+from storage.outbox import OutboxItem
+
+Inbox = Callable[[Incoming], Awaitable[None]]
+
+
+class Status(enum.Enum):
+    SENT = "sent"
+    RETRY = "retry"  # flood control or a passing fault: try again later
+    UNREACHABLE = "unreachable"  # blocked the bot, left the room: never retried
+    FAILED = "failed"  # the platform refused this message: never retried
+
+
+@dataclass(frozen=True)
+class Delivery:
+    status: Status
+    platform_message_id: str | None = None
+    retry_after: float | None = None  # seconds, when the platform said so
+    error: str = ""  # error type only, never a message text
+
+    @classmethod
+    def sent(cls, message_id: str | int | None) -> Delivery:
+        return cls(Status.SENT, None if message_id is None else str(message_id))
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How fast the delivery worker may send on this transport."""
+
+    per_second: float = 1000.0  # overall messages per second
+    per_chat_interval: float = 0.0  # seconds between two messages to one chat
+    concurrency: int = 1  # deliveries in flight at once (to different chats)
+    group_per_minute: int | None = None  # for group chats (Telegram: negative ids)
+
+
+class Transport(Protocol):
+    name: str
+    numbered_buttons: bool
+    pacing: Pacing
+
+    async def start(self, inbox: Inbox) -> None:
+        """Begin receiving; returns once receiving runs in the background."""
+
+    async def stop(self) -> None: ...
+
+    async def deliver(self, item: OutboxItem) -> Delivery:
+        """Send one outbox row; must not raise for platform errors (return a Delivery)."""

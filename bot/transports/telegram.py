@@ -1,0 +1,365 @@
+"""Telegram through python-telegram-bot's ``ExtBot`` (HTTP stack, types, AIORateLimiter).
+
+PTB is used as the transport only. Its ``Updater`` confirms updates to Telegram as soon as
+it has fetched them, before they are handled, so a crash would lose them; instead this
+module polls ``getUpdates`` itself and moves the offset forward only after the dispatcher
+has committed the update (the update id is also recorded in that transaction, so a
+re-delivered update is recognised). In webhook mode the HTTP answer is sent only after the
+commit, so Telegram re-delivers whatever was not handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.config import Settings
+from bot.i18n import LOCALES, Renderer
+from bot.markup import split_html, visible_length
+from bot.transports.base import Delivery, Inbox, Pacing, Status
+from handlers.context import Roles
+from handlers.flow import Registry
+from handlers.types import Incoming
+from storage import updates, users
+from storage.db import Database
+from storage.outbox import OutboxItem, OutgoingButton
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+OFFSET_KEY = "telegram:offset"
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    value: Any = error.retry_after
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The neutral form of a message or button press; None for anything else."""
+    key = f"telegram:{update.update_id}"
+    if update.callback_query is not None:
+        query = update.callback_query
+        person = query.from_user
+        chat = query.message.chat if query.message is not None else None
+        chat_id = chat.id if chat is not None else person.id
+        return Incoming(
+            user_id=f"telegram:{person.id}",
+            chat_id=f"telegram:{chat_id}",
+            button_token=query.data or "",
+            locale_hint=person.language_code,
+            display_name=person.full_name,
+            update_key=key,
+            is_group_chat=chat is not None and chat.type != "private",
+        )
+    message = update.message
+    if message is not None and message.from_user is not None:
+        person = message.from_user
+        return Incoming(
+            user_id=f"telegram:{person.id}",
+            chat_id=f"telegram:{message.chat.id}",
+            text=message.text,
+            locale_hint=person.language_code,
+            display_name=person.full_name,
+            update_key=key,
+            is_group_chat=message.chat.type != "private",
+        )
+    return None
+
+
+def keyboard(rows: Sequence[Sequence[OutgoingButton]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.token) for b in row] for row in rows]
+    )
+
+
+class TelegramTransport:
+    name = "telegram"
+    numbered_buttons = False
+
+    def __init__(
+        self, settings: Settings, db: Database, registry: Registry, renderer: Renderer
+    ) -> None:
+        assert settings.telegram_token is not None
+        self.settings = settings
+        self.db = db
+        self.registry = registry
+        self.renderer = renderer
+        self.pacing = Pacing(
+            per_second=settings.telegram_messages_per_second,
+            per_chat_interval=settings.telegram_per_chat_interval,
+            concurrency=8,
+            group_per_minute=settings.telegram_group_per_minute,
+        )
+        api = settings.telegram_api_url.rstrip("/")
+        self.bot = ExtBot(
+            settings.telegram_token.get_secret_value(),
+            base_url=f"{api}/bot",
+            base_file_url=f"{api}/file/bot",
+            request=HTTPXRequest(connection_pool_size=16, read_timeout=20.0),
+            get_updates_request=HTTPXRequest(read_timeout=settings.telegram_poll_timeout + 15.0),
+            rate_limiter=AIORateLimiter(
+                overall_max_rate=settings.telegram_messages_per_second,
+                group_max_rate=settings.telegram_group_per_minute,
+                max_retries=0,
+            ),
+        )
+        self._inbox: Inbox | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._web_runner: web.AppRunner | None = None
+
+    # --- life cycle ------------------------------------------------------------------------
+    async def start(self, inbox: Inbox) -> None:
+        self._inbox = inbox
+        await self._with_retries(self.bot.initialize)
+        await self._publish_commands()
+        if self.settings.telegram_webhook_url:
+            await self._start_webhook()
+        else:
+            await self._with_retries(lambda: self.bot.delete_webhook(drop_pending_updates=False))
+            self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+        log.info("telegram transport started as @%s", self.bot.username)
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+        if self._web_runner is not None:
+            await self._web_runner.cleanup()
+        try:
+            await self.bot.shutdown()
+        except TelegramError as error:
+            log.warning("telegram shutdown: %s", type(error).__name__)
+
+    async def _with_retries(self, call: Any, attempts: int = 5) -> Any:
+        for attempt in range(attempts):
+            try:
+                return await call()
+            except InvalidToken:
+                raise
+            except RetryAfter as error:
+                await asyncio.sleep(retry_seconds(error))
+            except (NetworkError, TimedOut) as error:
+                if attempt == attempts - 1:
+                    raise
+                log.warning("telegram not reachable yet: %s", type(error).__name__)
+                await asyncio.sleep(min(30.0, 2.0**attempt))
+        return None
+
+    async def _publish_commands(self) -> None:
+        """The command menu in each language (plus Finnish as the default)."""
+        for locale in (None, *LOCALES):
+            lang = locale or "fi"
+            commands = [
+                BotCommand(
+                    command.names.get(lang, command.names["fi"])[0],
+                    self.renderer.text(lang, command.description_key),
+                )
+                for command in self.registry.commands
+                if command.visible(Roles())
+            ]
+            try:
+                await self.bot.set_my_commands(commands, language_code=locale)
+            except TelegramError as error:
+                log.warning("setMyCommands failed: %s", type(error).__name__)
+
+    # --- receiving -------------------------------------------------------------------------
+    async def _poll(self) -> None:
+        async with self.db.transaction() as conn:
+            stored = await updates.get_value(conn, OFFSET_KEY)
+        offset = int(stored) if stored else None
+        failures = 0
+        while True:
+            try:
+                batch = await self.bot.get_updates(
+                    offset=offset,
+                    timeout=self.settings.telegram_poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except RetryAfter as error:
+                await asyncio.sleep(retry_seconds(error))
+                continue
+            except Conflict:
+                log.error("another bot instance is polling with this token")
+                await asyncio.sleep(5.0)
+                continue
+            except (NetworkError, TimedOut, TelegramError) as error:
+                failures += 1
+                log.warning("getUpdates failed: %s", type(error).__name__)
+                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+                continue
+            for update in batch:
+                await self.handle_update(update)
+                offset = update.update_id + 1
+                async with self.db.transaction() as conn:
+                    await updates.set_value(conn, OFFSET_KEY, str(offset))
+
+    async def handle_update(self, update: Update) -> None:
+        """Hand one update to the dispatcher; never raises (logs update id and error type)."""
+        assert self._inbox is not None
+        try:
+            if update.my_chat_member is not None:
+                await self._membership_changed(update)
+                return
+            incoming = to_incoming(update)
+            if incoming is None:
+                return
+            await self._inbox(incoming)
+            if update.callback_query is not None:
+                try:
+                    await update.callback_query.answer()
+                except TelegramError as error:
+                    log.info("answerCallbackQuery failed: %s", type(error).__name__)
+        except Exception as error:
+            log.error("update %s failed: %s", update.update_id, type(error).__name__)
+
+    async def _membership_changed(self, update: Update) -> None:
+        member = update.my_chat_member
+        assert member is not None
+        user_id = f"telegram:{member.from_user.id}"
+        status = member.new_chat_member.status
+        async with self.db.transaction() as conn:
+            if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+                await users.mark_unreachable(conn, user_id)
+            await updates.record(conn, f"telegram:{update.update_id}", dt.datetime.now(dt.UTC))
+
+    async def _start_webhook(self) -> None:
+        secret = self.settings.telegram_webhook_secret
+        secret_value = secret.get_secret_value() if secret else None
+        app = web.Application()
+
+        async def receive(request: web.Request) -> web.Response:
+            if (
+                secret_value
+                and request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret_value
+            ):
+                return web.Response(status=403)
+            try:
+                update = Update.de_json(await request.json(), self.bot)
+            except (ValueError, TypeError, KeyError):
+                return web.Response(status=400)
+            await self.handle_update(update)
+            return web.Response(status=200)
+
+        app.router.add_post("/telegram", receive)
+        self._web_runner = web.AppRunner(app)
+        await self._web_runner.setup()
+        site = web.TCPSite(
+            self._web_runner,
+            self.settings.telegram_webhook_listen,
+            self.settings.telegram_webhook_port,
+        )
+        await site.start()
+        await self._with_retries(
+            lambda: self.bot.set_webhook(
+                url=self.settings.telegram_webhook_url or "",
+                secret_token=secret_value,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        )
+
+    # --- sending ---------------------------------------------------------------------------
+    async def deliver(self, item: OutboxItem) -> Delivery:
+        chat = item.platform_chat
+        markup = keyboard(item.buttons)
+        try:
+            if item.edit_of is not None and item.edit_target_message_id is not None:
+                return await self._edit(item, markup)
+            if item.document is not None:
+                caption = item.html if visible_length(item.html) <= CAPTION_LIMIT else None
+                if caption is None:
+                    await self._send_text(chat, item.html, None)
+                message = await self.bot.send_document(
+                    chat_id=chat,
+                    document=InputFile(item.document.content, filename=item.document.filename),
+                    caption=caption,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+                return Delivery.sent(message.message_id)
+            message = await self._send_text(chat, item.html, markup)
+            return Delivery.sent(message.message_id)
+        except Forbidden as error:
+            return Delivery(Status.UNREACHABLE, error=f"Forbidden: {_reason(error)}")
+        except RetryAfter as error:
+            return Delivery(Status.RETRY, retry_after=retry_seconds(error), error="RetryAfter")
+        except ChatMigrated:
+            return Delivery(Status.FAILED, error="ChatMigrated")
+        except BadRequest as error:
+            if "chat not found" in str(error).lower():
+                return Delivery(Status.UNREACHABLE, error="BadRequest: chat not found")
+            return Delivery(Status.FAILED, error=f"BadRequest: {_reason(error)}")
+        except (TimedOut, NetworkError) as error:
+            return Delivery(Status.RETRY, error=type(error).__name__)
+
+    async def _send_text(
+        self, chat: str, html: str, markup: InlineKeyboardMarkup | None
+    ) -> Message:
+        parts = split_html(html, MESSAGE_LIMIT)
+        message: Message | None = None
+        for index, part in enumerate(parts):
+            message = await self.bot.send_message(
+                chat_id=chat,
+                text=part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if index == len(parts) - 1 else None,
+                link_preview_options=None,
+            )
+        assert message is not None
+        return message
+
+    async def _edit(self, item: OutboxItem, markup: InlineKeyboardMarkup | None) -> Delivery:
+        assert item.edit_target_message_id is not None
+        try:
+            await self.bot.edit_message_text(
+                chat_id=item.platform_chat,
+                message_id=int(item.edit_target_message_id),
+                text=split_html(item.html, MESSAGE_LIMIT)[0],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
+        return Delivery.sent(item.edit_target_message_id)
+
+
+def _reason(error: TelegramError) -> str:
+    """Telegram's own error description (never contains our message text)."""
+    return str(error.message)[:80]

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Set-up and everyday commands; needs nothing but Python 3.11 or newer.
+
+    python3 dev.py run     # the bot (console chat when no platform token is set)
+    python3 dev.py test    # ruff, mypy and the whole pytest suite
+
+Each creates ``.venv`` on first use and reinstalls only when pyproject.toml changes.
+Extra arguments after ``run`` go to ``hankebot run``; after ``test`` to pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+PYTEST_NO_TESTS = 5
+
+
+def ensure_environment(extra: str | None) -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an old Python
+        raise SystemExit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
+    if not PYTHON.exists():
+        print("Creating .venv …", flush=True)
+        venv.create(VENV, with_pip=True)
+    target = f".[{extra}]" if extra else "."
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + target.encode()).hexdigest()
+    stamp = VENV / f".installed-{extra or 'run'}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    print(f"Installing {target} into .venv (first time takes a minute) …", flush=True)
+    subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "-e", target], check=True, cwd=ROOT)
+    stamp.write_text(digest)
+
+
+def run(args: list[str]) -> int:
+    ensure_environment(None)
+    return subprocess.call([BIN / "hankebot", "run", *args], cwd=os.getcwd())
+
+
+def test(args: list[str]) -> int:
+    ensure_environment("test")
+    steps: list[tuple[str, list[str | Path]]] = [
+        ("ruff check", [BIN / "ruff", "check", "."]),
+        ("ruff format", [BIN / "ruff", "format", "--check", "."]),
+        ("mypy", [BIN / "mypy"]),
+    ]
+    for name, command in steps:
+        print(f"== {name}", flush=True)
+        if subprocess.call(command, cwd=ROOT) != 0:
+            print(f"FAILED: {name}", flush=True)
+            return 1
+    print("== pytest", flush=True)
+    code = subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT)
+    if code == PYTEST_NO_TESTS:
+        print("FAILED: pytest collected no tests", flush=True)
+        return 1
+    return code
+
+
+def main() -> int:
+    commands = {"run": run, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""The platform-neutral vocabulary between transports and handlers.
+
+A transport turns a platform event into an :class:`Incoming`; a handler answers with
+:class:`Reply` objects (a message-catalog key plus parameters, optional buttons and an
+optional file). Nothing here knows about Telegram or Matrix.
+
+Parameter values are rendered per the reader's locale by ``bot.i18n``: plain ``str`` values
+are HTML-escaped, ``int`` and :class:`Money`/:class:`Percent`/:class:`When`/:class:`Day`
+are formatted with Babel, :class:`Text` refers to another catalog key and :class:`Lines`
+joins several parameters one per line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did: typed a text, or pressed a button.
+
+    ``user_id`` and ``chat_id`` are ``platform:id`` strings. ``button_token`` is the opaque
+    token the transport got back from the platform (Telegram callback data); the dispatcher
+    resolves it to the payload it stands for, and only for the chat it was sent to.
+    ``update_key`` identifies the platform event, so a re-delivered event is not handled twice.
+    """
+
+    user_id: str
+    chat_id: str
+    text: str | None = None
+    button_token: str | None = None
+    locale_hint: str | None = None
+    display_name: str | None = None
+    update_key: str | None = None
+    is_group_chat: bool = False
+
+    @property
+    def platform(self) -> str:
+        return self.user_id.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount of euros; ``cents`` shows two decimals, otherwise whole euros."""
+
+    amount: Decimal
+    cents: bool = False
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A share such as ``Decimal("80.00")`` meaning 80 %, shown with ``decimals`` decimals."""
+
+    value: Decimal
+    decimals: int = 2
+
+
+@dataclass(frozen=True)
+class When:
+    """A moment (aware datetime), shown in the bot's timezone, e.g. "ti 24.11. klo 13.00"."""
+
+    moment: dt.datetime
+
+
+@dataclass(frozen=True)
+class Day:
+    """A calendar date, e.g. "24.11.2026"."""
+
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Text:
+    """Another catalog entry rendered in the reader's language (for nested texts)."""
+
+    key: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Several parameters rendered one per line (a list of meetings, commands, rows)."""
+
+    items: tuple[Param, ...]
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Already-safe HTML produced by the renderer itself (never from user input)."""
+
+    html: str
+
+
+Param = Union[  # noqa: UP007 - a recursive alias needs Union on 3.11
+    str, int, Decimal, Money, Percent, When, Day, Text, Lines, Raw
+]
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: ``label_key`` is a catalog key; ``payload`` is what pressing it means.
+
+    Payloads never travel to the platform: the transport gets an unguessable token that maps
+    back to the payload for that chat only. Payloads can therefore be long, but a handler must
+    still check the presser's role, because in a group anyone can press.
+    """
+
+    label_key: str
+    payload: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file sent to the user (.json export, .ics, .xlsx, .csv, .png)."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send: a catalog key with parameters, button rows and an optional file."""
+
+    key: str
+    params: dict[str, Param] = field(default_factory=dict)
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    document: Document | None = None
+
+
+class InvalidInput(Exception):
+    """Raised by a step when the answer cannot be accepted.
+
+    The dispatcher rolls the step back, answers with ``key`` (which should say what is
+    expected) and keeps the conversation on the same step.
+    """
+
+    def __init__(self, key: str, **params: Param) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params: dict[str, Param] = dict(params)
+
+
+class NotAllowed(Exception):
+    """Raised when the person's current role does not allow the action."""

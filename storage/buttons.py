@@ -1,0 +1,82 @@
+"""Button tokens: the only thing a platform ever sees of a button.
+
+A token is random, valid only in the chat it was sent to, and maps back to the payload
+on the server side, so callback data can be neither forged nor read. For transports that
+show buttons as numbered options, the most recent keyboard of each chat is kept too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.clock import to_text
+
+
+@dataclass(frozen=True)
+class ButtonTarget:
+    payload: str
+    flow: str | None
+    step: str | None
+
+
+def new_token() -> str:
+    """16 URL-safe characters: 96 bits of randomness, far below Telegram's 64-byte limit."""
+    return secrets.token_urlsafe(12)
+
+
+async def issue(
+    conn: aiosqlite.Connection,
+    chat_id: str,
+    payload: str,
+    position: tuple[str, str] | None,
+    now: dt.datetime,
+) -> str:
+    token = new_token()
+    flow, step = position if position else (None, None)
+    await conn.execute(
+        "INSERT INTO buttons (token, chat_id, payload, flow, step, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (token, chat_id, payload, flow, step, to_text(now)),
+    )
+    return token
+
+
+async def resolve(conn: aiosqlite.Connection, chat_id: str, token: str) -> ButtonTarget | None:
+    """The button behind ``token`` if it was offered in this very chat, else None."""
+    cursor = await conn.execute(
+        "SELECT payload, flow, step FROM buttons WHERE token = ? AND chat_id = ?",
+        (token, chat_id),
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    return ButtonTarget(payload=row["payload"], flow=row["flow"], step=row["step"])
+
+
+async def remember_keyboard(conn: aiosqlite.Connection, chat_id: str, tokens: list[str]) -> None:
+    await conn.execute(
+        "INSERT INTO chat_keyboards (chat_id, tokens) VALUES (?, ?)"
+        " ON CONFLICT (chat_id) DO UPDATE SET tokens = excluded.tokens",
+        (chat_id, json.dumps(tokens)),
+    )
+
+
+async def numbered_token(conn: aiosqlite.Connection, chat_id: str, number: int) -> str | None:
+    """Token of option ``number`` (1-based) of the chat's latest keyboard."""
+    cursor = await conn.execute("SELECT tokens FROM chat_keyboards WHERE chat_id = ?", (chat_id,))
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    tokens: list[str] = json.loads(row["tokens"])
+    if 1 <= number <= len(tokens):
+        return tokens[number - 1]
+    return None
+
+
+async def forget_older_than(conn: aiosqlite.Connection, cutoff: dt.datetime) -> None:
+    await conn.execute("DELETE FROM buttons WHERE created_at < ?", (to_text(cutoff),))

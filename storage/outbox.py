@@ -1,0 +1,226 @@
+"""The persistent outbox: every message the bot sends is a row here first.
+
+Producers (conversation steps, reminders, broadcasts) insert rows inside their own
+transaction; a delivery worker per transport sends due rows in id order and records the
+outcome. ``dedupe_key`` makes a producer's insert idempotent: the same reminder or
+broadcast recipient can be enqueued any number of times and is stored once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from handlers.types import Document
+from storage import buttons as button_store
+from storage.clock import from_text, to_text
+
+
+@dataclass(frozen=True)
+class OutgoingButton:
+    label: str
+    token: str
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    transport: str
+    chat_id: str
+    user_id: str | None
+    html: str
+    buttons: tuple[tuple[OutgoingButton, ...], ...]
+    document: Document | None
+    edit_of: int | None
+    edit_target_message_id: str | None
+    attempts: int
+    not_before: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> OutboxItem:
+        rows = json.loads(row["buttons"]) if row["buttons"] else []
+        document = None
+        if row["document_name"] is not None:
+            document = Document(
+                filename=row["document_name"],
+                content=bytes(row["document"]),
+                mime_type=row["document_mime"],
+            )
+        return cls(
+            id=row["id"],
+            transport=row["transport"],
+            chat_id=row["chat_id"],
+            user_id=row["user_id"],
+            html=row["html"],
+            buttons=tuple(
+                tuple(OutgoingButton(label=b["label"], token=b["token"]) for b in r) for r in rows
+            ),
+            document=document,
+            edit_of=row["edit_of"],
+            edit_target_message_id=row["edit_target"],
+            attempts=row["attempts"],
+            not_before=from_text(row["not_before"]),
+        )
+
+    @property
+    def platform_chat(self) -> str:
+        """The chat id without the ``platform:`` prefix."""
+        return self.chat_id.split(":", 1)[1]
+
+
+def transport_of(chat_id: str) -> str:
+    return chat_id.split(":", 1)[0]
+
+
+async def enqueue(
+    conn: aiosqlite.Connection,
+    *,
+    chat_id: str,
+    user_id: str | None,
+    html: str,
+    now: dt.datetime,
+    buttons: Sequence[Sequence[tuple[str, str]]] = (),
+    document: Document | None = None,
+    position: tuple[str, str] | None = None,
+    not_before: dt.datetime | None = None,
+    dedupe_key: str | None = None,
+    edit_of: int | None = None,
+    numbered_buttons: bool = False,
+) -> int | None:
+    """Store one message; returns its id, or None when ``dedupe_key`` was already stored.
+
+    ``buttons`` are rows of (label, payload); each payload gets a fresh token bound to
+    ``chat_id``. ``position`` is the conversation (flow, step) the buttons belong to.
+    """
+    if dedupe_key is not None:
+        cursor = await conn.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
+        if await cursor.fetchone() is not None:
+            return None
+    button_rows: list[list[dict[str, str]]] = []
+    tokens: list[str] = []
+    for row in buttons:
+        out_row = []
+        for label, payload in row:
+            token = await button_store.issue(conn, chat_id, payload, position, now)
+            tokens.append(token)
+            out_row.append({"label": label, "token": token})
+        button_rows.append(out_row)
+    if tokens and numbered_buttons:
+        await button_store.remember_keyboard(conn, chat_id, tokens)
+    cursor = await conn.execute(
+        "INSERT INTO outbox (transport, chat_id, user_id, html, buttons, document_name,"
+        " document_mime, document, edit_of, dedupe_key, not_before, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            transport_of(chat_id),
+            chat_id,
+            user_id,
+            html,
+            json.dumps(button_rows) if button_rows else None,
+            document.filename if document else None,
+            document.mime_type if document else None,
+            document.content if document else None,
+            edit_of,
+            dedupe_key,
+            to_text(not_before or now),
+            to_text(now),
+        ),
+    )
+    return cursor.lastrowid
+
+
+_SELECT = (
+    "SELECT o.*, target.platform_message_id AS edit_target FROM outbox o"
+    " LEFT JOIN outbox target ON target.id = o.edit_of"
+)
+
+
+async def due(
+    conn: aiosqlite.Connection, transport: str, now: dt.datetime, limit: int = 100
+) -> list[OutboxItem]:
+    """Pending rows whose time has come, oldest first."""
+    cursor = await conn.execute(
+        f"{_SELECT} WHERE o.transport = ? AND o.state = 'pending' AND o.not_before <= ?"
+        " ORDER BY o.id LIMIT ?",
+        (transport, to_text(now), limit),
+    )
+    return [OutboxItem.from_row(row) for row in await cursor.fetchall()]
+
+
+async def next_due_time(conn: aiosqlite.Connection, transport: str) -> dt.datetime | None:
+    cursor = await conn.execute(
+        "SELECT MIN(not_before) AS t FROM outbox WHERE transport = ? AND state = 'pending'",
+        (transport,),
+    )
+    row = await cursor.fetchone()
+    return from_text(row["t"]) if row and row["t"] else None
+
+
+async def get(conn: aiosqlite.Connection, item_id: int) -> OutboxItem | None:
+    cursor = await conn.execute(f"{_SELECT} WHERE o.id = ?", (item_id,))
+    row = await cursor.fetchone()
+    return OutboxItem.from_row(row) if row else None
+
+
+async def state_of(conn: aiosqlite.Connection, item_id: int) -> str | None:
+    cursor = await conn.execute("SELECT state FROM outbox WHERE id = ?", (item_id,))
+    row = await cursor.fetchone()
+    return str(row["state"]) if row else None
+
+
+async def mark_sent(
+    conn: aiosqlite.Connection, item_id: int, platform_message_id: str | None, now: dt.datetime
+) -> None:
+    await conn.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, platform_message_id = ?,"
+        " attempts = attempts + 1, document = NULL WHERE id = ?",
+        (to_text(now), platform_message_id, item_id),
+    )
+
+
+async def mark_retry(
+    conn: aiosqlite.Connection, item_id: int, not_before: dt.datetime, error: str
+) -> None:
+    await conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
+        (to_text(not_before), error, item_id),
+    )
+
+
+async def delay_chat(conn: aiosqlite.Connection, chat_id: str, not_before: dt.datetime) -> None:
+    """Hold every pending row of a chat until ``not_before`` (keeps per-chat order)."""
+    await conn.execute(
+        "UPDATE outbox SET not_before = MAX(not_before, ?) WHERE chat_id = ? AND state = 'pending'",
+        (to_text(not_before), chat_id),
+    )
+
+
+async def mark_final(conn: aiosqlite.Connection, item_id: int, state: str, error: str) -> None:
+    """End a row as 'failed', 'unreachable' or 'cancelled'; it is never tried again."""
+    await conn.execute(
+        "UPDATE outbox SET state = ?, last_error = ?, attempts = attempts + 1,"
+        " document = NULL WHERE id = ?",
+        (state, error, item_id),
+    )
+
+
+async def unreachable_chat(conn: aiosqlite.Connection, chat_id: str, error: str) -> None:
+    """The person blocked the bot: end every pending row to that chat."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'unreachable', last_error = ? WHERE chat_id = ?"
+        " AND state = 'pending'",
+        (error, chat_id),
+    )
+
+
+async def purge_delivered(conn: aiosqlite.Connection, cutoff: dt.datetime) -> None:
+    """Drop the text of old finished rows: the outbox is not an archive of conversations."""
+    await conn.execute(
+        "UPDATE outbox SET html = '', buttons = NULL WHERE state != 'pending' AND created_at < ?"
+        " AND html != ''",
+        (to_text(cutoff),),
+    )
