@@ -58,14 +58,29 @@ def split_html(markup: str, limit: int) -> list[str]:
             parts.append(current)
         while visible_length(line) > limit:  # one enormous line: cut its plain text
             plain = html_to_plain(line)
-            parts.append(plain_to_html(plain[:limit]))
-            line = plain_to_html(plain[limit:])
+            cut = _prefix_within(plain, limit)
+            parts.append(plain_to_html(plain[:cut]))
+            line = plain_to_html(plain[cut:])
         current = line
     if current:
         parts.append(current)
     return parts
 
 
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix_within(text: str, limit: int) -> int:
+    """The longest prefix length (in characters) whose UTF-16 length is at most ``limit``."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
 def visible_length(markup: str) -> int:
     """Length in UTF-16 code units of what the reader sees (Telegram's measure)."""
-    return len(html_to_plain(markup).encode("utf-16-le")) // 2
+    return _utf16_units(html_to_plain(markup))

@@ -1,0 +1,53 @@
+"""The console chat as a newcomer runs it: a real process, input piped, clean exit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_console(
+    tmp_path: Path, lines: list[str], lang: str = "fi"
+) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HANKEBOT_")}
+    env.update(
+        HANKEBOT_DATABASE=str(tmp_path / "console.sqlite3"),
+        LANG=lang,
+        HANKEBOT_LOG_LEVEL="DEBUG",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+
+
+def test_console_start_numbers_and_end_of_input(tmp_path: Path) -> None:
+    result = run_console(tmp_path, ["/start", "3", "/omattiedot"])
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Hei! Olen hankebotti." in out
+    assert "  1. Vaihda kieli" in out
+    assert "Näin käytät bottia" in out  # "3" pressed the third button, help
+    assert "hankebot-omat-tiedot.json" in out
+    assert (tmp_path / "hankebot-omat-tiedot.json").exists()
+    assert "Traceback" not in result.stderr
+
+
+def test_console_exits_cleanly_with_no_input(tmp_path: Path) -> None:
+    result = run_console(tmp_path, [])
+    assert result.returncode == 0, result.stderr
+
+
+def test_console_shows_user_markup_as_text_and_logs_no_message_text(tmp_path: Path) -> None:
+    secret = "salainen-viesti-<b>"
+    result = run_console(tmp_path, ["/start", secret, "9", "/peru"])
+    assert result.returncode == 0
+    assert secret not in result.stderr  # debug logging is on and still no message text
+    assert "En ymmärtänyt." in result.stdout

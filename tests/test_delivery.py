@@ -1,0 +1,150 @@
+"""The delivery worker against a scripted transport: flood control, blocked people, order."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import deque
+from dataclasses import dataclass, field
+
+from bot.delivery import MAX_ATTEMPTS, DeliveryWorker
+from bot.transports.base import Delivery, Inbox, Pacing, Status
+from storage import outbox, users
+from storage.db import Database
+from storage.outbox import OutboxItem
+from tests.harness import Clock
+
+
+@dataclass
+class ScriptedTransport:
+    """Answers each delivery with the next scripted result (default: sent)."""
+
+    name: str = "test"
+    numbered_buttons: bool = False
+    pacing: Pacing = field(default_factory=Pacing)
+    script: deque[Delivery] = field(default_factory=deque)
+    attempts: list[tuple[int, str]] = field(default_factory=list)
+
+    async def start(self, inbox: Inbox) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def deliver(self, item: OutboxItem) -> Delivery:
+        self.attempts.append((item.id, item.html))
+        if self.script:
+            return self.script.popleft()
+        return Delivery.sent(item.id)
+
+
+async def enqueue(db: Database, chat: str, text: str, now: dt.datetime) -> int:
+    async with db.transaction() as conn:
+        item = await outbox.enqueue(conn, chat_id=chat, user_id=chat, html=text, now=now)
+    assert item is not None
+    return item
+
+
+async def states(db: Database) -> dict[str, str]:
+    async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT html, state FROM outbox ORDER BY id")
+        return {row["html"]: row["state"] for row in await cursor.fetchall()}
+
+
+async def test_flood_control_waits_retry_after_and_keeps_order(db: Database) -> None:
+    clock = Clock()
+    transport = ScriptedTransport()
+    transport.script.append(Delivery(Status.RETRY, retry_after=0.3, error="RetryAfter"))
+    worker = DeliveryWorker(db, transport, clock=clock)
+    for text in ("one", "two", "three"):
+        await enqueue(db, "test:1", text, clock())
+    worker.start()
+    try:
+        while not transport.attempts:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # the 429 is recorded
+        clock.advance(seconds=1)  # the row's not_before (now + retry_after) has passed
+        await worker.drain(timeout=5)
+    finally:
+        await worker.stop()
+    assert [html for _, html in transport.attempts] == ["one", "one", "two", "three"]
+    assert set((await states(db)).values()) == {"sent"}
+
+
+async def test_a_blocked_person_is_marked_unreachable_and_not_retried(db: Database) -> None:
+    clock = Clock()
+    now = clock()
+    async with db.transaction() as conn:
+        await users.touch(conn, "test:7", "test:7", locale="fi", now=now, private_chat=True)
+    transport = ScriptedTransport()
+    transport.script.append(Delivery(Status.UNREACHABLE, error="Forbidden"))
+    worker = DeliveryWorker(db, transport, clock=clock)
+    await enqueue(db, "test:7", "a", now)
+    await enqueue(db, "test:7", "b", now)
+    await enqueue(db, "test:8", "c", now)
+    worker.start()
+    try:
+        await worker.drain(timeout=5)
+    finally:
+        await worker.stop()
+    assert await states(db) == {"a": "unreachable", "b": "unreachable", "c": "sent"}
+    assert [html for _, html in transport.attempts] == ["a", "c"]
+    async with db.transaction() as conn:
+        person = await users.get(conn, "test:7")
+    assert person is not None and person.unreachable
+
+
+async def test_transient_errors_back_off_and_then_give_up(db: Database) -> None:
+    clock = Clock()
+    transport = ScriptedTransport()
+    for _ in range(MAX_ATTEMPTS):
+        transport.script.append(Delivery(Status.RETRY, error="TimedOut"))
+    worker = DeliveryWorker(db, transport, clock=clock)
+    await enqueue(db, "test:1", "x", clock())
+    worker.start()
+    try:
+        for _ in range(MAX_ATTEMPTS):
+            clock.advance(seconds=400)  # beyond the longest backoff
+            worker.wake()
+            await worker.drain(timeout=5)
+    finally:
+        await worker.stop()
+    assert len(transport.attempts) == MAX_ATTEMPTS
+    assert await states(db) == {"x": "failed"}
+
+
+async def test_a_refused_message_is_not_retried(db: Database) -> None:
+    clock = Clock()
+    transport = ScriptedTransport()
+    transport.script.append(Delivery(Status.FAILED, error="BadRequest"))
+    worker = DeliveryWorker(db, transport, clock=clock)
+    await enqueue(db, "test:1", "bad", clock())
+    await enqueue(db, "test:1", "good", clock())
+    worker.start()
+    try:
+        await worker.drain(timeout=5)
+    finally:
+        await worker.stop()
+    assert await states(db) == {"bad": "failed", "good": "sent"}
+
+
+async def test_per_chat_pacing_spaces_messages_to_one_chat(db: Database) -> None:
+    clock = Clock()
+    transport = ScriptedTransport(pacing=Pacing(per_chat_interval=0.2, concurrency=4))
+    worker = DeliveryWorker(db, transport, clock=clock)
+    for text in ("a1", "a2", "a3"):
+        await enqueue(db, "test:1", text, clock())
+    await enqueue(db, "test:2", "b1", clock())
+    import time
+
+    started = time.monotonic()
+    worker.start()
+    try:
+        await worker.drain(timeout=5)
+    finally:
+        await worker.stop()
+    elapsed = time.monotonic() - started
+    assert elapsed >= 0.4  # two gaps of 0.2 s in chat 1
+    order = [html for _, html in transport.attempts]
+    assert [t for t in order if t.startswith("a")] == ["a1", "a2", "a3"]
+    assert order.index("b1") < order.index("a2")  # chat 2 did not wait for chat 1
