@@ -25,6 +25,16 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+# Libraries that log request URLs (which contain the Telegram token), API answers or SQL
+# parameters (which contain message texts) below WARNING. They stay at WARNING whatever
+# level the operator chooses, so no log ever carries a message text or a token.
+CHATTY_LIBRARIES = ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite", "nio", "peewee")
+
+
+def quiet_libraries() -> None:
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
 
 class Application:
     """One running bot. ``run()`` serves until stopped (or, on the console, end of input)."""
@@ -47,6 +57,7 @@ class Application:
 
     async def setup(self) -> None:
         settings = self.settings
+        quiet_libraries()
         self.db = await Database.open(settings.database)
         timezone = ZoneInfo(settings.timezone)
         self.renderer = Renderer(timezone)

@@ -14,14 +14,12 @@ SubcommandRunner = Callable[[argparse.Namespace], int]
 
 
 def configure_logging(level: str) -> None:
-    """Log records carry ids and error types only; httpx would log request URLs (the token)."""
+    """Log records carry ids and error types only (see :func:`bot.app.quiet_libraries`)."""
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _run(args: argparse.Namespace) -> int:
