@@ -58,7 +58,7 @@ class TelegramDriver:
 def bot_settings(server: FakeTelegramServer, database: Path, **extra: object) -> Settings:
     return Settings(
         database=database,
-        telegram_token=server.token,  # type: ignore[arg-type]
+        telegram_token=server.token,
         telegram_api_url=server.url,
         telegram_poll_timeout=1,
         _env_file=None,
