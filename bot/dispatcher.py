@@ -139,6 +139,7 @@ class Dispatcher:
         ctx.replies.clear()
         ctx.notices.clear()
         ctx.next_step = None
+        ctx.prompted = False
         ctx.forgotten = False
         ctx.state = await conversations.load(conn, ctx.incoming.user_id, ctx.incoming.chat_id)
 
@@ -230,6 +231,7 @@ class Dispatcher:
             ctx.next_step = None
             flow = self.services.registry.flows[ctx.state.flow]
             await flow.steps[step_name].prompt(ctx)
+            ctx.prompted = True
         raise RuntimeError("prompts keep moving the conversation")
 
     def _main_menu(self, ctx: Context) -> None:
@@ -244,6 +246,15 @@ class Dispatcher:
         """Store the step's replies and notices; returns the transports that got rows."""
         touched: set[str] = set()
         position = (ctx.state.flow, ctx.state.step) if ctx.state else None
+        chat_id = ctx.incoming.chat_id
+        if (
+            ctx.prompted
+            and outbox.transport_of(chat_id) in self.numbered_transports
+            and not any(reply.buttons for reply in ctx.replies)
+        ):
+            # The new question has no options, so a number typed now is an answer to it,
+            # not a press of an older keyboard's button.
+            await button_store.forget_keyboard(conn, chat_id)
         owner = None if ctx.forgotten else ctx.incoming.user_id
         for group in group_replies(ctx.replies):
             if await self.enqueue_reply(

@@ -87,6 +87,7 @@ class Context:
         self.replies: list[Reply] = []
         self.notices: list[Notice] = []
         self.next_step: str | None = None
+        self.prompted = False  # a step's question was asked during this event
         self.forgotten = False
 
     # --- input ---------------------------------------------------------------------------

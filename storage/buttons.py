@@ -66,6 +66,10 @@ async def remember_keyboard(conn: aiosqlite.Connection, chat_id: str, tokens: li
     )
 
 
+async def forget_keyboard(conn: aiosqlite.Connection, chat_id: str) -> None:
+    await conn.execute("DELETE FROM chat_keyboards WHERE chat_id = ?", (chat_id,))
+
+
 async def numbered_token(conn: aiosqlite.Connection, chat_id: str, number: int) -> str | None:
     """Token of option ``number`` (1-based) of the chat's latest keyboard."""
     cursor = await conn.execute("SELECT tokens FROM chat_keyboards WHERE chat_id = ?", (chat_id,))
