@@ -205,3 +205,31 @@ async def test_sigkill_mid_conversation_loses_nothing_and_repeats_nothing(
     finally:
         await db.close()
     assert row is not None and row[0] == 0
+
+
+async def test_webhook_mode_answers_and_acknowledges_after_commit(
+    server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = bot_settings(
+        server,
+        tmp_path / "bot.sqlite3",
+        telegram_webhook_url=f"http://127.0.0.1:{port}/telegram",
+        telegram_webhook_listen="127.0.0.1",
+        telegram_webhook_port=port,
+        telegram_webhook_secret="s3cret-value",
+    )
+    async with running_bot(settings):
+        chat = TelegramDriver(server, 508)
+        await chat.send("/start")
+        [greeting] = await chat.replies()
+        assert greeting.text.startswith("Hei!")
+        await chat.press("Ohjeet")
+        [help_text] = await chat.replies()
+        assert "/peru" in help_text.text
+    assert not any(r.method == "getUpdates" and r.status == 200 for r in server.requests[-5:])
+    assert server.webhook_deliveries
