@@ -18,6 +18,7 @@ from bot.i18n import Renderer
 from bot.maintenance import Maintenance
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
+from content import load_content
 from handlers.context import Services
 from handlers.registry import build_registry
 from handlers.types import Incoming
@@ -66,7 +67,7 @@ class Application:
             registry=self.registry,
             timezone=timezone,
             admins=settings.admins,
-            content=None,
+            content=load_content(settings.content_dir),
         )
         self.dispatcher = Dispatcher(
             self.db,
@@ -80,6 +81,12 @@ class Application:
 
             self.transports["telegram"] = TelegramTransport(
                 settings, self.db, self.registry, self.renderer
+            )
+        if settings.matrix_enabled:
+            from bot.transports.matrix import MatrixTransport
+
+            self.transports["matrix"] = MatrixTransport(
+                settings, self.db, self.renderer, wake=lambda: self._wake_workers({"matrix"})
             )
         if not self.transports:
             self.transports["console"] = ConsoleTransport(

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from bot.cli_budget import add_budget_parser, add_check_content_parser
 from bot.config import Settings
 
 SubcommandRunner = Callable[[argparse.Namespace], int]
@@ -42,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="serve Telegram/Matrix, or open the console chat if neither is configured"
     )
     run.set_defaults(handler=_run)
+    add_budget_parser(commands)
+    add_check_content_parser(commands)
     return parser
 
 

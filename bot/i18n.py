@@ -21,6 +21,7 @@ from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from handlers.money import format_money
 from handlers.types import Day, Lines, Money, Param, Percent, Raw, Text, When
 
 LOCALES: tuple[str, ...] = ("fi", "sv", "en")
@@ -104,13 +105,3 @@ class Renderer:
 
     def local_time(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.timezone)
-
-
-def format_money(amount: Decimal, locale: str, *, cents: bool = False) -> str:
-    """ "216 618 €" (whole euros) or "154 727,50 €" in the locale's conventions."""
-    pattern = "#,##0.00\u00a0¤" if cents else "#,##0\u00a0¤"
-    from babel.numbers import format_currency
-
-    return format_currency(
-        amount, "EUR", format=pattern, locale=BABEL_LOCALES[locale], currency_digits=False
-    )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from content.schema import Content
 from handlers.flow import Registry
 from handlers.types import Button, Document, Incoming, NotAllowed, Param, Reply
 from storage.conversations import ConversationState
@@ -43,7 +44,7 @@ class Services:
     registry: Registry
     timezone: ZoneInfo
     admins: frozenset[str]
-    content: Any = None  # content.schema.Content once loaded
+    content: Content | None = None  # None only in tests that need no content
     extras: dict[str, Any] = field(default_factory=dict)
 
 
