@@ -13,6 +13,7 @@ from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from bot.transports.base import Delivery, Inbox, Pacing
+from content.schema import Content
 from handlers.context import Services
 from handlers.flow import Registry
 from handlers.registry import build_registry
@@ -87,7 +88,7 @@ class Bot:
         admins: frozenset[str] = frozenset(),
         registry: Registry | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
-        content: object = None,
+        content: Content | None = None,
     ) -> None:
         self.db = db
         self.transport = MemoryTransport()
