@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -114,6 +115,9 @@ class TelegramTransport:
         self, settings: Settings, db: Database, registry: Registry, renderer: Renderer
     ) -> None:
         assert settings.telegram_token is not None
+        # Opt in to PTB 22's future behaviour (retry_after as a timedelta) instead of a
+        # deprecation warning on every flood-control answer; retry_seconds handles both.
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.settings = settings
         self.db = db
         self.registry = registry
