@@ -80,27 +80,46 @@ class Dispatcher:
             ctx = await self._context(conn, incoming, now)
             await conn.execute("SAVEPOINT step")
             try:
-                await self._route(ctx)
-                await self._run_prompts(ctx)
-            except InvalidInput as error:
-                await self._rollback_step(conn, ctx)
-                ctx.replies.append(Reply(error.key, dict(error.params)))
-            except NotAllowed:
-                await self._rollback_step(conn, ctx)
-                ctx.reply("error.not_allowed")
+                await self._step(conn, ctx)
+                touched = await self._finish(conn, ctx, now)
             except Exception as error:
+                # A bug in a step, or in rendering its replies: the person gets a kind
+                # answer and the menu; the step's own writes are undone.
                 self._log_failure(incoming, error)
                 await self._rollback_step(conn, ctx)
                 ctx.state = None
                 ctx.reply("error.internal")
                 self._main_menu(ctx)
+                try:
+                    touched = await self._finish(conn, ctx, now)
+                except Exception as second:
+                    self._log_failure(incoming, second)
+                    touched = set()
             await conn.execute("RELEASE step")
-            if not ctx.forgotten:
-                await conversations.save(conn, incoming.user_id, incoming.chat_id, ctx.state, now)
-            touched = await self._enqueue(conn, ctx, now)
         if touched and self.on_enqueued:
             self.on_enqueued(touched)
         return Outcome(handled=True, enqueued=len(touched))
+
+    async def _step(self, conn: aiosqlite.Connection, ctx: Context) -> None:
+        """Route the event and ask the next question; expected refusals are answered here."""
+        try:
+            await self._route(ctx)
+            await self._run_prompts(ctx)
+        except InvalidInput as error:
+            await self._rollback_step(conn, ctx)
+            ctx.replies.append(Reply(error.key, dict(error.params)))
+        except NotAllowed:
+            await self._rollback_step(conn, ctx)
+            ctx.reply("error.not_allowed")
+
+    async def _finish(
+        self, conn: aiosqlite.Connection, ctx: Context, now: dt.datetime
+    ) -> set[str]:
+        """Save where the conversation stands and write the replies to the outbox."""
+        incoming = ctx.incoming
+        if not ctx.forgotten:
+            await conversations.save(conn, incoming.user_id, incoming.chat_id, ctx.state, now)
+        return await self._enqueue(conn, ctx, now)
 
     # ------------------------------------------------------------------------------------
     async def _context(

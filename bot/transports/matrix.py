@@ -1,0 +1,978 @@
+"""Matrix through matrix-nio (with end-to-end encryption via vodozemac).
+
+Receiving. The transport runs its own sync loop instead of nio's ``sync_forever``: after each
+``/sync`` answer it hands the batch's events to the dispatcher one by one, and only then
+stores the batch's ``next_batch`` token in SQLite (``kv``). A crash therefore replays at most
+one batch, and every event carries ``update_key = "matrix:" + event_id``, which the
+dispatcher records in the same transaction as the answer, so a replayed event is not
+answered twice. On the very first start (no stored token) the history of the rooms the bot
+is already in is skipped. Resuming from a stored token the first sync asks for the full
+room state, because nio keeps rooms only in memory.
+
+Identity. The user id, device id and access token are kept in ``kv`` too (the token is a
+secret: it goes to the database, never to a log), and the olm/megolm keys in nio's store
+directory beside the database (``<database>.matrix-store/``), so a restart keeps the same
+device and keys: people's clients keep trusting it and old sessions still decrypt.
+
+Sending. One outbox row is one ``m.notice`` (HTML ``formatted_body`` plus a plain ``body``;
+buttons become numbered lines that the dispatcher maps back) or one ``m.file``/``m.image``
+uploaded to the media repository (encrypted in encrypted rooms). The transaction id is
+derived from the outbox row id, so a resend after a crash is deduplicated by the homeserver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import html
+import io
+import logging
+import re
+import secrets
+import struct
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientError
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    EncryptionError,
+    ErrorResponse,
+    InviteMemberEvent,
+    JoinedRoomsResponse,
+    JoinResponse,
+    KeysUploadError,
+    LocalProtocolError,
+    LoginResponse,
+    MegolmEvent,
+    OlmTrustError,
+    RoomEncryptedMedia,
+    RoomMemberEvent,
+    RoomMessageEmote,
+    RoomMessageMedia,
+    RoomMessageNotice,
+    RoomMessageText,
+    RoomMessageUnknown,
+    RoomSendResponse,
+    SendRetryError,
+    SyncResponse,
+    UploadResponse,
+    WhoamiResponse,
+)
+
+from bot.config import Settings
+from bot.dispatcher import utc_now
+from bot.i18n import Renderer
+from bot.markup import html_to_plain, split_html
+from bot.transports.base import Delivery, Inbox, Pacing, Status
+from handlers.types import Incoming
+from storage import outbox, updates, users
+from storage.db import Database
+from storage.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+KEY_USER = "matrix:user_id"
+KEY_DEVICE = "matrix:device_id"
+KEY_TOKEN = "matrix:access_token"  # noqa: S105 - a kv key name; the token: stored, never logged
+KEY_SINCE = "matrix:next_batch"
+KEY_PICKLE = "matrix:pickle_key"  # encrypts the olm pickles in the crypto store
+KEY_TXN_PREFIX = "matrix:txn_prefix"
+
+HTML_FORMAT = "org.matrix.custom.html"
+DEVICE_NAME = "hankebot"
+SYNC_TIMEOUT_MS = 30_000
+#: The first sync of a fresh bot only needs room state, not history.
+FIRST_SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 1}}}
+#: Later syncs: enough timeline that a few hours offline do not leave a gap.
+SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 100}}}
+#: Messages older than this when they reach the bot are not answered (as Telegram drops
+#: updates after 24 hours): an answer days later would only confuse.
+MAX_EVENT_AGE = dt.timedelta(hours=24)
+#: How long an undecryptable message waits for its key before the person is told.
+UNDECRYPTABLE_GRACE_SECONDS = 3.0
+#: One "cannot decrypt" notice per room, megolm session and this many seconds.
+UNDECRYPTABLE_NOTICE_WINDOW = 600
+#: How long ``deliver`` waits for a just-joined room to appear in a sync.
+ROOM_WAIT_SECONDS = 10.0
+#: Keep one event well under the 64 KiB limit (HTML and plain text both travel).
+MAX_PART_BYTES = 24_000
+MAX_PART_CHARS = 8_000
+START_ATTEMPTS = 6
+
+#: Matrix's own pace: a bot account should have its homeserver rate limit lifted (see
+#: README); these keep a burst polite when it is not. M_LIMIT_EXCEEDED still pauses all.
+MATRIX_PACING = Pacing(per_second=10.0, per_chat_interval=0.2, concurrency=4)
+
+PERMANENT_ERRORS = frozenset(
+    {"M_TOO_LARGE", "M_BAD_JSON", "M_NOT_JSON", "M_INVALID_PARAM", "M_MISSING_PARAM"}
+)
+UNREACHABLE_ERRORS = frozenset({"M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN_ROOM"})
+TOKEN_ERRORS = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"})
+
+
+class MatrixStartError(RuntimeError):
+    """The Matrix account could not be used (bad credentials, homeserver unreachable)."""
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+def server_of(user_id: str) -> str:
+    """The homeserver part of ``@local:server`` (lower case, port kept)."""
+    return user_id.split(":", 1)[1].lower() if ":" in user_id else ""
+
+
+def server_allowed(user_id: str, allowed: frozenset[str]) -> bool:
+    """Whether a person on ``user_id``'s homeserver may use the bot.
+
+    An empty ``allowed`` set means every server. Entries match the server name exactly
+    (case-insensitive), with or without the port.
+    """
+    if not allowed:
+        return True
+    server = server_of(user_id)
+    if not server:
+        return False
+    names = {entry.strip().lower() for entry in allowed}
+    return server in names or server.rsplit(":", 1)[0] in names
+
+
+def same_account(stored_user_id: str, configured: str) -> bool:
+    """Whether the stored identity belongs to the configured ``HANKEBOT_MATRIX_USER``."""
+    configured = configured.strip()
+    if configured.startswith("@"):
+        return stored_user_id.lower() == configured.lower()
+    return stored_user_id[1:].split(":", 1)[0].lower() == configured.lower()
+
+
+_PRE = re.compile(r"(<pre>.*?</pre>)", re.DOTALL)
+
+
+def matrix_html(markup: str) -> str:
+    """Telegram-subset HTML as Matrix HTML: newlines become ``<br>`` (not inside ``<pre>``)."""
+    parts = _PRE.split(markup)
+    return "".join(
+        part if part.startswith("<pre>") else part.replace("\n", "<br>") for part in parts
+    )
+
+
+def render_message(markup: str, labels: Sequence[str], hint: str = "") -> tuple[str, str]:
+    """The plain ``body`` and the HTML ``formatted_body`` of one message.
+
+    Buttons become numbered options ``1. label`` in both; ``hint`` (already rendered HTML
+    from the catalog) follows them.
+    """
+    body = html_to_plain(markup)
+    formatted = matrix_html(markup)
+    if labels:
+        plain_options = "\n".join(f"{n}. {label}" for n, label in enumerate(labels, 1))
+        html_options = "<br>".join(
+            f"{n}. {html.escape(label, quote=False)}" for n, label in enumerate(labels, 1)
+        )
+        if hint:
+            plain_options += "\n" + html_to_plain(hint)
+            html_options += "<br>" + matrix_html(hint)
+        body = f"{body}\n\n{plain_options}" if body else plain_options
+        formatted = f"{formatted}<br><br>{html_options}" if formatted else html_options
+    return body, formatted
+
+
+def notice_content(body: str, formatted: str) -> dict[str, Any]:
+    return {"msgtype": "m.notice", "body": body, "format": HTML_FORMAT, "formatted_body": formatted}
+
+
+def edit_content(target_event_id: str, body: str, formatted: str) -> dict[str, Any]:
+    """An ``m.replace`` edit of an earlier notice (with the fallback clients show)."""
+    content = notice_content(f"* {body}", f"* {formatted}")
+    content["m.new_content"] = notice_content(body, formatted)
+    content["m.relates_to"] = {"rel_type": "m.replace", "event_id": target_event_id}
+    return content
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the ``> quoted`` lines a client puts before a reply's own text."""
+    lines = body.split("\n")
+    index = 0
+    while index < len(lines) and lines[index].startswith(">"):
+        index += 1
+    if index == 0:
+        return body
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    return "\n".join(lines[index:])
+
+
+def addressed_text(
+    text: str, content: Mapping[str, Any], bot_user_id: str, bot_names: Sequence[str]
+) -> str | None:
+    """In a group room, the part of a message meant for the bot, or None if not addressed.
+
+    Commands (``!`` or ``/``) and a bare option number are always meant for the bot; other
+    text only when it starts with the bot's name or mentions it (``m.mentions``).
+    """
+    stripped = text.strip()
+    if stripped[:1] in ("!", "/") or (stripped.isdigit() and len(stripped) <= 2):
+        return stripped
+    lowered = stripped.lower()
+    for name in sorted({n for n in (bot_user_id, *bot_names) if n}, key=len, reverse=True):
+        if lowered.startswith(name.lower()):
+            rest = stripped[len(name) :]
+            if not rest or rest[0] in ":, \t\n":
+                return rest.lstrip(":, \t\n") or "/valikko"
+    mentions = content.get("m.mentions")
+    if isinstance(mentions, dict) and bot_user_id in (mentions.get("user_ids") or []):
+        return stripped
+    return None
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG header, for ``m.image`` info."""
+    if len(data) >= 24 and data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    return None
+
+
+def error_delivery(response: Any, what: str = "send") -> Delivery:
+    """Map a nio error response to a delivery outcome (never the server's message text)."""
+    code = getattr(response, "status_code", None)
+    status = getattr(getattr(response, "transport_response", None), "status", None)
+    label = f"{what}: {code or status or type(response).__name__}"
+    if code == "M_LIMIT_EXCEEDED" or status == 429:
+        retry_ms = getattr(response, "retry_after_ms", None) or 5000
+        return Delivery(Status.RETRY, retry_after=retry_ms / 1000.0, error=label)
+    if code in UNREACHABLE_ERRORS:
+        return Delivery(Status.UNREACHABLE, error=label)
+    if code in PERMANENT_ERRORS or status == 413:
+        return Delivery(Status.FAILED, error=label)
+    return Delivery(Status.RETRY, error=label)
+
+
+def _transient(response: Any) -> bool:
+    """An error answer worth retrying: rate limited, or the server (or a proxy) failing."""
+    if not isinstance(response, ErrorResponse):
+        return False
+    status = getattr(getattr(response, "transport_response", None), "status", None)
+    code = response.status_code
+    return code == "M_LIMIT_EXCEEDED" or status == 429 or (status is not None and status >= 500)
+
+
+def store_dir_for(database: Path) -> Path:
+    return Path(f"{database}.matrix-store")
+
+
+def quiet_nio_logs() -> None:
+    """nio logs event contents and olm payloads in some warnings: keep only where it happened.
+
+    Logger filters are not inherited, so every ``nio.*`` logger gets the filter.
+    """
+    for name in list(logging.Logger.manager.loggerDict):
+        if name == "nio" or name.startswith("nio."):
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, _RedactFilter) for f in logger.filters):
+                logger.addFilter(_RedactFilter())
+    logging.getLogger("nio").setLevel(logging.WARNING)
+    logging.getLogger("peewee").setLevel(logging.WARNING)
+
+
+class _RedactFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = f"nio {record.levelname.lower()} at {record.module}:{record.lineno}"
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    device_id: str
+    access_token: str
+
+
+@dataclass
+class _Undecrypted:
+    room_id: str
+    event: Any  # MegolmEvent
+    deadline: float
+
+
+class _RoomNotReady(Exception):
+    """A room the bot is in but has not seen in a sync yet."""
+
+
+# --- the transport --------------------------------------------------------------------------
+class MatrixTransport:
+    name = "matrix"
+    numbered_buttons = True
+    pacing = MATRIX_PACING
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        renderer: Renderer,
+        *,
+        wake: Callable[[], None] | None = None,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        assert settings.matrix_homeserver and settings.matrix_user
+        self.settings = settings
+        self.db = db
+        self.renderer = renderer
+        self.wake = wake
+        self.clock = clock
+        self.homeserver = settings.matrix_homeserver.rstrip("/")
+        self.store_dir = store_dir_for(settings.database)
+        self.client: Any = None
+        self.user_id = ""
+        self.txn_prefix = "hankebot"
+        self._inbox: Inbox | None = None
+        self._sync_task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._sync_tick = asyncio.Event()
+        self._since: str | None = None
+        self._inviters: dict[str, str] = {}
+        self._left: set[str] = set()
+        self._undecrypted: list[_Undecrypted] = []
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closed = False
+
+    # --- life cycle ------------------------------------------------------------------------
+    async def start(self, inbox: Inbox) -> None:
+        """Log in (or restore the stored device), upload keys, then sync in the background."""
+        quiet_nio_logs()
+        self._inbox = inbox
+        identity = await self._identity()
+        self.client = await self._open_client(identity)
+        self.user_id = identity.user_id
+        if self.client.should_upload_keys:
+            response = await self.client.keys_upload()
+            if isinstance(response, KeysUploadError):
+                log.error(
+                    "matrix: uploading device keys failed (%s); this device may already have "
+                    "keys from another client: log in with a password instead",
+                    response.status_code,
+                )
+        async with self.db.transaction() as conn:
+            self._since = await updates.get_value(conn, KEY_SINCE)
+        self._sync_task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
+        log.info("matrix transport started as %s (device %s)", identity.user_id, identity.device_id)
+
+    async def stop(self) -> None:
+        self._closed = True
+        if self._sync_task is not None:
+            self._sync_task.cancel()
+            await asyncio.gather(self._sync_task, return_exceptions=True)
+            self._sync_task = None
+        # Let deliveries in flight finish (they record their outcome) before closing.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout=10.0)
+        if self.client is not None:
+            await self.client.close()
+
+    # --- identity --------------------------------------------------------------------------
+    def _config(self, encrypted: bool, pickle_key: str = "") -> Any:
+        return AsyncClientConfig(
+            encryption_enabled=encrypted,
+            store_sync_tokens=False,  # the token lives in our database, stored after handling
+            max_limit_exceeded=0,  # rate limits come back to us (outbox retry)
+            max_timeouts=2,
+            request_timeout=30,
+            pickle_key=pickle_key or "DEFAULT_KEY",
+        )
+
+    async def _identity(self) -> Identity:
+        """Who the bot is: the stored device when possible, otherwise a fresh login."""
+        settings = self.settings
+        assert settings.matrix_user is not None
+        async with self.db.transaction() as conn:
+            stored_user = await updates.get_value(conn, KEY_USER)
+            stored_device = await updates.get_value(conn, KEY_DEVICE)
+            stored_token = await updates.get_value(conn, KEY_TOKEN)
+            prefix = await updates.get_value(conn, KEY_TXN_PREFIX)
+            if prefix is None:
+                prefix = f"hankebot-{secrets.token_hex(4)}"
+                await updates.set_value(conn, KEY_TXN_PREFIX, prefix)
+        self.txn_prefix = prefix
+        stored: Identity | None = None
+        if stored_user and stored_device and stored_token:
+            if same_account(stored_user, settings.matrix_user):
+                stored = Identity(stored_user, stored_device, stored_token)
+            else:
+                log.warning("matrix: configured account changed; starting a new device")
+                async with self.db.transaction() as conn:
+                    await conn.execute("DELETE FROM kv WHERE key = ?", (KEY_SINCE,))
+        password = settings.matrix_password.get_secret_value() if settings.matrix_password else ""
+        configured_token = (
+            settings.matrix_access_token.get_secret_value() if settings.matrix_access_token else ""
+        )
+        identity: Identity | None = None
+        if configured_token and (stored is None or stored.access_token != configured_token):
+            identity = await self._whoami(configured_token)
+            if identity is None:
+                raise MatrixStartError("HANKEBOT_MATRIX_ACCESS_TOKEN was rejected")
+        elif stored is not None:
+            if not self._store_file(stored).exists() and password:
+                log.warning("matrix: crypto store missing; logging in as a new device")
+                stored = None
+            else:
+                identity = await self._whoami(stored.access_token)
+        if identity is None:
+            if not password:
+                raise MatrixStartError("no usable Matrix access token and no password")
+            identity = await self._password_login(password, stored.device_id if stored else None)
+        async with self.db.transaction() as conn:
+            await updates.set_value(conn, KEY_USER, identity.user_id)
+            await updates.set_value(conn, KEY_DEVICE, identity.device_id)
+            await updates.set_value(conn, KEY_TOKEN, identity.access_token)
+        return identity
+
+    def _store_file(self, identity: Identity) -> Path:
+        return self.store_dir / f"{identity.user_id}_{identity.device_id}.db"
+
+    async def _probe(self, call: Callable[[Any], Any], device_id: str | None = None) -> Any:
+        """Run one request with a throw-away client without a crypto store.
+
+        Connection errors, rate limits and server errors are retried a few times (the
+        homeserver may be starting, or behind a restarting proxy); the last answer is returned.
+        """
+        assert self.settings.matrix_user is not None
+        response: Any = None
+        for attempt in range(START_ATTEMPTS):
+            client = AsyncClient(
+                self.homeserver,
+                self.settings.matrix_user,
+                device_id=device_id,
+                config=self._config(encrypted=False),
+            )
+            delay = min(30.0, 2.0**attempt)
+            try:
+                response = await call(client)
+                if not _transient(response):
+                    return response
+                retry_ms = getattr(response, "retry_after_ms", None)
+                delay = retry_ms / 1000.0 if retry_ms else delay
+                problem = str(getattr(response, "status_code", None) or "server error")
+            except (ClientError, TimeoutError, OSError) as error:
+                problem = type(error).__name__
+            finally:
+                await client.close()
+            if attempt == START_ATTEMPTS - 1:
+                break
+            log.warning("matrix: homeserver not usable yet: %s", problem)
+            await asyncio.sleep(delay)
+        if response is None:
+            raise MatrixStartError("Matrix homeserver not reachable")
+        return response
+
+    async def _whoami(self, token: str) -> Identity | None:
+        """The identity behind ``token``; None when the homeserver rejects the token."""
+
+        async def call(client: Any) -> Any:
+            client.access_token = token
+            return await client.whoami()
+
+        response = await self._probe(call)
+        if isinstance(response, WhoamiResponse) and response.device_id:
+            assert self.settings.matrix_user is not None
+            if not same_account(str(response.user_id), self.settings.matrix_user):
+                raise MatrixStartError("the Matrix access token belongs to another account")
+            return Identity(str(response.user_id), str(response.device_id), token)
+        code = getattr(response, "status_code", None)
+        if code not in (*TOKEN_ERRORS, "M_FORBIDDEN") and not isinstance(response, WhoamiResponse):
+            raise MatrixStartError(f"Matrix homeserver error: {code or 'unknown'}")
+        log.warning("matrix: access token not accepted (%s)", code or "no device")
+        return None
+
+    async def _password_login(self, password: str, device_id: str | None) -> Identity:
+        async def call(client: Any) -> Any:
+            return await client.login(password, device_name=DEVICE_NAME)
+
+        response = await self._probe(call, device_id=device_id)
+        if not isinstance(response, LoginResponse):
+            raise MatrixStartError(
+                f"Matrix login failed: {getattr(response, 'status_code', None) or 'error'}"
+            )
+        return Identity(str(response.user_id), str(response.device_id), str(response.access_token))
+
+    async def _open_client(self, identity: Identity) -> Any:
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            self.store_dir.chmod(0o700)
+        async with self.db.transaction() as conn:
+            pickle_key = await updates.get_value(conn, KEY_PICKLE)
+            if pickle_key is None:
+                pickle_key = secrets.token_urlsafe(32)
+                await updates.set_value(conn, KEY_PICKLE, pickle_key)
+        client = AsyncClient(
+            self.homeserver,
+            identity.user_id,
+            device_id=identity.device_id,
+            store_path=str(self.store_dir),
+            config=self._config(encrypted=True, pickle_key=pickle_key),
+        )
+        client.restore_login(identity.user_id, identity.device_id, identity.access_token)
+        return client
+
+    # --- receiving -------------------------------------------------------------------------
+    async def _sync_loop(self) -> None:
+        fresh = self._since is None  # never synced: skip the rooms' history
+        first = True
+        failures = 0
+        while True:
+            try:
+                if first:
+                    response = await self.client.sync(
+                        timeout=0,
+                        since=self._since,
+                        full_state=True,
+                        sync_filter=FIRST_SYNC_FILTER if fresh else SYNC_FILTER,
+                    )
+                else:
+                    response = await self.client.sync(
+                        timeout=self._poll_timeout_ms(), since=self._since, sync_filter=SYNC_FILTER
+                    )
+                if not isinstance(response, SyncResponse):
+                    failures += 1
+                    await self._sync_failed(response, failures)
+                    continue
+                failures = 0
+                await self._handle_sync(response, history=first and fresh)
+                self._since = response.next_batch
+                first = False
+                self._ready.set()
+                self._sync_tick.set()
+                self._sync_tick = asyncio.Event()
+                await self._housekeeping()
+                await self._retry_undecrypted()
+                if not self._undecrypted:
+                    # Only now: every event of the batch has been handed to the dispatcher.
+                    async with self.db.transaction() as conn:
+                        await updates.set_value(conn, KEY_SINCE, response.next_batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the loop must outlive any one failure
+                failures += 1
+                log.warning("matrix sync failed: %s", type(error).__name__)
+                await asyncio.sleep(min(30.0, 0.5 * 2**failures))
+
+    def _poll_timeout_ms(self) -> int:
+        if not self._undecrypted:
+            return SYNC_TIMEOUT_MS
+        soonest = min(item.deadline for item in self._undecrypted) - time.monotonic()
+        return max(100, min(SYNC_TIMEOUT_MS, int(soonest * 1000)))
+
+    async def _sync_failed(self, response: Any, failures: int) -> None:
+        code = getattr(response, "status_code", None)
+        log.warning("matrix sync error: %s", code or type(response).__name__)
+        if code in TOKEN_ERRORS and self.settings.matrix_password is not None:
+            # The token was revoked: log in again as the same device (same keys).
+            identity = await self._password_login(
+                self.settings.matrix_password.get_secret_value(), self.client.device_id
+            )
+            self.client.access_token = identity.access_token
+            async with self.db.transaction() as conn:
+                await updates.set_value(conn, KEY_TOKEN, identity.access_token)
+            return
+        retry_ms = getattr(response, "retry_after_ms", None)
+        delay = retry_ms / 1000.0 if retry_ms else min(60.0, 0.5 * 2**failures)
+        await asyncio.sleep(delay)
+
+    async def _housekeeping(self) -> None:
+        """What ``sync_forever`` does between syncs: keys and queued to-device messages."""
+        client = self.client
+        calls: list[Any] = [client.send_to_device_messages()]
+        if client.should_upload_keys:
+            calls.append(client.keys_upload())
+        if client.should_query_keys:
+            calls.append(client.keys_query())
+        if client.should_claim_keys:
+            calls.append(client.keys_claim(client.get_users_for_key_claiming()))
+        for result in await asyncio.gather(*calls, return_exceptions=True):
+            if isinstance(result, BaseException):
+                log.warning("matrix key maintenance: %s", type(result).__name__)
+
+    async def _handle_sync(self, response: Any, *, history: bool) -> None:
+        for room_id, info in response.rooms.invite.items():
+            await self._guard(self._on_invite(room_id, info.invite_state), room_id)
+        for room_id in response.rooms.leave:
+            self._left.add(room_id)
+            await self._guard(self._mark_unreachable(room_id), room_id)
+        if history:
+            return
+        for room_id, info in response.rooms.join.items():
+            self._left.discard(room_id)
+            room = self.client.rooms.get(room_id)
+            if room is None:
+                continue
+            events = list(info.timeline.events)
+            # A room the bot has just joined: what was said before it came is not for it
+            # (and in an encrypted room it could not read it anyway).
+            joined_at = None
+            for index, event in enumerate(events):
+                if self._is_own_join(event):
+                    joined_at = index
+            if joined_at is not None:
+                events = events[joined_at:]
+            for event in events:
+                await self._guard(self._on_event(room, event, info.timeline.events), room_id)
+
+    async def _guard(self, work: Any, room_id: str) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.error("matrix event in %s failed: %s", room_id, type(error).__name__)
+
+    def _is_own_join(self, event: Any) -> bool:
+        return (
+            isinstance(event, RoomMemberEvent)
+            and event.state_key == self.user_id
+            and event.membership == "join"
+            and event.prev_membership != "join"
+        )
+
+    async def _on_invite(self, room_id: str, invite_state: Sequence[Any]) -> None:
+        invite = next(
+            (
+                e
+                for e in invite_state
+                if isinstance(e, InviteMemberEvent)
+                and e.state_key == self.user_id
+                and e.membership == "invite"
+            ),
+            None,
+        )
+        if invite is None:
+            return
+        inviter = str(invite.sender)
+        if not server_allowed(inviter, self.settings.matrix_allowed_servers):
+            log.info("matrix: refused an invite to %s from %s", room_id, server_of(inviter))
+            await self.client.room_leave(room_id)
+            return
+        for attempt in range(3):
+            response = await self.client.join(room_id)
+            if isinstance(response, JoinResponse):
+                self._inviters[room_id] = inviter
+                self._left.discard(room_id)
+                log.info("matrix: joined %s", room_id)
+                return
+            log.warning(
+                "matrix: joining %s failed: %s", room_id, getattr(response, "status_code", None)
+            )
+            await asyncio.sleep(0.5 * (attempt + 1))
+
+    async def _on_event(self, room: Any, event: Any, timeline: Sequence[Any]) -> None:
+        if self._is_own_join(event):
+            await self._greet(room, event, timeline)
+            return
+        sender = getattr(event, "sender", None)
+        if not sender or sender == self.user_id:
+            return  # our own messages come back in the sync (also after a restart)
+        if not server_allowed(sender, self.settings.matrix_allowed_servers):
+            return
+        if isinstance(event, RoomMemberEvent):
+            if event.membership in ("leave", "ban") and event.state_key != self.user_id:
+                await self._member_left(room)
+            return
+        stamp = getattr(event, "server_timestamp", 0) or 0
+        age = self.clock() - dt.datetime.fromtimestamp(stamp / 1000, dt.UTC)
+        if age > MAX_EVENT_AGE:
+            return
+        if isinstance(event, MegolmEvent):
+            await self._undecryptable(room, event)
+            return
+        if isinstance(event, RoomMessageNotice):
+            return  # notices are what bots send: never answer them (no bot loops)
+        content: Mapping[str, Any] = event.source.get("content", {})
+        relates = content.get("m.relates_to")
+        if isinstance(relates, dict) and relates.get("rel_type") == "m.replace":
+            return  # an edit of an earlier message: answering it again would confuse
+        text: str | None
+        if isinstance(event, (RoomMessageText, RoomMessageEmote)):
+            text = str(event.body)
+            if isinstance(relates, dict) and "m.in_reply_to" in relates:
+                text = strip_reply_fallback(text)
+        elif isinstance(event, (RoomMessageMedia, RoomEncryptedMedia, RoomMessageUnknown)):
+            text = None  # a picture, file or voice message: the dispatcher explains
+        else:
+            return  # reactions, redactions, state changes
+        group = self._is_group(room)
+        if group:
+            if text is None:
+                return
+            names = [self.user_id.split(":", 1)[0].lstrip("@")]
+            own = room.users.get(self.user_id)
+            if own is not None and own.display_name:
+                names.append(str(own.display_name))
+            text = addressed_text(text, content, self.user_id, names)
+            if text is None:
+                return
+        await self._dispatch(
+            Incoming(
+                user_id=f"matrix:{sender}",
+                chat_id=f"matrix:{room.room_id}",
+                text=text,
+                display_name=self._display_name(room, sender),
+                update_key=f"matrix:{event.event_id}",
+                is_group_chat=group,
+            )
+        )
+
+    async def _greet(self, room: Any, join: Any, timeline: Sequence[Any]) -> None:
+        """The bot has joined: greet whoever invited it, as if they had typed /start."""
+        inviter = self._inviters.pop(room.room_id, None)
+        if inviter is None:
+            for event in timeline:
+                if (
+                    isinstance(event, RoomMemberEvent)
+                    and event.state_key == self.user_id
+                    and event.membership == "invite"
+                ):
+                    inviter = str(event.sender)
+        if inviter is None:
+            others = [u for u in room.users if u != self.user_id]
+            inviter = others[0] if len(others) == 1 else None
+        if inviter is None or inviter == self.user_id:
+            return
+        if not server_allowed(inviter, self.settings.matrix_allowed_servers):
+            return
+        await self._dispatch(
+            Incoming(
+                user_id=f"matrix:{inviter}",
+                chat_id=f"matrix:{room.room_id}",
+                text="/start",
+                display_name=self._display_name(room, inviter),
+                update_key=f"matrix:{join.event_id}",
+                is_group_chat=self._is_group(room),
+            )
+        )
+
+    def _is_group(self, room: Any) -> bool:
+        try:
+            return int(room.member_count) > 2
+        except (TypeError, ValueError):
+            return len(room.users) > 2
+
+    @staticmethod
+    def _display_name(room: Any, user_id: str) -> str | None:
+        member = room.users.get(user_id)
+        name = getattr(member, "display_name", None) if member is not None else None
+        return str(name) if name else None
+
+    async def _dispatch(self, incoming: Incoming) -> None:
+        assert self._inbox is not None
+        try:
+            await self._inbox(incoming)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.error("matrix update %s failed: %s", incoming.update_key, type(error).__name__)
+
+    async def _member_left(self, room: Any) -> None:
+        """The person left a chat where only the bot remains: leave it and stop sending."""
+        if any(user != self.user_id for user in room.users):
+            return
+        await self.client.room_leave(room.room_id)
+        self._left.add(room.room_id)
+        await self._mark_unreachable(room.room_id)
+
+    async def _mark_unreachable(self, room_id: str) -> None:
+        chat_id = f"matrix:{room_id}"
+        async with self.db.transaction() as conn:
+            await outbox.unreachable_chat(conn, chat_id, "left the room")
+            await users.mark_chat_unreachable(conn, chat_id)
+
+    # --- undecryptable messages ------------------------------------------------------------
+    async def _undecryptable(self, room: Any, event: Any) -> None:
+        """A message the bot has no key for: ask for the key, wait a moment for it to
+        arrive (it often comes a sync later), then tell the person."""
+        with contextlib.suppress(LocalProtocolError, ClientError, TimeoutError):
+            await self.client.request_room_key(event)
+        self._undecrypted.append(
+            _Undecrypted(room.room_id, event, time.monotonic() + UNDECRYPTABLE_GRACE_SECONDS)
+        )
+
+    async def _retry_undecrypted(self) -> None:
+        waiting, self._undecrypted = self._undecrypted, []
+        for item in waiting:
+            decrypted: Any = None
+            with contextlib.suppress(EncryptionError, ValueError, AssertionError):
+                decrypted = self.client.decrypt_event(item.event)
+            room = self.client.rooms.get(item.room_id)
+            if decrypted is not None and not isinstance(decrypted, MegolmEvent) and room:
+                await self._guard(self._on_event(room, decrypted, ()), item.room_id)
+            elif time.monotonic() >= item.deadline:
+                await self._guard(self._tell_undecryptable(item), item.room_id)
+            else:
+                self._undecrypted.append(item)
+
+    async def _tell_undecryptable(self, item: _Undecrypted) -> None:
+        event = item.event
+        sender = f"matrix:{event.sender}"
+        stamp = int(getattr(event, "server_timestamp", 0) or 0) // 1000
+        window = stamp // UNDECRYPTABLE_NOTICE_WINDOW
+        async with self.db.transaction() as conn:
+            person = await users.get(conn, sender)
+            locale = person.locale if person is not None else "fi"
+            stored = await outbox.enqueue(
+                conn,
+                chat_id=f"matrix:{item.room_id}",
+                user_id=sender if person is not None else None,
+                html=self.renderer.text(locale, "matrix.undecryptable"),
+                now=self.clock(),
+                dedupe_key=f"matrix:undecryptable:{item.room_id}:{event.session_id}:{window}",
+            )
+        log.info("matrix: undecryptable event %s in %s", event.event_id, item.room_id)
+        if stored is not None and self.wake is not None:
+            self.wake()
+
+    # --- sending ---------------------------------------------------------------------------
+    async def deliver(self, item: OutboxItem) -> Delivery:
+        if self._closed:
+            return Delivery(Status.RETRY, error="Stopping")
+        if not await self._wait_ready():
+            return Delivery(Status.RETRY, error="NotReady")
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            return await self._deliver(item)
+        except _RoomNotReady:
+            return Delivery(Status.RETRY, error="RoomNotSynced")
+        except (ClientError, TimeoutError, OSError) as error:
+            return Delivery(Status.RETRY, error=type(error).__name__)
+        except (LocalProtocolError, SendRetryError, OlmTrustError, EncryptionError) as error:
+            return Delivery(Status.RETRY, error=type(error).__name__)
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def _wait_ready(self, timeout: float = 60.0) -> bool:
+        if self._ready.is_set():
+            return True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout=timeout)
+        return self._ready.is_set()
+
+    async def _deliver(self, item: OutboxItem) -> Delivery:
+        room_id = item.platform_chat
+        room = await self._room(room_id)
+        if room is None:
+            return Delivery(Status.UNREACHABLE, error="not in room")
+        labels = [button.label for row in item.buttons for button in row]
+        hint = await self._hint(item) if labels else ""
+        tx = f"{self.txn_prefix}-{item.id}"
+        if item.edit_of is not None and item.edit_target_message_id is not None:
+            body, formatted = render_message(item.html, labels, hint)
+            return await self._send(
+                room_id, edit_content(item.edit_target_message_id, body, formatted), tx
+            )
+        if item.document is not None:
+            return await self._send_file(room, item, labels, hint, tx)
+        parts = self._parts(item.html)
+        result = Delivery(Status.FAILED, error="empty")
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            body, formatted = render_message(part, labels if last else [], hint if last else "")
+            result = await self._send(
+                room_id, notice_content(body, formatted), tx if index == 0 else f"{tx}-{index}"
+            )
+            if result.status is not Status.SENT:
+                return result
+        return result
+
+    @staticmethod
+    def _parts(markup: str) -> list[str]:
+        if len(markup.encode("utf-8")) * 2 <= MAX_PART_BYTES:
+            return [markup]
+        return split_html(markup, MAX_PART_CHARS)
+
+    async def _send(self, room_id: str, content: dict[str, Any], tx: str) -> Delivery:
+        response = await self.client.room_send(
+            room_id,
+            "m.room.message",
+            content,
+            tx_id=tx,
+            ignore_unverified_devices=True,
+        )
+        if isinstance(response, RoomSendResponse):
+            return Delivery.sent(str(response.event_id))
+        return error_delivery(response)
+
+    async def _send_file(
+        self, room: Any, item: OutboxItem, labels: Sequence[str], hint: str, tx: str
+    ) -> Delivery:
+        document = item.document
+        assert document is not None
+        encrypt = bool(room.encrypted)
+        upload, keys = await self.client.upload(
+            io.BytesIO(document.content),
+            content_type=document.mime_type,
+            filename=document.filename,
+            encrypt=encrypt,
+            filesize=len(document.content),
+        )
+        if not isinstance(upload, UploadResponse):
+            return error_delivery(upload, "upload")
+        info: dict[str, Any] = {"size": len(document.content), "mimetype": document.mime_type}
+        msgtype = "m.file"
+        if document.mime_type.startswith("image/"):
+            msgtype = "m.image"
+            size = png_size(document.content)
+            if size is not None:
+                info["w"], info["h"] = size
+        content: dict[str, Any] = {
+            "msgtype": msgtype,
+            "body": document.filename,
+            "filename": document.filename,
+            "info": info,
+        }
+        if item.html.strip() or labels:
+            # The text travels as the file's caption (``body`` differs from ``filename``).
+            body, formatted = render_message(item.html, labels, hint)
+            content.update(body=body, format=HTML_FORMAT, formatted_body=formatted)
+        if encrypt:
+            assert keys is not None
+            content["file"] = {**keys, "url": upload.content_uri, "mimetype": document.mime_type}
+        else:
+            content["url"] = upload.content_uri
+        return await self._send(room.room_id, content, tx)
+
+    async def _room(self, room_id: str) -> Any:
+        """The nio room, waiting briefly for a just-joined one; None if the bot is not in it."""
+        if room_id in self._left:
+            return None
+        deadline = time.monotonic() + ROOM_WAIT_SECONDS
+        while True:
+            room = self.client.rooms.get(room_id)
+            if room is not None:
+                return room
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._sync_tick.wait(), timeout=remaining)
+        joined = await self.client.joined_rooms()
+        if isinstance(joined, JoinedRoomsResponse) and room_id not in joined.rooms:
+            return None
+        raise _RoomNotReady
+
+    async def _hint(self, item: OutboxItem) -> str:
+        """ "Reply with a number", in the recipient's language."""
+        locale = "fi"
+        if item.user_id is not None:
+            async with self.db.transaction() as conn:
+                person = await users.get(conn, item.user_id)
+            if person is not None:
+                locale = person.locale
+        return self.renderer.text(locale, "matrix.reply_with_number")

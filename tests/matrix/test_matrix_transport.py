@@ -1,0 +1,300 @@
+"""The Matrix transport end to end: a real ``hankebot run`` process on a real Synapse.
+
+The shared scenarios (``tests/e2e/scenarios.py``) run through ``MatrixDriver`` in a plain
+room and in an encrypted direct chat, each with a new person, against one bot process that
+also serves Telegram (the fake Bot API server). Other bots: one killed with SIGKILL in the
+middle of a conversation and started again, one whose homeserver rate limit is one message a
+second, one restarted with a password and then without its crypto store.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import vodozemac
+from nio import RoomCreateResponse
+
+from tests.e2e.scenarios import SCENARIOS, Scenario
+from tests.fakes.telegram_api import FakeTelegramServer
+
+from .matrix_bot import MEGOLM, BotProcess, Human, MatrixDriver
+from .synapse_server import MatrixUser, SynapseServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(120)]
+
+
+@pytest.fixture(scope="module")
+def bot_account(synapse: SynapseServer) -> MatrixUser:
+    return synapse.register_user("hankebot")
+
+
+@pytest.fixture(scope="module")
+def telegram_api() -> Iterator[FakeTelegramServer]:
+    with FakeTelegramServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def running_bot(
+    synapse: SynapseServer,
+    bot_account: MatrixUser,
+    telegram_api: FakeTelegramServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[BotProcess]:
+    """One bot process for all scenarios (password login: a fresh device on first start),
+    serving Telegram (the fake Bot API server) in the same process."""
+    bot = BotProcess(
+        synapse,
+        bot_account,
+        tmp_path_factory.mktemp("matrix-bot"),
+        extra_env={
+            "HANKEBOT_TELEGRAM_TOKEN": telegram_api.token,
+            "HANKEBOT_TELEGRAM_API_URL": telegram_api.url,
+        },
+    )
+    bot.start()
+    try:
+        yield bot
+    finally:
+        code = bot.stop()
+        assert code == 0, f"bot exited with {code} on SIGTERM:\n{bot.tail()}"
+        log = bot.log()
+        assert "Traceback" not in log, bot.tail(80)
+        stored_token = _stored(bot.database, "matrix:access_token")
+        assert stored_token and stored_token not in log  # the secret stays in the database
+        assert bot_account.password not in log and telegram_api.token not in log
+
+
+async def test_telegram_and_matrix_in_one_process(
+    synapse: SynapseServer, running_bot: BotProcess, telegram_api: FakeTelegramServer
+) -> None:
+    telegram_api.user_sends(4242, "/apua")
+    person = synapse.register_user("human")
+    async with Human(synapse, person, None) as human:
+        chat = await human.open_chat(running_bot.account.user_id, encrypted=False)
+        await chat.send("!apua")
+        [on_matrix] = await chat.replies()
+    [on_telegram] = await telegram_api.async_wait_for_messages(4242, 1)
+    assert "/peru" in on_matrix.text and on_telegram.text is not None
+    assert "/peru" in on_telegram.text
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain-room", "encrypted-dm"])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.__name__ for s in SCENARIOS])
+async def test_shared_scenario(
+    scenario: Scenario,
+    encrypted: bool,
+    synapse: SynapseServer,
+    running_bot: BotProcess,
+    tmp_path: Path,
+) -> None:
+    person = synapse.register_user("human")
+    async with Human(synapse, person, tmp_path / "human-store" if encrypted else None) as human:
+        chat = await human.open_chat(running_bot.account.user_id, encrypted=encrypted)
+        await scenario(chat)
+        await chat.no_more_replies(0.3)
+    log = running_bot.log()
+    assert "Hei" not in log and "Kyllä" not in log  # no message texts in the log
+
+
+def _stored(database: Path, key: str) -> str | None:
+    with sqlite3.connect(database) as conn:
+        row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+async def test_sigkill_mid_conversation_resumes_without_repeating(
+    synapse: SynapseServer, tmp_path: Path
+) -> None:
+    account = synapse.register_user("hankebot")
+    bot = BotProcess(synapse, account, tmp_path / "bot", use_access_token=True)
+    person = synapse.register_user("human")
+    try:
+        async with Human(synapse, person, tmp_path / "human-store") as human:
+            # Before the bot ever ran, its account was already in a room where a command
+            # waits: history from before the first start is not answered.
+            old = await human.open_chat(account.user_id, encrypted=False, greeting=False)
+            synapse.request(
+                "POST",
+                f"/_matrix/client/v3/join/{quote(old.room_id)}",
+                {},
+                access_token=account.access_token,
+            )
+            await old.send("!apua")
+
+            bot.start()
+            plain = await human.open_chat(account.user_id, encrypted=False)
+            secret = await human.open_chat(account.user_id, encrypted=True)
+            for chat in (plain, secret):
+                await chat.send("!unohda")
+                [confirm] = await chat.replies()
+                assert confirm.labels == ["Kyllä, poista", "Ei, pidä tiedot"]
+            assert _stored(bot.database, "matrix:next_batch")
+            device = _stored(bot.database, "matrix:device_id")
+            assert device == account.device_id  # the configured token's device is kept
+
+            bot.kill()
+            # Said while the bot was down: answered after the restart, once.
+            await plain.press("Ei, pidä tiedot")
+            await secret.press("Ei, pidä tiedot")
+            bot.start()
+
+            for chat in (plain, secret):
+                [kept] = await chat.replies()
+                assert kept.text.startswith("Selvä, tietosi pysyvät"), kept.text
+                assert "Mitä haluat tehdä?" in kept.text  # the menu follows
+            # Still the same device after the restart, and the encrypted chat still works
+            # both ways (the bot's keys survived the SIGKILL).
+            assert _stored(bot.database, "matrix:device_id") == device
+            await secret.send("!apua")
+            [help_text] = await secret.replies()
+            assert "/peru" in help_text.text
+            # The room it was in before its first start is served from then on.
+            await old.send("!tietosuoja")
+            [privacy] = await old.replies()
+            assert privacy.text.startswith("Mitä botti tallentaa?")
+            await plain.no_more_replies(1.0)
+            await secret.no_more_replies(0.1)
+            await old.no_more_replies(0.1)
+    finally:
+        bot.stop()
+    log = bot.log()
+    assert log.count("matrix transport started") == 2
+    assert account.access_token not in log
+    assert "Traceback" not in log, bot.tail(80)
+
+
+async def test_undecryptable_message_gets_a_notice(
+    synapse: SynapseServer, running_bot: BotProcess, tmp_path: Path
+) -> None:
+    """A message encrypted with a session the bot never received (as when the person's app
+    did not share its key with the bot's device) is answered with a clear notice."""
+    person = synapse.register_user("human")
+    async with Human(synapse, person, tmp_path / "human-store") as human:
+        chat = await human.open_chat(running_bot.account.user_id, encrypted=True)
+        outbound = vodozemac.GroupSession()
+        ciphertext = outbound.encrypt(
+            json.dumps(
+                {
+                    "type": "m.room.message",
+                    "content": {"msgtype": "m.text", "body": "!apua"},
+                    "room_id": chat.room_id,
+                }
+            ).encode()
+        )
+        assert human.client.olm is not None
+        synapse.request(
+            "PUT",
+            f"/_matrix/client/v3/rooms/{quote(chat.room_id)}/send/m.room.encrypted/lost-1",
+            {
+                "algorithm": MEGOLM,
+                "ciphertext": ciphertext.to_base64(),
+                "session_id": outbound.session_id,
+                "sender_key": human.client.olm.account.identity_keys["curve25519"],
+                "device_id": human.client.device_id,
+            },
+            access_token=person.access_token,
+        )
+        [notice] = await chat.replies()
+        assert notice.text.startswith("En saanut viestiäsi auki."), notice.text
+        # Messages the bot can read are answered as usual.
+        await chat.send("!apua")
+        [help_text] = await chat.replies()
+        assert "/peru" in help_text.text
+        await chat.no_more_replies(0.3)
+
+
+async def test_group_room_answers_only_when_addressed(
+    synapse: SynapseServer, running_bot: BotProcess
+) -> None:
+    person = synapse.register_user("human")
+    friend = synapse.register_user("friend")
+    bot_id = running_bot.account.user_id
+    async with Human(synapse, person, None) as human:
+        created = await human.client.room_create(name="hanke", invite=[bot_id, friend.user_id])
+        assert isinstance(created, RoomCreateResponse), created
+        chat = MatrixDriver(human, created.room_id, bot_id, encrypted=False)
+        [hello] = await chat.replies()  # greets the person who invited it
+        assert hello.text.startswith("Hei! Olen hankebotti.")
+        await chat.send("huomenta kaikille")  # people talking to each other
+        await chat.send(f"{running_bot.account.localpart}: !apua")
+        [help_text] = await chat.replies()
+        assert "/peru" in help_text.text
+        await chat.send("!omattiedot")  # personal data stays out of a shared room
+        [refused] = await chat.replies()
+        assert refused.file is None and "kahdenkeskisessä" in refused.text
+        await chat.no_more_replies(0.5)
+
+
+async def test_rate_limited_bot_waits_and_delivers_everything_in_order(
+    synapse: SynapseServer, tmp_path: Path
+) -> None:
+    """The homeserver limits the bot to one message a second (burst 1): its answers get
+    M_LIMIT_EXCEEDED, wait retry_after_ms and all arrive, in order, none twice."""
+    admin = synapse.register_user("admin", admin=True)
+    account = synapse.register_user("hankebot")
+    synapse.request(
+        "POST",
+        f"/_synapse/admin/v1/users/{quote(account.user_id)}/override_ratelimit",
+        {"messages_per_second": 1, "burst_count": 1},
+        access_token=admin.access_token,
+    )
+    bot = BotProcess(synapse, account, tmp_path / "bot")
+    bot.start()
+    try:
+        person = synapse.register_user("human")
+        async with Human(synapse, person, None) as human:
+            chat = await human.open_chat(account.user_id, encrypted=False)
+            for command in ("!apua", "!tietosuoja"):
+                await chat.send(command)
+            help_text, privacy = await chat.replies(2)
+            assert "/peru" in help_text.text
+            assert privacy.text.startswith("Mitä botti tallentaa?")
+            await chat.no_more_replies(0.5)
+    finally:
+        bot.stop()
+    assert "flood control: pausing" in bot.log()  # M_LIMIT_EXCEEDED did happen
+    with sqlite3.connect(bot.database) as conn:
+        rows = conn.execute("SELECT state, attempts FROM outbox ORDER BY id").fetchall()
+    assert [state for state, _ in rows] == ["sent"] * 3  # greeting + two answers
+    assert max(attempts for _, attempts in rows) > 1
+
+
+async def test_password_restarts_reuse_the_device_and_a_lost_store_gets_a_new_one(
+    synapse: SynapseServer, tmp_path: Path
+) -> None:
+    account = synapse.register_user("hankebot")
+    bot = BotProcess(synapse, account, tmp_path / "bot")  # password login
+    person = synapse.register_user("human")
+    try:
+        async with Human(synapse, person, None) as human:
+            bot.start()
+            chat = await human.open_chat(account.user_id, encrypted=False)
+            first_device = _stored(bot.database, "matrix:device_id")
+            assert first_device and first_device != account.device_id  # its own device
+
+            assert bot.stop() == 0
+            bot.start()  # the stored device and token are used, no new login
+            assert _stored(bot.database, "matrix:device_id") == first_device
+            await chat.send("!apua")
+            [answer] = await chat.replies()
+            assert "/peru" in answer.text
+
+            assert bot.stop() == 0
+            shutil.rmtree(bot.database.parent / "bot.sqlite3.matrix-store")
+            bot.start()  # keys lost: a new device rather than a broken old one
+            assert _stored(bot.database, "matrix:device_id") not in (None, first_device)
+            await chat.send("!tietosuoja")
+            [privacy] = await chat.replies()
+            assert privacy.text.startswith("Mitä botti tallentaa?")
+            await chat.no_more_replies(0.3)
+    finally:
+        bot.stop()
+    assert "crypto store missing" in bot.log()
+    assert "Traceback" not in bot.log(), bot.tail(80)
