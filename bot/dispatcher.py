@@ -112,9 +112,7 @@ class Dispatcher:
             await self._rollback_step(conn, ctx)
             ctx.reply("error.not_allowed")
 
-    async def _finish(
-        self, conn: aiosqlite.Connection, ctx: Context, now: dt.datetime
-    ) -> set[str]:
+    async def _finish(self, conn: aiosqlite.Connection, ctx: Context, now: dt.datetime) -> set[str]:
         """Save where the conversation stands and write the replies to the outbox."""
         incoming = ctx.incoming
         if not ctx.forgotten:
