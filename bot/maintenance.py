@@ -1,9 +1,11 @@
 """Daily housekeeping that keeps the promises of /privacy.
 
-- texts of delivered messages are blanked after 30 days;
+- message texts are blanked when delivered; any left (e.g. cancelled rows) after 30 days;
 - processed update ids are kept 14 days (enough for any platform re-delivery);
 - button tokens expire after 90 days;
-- a person who has not used the bot for 12 months and belongs to no project is deleted.
+- a person who has not used the bot for 12 months and belongs to no project is deleted;
+- contact requests ("ask the coordinator to contact me", "ask a person") go after 90 days;
+- half-answered "Can I join?" questions and pending FAQ questions go after a day.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from storage import buttons, outbox, personal_data, updates
+from storage import buttons, contact_requests, outbox, personal_data, updates
 from storage.clock import to_text
 from storage.db import Database
 
@@ -32,6 +34,10 @@ async def run_once(db: Database, now: dt.datetime) -> int:
         await outbox.purge_delivered(conn, now - MESSAGE_TEXT_DAYS * days)
         await updates.forget_older_than(conn, now - UPDATE_KEY_DAYS * days)
         await buttons.forget_older_than(conn, now - BUTTON_DAYS * days)
+        await contact_requests.purge_older_than(conn, now - contact_requests.RETENTION_DAYS * days)
+        await contact_requests.purge_abandoned_conversations(
+            conn, now - dt.timedelta(hours=contact_requests.ABANDONED_HOURS)
+        )
         cursor = await conn.execute(
             "SELECT user_id, home_chat_id FROM users WHERE last_seen_at < ? AND NOT EXISTS"
             " (SELECT 1 FROM memberships m WHERE m.user_id = users.user_id"

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from handlers import privacy, start
+from handlers import (
+    broadcast,
+    budget_flow,
+    enrolment,
+    faq,
+    idea_fit_flow,
+    join_check,
+    meetings,
+    participant,
+    privacy,
+    reports,
+    roles,
+    start,
+)
 from handlers.flow import Registry
 
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (start, privacy):
+    # Applicants (issue #5) first: the FAQ sets free_text, which enrolment then wraps.
+    for module in (idea_fit_flow, join_check, budget_flow, faq):
+        module.register(registry)
+    for module in (start, privacy, enrolment, meetings, participant, broadcast, reports, roles):
         module.register(registry)
     return registry

@@ -142,10 +142,10 @@ _SELECT = (
 async def due(
     conn: aiosqlite.Connection, transport: str, now: dt.datetime, limit: int = 100
 ) -> list[OutboxItem]:
-    """Pending rows whose time has come, oldest first."""
+    """Pending rows whose time has come: conversations before bulk sends, then oldest first."""
     cursor = await conn.execute(
         f"{_SELECT} WHERE o.transport = ? AND o.state = 'pending' AND o.not_before <= ?"
-        " ORDER BY o.id LIMIT ?",
+        " ORDER BY o.priority, o.id LIMIT ?",
         (transport, to_text(now), limit),
     )
     return [OutboxItem.from_row(row) for row in await cursor.fetchall()]
@@ -177,7 +177,7 @@ async def mark_sent(
 ) -> None:
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, platform_message_id = ?,"
-        " attempts = attempts + 1, document = NULL WHERE id = ?",
+        " attempts = attempts + 1, document = NULL, html = '', buttons = NULL WHERE id = ?",
         (to_text(now), platform_message_id, item_id),
     )
 
@@ -203,7 +203,7 @@ async def mark_final(conn: aiosqlite.Connection, item_id: int, state: str, error
     """End a row as 'failed', 'unreachable' or 'cancelled'; it is never tried again."""
     await conn.execute(
         "UPDATE outbox SET state = ?, last_error = ?, attempts = attempts + 1,"
-        " document = NULL WHERE id = ?",
+        " document = NULL, html = '', buttons = NULL WHERE id = ?",
         (state, error, item_id),
     )
 

@@ -7,6 +7,7 @@ new table cannot silently escape export and deletion.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +20,39 @@ class PersonalTable:
     column: str  # column holding the user id ("user_id") or the private chat id ("chat_id")
     by_chat: bool = False  # True: rows are found by the person's private chat id
     export: bool = True  # False: internal bookkeeping, deleted but not worth exporting
+    # More columns that may name the person (searched, deleted or pseudonymised alike).
+    other_columns: tuple[str, ...] = ()
+    # True: on deletion the rows stay and the person's id is replaced by an anonymous mark
+    # (the audit trail of privileged actions keeps what was done, not who did it).
+    pseudonymise: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.column, *self.other_columns)
+
+    def where(self) -> str:
+        return " OR ".join(f"{name} = ?" for name in self.columns)
 
 
 # Children before parents: deletion runs in this order.
 PERSONAL_TABLES: list[PersonalTable] = [
     PersonalTable("conversations", "user_id"),
     PersonalTable("memberships", "user_id"),
+    # 002_participants: answers, reminders, settings and personal meetings
+    PersonalTable("reminders", "user_id"),
+    PersonalTable("rsvps", "user_id"),
+    PersonalTable("attendance", "user_id"),
+    PersonalTable("ratings", "user_id"),
+    PersonalTable("participant_settings", "user_id"),
+    PersonalTable("invite_failures", "user_id", export=False),
+    PersonalTable("meetings", "user_id"),
+    # 003_coordination: the audit trail and broadcasts keep their rows with an anonymous
+    # mark in place of the person; unused coordinator invites they made or used go.
+    PersonalTable("audit_log", "actor", other_columns=("subject",), pseudonymise=True),
+    PersonalTable("broadcasts", "created_by", other_columns=("report_chat",), pseudonymise=True),
+    PersonalTable("coordinator_invites", "created_by", other_columns=("used_by",)),
+    # 004_applicants: contact requests (what the person typed for contact, kept 90 days)
+    PersonalTable("contact_requests", "user_id"),
     PersonalTable("outbox", "user_id"),
     PersonalTable("buttons", "chat_id", by_chat=True, export=False),
     PersonalTable("chat_keyboards", "chat_id", by_chat=True, export=False),
@@ -49,7 +77,9 @@ async def export(conn: aiosqlite.Connection, user_id: str, chat_id: str) -> dict
         if not spec.export:
             continue
         key = chat_id if spec.by_chat else user_id
-        cursor = await conn.execute(f"SELECT * FROM {spec.table} WHERE {spec.column} = ?", (key,))
+        cursor = await conn.execute(
+            f"SELECT * FROM {spec.table} WHERE {spec.where()}", (key,) * len(spec.columns)
+        )
         rows = await cursor.fetchall()
         result[spec.table] = [
             {
@@ -62,11 +92,26 @@ async def export(conn: aiosqlite.Connection, user_id: str, chat_id: str) -> dict
     return result
 
 
+def pseudonym() -> str:
+    """An anonymous mark that stands for one deleted person (not derived from their id)."""
+    return f"poistettu-{secrets.token_hex(4)}"
+
+
 async def delete(conn: aiosqlite.Connection, user_id: str, chat_id: str) -> int:
-    """Delete every row about the person; returns how many rows went."""
+    """Delete every row about the person; returns how many rows went (or were anonymised)."""
     removed = 0
+    mark = pseudonym()
     for spec in PERSONAL_TABLES:
         key = chat_id if spec.by_chat else user_id
-        cursor = await conn.execute(f"DELETE FROM {spec.table} WHERE {spec.column} = ?", (key,))
+        if spec.pseudonymise:
+            for name in spec.columns:
+                cursor = await conn.execute(
+                    f"UPDATE {spec.table} SET {name} = ? WHERE {name} = ?", (mark, key)
+                )
+                removed += cursor.rowcount
+            continue
+        cursor = await conn.execute(
+            f"DELETE FROM {spec.table} WHERE {spec.where()}", (key,) * len(spec.columns)
+        )
         removed += cursor.rowcount
     return removed

@@ -66,10 +66,95 @@ async def forget_deletes_after_confirmation(chat: ChatDriver) -> None:
     assert done.text.startswith("Tietosi on poistettu.")
 
 
+# --- applicants (issue #5) ----------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def _label_starting(labels: list[str], prefix: str) -> str:
+    """The exact label (whatever its spaces) of the option that starts with ``prefix``."""
+    return next(label for label in labels if _plain(label).startswith(prefix))
+
+
+async def can_i_join_to_an_outcome(chat: ChatDriver) -> None:
+    await chat.send("/start")
+    await chat.replies()
+    await chat.press("Voinko liittyä hankkeeseen?")
+    [projects] = await chat.replies()
+    assert "Kaveria ei jätetä" in projects.labels
+    await chat.press("Kaveria ei jätetä")
+    [age] = await chat.replies()
+    assert "Kuinka vanha olet?" in age.text and not age.labels
+    await chat.send("35")  # typed: never a numbered button
+    [municipality] = await chat.replies()
+    assert "Mikkeli" in municipality.labels
+    await chat.press("Mikkeli")
+    [situation] = await chat.replies()
+    on_subsidy = "Olen työtön ja saan työmarkkinatukea (en ansiosidonnaista)"
+    assert on_subsidy in situation.labels
+    await chat.press(on_subsidy)
+    [outcome] = await chat.replies()
+    assert outcome.text.startswith("Näyttää siltä, että hanke sopii sinulle."), outcome.text
+    await chat.press("Valmis")
+    [bye] = await chat.replies()
+    assert bye.text.startswith("Selvä. Vastauksesi on unohdettu.")
+
+
+async def budget_for_seed_000(chat: ChatDriver) -> None:
+    await chat.send("/start")
+    await chat.replies()
+    await chat.press("Laske hankkeen budjetti")
+    await chat.replies()
+    await chat.press("Flat rate 40 % kehittäminen")
+    await chat.replies()
+    await chat.press("Kirjoitan palkkakustannukset yhteensä")
+    await chat.replies()
+    await chat.send("154 727")
+    [flat] = await chat.replies()
+    assert "61 891 €" in _plain(flat.text)
+    await chat.send("0")  # typed: never a numbered button
+    [net] = await chat.replies()
+    assert "= 216 618 €" in _plain(net.text)
+    await chat.press("yhdistys tai muu järjestö")
+    [eu] = await chat.replies()
+    await chat.press(_label_starting(eu.labels, "Haetaan 80 %"))
+    await chat.replies()
+    await chat.press("Kuntarahoitus")
+    await chat.replies()
+    await chat.press("Muu julkinen rahoitus")
+    await chat.replies()
+    await chat.press("Valmis ➡️")
+    await chat.replies()
+    await chat.send("19 499")
+    await chat.replies()
+    await chat.send("19 499")
+    [own] = await chat.replies()
+    await chat.press(_label_starting(own.labels, "Loput: 4 326 €"))
+    await chat.replies()
+    await chat.press("Ei tarvitse")
+    [summary] = await chat.replies()
+    shown = _plain(summary.text)
+    for line in (
+        "Nettokustannusarvio yhteensä: 216 618 €",
+        "Haettava EU- ja valtion rahoitus: 173 294 € (80,00 %)",
+        "Omarahoitus: Yksityinen rahoitus: 4 326 € (2,00 %)",
+        "Rahoitussuunnitelma yhteensä: 216 618 € (100,00 %)",
+    ):
+        assert line in shown, (line, shown)
+    await chat.press("CSV")
+    [file] = await chat.replies()
+    assert file.file is not None and file.file[0] == "budjetti.csv"
+    assert "Haettava EU- ja valtion rahoitus;173294;80,00" in file.file[1].decode("utf-8-sig")
+
+
 SCENARIOS: list[Scenario] = [
     start_menu_and_help,
     language_change,
     bad_input_is_answered_and_the_step_kept,
     export_arrives_as_a_file,
     forget_deletes_after_confirmation,
+    can_i_join_to_an_outcome,
+    budget_for_seed_000,
 ]

@@ -1,0 +1,806 @@
+"""The budget walk-through in chat: the seed budgets to the euro, their known inconsistencies,
+bad input at every typed step, editing staff lines, the XLSX/CSV/PNG files, numbered buttons."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from bot.i18n import Renderer
+from bot.markup import html_to_plain
+from handlers import budget_draft as bd
+from handlers.budget_flow import summary_params
+from handlers.budget_math import (
+    Contribution,
+    FlagCode,
+    StaffLine,
+    cost_summary,
+    rules_from_programme,
+    staff_cost,
+)
+from storage.db import Database
+from tests.applicant_chat import (
+    assert_no_failure,
+    conversation,
+    plain,
+    press,
+    say,
+    seed_content,
+    tap,
+)
+from tests.harness import Bot, Delivered, Person
+
+ASSOCIATION = "yhdistys tai muu järjestö"
+MUNICIPALITY = "kunta tai työllisyysalue"
+
+
+@pytest.fixture
+async def bot(db: Database) -> AsyncIterator[Bot]:
+    async with Bot(db, content=seed_content()) as running:
+        yield running
+
+
+# --- walking through ---------------------------------------------------------------------------
+
+
+async def open_budget(person: Person) -> None:
+    await person.says("/start")
+    await press(person, "Laske hankkeen budjetti")
+    await press(person, "Flat rate 40 % kehittäminen")
+
+
+async def staff_total(person: Person, total: str) -> Delivered:
+    await open_budget(person)
+    await press(person, "Kirjoitan palkkakustannukset yhteensä")
+    return await say(person, total)
+
+
+async def press_starting(person: Person, prefix: str) -> Delivered:
+    labels = [label for message in person.messages() for label in message.labels]
+    label = next(label for label in reversed(labels) if plain(label).startswith(prefix))
+    return await tap(person, label)
+
+
+async def finance(
+    person: Person,
+    *,
+    applicant: str,
+    income: str = "0",
+    eu: str | None = None,
+    rows: Mapping[str, str] | None = None,
+    own: str = "rest",
+    split: bool = False,
+) -> Delivered:
+    """From the income question to the summary (or to the split question with ``split``)."""
+    await say(person, income)
+    await press(person, applicant)
+    if eu is None:
+        await press_starting(person, "Haetaan ")
+    else:
+        await press(person, "Muu osuus tai valmis summa")
+        await say(person, eu)
+    for label in rows or {}:
+        await press(person, label)
+    last = await tap(person, "Valmis ➡️")
+    for value in (rows or {}).values():
+        last = await say(person, value)
+    if own == "rest":
+        last = await press_starting(person, "Loput:")
+    elif own == "none":
+        last = await tap(person, "Ei omarahoitusta")
+    else:
+        await press(person, "Kirjoitan summan tai prosentin")
+        last = await say(person, own)
+    if "Jaetaanko se kuntien kesken" in last.text and not split:
+        last = await tap(person, "Ei tarvitse")
+    return last
+
+
+def fi_cents(amount: Decimal) -> str:
+    """ "24 565,68 €" (with plain spaces) for checking figures computed in a test."""
+    return f"{amount:,.2f} €".replace(",", " ").replace(".", ",")
+
+
+def fi_euros(amount: Decimal) -> str:
+    return f"{amount:,.0f} €".replace(",", " ")
+
+
+def lines_of(message: Delivered) -> list[str]:
+    return plain(message.text).splitlines()
+
+
+# --- the seed budgets ----------------------------------------------------------------------------
+
+
+async def test_seed_000_to_the_euro(bot: Bot) -> None:
+    person = bot.person()
+    flat = await staff_total(person, "154 727")
+    assert "40 % × 154 727 € = 61 890,80 € → 61 891 €" in plain(flat.text)
+    summary = await finance(
+        person,
+        applicant=ASSOCIATION,
+        rows={"Kuntarahoitus": "19 499", "Muu julkinen rahoitus": "19 499 €"},
+    )
+    shown = lines_of(summary)
+    for line in (
+        "Palkkakustannukset: 154 727 €",
+        "Flat rate 40 % kehittäminen: 61 891 €",
+        "Tulot (vähennetään kustannuksista): 0 €",
+        "Nettokustannusarvio yhteensä: 216 618 €",
+        "Haettava EU- ja valtion rahoitus: 173 294 € (80,00 %)",
+        "Omarahoitus: Yksityinen rahoitus: 4 326 € (2,00 %)",
+        "Kuntarahoitus: 19 499 € (9,00 %)",
+        "Muu julkinen rahoitus: 19 499 € (9,00 %)",
+        "Yksityinen rahoitus: 0 € (0,00 %)",
+        "Rahoitussuunnitelma yhteensä: 216 618 € (100,00 %)",
+    ):
+        assert line in shown, (line, shown)
+    assert "✅" in summary.text and "⚠️" not in summary.text
+
+
+async def test_seed_002_municipal_applicant(bot: Bot) -> None:
+    person = bot.person()
+    await staff_total(person, "618 629")
+    summary = await finance(person, applicant=MUNICIPALITY)
+    shown = lines_of(summary)
+    for line in (
+        "Flat rate 40 % kehittäminen: 247 452 €",
+        "Nettokustannusarvio yhteensä: 866 081 €",
+        "Haettava EU- ja valtion rahoitus: 692 864 € (80,00 %)",
+        "Omarahoitus: Kuntarahoitus: 173 217 € (20,00 %)",
+        "Rahoitussuunnitelma yhteensä: 866 081 € (100,00 %)",
+    ):
+        assert line in shown, (line, shown)
+    assert "⚠️" not in summary.text
+
+
+async def test_seed_003_figures_and_its_inconsistencies(bot: Bot) -> None:
+    person = bot.person()
+    await staff_total(person, "185 294")
+    summary = await finance(
+        person,
+        applicant=ASSOCIATION,
+        eu="207 522 € 80 %",
+        rows={"Kuntarahoitus": "25 945 € (10 %)"},
+        own="25 945 € 10 %",
+    )
+    text = plain(summary.text)
+    for line in (
+        "Flat rate 40 % kehittäminen: 74 118 €",
+        "Nettokustannusarvio yhteensä: 259 412 €",
+        "Haettava EU- ja valtion rahoitus: 207 522 € (80,00 %)",
+        "Omarahoitus: Yksityinen rahoitus: 25 945 € (10,00 %)",
+        "Kuntarahoitus: 25 945 € (10,00 %)",
+        "Rahoitussuunnitelma yhteensä: 259 412 € (100,00 %)",
+    ):
+        assert line in text.splitlines(), (line, text)
+    # EU + state 7,60 € below 80 %; each 10 % row 3,80 € above.
+    assert (
+        "Haettava EU- ja valtion rahoitus: 207 522,00 €, mutta 80,00 % nettokustannuksista on"
+        " 207 529,60 € (ero -7,60 €)" in text.replace("\u2212", "-")
+    )
+    assert (
+        "Omarahoitus: Yksityinen rahoitus: 25 945,00 €, mutta 10,00 % nettokustannuksista"
+        " on 25 941,20 € (ero 3,80 €)" in text
+    )
+    assert (
+        "Kuntarahoitus: 25 945,00 €, mutta 10,00 % nettokustannuksista on 25 941,20 € (ero 3,80 €)"
+        in text
+    )
+    assert text.count("• ") == 3
+    assert "rivit ovat yhteensä" not in text.lower()  # the rows do sum
+
+
+async def test_seed_004_figures_and_its_inconsistency(bot: Bot) -> None:
+    person = bot.person()
+    await staff_total(person, "6 161 688")
+    summary = await finance(
+        person, applicant=MUNICIPALITY, eu="6 901 089 € 80 %", own="1 725 274 € 20 %"
+    )
+    text = plain(summary.text).replace("\u2212", "-")
+    for line in (
+        "Flat rate 40 % kehittäminen: 2 464 675 €",
+        "Nettokustannusarvio yhteensä: 8 626 363 €",
+        "Haettava EU- ja valtion rahoitus: 6 901 089 € (80,00 %)",
+        "Omarahoitus: Kuntarahoitus: 1 725 274 € (20,00 %)",
+        "Rahoitussuunnitelma yhteensä: 8 626 363 € (100,00 %)",
+    ):
+        assert line in text.splitlines(), (line, text)
+    assert "6 901 090,40 € (ero -1,40 €)" in text
+    assert "1 725 272,60 € (ero 1,40 €)" in text
+
+
+async def test_osuva_municipal_amounts_per_year_and_the_unstated_share(bot: Bot) -> None:
+    person = bot.person()
+    await staff_total(person, "100 000")
+    await finance(person, applicant=ASSOCIATION, rows={"Kuntarahoitus": "18 401"}, split=True)
+    await press(person, "Jaa kunnille")
+    await say(person, "2")
+    await say(person, "Hirvensalmi, Juva, Kangasniemi, Mikkeli")
+    await press(person, "Sovituilla vuosisummilla")
+    summary = await say(person, "2 533,65; 3 333,35; 3 333,35; -")
+    text = plain(summary.text).replace("\u2212", "-")
+    assert "Hirvensalmi: 5 067,30 €" in text
+    assert "Juva: 6 666,70 €" in text
+    assert "Mikkeli: summaa ei ole kerrottu" in text
+    assert "– 1. vuosi: 9 200,35 €" in text and "– 2. vuosi: 9 200,35 €" in text
+    assert "Kunnan Mikkeli osuutta ei ole kerrottu." in text
+    assert "Kuntien osuudet ovat yhteensä 18 400,70 €, mutta kuntarahoitus on 18 401,00 €" in text
+
+
+async def test_municipal_share_split_equally_and_by_weights(bot: Bot) -> None:
+    person = bot.person()
+    await staff_total(person, "154 727")
+    await finance(person, applicant=ASSOCIATION, rows={"Kuntarahoitus": "19 499"}, split=True)
+    await press(person, "Jaa kunnille")
+    await say(person, "2")
+    await say(person, "Mikkeli, Juva")
+    await press(person, "Painoilla (esim. asukasluku)")
+    bad = await say(person, "3")
+    assert "Kirjoita 2 lukua" in plain(bad.text)
+    summary = await say(person, "3; 1")
+    text = plain(summary.text)
+    assert "Mikkeli: 14 624,25 €" in text and "Juva: 4 874,75 €" in text
+    assert "⚠️" not in text
+    await press(person, "Muokkaa rahoitusta")
+    await press(person, ASSOCIATION)
+    await press_starting(person, "Haetaan ")
+    await press(person, "Valmis ➡️")  # municipal still chosen
+    await say(person, "19 499")
+    await press_starting(person, "Loput:")
+    await press(person, "Jaa kunnille")
+    await say(person, "1")
+    await say(person, "Mikkeli; Juva; Kangasniemi")
+    summary = await tap(person, "Tasan")
+    text = plain(summary.text)
+    assert "Mikkeli: 6 499,67 €" in text and "Kangasniemi: 6 499,66 €" in text
+
+
+# --- staff lines -------------------------------------------------------------------------------
+
+
+async def add_monthly_line(
+    person: Person, title: str, pay: str, percent: str, months: str
+) -> Delivered:
+    await say(person, title)
+    await press(person, "hankehenkilöstö yleisesti 26,44 %")
+    await press(person, "Kuukausipalkka")
+    await say(person, pay)
+    await say(person, percent)
+    return await say(person, months)
+
+
+async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
+    bot: Bot, db: Database
+) -> None:
+    person = bot.person()
+    await open_budget(person)
+    await press(person, "Lisään henkilöt yksi kerrallaan")
+    first = await add_monthly_line(person, "Projektipäällikkö", "3 300", "100", "24")
+    text = plain(first.text)
+    # DOMAIN.md: 3 300 €/month → 23,02 €/h → 29,11 €/h → 50 070 €/year full time.
+    assert "3 300,00 €/kk × 12 / 1 720 h = 23,02 €/h" in text
+    assert "+ sivukulut 26,44 % = 29,11 €/h" in text
+    assert "1 720 h × 100 % × 24 kk / 12 = 3 440 h" in text
+    assert "3 440 h × 29,11 €/h = 100 140,48 €" in text
+    assert "1. Projektipäällikkö: 100 140,48 €" in text
+
+    await press(person, "➕ Lisää henkilö")
+    await say(person, "Ohjaaja")
+    await press(person, "ammattikorkeakoulun opettajat, joilla ei ole lomarahaa 20,42 %")
+    await press(person, "Tuntipalkka")
+    await say(person, "25,50")
+    second = await say(person, "800")
+    text = plain(second.text)
+    rate = Decimal("25.50") * Decimal("1.2042")
+    assert "tuntipalkka 25,50 €/h" in text and "+ sivukulut 20,42 % = 30,71 €/h" in text
+    expected = (rate * 800).quantize(Decimal("0.01"))
+    assert f"800 h × 30,71 €/h = {fi_cents(expected)}" in text
+
+    # Edit line 1 to half time for 12 months.
+    await press(person, "✏️ Muokkaa")
+    await press(person, "1. Projektipäällikkö")
+    edited = await add_monthly_line(person, "Projektipäällikkö", "3 300", "50", "12")
+    assert "1 720 h × 50 % × 12 kk / 12 = 860 h" in plain(edited.text)
+    assert "1. Projektipäällikkö: 25 035,12 €" in plain(edited.text)  # 50 070,24 € × 50 %
+    assert "2. Ohjaaja" in plain(edited.text)
+
+    # Remove line 2.
+    await press(person, "🗑 Poista")
+    removed = await tap(person, "2. Ohjaaja")
+    assert "Poistin rivin Ohjaaja." in plain(removed.text)
+    assert "Ohjaaja:" not in plain(removed.text)
+    flat = await tap(person, "Valmis, jatketaan ➡️")
+    assert "Palkkakustannukset: 25 035 €" in plain(flat.text)
+    assert "40 % × 25 035 € = 10 014,00 € → 10 014 €" in plain(flat.text)
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "income"
+    assert [line["title"] for line in state[2]["lines"]] == ["Projektipäällikkö"]
+
+
+async def test_editing_staff_from_the_summary_recomputes_everything(bot: Bot) -> None:
+    person = bot.person()
+    await open_budget(person)
+    await press(person, "Lisään henkilöt yksi kerrallaan")
+    await add_monthly_line(person, "Koordinaattori", "3 300", "100", "12")
+    await press(person, "Valmis, jatketaan ➡️")
+    summary = await finance(person, applicant=ASSOCIATION)
+    assert "Palkkakustannukset: 50 070 €" in plain(summary.text)
+    await press(person, "Muokkaa palkkoja")
+    await press(person, "➕ Lisää henkilö")
+    await add_monthly_line(person, "Ohjaaja", "2 500", "100", "12")
+    summary = await tap(person, "Valmis, jatketaan ➡️")  # straight back to the summary
+    staff = cost_summary(
+        [
+            StaffLine("a", monthly_pay=Decimal(3300), months=Decimal(12)),
+            StaffLine("b", monthly_pay=Decimal(2500), months=Decimal(12)),
+        ]
+    ).staff
+    assert f"Palkkakustannukset: {fi_euros(staff)}" in plain(summary.text)
+    assert "Rahoitussuunnitelma yhteensä" in summary.text
+
+
+async def test_title_is_escaped_and_emoji_only_is_refused(bot: Bot) -> None:
+    person = bot.person()
+    await open_budget(person)
+    await press(person, "Lisään henkilöt yksi kerrallaan")
+    refused = await say(person, "🙂🙂")
+    assert "tehtävänimike kirjaimin" in refused.text
+    asked = await say(person, "<b>Johtaja</b> & co")
+    assert "&lt;b&gt;Johtaja&lt;/b&gt; &amp; co" in asked.html
+    assert "<b>Johtaja</b>" not in asked.html
+
+
+# --- bad input at every typed step -------------------------------------------------------------
+
+BAD_INPUTS = ("abc", "-5", "999 999 999 999 999", "<b>5</b>", "🙂", "   ")
+
+
+async def _to_step(person: Person, step: str) -> None:
+    """Walk to ``step`` with valid answers."""
+    await open_budget(person)
+    if step == "staff_total":
+        await press(person, "Kirjoitan palkkakustannukset yhteensä")
+        return
+    if step.startswith("line_"):
+        await press(person, "Lisään henkilöt yksi kerrallaan")
+        if step == "line_title":
+            return
+        await say(person, "Ohjaaja")
+        await press(person, "hankehenkilöstö yleisesti 26,44 %")
+        if step in ("line_hourly", "line_hours"):
+            await press(person, "Tuntipalkka")
+            if step == "line_hours":
+                await say(person, "25")
+            return
+        await press(person, "Kuukausipalkka")
+        if step == "line_monthly":
+            return
+        await say(person, "3 000")
+        if step == "line_months":
+            await say(person, "100")
+        return
+    await press(person, "Kirjoitan palkkakustannukset yhteensä")
+    await say(person, "154 727")
+    if step == "income":
+        return
+    await say(person, "0")
+    await press(person, ASSOCIATION)
+    if step == "eu_typed":
+        await press(person, "Muu osuus tai valmis summa")
+        return
+    await press_starting(person, "Haetaan ")
+    if step == "row_typed":
+        await press(person, "Kuntarahoitus")
+        await press(person, "Valmis ➡️")
+        return
+    if step == "own_typed":
+        await press(person, "Valmis ➡️")
+        await press(person, "Kirjoitan summan tai prosentin")
+        return
+    await press(person, "Kuntarahoitus")
+    await press(person, "Valmis ➡️")
+    await say(person, "19 499")
+    await press_starting(person, "Loput:")
+    await press(person, "Jaa kunnille")
+    if step == "years":
+        return
+    await say(person, "2")
+    if step == "names":
+        return
+    await say(person, "Mikkeli, Juva")
+    await press(
+        person, "Painoilla (esim. asukasluku)" if step == "weights" else "Sovituilla vuosisummilla"
+    )
+
+
+TYPED_STEPS = {
+    "staff_total": "154 727",
+    "line_title": "Ohjaaja",
+    "line_monthly": "3 000",
+    "line_percent": "80",
+    "line_months": "12",
+    "line_hourly": "25",
+    "line_hours": "800",
+    "income": "0",
+    "eu_typed": "75 %",
+    "row_typed": "19 499",
+    "own_typed": "5 %",
+    "years": "2",
+    "names": "Mikkeli, Juva",
+    "weights": "2; 1",
+    "amounts": "1 000; 2 000",
+}
+
+
+@pytest.mark.parametrize("step", sorted(TYPED_STEPS))
+async def test_bad_input_at_every_typed_step_keeps_the_step(
+    bot: Bot, db: Database, step: str
+) -> None:
+    person = bot.person()
+    await _to_step(person, step)
+    before = await conversation(db, person.user_id)
+    assert before is not None and before[1] == step, before
+    for text in BAD_INPUTS:
+        if step in ("line_title", "names") and text == "abc":
+            continue  # letters are a fine title / municipality
+        if step == "line_title" and text == "<b>5</b>":
+            continue  # a title with letters is accepted (and shown escaped)
+        answer = await say(person, text)
+        assert_no_failure(answer)
+        assert answer.labels == [], (step, text)  # an explanation, no new keyboard
+        after = await conversation(db, person.user_id)
+        assert after is not None and after[:2] == before[:2], (step, text, after)
+        if text.strip():
+            assert "<b>5</b>" not in answer.html
+    moved = await say(person, TYPED_STEPS[step])
+    assert_no_failure(moved)
+    after = await conversation(db, person.user_id)
+    assert after is not None and after[1] != step
+
+
+async def test_typical_mistakes_get_specific_answers(bot: Bot) -> None:
+    person = bot.person()
+    await _to_step(person, "row_typed")
+    assert "euroja vai prosentteja" in (await say(person, "10")).text
+    assert "suurempi kuin nettokustannukset" in (await say(person, "300 000")).text
+    assert "täysiä euroja" in (await say(person, "19 499,50")).text
+    assert "tuhaterotin" in (await say(person, "19,499")).text
+    person2 = bot.person(2)
+    await _to_step(person2, "line_monthly")
+    assert "enintään 30 000 €" in plain((await say(person2, "45 000")).text)
+    assert "yli 0 €" in (await say(person2, "0")).text
+    person3 = bot.person(3)
+    await _to_step(person3, "income")
+    assert "Tulot ovat suuremmat kuin kustannukset" in (await say(person3, "300 000")).text
+    person4 = bot.person(4)
+    await _to_step(person4, "line_percent")
+    assert "yli 0 ja enintään 100" in (await say(person4, "0")).text
+    assert "enintään 100" in (await say(person4, "150")).text
+
+
+async def test_a_choice_step_refuses_typed_text(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await open_budget(person)
+    answer = await say(person, "kaikki")
+    assert "Valitse vaihtoehto napeista." in answer.text
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "staff_mode"
+
+
+async def test_numbered_transports_read_typed_numbers_as_answers(db: Database) -> None:
+    async with Bot(db, content=seed_content()) as bot:
+        bot.dispatcher.numbered_transports = frozenset({"test"})
+        person = bot.person()
+        await open_budget(person)
+        await person.says("1")  # presses "Lisään henkilöt yksi kerrallaan"
+        await say(person, "Ohjaaja")
+        await person.says("1")  # general side costs
+        await person.says("1")  # monthly pay
+        await say(person, "2 000")
+        await say(person, "50")
+        done = await say(person, "2")  # 2 months, not button 2
+        assert "1 720 h × 50 % × 2 kk / 12 = 143,33 h" in plain(done.text)
+        await person.says("4")  # "Valmis, jatketaan" (add, edit, remove, done)
+        income = await say(person, "1")  # 1 € of income
+        assert "− 1 €" in plain(income.text)
+
+
+async def test_cancel_forgets_the_budget(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await staff_total(person, "154 727")
+    await person.says("/peru")
+    assert await conversation(db, person.user_id) is None
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+async def _summary_000(person: Person) -> Delivered:
+    await staff_total(person, "154 727")
+    return await finance(
+        person,
+        applicant=ASSOCIATION,
+        rows={"Kuntarahoitus": "19 499", "Muu julkinen rahoitus": "19 499"},
+    )
+
+
+async def test_xlsx_holds_the_funders_rows_as_numbers(bot: Bot) -> None:
+    person = bot.person()
+    await _summary_000(person)
+    [file] = await press(person, "Excel")
+    assert file.document is not None
+    name, content = file.document
+    assert name == "budjetti.xlsx"
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames == ["Kustannukset", "Rahoitus", "Tarkistukset"]
+    plan = workbook["Rahoitus"]
+    table = {row[0]: row[1:] for row in plan.iter_rows(values_only=True)}
+    assert table["Haettava EU- ja valtion rahoitus"] == (173294, pytest.approx(0.8))
+    assert table["Omarahoitus: Yksityinen rahoitus"][0] == 4326
+    assert table["Kuntarahoitus"][0] == table["Muu julkinen rahoitus"][0] == 19499
+    assert table["Rahoitussuunnitelma yhteensä"] == (216618, pytest.approx(1.0))
+    assert plan["B2"].number_format == '#,##0 "€"'
+    costs = {row[0]: row[1] for row in workbook["Kustannukset"].iter_rows(values_only=True) if row}
+    assert costs["Flat rate 40 % kehittäminen"] == 61891
+    assert costs["Nettokustannusarvio yhteensä"] == 216618
+    assert workbook["Tarkistukset"]["A1"].value == "Ei huomautettavaa."
+
+
+async def test_xlsx_has_staff_lines_municipalities_and_findings(bot: Bot) -> None:
+    person = bot.person()
+    await open_budget(person)
+    await press(person, "Lisään henkilöt yksi kerrallaan")
+    await add_monthly_line(person, "Projektipäällikkö", "3 300", "100", "24")
+    await press(person, "Valmis, jatketaan ➡️")
+    await finance(
+        person, applicant=ASSOCIATION, rows={"Kuntarahoitus": "20 000 € 10 %"}, split=True
+    )
+    await press(person, "Jaa kunnille")
+    await say(person, "2")
+    await say(person, "Mikkeli, Juva")
+    await press(person, "Tasan")
+    [file] = await press(person, "Excel")
+    assert file.document is not None
+    workbook = openpyxl.load_workbook(io.BytesIO(file.document[1]))
+    assert workbook.sheetnames == ["Kustannukset", "Rahoitus", "Kunnat", "Tarkistukset"]
+    costs = list(workbook["Kustannukset"].iter_rows(values_only=True))
+    header = next(row for row in costs if row and row[0] == "Tehtävä")
+    line = costs[costs.index(header) + 1]
+    assert line[0] == "Projektipäällikkö" and line[1] == 3300
+    assert line[6] == pytest.approx(100140.48)
+    municipal = list(workbook["Kunnat"].iter_rows(values_only=True))
+    assert municipal[0] == ("Kunta", "Yhteensä", "1. vuosi", "2. vuosi")
+    assert municipal[1][0] == "Mikkeli" and municipal[-1][0] == "Yhteensä"
+    assert municipal[-1][1] == pytest.approx(20000)
+    findings = [row[0] for row in workbook["Tarkistukset"].iter_rows(values_only=True)]
+    assert any("Kuntarahoitus" in plain(f) and "10,00 %" in plain(f) for f in findings)
+
+
+async def test_csv_is_semicolon_separated_with_decimal_commas(bot: Bot) -> None:
+    person = bot.person()
+    await _summary_000(person)
+    [file] = await press(person, "CSV")
+    assert file.document is not None
+    name, content = file.document
+    assert name == "budjetti.csv" and content.startswith(b"\xef\xbb\xbf")
+    rows_ = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    assert ["Haettava EU- ja valtion rahoitus", "173294", "80,00"] in rows_
+    assert ["Rahoitussuunnitelma yhteensä", "216618", "100,00"] in rows_
+    assert ["Nettokustannusarvio yhteensä", "216618"] in rows_
+
+
+async def test_png_chart_is_a_real_picture(bot: Bot) -> None:
+    person = bot.person()
+    await _summary_000(person)
+    [file] = await press(person, "Kaavio")
+    assert file.document is not None
+    name, content = file.document
+    assert name == "budjetti.png" and content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(content) > 10_000
+    image = Image.open(io.BytesIO(content))
+    assert image.width > 600 and image.height > 300
+    colours = image.convert("RGB").getcolors(maxcolors=100_000)
+    assert colours is not None and len(colours) > 20  # bars, text and anti-aliasing
+
+
+async def test_files_in_english_use_english_labels(db: Database) -> None:
+    async with Bot(db, content=seed_content()) as bot:
+        person = bot.person(1, "en")
+        await person.says("/start")
+        await press(person, "Work out a project budget")
+        await press(person, "Flat rate 40 % development")
+        await press(person, "Type the staff costs total")
+        await say(person, "154 727")
+        await say(person, "0")
+        await press(person, "association or other NGO")
+        await press_starting(person, "Apply for ")
+        await press(person, "Done ➡️")
+        summary = await press_starting(person, "The rest:")
+        shown = plain(summary.text)
+        assert shown.startswith("Budget summary (Flat rate 40 % development)")
+        # The funder's form labels stay Finnish, translated in brackets.
+        assert (
+            "Haettava EU- ja valtion rahoitus (EU and state funding applied for):"
+            " 173 294 € (80,00 %)" in shown
+        )
+        assert "Flat rate 40 % kehittäminen (Flat rate 40 % development): 61 891 €" in shown
+        [file] = await press(person, "Excel")
+        assert file.document is not None and file.document[0] == "budget.xlsx"
+        workbook = openpyxl.load_workbook(io.BytesIO(file.document[1]))
+        assert workbook.sheetnames == ["Costs", "Financing", "Checks"]
+        assert workbook["Checks"]["A1"].value == "Nothing to point out."
+        plan = {row[0]: row[1] for row in workbook["Financing"].iter_rows(values_only=True)}
+        assert plan["Kuntarahoitus (Municipal funding)"] == 0
+
+
+# --- property: the chat's plan always sums to the net total ------------------------------------
+
+_money = st.decimals(min_value=Decimal(1000), max_value=Decimal(9000), places=2)
+_lines = st.lists(
+    st.one_of(
+        st.builds(
+            bd.DraftLine,
+            title=st.just("Työntekijä"),
+            side=st.sampled_from([None, "uas-teacher"]),
+            monthly_pay=_money,
+            working_time=st.integers(min_value=1, max_value=100).map(Decimal),
+            months=st.integers(min_value=1, max_value=48).map(Decimal),
+        ),
+        st.builds(
+            bd.DraftLine,
+            title=st.just("Tuntityö"),
+            hourly_pay=st.decimals(min_value=Decimal(12), max_value=Decimal(80), places=2),
+            hours=st.integers(min_value=1, max_value=5000).map(Decimal),
+        ),
+    ),
+    min_size=1,
+    max_size=6,
+)
+_percent = st.integers(min_value=0, max_value=20).map(Decimal)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=_lines,
+    eu=st.integers(min_value=50, max_value=80).map(Decimal),
+    municipal=_percent,
+    other=_percent,
+    applicant=st.sampled_from(["association", "municipality"]),
+)
+def test_any_staff_lines_give_a_plan_that_sums_to_the_net_total(
+    lines: list[bd.DraftLine], eu: Decimal, municipal: Decimal, other: Decimal, applicant: str
+) -> None:
+    programme = seed_content().programme
+    draft = bd.Draft(
+        lines=tuple(lines),
+        applicant=applicant,
+        eu=Contribution(percent=eu),
+        rows={
+            "municipal": Contribution(percent=municipal),
+            "other_public": Contribution(percent=other),
+        },
+    )
+    result = bd.compute(programme, draft)
+    rules = rules_from_programme(programme)
+    exact = sum((staff_cost(line.staff_line(programme), rules).cost for line in lines), Decimal(0))
+    assert abs(result.costs.staff - exact) <= Decimal("0.5")
+    assert result.plan.total == result.costs.net_total
+    assert sum(row.amount for row in result.plan.rows) == result.costs.net_total
+    assert FlagCode.ROWS_DO_NOT_SUM not in {flag.code for flag in result.flags}
+    # The summary the chat shows renders and names the same total.
+    renderer = Renderer(ZoneInfo("Europe/Helsinki"))
+    shown = html_to_plain(
+        renderer.text("fi", "budget.summary", summary_params(programme, draft, result, "fi"))
+    )
+    total = f"{result.costs.net_total:,}".replace(",", "\u00a0")
+    assert f"Rahoitussuunnitelma yhteensä: {total}\u00a0€ (100,00\u00a0%)" in shown
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines=_lines, own=st.integers(min_value=0, max_value=10_000).map(Decimal))
+def test_a_plan_of_amounts_that_does_not_sum_is_flagged(
+    lines: list[bd.DraftLine], own: Decimal
+) -> None:
+    programme = seed_content().programme
+    draft = bd.Draft(lines=tuple(lines), applicant="association", rows={"own": Contribution(own)})
+    result = bd.compute(programme, draft)
+    codes = {flag.code for flag in result.flags}
+    if result.plan.total != result.costs.net_total:
+        assert FlagCode.ROWS_DO_NOT_SUM in codes
+    else:
+        assert FlagCode.ROWS_DO_NOT_SUM not in codes
+
+
+# --- the readers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "percent"),
+    [
+        ("19 499", Decimal(19499), None),
+        ("19 499 €", Decimal(19499), None),
+        ("9 %", None, Decimal(9)),
+        ("12,5 %", None, Decimal("12.50")),
+        ("25 945 € 10 %", Decimal(25945), Decimal(10)),
+        ("25 945 € (10,00 %)", Decimal(25945), Decimal(10)),
+        ("10 % = 25 945", Decimal(25945), Decimal(10)),
+        ("0", Decimal(0), None),
+        ("50 €", Decimal(50), None),
+    ],
+)
+def test_parse_row_reads_amounts_percentages_or_both(
+    text: str, amount: Decimal | None, percent: Decimal | None
+) -> None:
+    value = bd.parse_row(text, "fi", total=Decimal(259412))
+    assert (value.amount, value.percent) == (amount, percent)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("10", "budget.error.percent_or_euro"),
+        ("5 % 6 %", "budget.error.row_format"),
+        ("abc", "money.error.format"),
+        ("-5", "money.error.negative"),
+        ("300 000", "budget.error.amount_above_total"),
+        ("150 %", "percent.error.too_large"),
+        ("100,5", "budget.error.not_whole_euros"),
+    ],
+)
+def test_parse_row_refuses_what_it_would_have_to_guess(text: str, key: str) -> None:
+    with pytest.raises(bd.EntryError) as error:
+        bd.parse_row(text, "fi", total=Decimal(259412))
+    assert error.value.key == key
+
+
+def test_quantities_names_and_amounts() -> None:
+    assert bd.parse_quantity("1 720", key="k", maximum=Decimal(2000)) == Decimal(1720)
+    assert bd.parse_quantity("10,5", key="k", maximum=Decimal(20)) == Decimal("10.5")
+    for bad in ("0", "-1", "1,234", "1.2.3", "21", "2 00", "x"):
+        with pytest.raises(bd.EntryError):
+            bd.parse_quantity(bad, key="k", maximum=Decimal(20))
+    with pytest.raises(bd.EntryError):
+        bd.parse_quantity("2,5", key="k", maximum=Decimal(10), whole=True)
+    assert bd.parse_names("Mikkeli, Juva;Pieksämäki\nSan Marino") == [
+        "Mikkeli",
+        "Juva",
+        "Pieksämäki",
+        "San Marino",
+    ]
+    for bad in ("Mikkeli, mikkeli", "Mikkeli, 123", ", ,", "<b>x</b>"):
+        with pytest.raises(bd.EntryError):
+            bd.parse_names(bad)
+    assert bd.parse_amounts("2 533,65; -; ?", 3, "fi") == [Decimal("2533.65"), None, None]
+    with pytest.raises(bd.EntryError):
+        bd.parse_amounts("1; 2", 3, "fi")
+
+
+async def test_rows_above_the_total_are_explained_and_flagged(bot: Bot) -> None:
+    person = bot.person()
+    await staff_total(person, "154 727")
+    await say(person, "0")
+    await press(person, ASSOCIATION)
+    await press_starting(person, "Haetaan ")
+    await press(person, "Kuntarahoitus")
+    await press(person, "Valmis ➡️")
+    own = await say(person, "200 000")
+    assert "Muut rivit ovat jo 156 676 € enemmän kuin nettokustannukset" in plain(own.text)
+    assert not any(label.startswith("Loput") for label in own.labels)
+    await press(person, "Kirjoitan summan tai prosentin")
+    await say(person, "0")
+    summary = await tap(person, "Ei tarvitse")
+    text = plain(summary.text).replace("\u2212", "-")
+    assert (
+        "Rivit ovat yhteensä 373 294 €, mutta nettokustannukset ovat 216 618 € (ero 156 676 €)"
+        in text
+    )
