@@ -16,6 +16,7 @@ from bot.delivery import DeliveryWorker
 from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
 from bot.maintenance import Maintenance
+from bot.scheduler import ReminderScheduler
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from content import load_content
@@ -95,6 +96,9 @@ class Application:
         for name, transport in self.transports.items():
             self.workers[name] = DeliveryWorker(self.db, transport, clock=self.clock)
         self.maintenance = Maintenance(self.db, clock=self.clock)
+        self.scheduler = ReminderScheduler(
+            self.db, self.dispatcher, clock=self.clock, on_enqueued=self._wake_workers
+        )
 
     def _wake_workers(self, transports: set[str]) -> None:
         for name in transports:
@@ -113,6 +117,7 @@ class Application:
             for transport in self.transports.values():
                 await transport.start(self.inbox)
             self.maintenance.start()
+            await self.scheduler.start(self.transports)
             console = self.transports.get("console")
             if isinstance(console, ConsoleTransport):
                 worker = self.workers["console"]
@@ -135,9 +140,11 @@ class Application:
                 loop.add_signal_handler(sig, self.request_stop)
 
     async def shutdown(self) -> None:
+        """Stop producers first, then finish in-flight sends, then close the platforms."""
+        await self.scheduler.stop()
         await self.maintenance.stop()
-        for transport in self.transports.values():
-            await transport.stop()
         for worker in self.workers.values():
             await worker.stop()
+        for transport in self.transports.values():
+            await transport.stop()
         await self.db.close()

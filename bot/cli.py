@@ -8,7 +8,10 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from bot.cli_broadcast import add_broadcast_parser
 from bot.cli_budget import add_budget_parser, add_check_content_parser
+from bot.cli_meetings import add_meetings_parser
+from bot.cli_report import add_report_parser
 from bot.config import Settings
 
 SubcommandRunner = Callable[[argparse.Namespace], int]
@@ -45,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
     add_budget_parser(commands)
     add_check_content_parser(commands)
+    add_meetings_parser(commands)
+    add_broadcast_parser(commands)
+    add_report_parser(commands)
     return parser
 
 

@@ -1,13 +1,21 @@
 """The delivery worker: drains one transport's outbox rows under its rate limits.
 
-Rows are taken oldest first. A chat never has two messages in flight, so each chat sees its
-messages in order; different chats are served concurrently up to the transport's
-``concurrency``. The outcome of every attempt is committed right after the platform
-answers, which leaves one unavoidable window: a crash after the platform accepted a message
-and before that commit sends the message again on restart (the platforms have no
-idempotency key). Flood control (429) pauses the whole worker for ``retry_after``; a
-blocked person ends every pending row to them; other failures back off exponentially and
-give up after :data:`MAX_ATTEMPTS`.
+Rows are taken by priority (conversation replies before bulk broadcast rows), then oldest
+first, a second's worth at a time, so a person talking to the bot during a long broadcast is
+answered at once. A chat never has two messages in flight, so each chat sees its messages in
+order; different chats are served concurrently up to the transport's ``concurrency``. Sends
+are spaced evenly (``1 / per_second`` apart) rather than in bursts, which keeps a margin
+under the platform's sliding-window flood limit even when requests arrive with some jitter.
+
+The outcome of every attempt is committed right after the platform answers, which leaves
+one unavoidable window: a crash after the platform accepted a message and before that
+commit sends the message again on restart (the platforms have no idempotency key). Flood
+control (429) pauses the whole worker for ``retry_after``; a blocked person ends every
+pending row to them; other failures back off exponentially and give up after
+:data:`MAX_ATTEMPTS`.
+
+Observers (by default the broadcast progress tracker) run after each recorded outcome, in
+the same transaction, inside a savepoint: an observer's failure never loses the outcome.
 """
 
 from __future__ import annotations
@@ -17,8 +25,11 @@ import collections
 import contextlib
 import datetime as dt
 import logging
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+
+import aiosqlite
 
 from bot.transports.base import Delivery, Status, Transport
 from storage import outbox, users
@@ -29,7 +40,21 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300.0
-IDLE_POLL_SECONDS = 30.0
+IDLE_POLL_SECONDS = 5.0  # rows written by another process (`hankebot broadcast`) start soon
+MAX_BATCH = 200
+# Lateness of one send that does not push the schedule back (absorbs timer overshoot).
+SPACING_TOLERANCE = 0.005
+
+# (connection, row, its new final state or None when it will be retried, now)
+DeliveryObserver = Callable[
+    [aiosqlite.Connection, OutboxItem, str | None, dt.datetime], Awaitable[None]
+]
+
+
+def default_observers() -> list[DeliveryObserver]:
+    from bot.broadcast_progress import observe_delivery
+
+    return [observe_delivery]
 
 
 class RateWindow:
@@ -51,6 +76,26 @@ class RateWindow:
         self.events.append(now)
 
 
+class Spacing:
+    """Sends at least ``1 / per_second`` apart, on a fixed schedule.
+
+    A send that is late by up to ``tolerance`` does not move the schedule, so timer
+    overshoot does not lower the rate; any 31 consecutive sends still span at least
+    ``30 / per_second - tolerance`` seconds.
+    """
+
+    def __init__(self, per_second: float, tolerance: float = SPACING_TOLERANCE) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.tolerance = min(tolerance, self.interval)
+        self.next_at = 0.0
+
+    def wait_time(self, now: float) -> float:
+        return max(0.0, self.next_at - now)
+
+    def record(self, now: float) -> None:
+        self.next_at = max(self.next_at, now - self.tolerance) + self.interval
+
+
 class DeliveryWorker:
     def __init__(
         self,
@@ -58,17 +103,26 @@ class DeliveryWorker:
         transport: Transport,
         *,
         clock: Callable[[], dt.datetime],
+        observers: Sequence[DeliveryObserver] | None = None,
     ) -> None:
         self.db = db
         self.transport = transport
         self.clock = clock
+        self.observers = list(default_observers() if observers is None else observers)
         pacing = transport.pacing
         self._overall = RateWindow(int(pacing.per_second), 1.0)
+        self._spacing = Spacing(pacing.per_second)
+        # About a second's worth of sends per pass, so new urgent rows are seen soon.
+        self._batch = max(20, min(MAX_BATCH, math.ceil(pacing.per_second)))
         self._groups: dict[str, RateWindow] = {}
         self._last_to_chat: dict[str, float] = {}
         self._in_flight: set[str] = set()
+        # outbox id → (its attempts when started, when its outcome was committed): a row read
+        # before that commit still looks pending and must not be sent again.
+        self._attempted: dict[int, tuple[int, float | None]] = {}
         self._slots = asyncio.Semaphore(max(1, pacing.concurrency))
         self._wake = asyncio.Event()
+        self._fresh = asyncio.Event()  # rows were enqueued since this pass began
         self._paused_until = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
@@ -79,14 +133,24 @@ class DeliveryWorker:
     def start(self) -> None:
         self._runner = asyncio.create_task(self._run(), name=f"delivery-{self.transport.name}")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop taking rows; give sends in flight ``grace`` seconds to finish and be recorded.
+
+        A send cut off after that may be sent again after the next start (the same window
+        as a crash); a row that was never sent stays pending and goes out then.
+        """
         if self._runner is not None:
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            _, late = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     def wake(self) -> None:
+        """New rows may be due (producers call this after their commit)."""
+        self._fresh.set()
         self._wake.set()
 
     async def drain(self, timeout: float = 30.0) -> None:
@@ -117,24 +181,32 @@ class DeliveryWorker:
                 delay = 1.0
             if delay > 0:
                 self._idle.set()
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
     async def _pass(self) -> float:
         """Start deliveries for due rows; returns how long to sleep before the next pass."""
+        # A wake-up from now on (new rows, a chat free again) cuts the coming sleep short.
+        self._wake.clear()
         pause = self._paused_until - time.monotonic()
         if pause > 0:
             return pause
+        self._fresh.clear()
         now = self.clock()
+        read_at = time.monotonic()
         async with self.db.transaction() as conn:
-            items = await outbox.due(conn, self.transport.name, now, limit=200)
+            items = await outbox.due(conn, self.transport.name, now, limit=self._batch)
             next_due = await outbox.next_due_time(conn, self.transport.name)
+        self._forget_attempts(read_at)
         started = False
         earliest_retry = IDLE_POLL_SECONDS
         blocked_chats: set[str] = set()
         for item in items:
-            if item.chat_id in self._in_flight or item.chat_id in blocked_chats:
+            if (
+                item.chat_id in self._in_flight
+                or item.chat_id in blocked_chats
+                or self._already_attempted(item)
+            ):
                 blocked_chats.add(item.chat_id)
                 continue
             wait = self._chat_wait(item.chat_id, time.monotonic())
@@ -142,12 +214,16 @@ class DeliveryWorker:
                 blocked_chats.add(item.chat_id)
                 earliest_retry = min(earliest_retry, wait)
                 continue
-            overall = self._overall.wait_time(time.monotonic())
+            if started and self._fresh.is_set():
+                break  # something new was enqueued: look again (it may come first)
+            moment = time.monotonic()
+            overall = max(self._overall.wait_time(moment), self._spacing.wait_time(moment))
             if overall > 0:
                 await asyncio.sleep(overall)
             if time.monotonic() < self._paused_until:
                 break
             await self._slots.acquire()
+            self._attempted[item.id] = (item.attempts, None)
             self._in_flight.add(item.chat_id)
             blocked_chats.add(item.chat_id)
             self._record_send(item.chat_id)
@@ -155,13 +231,24 @@ class DeliveryWorker:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             started = True
-        if started or len(items) == 200:
+        if started or len(items) == self._batch:
             return 0.0
         if items:  # everything due is waiting for per-chat pacing or in flight
             return min(earliest_retry, 0.2) if self._in_flight else earliest_retry
         if next_due is not None:
             return max(0.0, min(IDLE_POLL_SECONDS, (next_due - self.clock()).total_seconds()))
         return IDLE_POLL_SECONDS
+
+    def _already_attempted(self, item: OutboxItem) -> bool:
+        """This attempt was started already (the row was read before its outcome was saved)."""
+        seen = self._attempted.get(item.id)
+        return seen is not None and seen[0] >= item.attempts
+
+    def _forget_attempts(self, read_at: float) -> None:
+        """Outcomes committed before ``read_at`` are visible in what was read then."""
+        done = [key for key, (_, at) in self._attempted.items() if at is not None and at < read_at]
+        for key in done:
+            del self._attempted[key]
 
     def _chat_wait(self, chat_id: str, now: float) -> float:
         pacing = self.transport.pacing
@@ -176,6 +263,7 @@ class DeliveryWorker:
     def _record_send(self, chat_id: str) -> None:
         now = time.monotonic()
         self._overall.record(now)
+        self._spacing.record(now)
         self._last_to_chat[chat_id] = now
         if chat_id in self._groups:
             self._groups[chat_id].record(now)
@@ -195,32 +283,52 @@ class DeliveryWorker:
         except Exception as error:
             log.error("recording delivery %s failed: %s", item.id, type(error).__name__)
         finally:
+            self._attempted[item.id] = (item.attempts, time.monotonic())
             self._in_flight.discard(item.chat_id)
             self._slots.release()
-            self.wake()
+            self._wake.set()  # the chat is free again
 
     async def _record(self, item: OutboxItem, result: Delivery) -> None:
         now = self.clock()
         async with self.db.transaction() as conn:
-            if result.status is Status.SENT:
-                await outbox.mark_sent(conn, item.id, result.platform_message_id, now)
-                self.sent_count += 1
-            elif result.status is Status.UNREACHABLE:
-                await outbox.mark_final(conn, item.id, "unreachable", result.error)
-                await outbox.unreachable_chat(conn, item.chat_id, result.error)
-                await users.mark_chat_unreachable(conn, item.chat_id)
-                log.info("chat unreachable: outbox=%s error=%s", item.id, result.error)
-            elif result.status is Status.FAILED or item.attempts + 1 >= MAX_ATTEMPTS:
-                await outbox.mark_final(conn, item.id, "failed", result.error)
-                log.warning("delivery failed: outbox=%s error=%s", item.id, result.error)
-            else:
-                if result.retry_after is not None:
-                    delay = result.retry_after
-                    self._paused_until = max(self._paused_until, time.monotonic() + delay)
-                    log.warning("flood control: pausing %.1f s", delay)
-                else:
-                    delay = min(MAX_BACKOFF_SECONDS, 2.0 ** (item.attempts + 1))
-                    log.warning("delivery retry: outbox=%s error=%s", item.id, result.error)
-                not_before = now + dt.timedelta(seconds=delay)
-                await outbox.mark_retry(conn, item.id, not_before, result.error)
-                await outbox.delay_chat(conn, item.chat_id, not_before)
+            final = await self._record_outcome(conn, item, result, now)
+            for observer in self.observers:
+                await conn.execute("SAVEPOINT observer")
+                try:
+                    await observer(conn, item, final, now)
+                except Exception as error:
+                    await conn.execute("ROLLBACK TO observer")
+                    log.error(
+                        "delivery observer failed: outbox=%s %s", item.id, type(error).__name__
+                    )
+                await conn.execute("RELEASE observer")
+
+    async def _record_outcome(
+        self, conn: aiosqlite.Connection, item: OutboxItem, result: Delivery, now: dt.datetime
+    ) -> str | None:
+        """Store one attempt's outcome; returns the row's final state, or None (retried)."""
+        if result.status is Status.SENT:
+            await outbox.mark_sent(conn, item.id, result.platform_message_id, now)
+            self.sent_count += 1
+            return "sent"
+        if result.status is Status.UNREACHABLE:
+            await outbox.mark_final(conn, item.id, "unreachable", result.error)
+            await outbox.unreachable_chat(conn, item.chat_id, result.error)
+            await users.mark_chat_unreachable(conn, item.chat_id)
+            log.info("chat unreachable: outbox=%s error=%s", item.id, result.error)
+            return "unreachable"
+        if result.status is Status.FAILED or item.attempts + 1 >= MAX_ATTEMPTS:
+            await outbox.mark_final(conn, item.id, "failed", result.error)
+            log.warning("delivery failed: outbox=%s error=%s", item.id, result.error)
+            return "failed"
+        if result.retry_after is not None:
+            delay = result.retry_after
+            self._paused_until = max(self._paused_until, time.monotonic() + delay)
+            log.warning("flood control: pausing %.1f s", delay)
+        else:
+            delay = min(MAX_BACKOFF_SECONDS, 2.0 ** (item.attempts + 1))
+            log.warning("delivery retry: outbox=%s error=%s", item.id, result.error)
+        not_before = now + dt.timedelta(seconds=delay)
+        await outbox.mark_retry(conn, item.id, not_before, result.error)
+        await outbox.delay_chat(conn, item.chat_id, not_before)
+        return None

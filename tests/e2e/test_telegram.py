@@ -27,6 +27,22 @@ from tests.fakes.telegram_api import FakeTelegramServer
 pytestmark = pytest.mark.e2e
 
 
+async def wait_until_nothing_pending(database: Path, timeout: float = 10.0) -> None:
+    """Read the bot's database (WAL allows a second reader) until its outbox is drained."""
+    import sqlite3
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(database) as conn:
+            pending = conn.execute(
+                "SELECT COUNT(*) FROM outbox WHERE state = 'pending'"
+            ).fetchone()[0]
+        if pending == 0:
+            return
+        assert time.monotonic() < deadline, f"{pending} messages still pending"
+        await asyncio.sleep(0.02)
+
+
 @pytest.fixture
 def server() -> Iterator[FakeTelegramServer]:
     with FakeTelegramServer() as fake:
@@ -180,6 +196,10 @@ async def test_sigkill_mid_conversation_loses_nothing_and_repeats_nothing(
         [confirm] = await chat.replies()
         assert "Kyllä, poista" in confirm.labels
         await server.async_wait_for_updates_consumed()
+        # Kill once the bot has recorded the send. Killing in the few milliseconds between
+        # Telegram accepting a message and that commit resends it: the one window the Bot
+        # API leaves open (README, "What survives a crash").
+        await wait_until_nothing_pending(database)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         assert process.returncode == -signal.SIGKILL

@@ -1,0 +1,202 @@
+"""Broadcast throughput against the fake Telegram Bot API server with flood control on.
+
+Run from the repository root::
+
+    .venv/bin/python -m bench.broadcast_throughput [--recipients N]   # default 10 000
+
+Two runs, each against a fresh fake server whose ceiling is 30 messages/s overall (and
+1/s per private chat):
+
+* **hankebot** — the real application (``bot.app.Application``: dispatcher, outbox, the
+  delivery worker with its pacing, PTB's HTTP stack) sends a broadcast written with the same
+  code as a coordinator's confirmation, including the coordinator's progress edits;
+* **baseline** — a bare python-telegram-bot loop: ``await bot.send_message(...)`` for each
+  recipient through ``AIORateLimiter`` (its defaults: 30/s overall; it retries on 429).
+
+For each: achieved recipient messages per second (first to last accepted send, as the
+server saw them) as a share of the 30/s ceiling, the number of 429 answers, and the wall
+time; then the ratio hankebot / baseline. Goals for hankebot: ≥ 95 % and 0 × 429.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from telegram.constants import ParseMode
+from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter, ExtBot
+
+from bot.app import Application
+from bot.config import Settings
+from bot.i18n import Renderer
+from handlers.broadcast import NewBroadcast, enqueue_broadcast, message_html
+from storage import broadcasts, memberships, users
+from storage.db import Database
+from tests.fakes.telegram_api import FakeTelegramServer
+
+CEILING = 30.0
+FIRST_ID = 100_000
+COORDINATOR = 99
+TEXT = "Huomenna ryhmä alkaa jo klo 9. Ota eväät mukaan!"
+ZONE = ZoneInfo("Europe/Helsinki")
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    recipients: int
+    delivered: int
+    rate: float
+    count_429: int
+    wall: float
+
+    @property
+    def share(self) -> float:
+        return self.rate / CEILING * 100
+
+
+def _measure(name: str, server: FakeTelegramServer, ids: set[int], wall: float) -> Result:
+    accepted = sorted(
+        r.time for r in server.requests_for("sendMessage") if r.status == 200 and r.chat_id in ids
+    )
+    span = accepted[-1] - accepted[0] if len(accepted) > 1 else 0.0
+    rate = (len(accepted) - 1) / span if span > 0 else 0.0
+    return Result(name, len(ids), len(accepted), rate, server.count_429, wall)
+
+
+def _server(count: int) -> tuple[FakeTelegramServer, list[int]]:
+    server = FakeTelegramServer(flood_control=True, overall_per_second=int(CEILING))
+    server.start()
+    ids = list(range(FIRST_ID, FIRST_ID + count))
+    for number in [COORDINATOR, *ids]:
+        server.add_user(number)
+    return server, ids
+
+
+async def run_hankebot(count: int, workdir: Path) -> Result:
+    server, ids = _server(count)
+    try:
+        database = workdir / "bench.sqlite3"
+        now = dt.datetime.now(dt.UTC)
+        db = await Database.open(database)
+        try:
+            async with db.transaction() as conn:
+                for number in [COORDINATOR, *ids]:
+                    user_id = f"telegram:{number}"
+                    await users.touch(
+                        conn, user_id, user_id, locale="fi", now=now, private_chat=True
+                    )
+                    role = "coordinator" if number == COORDINATOR else "participant"
+                    await memberships.add(conn, user_id, "osmari", role, now)
+            async with db.transaction() as conn:
+                recipients = await broadcasts.participants(conn, ["osmari"])
+                renderer = Renderer(ZONE)
+                new = NewBroadcast(
+                    project="osmari",
+                    audience="project",
+                    group=None,
+                    text=TEXT,
+                    html={"fi": message_html(renderer, "fi", "Osmari", TEXT)},
+                    recipients=recipients,
+                    actor=f"telegram:{COORDINATOR}",
+                    created_by=f"telegram:{COORDINATOR}",
+                    report_chat=f"telegram:{COORDINATOR}",
+                    locale="fi",
+                    timezone="Europe/Helsinki",
+                )
+                number, _ = await enqueue_broadcast(conn, new, send_at=None, now=now)
+        finally:
+            await db.close()
+        settings = Settings(
+            database=database,
+            telegram_token=server.token,
+            telegram_api_url=server.url,
+            telegram_poll_timeout=1,
+            _env_file=None,
+        )
+        app = Application(settings)
+        started = time.monotonic()
+        task = asyncio.create_task(app.run())
+        try:
+            while True:
+                await asyncio.sleep(0.5)
+                if task.done():
+                    raise RuntimeError("the bot stopped") from task.exception()
+                if not hasattr(app, "db"):
+                    continue
+                async with app.db.transaction() as conn:
+                    stored = await broadcasts.get(conn, number)
+                if stored is not None and stored.state == "done":
+                    break
+            wall = time.monotonic() - started
+        finally:
+            app.request_stop()
+            await asyncio.wait_for(task, timeout=30)
+        return _measure("hankebot outbox worker", server, set(ids), wall)
+    finally:
+        server.stop()
+
+
+async def run_baseline(count: int) -> Result:
+    server, ids = _server(count)
+    try:
+        bot = ExtBot(
+            server.token,
+            base_url=server.base_url,
+            base_file_url=server.base_file_url,
+            rate_limiter=AIORateLimiter(max_retries=5),
+        )
+        html = message_html(Renderer(ZONE), "fi", "Osmari", TEXT)
+        async with bot:
+            started = time.monotonic()
+            for chat in ids:
+                # RetryAfter: it gave up after its retries; counted as not delivered
+                with contextlib.suppress(RetryAfter):
+                    await bot.send_message(chat, html, parse_mode=ParseMode.HTML)
+            wall = time.monotonic() - started
+        return _measure("PTB + AIORateLimiter loop", server, set(ids), wall)
+    finally:
+        server.stop()
+
+
+def _row(result: Result) -> str:
+    return (
+        f"{result.name:<26}{result.delivered:>9}{result.rate:>9.2f}{result.share:>10.1f} %"
+        f"{result.count_429:>7}{result.wall:>9.1f}"
+    )
+
+
+async def main_async(count: int) -> None:
+    with tempfile.TemporaryDirectory() as workdir:
+        ours = await run_hankebot(count, Path(workdir))
+    baseline = await run_baseline(count)
+    print(f"broadcast to {count} recipients; fake Bot API ceiling {CEILING:.0f} msg/s")
+    print(f"{'':<26}{'sent':>9}{'msg/s':>9}{'of ceiling':>12}{'429s':>7}{'wall s':>9}")
+    print(_row(ours))
+    print(_row(baseline))
+    ratio = ours.rate / baseline.rate if baseline.rate else float("inf")
+    print(
+        f"ratio hankebot / baseline: {ratio:.3f} (msg/s); 429s {ours.count_429} vs "
+        f"{baseline.count_429}"
+    )
+    goal = ours.share >= 95 and ours.count_429 == 0
+    print(f"goal (>= 95 % of the ceiling, no 429): {'met' if goal else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipients", type=int, default=10_000)
+    args = parser.parse_args()
+    asyncio.run(main_async(args.recipients))
+
+
+if __name__ == "__main__":
+    main()

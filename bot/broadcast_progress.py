@@ -1,0 +1,196 @@
+"""A broadcast's progress message, final report and completion, driven by deliveries.
+
+The coordinator who confirmed a broadcast gets one progress message when sending starts;
+the delivery worker calls :func:`observe_delivery` after recording each outcome (in the same
+transaction), and this module edits that message at most every
+:data:`PROGRESS_INTERVAL` — a newer edit cancels an older one that has not left yet, so
+edits never pile up and the chat's own pacing (1 message/s) is kept. When no
+recipient row is pending any more the broadcast is closed, the message shows the final
+figures and a report follows, with a button for the list of people it did not reach.
+
+Nothing here knows a platform: messages are rendered from the catalogs and written to the
+outbox like every other message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.i18n import Renderer
+from bot.markup import html_to_plain
+from handlers.types import Param, Text
+from storage import broadcasts, outbox
+from storage.broadcasts import Broadcast, Counts
+from storage.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = dt.timedelta(seconds=10)
+NUMBERED_TRANSPORTS = frozenset({"console", "matrix"})
+EXCERPT_LENGTH = 60
+
+
+@cache
+def renderer_for(timezone: str) -> Renderer:
+    return Renderer(ZoneInfo(timezone))
+
+
+def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
+    """The first line of the announcement, shortened (for lists and reports)."""
+    first = " ".join(text.split())
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def progress_html(broadcast: Broadcast, counts: Counts, status: str) -> str:
+    params: dict[str, Param] = {
+        "id": broadcast.id,
+        "status": Text(f"broadcast.status_{status}"),
+        "done": counts.finished,
+        "total": counts.total,
+        "sent": counts.sent,
+        "unreachable": counts.unreachable,
+        "failed": counts.failed,
+        "cancelled": counts.cancelled,
+    }
+    return renderer_for(broadcast.timezone).text(broadcast.locale, "broadcast.progress", params)
+
+
+async def start(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime) -> None:
+    """After the recipients are enqueued: the progress message (at the send time)."""
+    broadcast = await broadcasts.get(conn, broadcast_id)
+    assert broadcast is not None
+    counts = await broadcasts.counts(conn, broadcast_id)
+    if broadcast.report_chat is not None:
+        item = await outbox.enqueue(
+            conn,
+            chat_id=broadcast.report_chat,
+            user_id=broadcast.created_by,
+            html=progress_html(broadcast, counts, "sending"),
+            now=now,
+            not_before=broadcast.send_at,
+            dedupe_key=broadcasts.progress_key(broadcast_id),
+        )
+        await broadcasts.set_progress(
+            conn, broadcast_id, progress_id=item, at=max(now, broadcast.send_at)
+        )
+    if counts.pending == 0:
+        await finish(conn, broadcast_id, now)
+
+
+async def observe_delivery(
+    conn: aiosqlite.Connection, item: OutboxItem, state: str | None, now: dt.datetime
+) -> None:
+    """The delivery worker's hook: ``state`` is the row's new final state, or None (retry)."""
+    key = await broadcasts.outbox_key(conn, item.id)
+    touched: set[int] = set()
+    number = broadcasts.broadcast_of_key(key)
+    if number is not None and key is not None and ":r:" in key:
+        touched.add(number)
+    if state == "unreachable":
+        # A blocked person ends every pending row to their chat, also other broadcasts'.
+        touched.update(b.id for b in await broadcasts.open_broadcasts(conn))
+    for broadcast_id in sorted(touched):
+        await advance(conn, broadcast_id, now)
+
+
+async def advance(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime) -> None:
+    broadcast = await broadcasts.get(conn, broadcast_id)
+    if broadcast is None or not broadcast.open:
+        return
+    if broadcast.state == "scheduled":
+        if now < broadcast.send_at:
+            return  # its time has not come (an unrelated row ended)
+        await broadcasts.set_sending(conn, broadcast_id)
+    if not await broadcasts.has_pending(conn, broadcast_id):
+        await finish(conn, broadcast_id, now)
+        return
+    due = broadcast.progress_at is None or now - broadcast.progress_at >= PROGRESS_INTERVAL
+    if broadcast.report_chat is not None and broadcast.progress_id is not None and due:
+        counts = await broadcasts.counts(conn, broadcast_id)
+        await _show_progress(conn, broadcast, progress_html(broadcast, counts, "sending"), now)
+
+
+async def finish(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime) -> None:
+    """Close a broadcast with nothing pending: final figures and the report."""
+    broadcast = await broadcasts.get(conn, broadcast_id)
+    if broadcast is None or not await broadcasts.close(conn, broadcast_id, "done", now):
+        return
+    counts = await broadcasts.counts(conn, broadcast_id)
+    log.info(
+        "broadcast %s done: sent=%s unreachable=%s failed=%s",
+        broadcast_id,
+        counts.sent,
+        counts.unreachable,
+        counts.failed,
+    )
+    if broadcast.report_chat is None:
+        return
+    renderer = renderer_for(broadcast.timezone)
+    await _show_progress(conn, broadcast, progress_html(broadcast, counts, "done"), now)
+    params: dict[str, Param] = {
+        "id": broadcast_id,
+        "excerpt": excerpt(broadcast.text),
+        "total": counts.total,
+        "sent": counts.sent,
+        "unreachable": counts.unreachable,
+        "failed": counts.failed,
+        "cancelled": counts.cancelled,
+    }
+    html = renderer.text(broadcast.locale, "broadcast.report", params)
+    buttons: list[list[tuple[str, str]]] = []
+    if counts.not_delivered:
+        html += "\n\n" + renderer.text(broadcast.locale, "broadcast.report_missing")
+        label = html_to_plain(renderer.text(broadcast.locale, "broadcast.missing_button"))
+        buttons = [[(label, f"bcx:missing:{broadcast_id}")]]
+    await outbox.enqueue(
+        conn,
+        chat_id=broadcast.report_chat,
+        user_id=broadcast.created_by,
+        html=html,
+        now=now,
+        buttons=buttons,
+        dedupe_key=broadcasts.report_key(broadcast_id),
+        numbered_buttons=outbox.transport_of(broadcast.report_chat) in NUMBERED_TRANSPORTS,
+    )
+
+
+async def cancel(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime) -> Counts:
+    """Stop a scheduled or running broadcast; the progress message says so."""
+    await broadcasts.cancel_pending(conn, broadcast_id)
+    broadcast = await broadcasts.get(conn, broadcast_id)
+    assert broadcast is not None
+    await broadcasts.close(conn, broadcast_id, "cancelled", now)
+    counts = await broadcasts.counts(conn, broadcast_id)
+    if broadcast.report_chat is not None and broadcast.progress_id is not None:
+        html = progress_html(broadcast, counts, "cancelled")
+        if await broadcasts.outbox_state(conn, broadcast.progress_id) == "pending":
+            # Not started yet (a scheduled one): nothing to show at the send time.
+            await outbox.mark_final(conn, broadcast.progress_id, "cancelled", "cancelled")
+        else:
+            await _show_progress(conn, broadcast, html, now)
+    return counts
+
+
+async def _show_progress(
+    conn: aiosqlite.Connection, broadcast: Broadcast, html: str, now: dt.datetime
+) -> None:
+    """Edit the progress message; an earlier edit that has not left yet is cancelled, so at
+    most one edit waits at a time. (It is not rewritten in place: the worker may be sending
+    it this very moment, and the newer figures would then never be shown.)"""
+    assert broadcast.report_chat is not None and broadcast.progress_id is not None
+    if broadcast.progress_edit is not None:
+        await broadcasts.cancel_if_pending(conn, broadcast.progress_edit)
+    edit = await outbox.enqueue(
+        conn,
+        chat_id=broadcast.report_chat,
+        user_id=broadcast.created_by,
+        html=html,
+        now=now,
+        edit_of=broadcast.progress_id,
+    )
+    await broadcasts.set_progress(conn, broadcast.id, progress_edit=edit, at=now)

@@ -1,0 +1,89 @@
+"""The audit log of privileged actions: ``audit_log`` table.
+
+Every privileged action (making or removing a coordinator, sending or cancelling a
+broadcast, viewing a report or the log itself) writes one row in the same transaction as the
+action, so an action and its audit row exist together or not at all. ``detail`` holds ids
+and counts only, never message texts.
+
+When an actor uses /forget, their rows stay but the id is replaced by an anonymous mark
+(``poistettu-…``, see :mod:`storage.personal_data`): the trail keeps what was done and when,
+not who did it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import aiosqlite
+
+from storage.clock import from_text, to_text
+
+CLI_ACTOR = "cli"
+
+DetailValue = str | int | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    project: str | None
+    subject: str | None
+    detail: dict[str, DetailValue] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> AuditEntry:
+        return cls(
+            id=row["id"],
+            at=from_text(row["at"]),
+            actor=row["actor"],
+            action=row["action"],
+            project=row["project"],
+            subject=row["subject"],
+            detail=json.loads(row["detail"]),
+        )
+
+
+async def record(
+    conn: aiosqlite.Connection,
+    *,
+    actor: str,
+    action: str,
+    now: dt.datetime,
+    project: str | None = None,
+    subject: str | None = None,
+    detail: Mapping[str, DetailValue] | None = None,
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO audit_log (at, actor, action, project, subject, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (to_text(now), actor, action, project, subject, json.dumps(dict(detail or {}))),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def latest(conn: aiosqlite.Connection, limit: int) -> list[AuditEntry]:
+    """The newest ``limit`` entries, newest first."""
+    cursor = await conn.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
+    return [AuditEntry.from_row(row) for row in await cursor.fetchall()]
+
+
+async def all_entries(conn: aiosqlite.Connection, limit: int = 100_000) -> list[AuditEntry]:
+    """Entries oldest first (for the CSV export)."""
+    cursor = await conn.execute("SELECT * FROM audit_log ORDER BY id LIMIT ?", (limit,))
+    return [AuditEntry.from_row(row) for row in await cursor.fetchall()]
+
+
+async def count(conn: aiosqlite.Connection, action: str | None = None) -> int:
+    if action is None:
+        cursor = await conn.execute("SELECT COUNT(*) FROM audit_log")
+    else:
+        cursor = await conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = ?", (action,))
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,448 @@
+"""Broadcast announcements: the ``broadcasts`` table and their recipients' outbox rows.
+
+Each recipient is one outbox row whose ``dedupe_key`` is ``bc:<broadcast>:r:<user id>``; the
+row's ``state`` is the recipient's state (pending → sent | unreachable | failed | cancelled).
+All rows of a broadcast are written in the transaction that creates it, and the key makes
+the insert idempotent, so a crash or a repeated command never enqueues anyone twice. A
+scheduled broadcast's rows carry ``not_before`` = the chosen time. Rows are ``priority`` 1
+(bulk): the delivery worker serves conversations first.
+
+Everyone in an audience who has used /stop (``users.news_opt_in = 0``) is left out; people
+known to be unreachable (blocked the bot, left the room) get a row that is already
+``unreachable``, so the report lists them without a send being tried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.clock import from_text, to_text
+
+AUDIENCES = ("project", "group", "mine", "news")
+BULK = 1
+FINAL_STATES = ("sent", "unreachable", "failed", "cancelled")
+KNOWN_UNREACHABLE = "known unreachable"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: str
+    chat_id: str
+    locale: str
+    unreachable: bool
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Recipient:
+        return cls(row["user_id"], row["home_chat_id"], row["locale"], bool(row["unreachable"]))
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    id: int
+    project: str | None
+    audience: str
+    group: str | None
+    created_by: str | None
+    report_chat: str | None
+    text: str
+    locale: str
+    timezone: str
+    state: str
+    send_at: dt.datetime
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    recipients: int
+    progress_id: int | None
+    progress_edit: int | None
+    progress_at: dt.datetime | None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Broadcast:
+        return cls(
+            id=row["id"],
+            project=row["project"],
+            audience=row["audience"],
+            group=row["grp"],
+            created_by=row["created_by"],
+            report_chat=row["report_chat"],
+            text=row["text"],
+            locale=row["locale"],
+            timezone=row["timezone"],
+            state=row["state"],
+            send_at=from_text(row["send_at"]),
+            created_at=from_text(row["created_at"]),
+            finished_at=from_text(row["finished_at"]) if row["finished_at"] else None,
+            recipients=row["recipients"],
+            progress_id=row["progress_id"],
+            progress_edit=row["progress_edit"],
+            progress_at=from_text(row["progress_at"]) if row["progress_at"] else None,
+        )
+
+    @property
+    def open(self) -> bool:
+        return self.state in ("scheduled", "sending")
+
+
+@dataclass(frozen=True)
+class Counts:
+    pending: int = 0
+    sent: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.sent + self.unreachable + self.failed + self.cancelled
+
+    @property
+    def finished(self) -> int:
+        return self.total - self.pending
+
+    @property
+    def not_delivered(self) -> int:
+        return self.unreachable + self.failed + self.cancelled
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    user_id: str
+    display_name: str | None
+    locale: str | None
+    state: str
+    error: str | None
+
+
+# --- keys --------------------------------------------------------------------------------
+def recipient_key(broadcast_id: int, user_id: str) -> str:
+    return f"bc:{broadcast_id}:r:{user_id}"
+
+
+def progress_key(broadcast_id: int) -> str:
+    return f"bc:{broadcast_id}:progress"
+
+
+def report_key(broadcast_id: int) -> str:
+    return f"bc:{broadcast_id}:report"
+
+
+def _recipient_range(broadcast_id: int) -> tuple[str, str]:
+    # Every key that starts with "bc:12:r:" sorts between "bc:12:r:" and "bc:12:r;".
+    return f"bc:{broadcast_id}:r:", f"bc:{broadcast_id}:r;"
+
+
+def broadcast_of_key(key: str | None) -> int | None:
+    """``bc:12:r:test:1`` → 12; None for keys of other producers."""
+    if not key or not key.startswith("bc:"):
+        return None
+    number = key.split(":", 2)[1]
+    return int(number) if number.isdigit() else None
+
+
+# --- audiences ---------------------------------------------------------------------------
+_PERSON = "SELECT u.user_id, u.home_chat_id, u.locale, u.unreachable FROM users u"
+
+
+async def participants(
+    conn: aiosqlite.Connection, projects: Iterable[str], group: str | None = None
+) -> list[Recipient]:
+    """Active participants of ``projects`` (optionally one group) who take announcements."""
+    wanted = sorted(set(projects))
+    if not wanted:
+        return []
+    marks = ", ".join("?" for _ in wanted)
+    sql = (
+        f"{_PERSON} WHERE u.news_opt_in = 1 AND u.user_id IN (SELECT m.user_id FROM memberships m"
+        f" WHERE m.role = 'participant' AND m.left_at IS NULL AND m.project IN ({marks})"
+    )
+    params: list[str] = list(wanted)
+    if group is not None:
+        sql += " AND m.grp = ?"
+        params.append(group)
+    cursor = await conn.execute(sql + ") ORDER BY u.user_id", params)
+    return [Recipient.from_row(row) for row in await cursor.fetchall()]
+
+
+async def news_subscribers(conn: aiosqlite.Connection) -> list[Recipient]:
+    """Everyone who has not opted out of announcements."""
+    cursor = await conn.execute(f"{_PERSON} WHERE u.news_opt_in = 1 ORDER BY u.user_id")
+    return [Recipient.from_row(row) for row in await cursor.fetchall()]
+
+
+async def opted_out(
+    conn: aiosqlite.Connection, projects: Iterable[str], group: str | None = None
+) -> int:
+    """How many participants of the audience have used /stop (shown in the preview)."""
+    wanted = sorted(set(projects))
+    if not wanted:
+        return 0
+    marks = ", ".join("?" for _ in wanted)
+    sql = (
+        "SELECT COUNT(DISTINCT m.user_id) FROM memberships m JOIN users u USING (user_id)"
+        f" WHERE u.news_opt_in = 0 AND m.role = 'participant' AND m.left_at IS NULL"
+        f" AND m.project IN ({marks})"
+    )
+    params: list[str] = list(wanted)
+    if group is not None:
+        sql += " AND m.grp = ?"
+        params.append(group)
+    cursor = await conn.execute(sql, params)
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def groups_in_use(conn: aiosqlite.Connection, project: str) -> list[str]:
+    cursor = await conn.execute(
+        "SELECT DISTINCT grp FROM memberships WHERE project = ? AND role = 'participant'"
+        " AND left_at IS NULL AND grp IS NOT NULL ORDER BY grp",
+        (project,),
+    )
+    return [row[0] for row in await cursor.fetchall()]
+
+
+async def projects_in_use(conn: aiosqlite.Connection) -> list[str]:
+    cursor = await conn.execute("SELECT DISTINCT project FROM memberships ORDER BY project")
+    return [row[0] for row in await cursor.fetchall()]
+
+
+# --- creating ----------------------------------------------------------------------------
+async def create(
+    conn: aiosqlite.Connection,
+    *,
+    project: str | None,
+    audience: str,
+    group: str | None,
+    created_by: str | None,
+    report_chat: str | None,
+    text: str,
+    locale: str,
+    timezone: str,
+    send_at: dt.datetime,
+    now: dt.datetime,
+) -> int:
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}")
+    state = "scheduled" if send_at > now else "sending"
+    cursor = await conn.execute(
+        "INSERT INTO broadcasts (project, audience, grp, created_by, report_chat, text, locale,"
+        " timezone, state, send_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            project,
+            audience,
+            group,
+            created_by,
+            report_chat,
+            text,
+            locale,
+            timezone,
+            state,
+            to_text(send_at),
+            to_text(now),
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def enqueue_recipients(
+    conn: aiosqlite.Connection,
+    broadcast_id: int,
+    recipients: Sequence[Recipient],
+    html_by_locale: Mapping[str, str],
+    *,
+    send_at: dt.datetime,
+    now: dt.datetime,
+) -> int:
+    """One outbox row per recipient (idempotent); returns how many rows exist now."""
+    rows = []
+    for person in recipients:
+        state = "unreachable" if person.unreachable else "pending"
+        rows.append(
+            (
+                person.chat_id.split(":", 1)[0],
+                person.chat_id,
+                person.user_id,
+                html_by_locale[person.locale],
+                recipient_key(broadcast_id, person.user_id),
+                state,
+                KNOWN_UNREACHABLE if person.unreachable else None,
+                to_text(send_at),
+                to_text(now),
+                BULK,
+            )
+        )
+    await conn.executemany(
+        "INSERT INTO outbox (transport, chat_id, user_id, html, dedupe_key, state, last_error,"
+        " not_before, created_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        rows,
+    )
+    total = (await counts(conn, broadcast_id)).total
+    await conn.execute("UPDATE broadcasts SET recipients = ? WHERE id = ?", (total, broadcast_id))
+    return total
+
+
+# --- reading -----------------------------------------------------------------------------
+async def get(conn: aiosqlite.Connection, broadcast_id: int) -> Broadcast | None:
+    cursor = await conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+    row = await cursor.fetchone()
+    return Broadcast.from_row(row) if row else None
+
+
+async def counts(conn: aiosqlite.Connection, broadcast_id: int) -> Counts:
+    low, high = _recipient_range(broadcast_id)
+    cursor = await conn.execute(
+        "SELECT state, COUNT(*) AS n FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?"
+        " GROUP BY state",
+        (low, high),
+    )
+    found = {row["state"]: int(row["n"]) for row in await cursor.fetchall()}
+    return Counts(**{state: found.get(state, 0) for state in ("pending", *FINAL_STATES)})
+
+
+async def has_pending(conn: aiosqlite.Connection, broadcast_id: int) -> bool:
+    low, high = _recipient_range(broadcast_id)
+    cursor = await conn.execute(
+        "SELECT 1 FROM outbox WHERE state = 'pending' AND dedupe_key >= ? AND dedupe_key < ?"
+        " LIMIT 1",
+        (low, high),
+    )
+    return await cursor.fetchone() is not None
+
+
+async def open_broadcasts(conn: aiosqlite.Connection) -> list[Broadcast]:
+    cursor = await conn.execute(
+        "SELECT * FROM broadcasts WHERE state IN ('scheduled', 'sending') ORDER BY id"
+    )
+    return [Broadcast.from_row(row) for row in await cursor.fetchall()]
+
+
+async def recent(
+    conn: aiosqlite.Connection, projects: frozenset[str] | None, limit: int = 10
+) -> list[Broadcast]:
+    """Newest first; ``projects`` None means all (administrators), including news."""
+    if projects is None:
+        cursor = await conn.execute("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
+    else:
+        wanted = sorted(projects)
+        if not wanted:
+            return []
+        marks = ", ".join("?" for _ in wanted)
+        cursor = await conn.execute(
+            f"SELECT * FROM broadcasts WHERE project IN ({marks}) ORDER BY id DESC LIMIT ?",
+            (*wanted, limit),
+        )
+    return [Broadcast.from_row(row) for row in await cursor.fetchall()]
+
+
+async def undelivered(conn: aiosqlite.Connection, broadcast_id: int) -> list[Undelivered]:
+    """Recipients whose row did not end as sent (pending ones included), by user id."""
+    low, high = _recipient_range(broadcast_id)
+    cursor = await conn.execute(
+        "SELECT o.user_id, o.state, o.last_error, u.display_name, u.locale FROM outbox o"
+        " LEFT JOIN users u ON u.user_id = o.user_id"
+        " WHERE o.dedupe_key >= ? AND o.dedupe_key < ? AND o.state != 'sent'"
+        " ORDER BY o.user_id",
+        (low, high),
+    )
+    return [
+        Undelivered(
+            user_id=row["user_id"],
+            display_name=row["display_name"],
+            locale=row["locale"],
+            state=row["state"],
+            error=row["last_error"],
+        )
+        for row in await cursor.fetchall()
+    ]
+
+
+# --- changing ----------------------------------------------------------------------------
+async def set_sending(conn: aiosqlite.Connection, broadcast_id: int) -> None:
+    await conn.execute(
+        "UPDATE broadcasts SET state = 'sending' WHERE id = ? AND state = 'scheduled'",
+        (broadcast_id,),
+    )
+
+
+async def set_progress(
+    conn: aiosqlite.Connection,
+    broadcast_id: int,
+    *,
+    progress_id: int | None = None,
+    progress_edit: int | None = None,
+    at: dt.datetime | None = None,
+) -> None:
+    if progress_id is not None:
+        await conn.execute(
+            "UPDATE broadcasts SET progress_id = ? WHERE id = ?", (progress_id, broadcast_id)
+        )
+    if progress_edit is not None:
+        await conn.execute(
+            "UPDATE broadcasts SET progress_edit = ? WHERE id = ?", (progress_edit, broadcast_id)
+        )
+    if at is not None:
+        await conn.execute(
+            "UPDATE broadcasts SET progress_at = ? WHERE id = ?", (to_text(at), broadcast_id)
+        )
+
+
+async def close(
+    conn: aiosqlite.Connection, broadcast_id: int, state: str, now: dt.datetime
+) -> bool:
+    """End the broadcast as 'done' or 'cancelled' and drop its text; False if already ended."""
+    if state not in ("done", "cancelled"):
+        raise ValueError(state)
+    cursor = await conn.execute(
+        "UPDATE broadcasts SET state = ?, finished_at = ?, text = ''"
+        " WHERE id = ? AND state IN ('scheduled', 'sending')",
+        (state, to_text(now), broadcast_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def cancel_pending(conn: aiosqlite.Connection, broadcast_id: int) -> int:
+    """Cancel every recipient row not yet sent; returns how many."""
+    low, high = _recipient_range(broadcast_id)
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'cancelled', last_error = 'cancelled'"
+        " WHERE state = 'pending' AND dedupe_key >= ? AND dedupe_key < ?",
+        (low, high),
+    )
+    return cursor.rowcount
+
+
+async def cancel_for_person(conn: aiosqlite.Connection, user_id: str) -> int:
+    """After /stop: the person's announcements still waiting are not sent."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'cancelled', last_error = 'opted out'"
+        " WHERE user_id = ? AND state = 'pending' AND dedupe_key LIKE 'bc:%:r:%'",
+        (user_id,),
+    )
+    return cursor.rowcount
+
+
+async def outbox_state(conn: aiosqlite.Connection, item_id: int) -> str | None:
+    cursor = await conn.execute("SELECT state FROM outbox WHERE id = ?", (item_id,))
+    row = await cursor.fetchone()
+    return str(row[0]) if row else None
+
+
+async def outbox_key(conn: aiosqlite.Connection, item_id: int) -> str | None:
+    cursor = await conn.execute("SELECT dedupe_key FROM outbox WHERE id = ?", (item_id,))
+    row = await cursor.fetchone()
+    return row[0] if row else None
+
+
+async def cancel_if_pending(conn: aiosqlite.Connection, item_id: int) -> bool:
+    """Cancel a message that has not been sent (a superseded progress edit)."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET state = 'cancelled', last_error = 'superseded'"
+        " WHERE id = ? AND state = 'pending'",
+        (item_id,),
+    )
+    return cursor.rowcount == 1

@@ -1,0 +1,111 @@
+"""Single-use invites that make someone a coordinator: ``coordinator_invites`` table.
+
+A code looks like ``OHJ-K7QM-P3XA``: the prefix ``OHJ`` (ohjaaja, coordinator) keeps it apart
+from participants' invite codes, then 8 characters from an alphabet without look-alikes
+(40 bits). Only a SHA-256 hash of the code is stored, so a copy of the database does not
+hand out coordinator rights. A code works once, until it expires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.clock import from_text, to_text
+
+PREFIX = "OHJ"
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
+RANDOM_LENGTH = 8
+VALID_FOR = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class CoordinatorInvite:
+    project: str
+    created_by: str | None
+    expires_at: dt.datetime
+    used_by: str | None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> CoordinatorInvite:
+        return cls(
+            project=row["project"],
+            created_by=row["created_by"],
+            expires_at=from_text(row["expires_at"]),
+            used_by=row["used_by"],
+        )
+
+    def usable(self, now: dt.datetime) -> bool:
+        return self.used_by is None and now < self.expires_at
+
+
+def new_code() -> str:
+    return PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+
+
+def display(code: str) -> str:
+    """``OHJK7QMP3XA`` → ``OHJ-K7QM-P3XA``."""
+    body = code[len(PREFIX) :]
+    return f"{PREFIX}-{body[:4]}-{body[4:]}"
+
+
+def normalise(text: str) -> str | None:
+    """What a person typed (any case, with or without dashes, spaces or "_"), as a code;
+    None when it cannot be a coordinator code (so other invite handlers may try it)."""
+    code = "".join(ch for ch in text.upper() if ch not in " -_")
+    body = code[len(PREFIX) :]
+    if not code.startswith(PREFIX) or len(body) != RANDOM_LENGTH:
+        return None
+    if any(ch not in ALPHABET for ch in body):
+        return None
+    return code
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+async def create(
+    conn: aiosqlite.Connection, *, project: str, created_by: str, now: dt.datetime
+) -> tuple[str, dt.datetime]:
+    """A new code for ``project``; returns the code (shown once) and when it expires."""
+    code = new_code()
+    expires = now + VALID_FOR
+    await conn.execute(
+        "INSERT INTO coordinator_invites (code_hash, project, created_by, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (_hash(code), project, created_by, to_text(now), to_text(expires)),
+    )
+    return code, expires
+
+
+async def find(conn: aiosqlite.Connection, code: str) -> CoordinatorInvite | None:
+    cursor = await conn.execute(
+        "SELECT * FROM coordinator_invites WHERE code_hash = ?", (_hash(code),)
+    )
+    row = await cursor.fetchone()
+    return CoordinatorInvite.from_row(row) if row else None
+
+
+async def use(conn: aiosqlite.Connection, code: str, user_id: str, now: dt.datetime) -> bool:
+    """Mark the code used by ``user_id``; False if it was used or expired meanwhile."""
+    cursor = await conn.execute(
+        "UPDATE coordinator_invites SET used_by = ?, used_at = ?"
+        " WHERE code_hash = ? AND used_by IS NULL AND expires_at > ?",
+        (user_id, to_text(now), _hash(code), to_text(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def count_open(conn: aiosqlite.Connection, project: str, now: dt.datetime) -> int:
+    cursor = await conn.execute(
+        "SELECT COUNT(*) FROM coordinator_invites WHERE project = ? AND used_by IS NULL"
+        " AND expires_at > ?",
+        (project, to_text(now)),
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,164 @@
+"""The figures behind a project report, one source per section, each plugged in when its
+tables exist.
+
+* participants — always: ``memberships`` rows of the project (enrolled = ever joined,
+  active = not left, left). People who used /forget are no longer counted.
+* meetings — when ``meetings``, ``occurrences``, ``attendance`` and ``ratings`` (migration
+  002) exist: meetings held (occurrences that have ended and were not cancelled), the
+  attendance rate (attended / marked) and the ratings.
+* results — when a table ``exit_situations`` exists with the columns ``user_id``,
+  ``project``, ``situation`` (one of ``handlers.report_math.RESULT_SITUATIONS``) and
+  ``consent`` (1 when the person agreed to tell): the ESF+ result indicators on leaving.
+  No migration creates it yet; whoever collects the situation on leaving adds it, and the
+  section appears.
+
+A later module adds a section with :func:`register_source`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiosqlite
+
+from handlers.report_math import (
+    RESULT_SITUATIONS,
+    Report,
+    Section,
+    meetings_section,
+    participants_section,
+    results_section,
+)
+from storage.clock import to_text
+
+Collect = Callable[[aiosqlite.Connection, str, dt.datetime], Awaitable[Section]]
+
+
+@dataclass(frozen=True)
+class SectionSource:
+    name: str
+    columns: dict[str, frozenset[str]]  # table → columns it needs
+    collect: Collect
+
+
+async def _scalar(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> int:
+    cursor = await conn.execute(sql, params)
+    row = await cursor.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+async def _participants(conn: aiosqlite.Connection, project: str, now: dt.datetime) -> Section:
+    cursor = await conn.execute(
+        "SELECT COUNT(*) AS enrolled, COALESCE(SUM(left_at IS NULL), 0) AS active"
+        " FROM memberships WHERE project = ? AND role = 'participant'",
+        (project,),
+    )
+    row = await cursor.fetchone()
+    enrolled = int(row["enrolled"]) if row else 0
+    active = int(row["active"]) if row else 0
+    return participants_section(enrolled, active, enrolled - active)
+
+
+_PROJECT_OCCURRENCES = (
+    "FROM occurrences o JOIN meetings m ON m.id = o.meeting_id WHERE m.project = ?"
+)
+
+
+async def _meetings(conn: aiosqlite.Connection, project: str, now: dt.datetime) -> Section:
+    held = await _scalar(
+        conn,
+        f"SELECT COUNT(*) {_PROJECT_OCCURRENCES} AND o.cancelled = 0 AND o.end_utc <= ?"
+        " AND (m.cancelled_at IS NULL OR o.start_utc < m.cancelled_at)",
+        (project, to_text(now)),
+    )
+    cursor = await conn.execute(
+        "SELECT a.status, COUNT(*) AS n FROM attendance a JOIN occurrences o"
+        " ON o.id = a.occurrence_id JOIN meetings m ON m.id = o.meeting_id"
+        " WHERE m.project = ? GROUP BY a.status",
+        (project,),
+    )
+    marked = {row["status"]: int(row["n"]) for row in await cursor.fetchall()}
+    cursor = await conn.execute(
+        "SELECT r.score FROM ratings r JOIN occurrences o ON o.id = r.occurrence_id"
+        " JOIN meetings m ON m.id = o.meeting_id WHERE m.project = ?",
+        (project,),
+    )
+    scores = [int(row["score"]) for row in await cursor.fetchall()]
+    return meetings_section(held, marked.get("attended", 0), marked.get("missed", 0), scores)
+
+
+async def _results(conn: aiosqlite.Connection, project: str, now: dt.datetime) -> Section:
+    told = await _scalar(
+        conn,
+        "SELECT COUNT(DISTINCT user_id) FROM exit_situations WHERE project = ? AND consent = 1",
+        (project,),
+    )
+    cursor = await conn.execute(
+        "SELECT situation, COUNT(DISTINCT user_id) AS n FROM exit_situations"
+        " WHERE project = ? AND consent = 1 GROUP BY situation",
+        (project,),
+    )
+    counts = {
+        row["situation"]: int(row["n"])
+        for row in await cursor.fetchall()
+        if row["situation"] in RESULT_SITUATIONS
+    }
+    return results_section(counts, told)
+
+
+SOURCES: list[SectionSource] = [
+    SectionSource(
+        "participants",
+        {"memberships": frozenset({"project", "role", "left_at"})},
+        _participants,
+    ),
+    SectionSource(
+        "meetings",
+        {
+            "meetings": frozenset({"id", "project", "cancelled_at"}),
+            "occurrences": frozenset({"id", "meeting_id", "start_utc", "end_utc", "cancelled"}),
+            "attendance": frozenset({"occurrence_id", "status"}),
+            "ratings": frozenset({"occurrence_id", "score"}),
+        },
+        _meetings,
+    ),
+    SectionSource(
+        "results",
+        {"exit_situations": frozenset({"user_id", "project", "situation", "consent"})},
+        _results,
+    ),
+]
+
+
+def register_source(source: SectionSource) -> None:
+    if all(existing.name != source.name for existing in SOURCES):
+        SOURCES.append(source)
+
+
+async def _columns(conn: aiosqlite.Connection) -> dict[str, set[str]]:
+    cursor = await conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    tables = [row[0] for row in await cursor.fetchall()]
+    found: dict[str, set[str]] = {}
+    for table in tables:
+        info = await conn.execute(f"PRAGMA table_info({table})")
+        found[table] = {row[1] for row in await info.fetchall()}
+    return found
+
+
+async def available_sources(conn: aiosqlite.Connection) -> list[SectionSource]:
+    """The sources whose tables and columns exist in this database."""
+    present = await _columns(conn)
+    return [
+        source
+        for source in SOURCES
+        if all(needed <= present.get(table, set()) for table, needed in source.columns.items())
+    ]
+
+
+async def build(conn: aiosqlite.Connection, project: str, now: dt.datetime) -> Report:
+    sections = [
+        await source.collect(conn, project, now) for source in await available_sources(conn)
+    ]
+    return Report(project=project, generated_at=now, sections=tuple(sections))

@@ -1,0 +1,525 @@
+"""Broadcasts through the in-memory harness: the flow, preview, scheduling, cancelling,
+/stop, delivery outcomes and the report, progress coalescing, priority, the CLI, /forget."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import datetime as dt
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import broadcast_progress
+from bot.cli_broadcast import BroadcastError, broadcast_from_cli
+from bot.config import Settings
+from bot.delivery import SPACING_TOLERANCE, DeliveryWorker, Spacing
+from bot.transports.base import Delivery, Inbox, Pacing, Status
+from content import Content, load_content
+from storage import audit, broadcasts, memberships, outbox, users
+from storage.broadcasts import Recipient
+from storage.db import Database
+from storage.outbox import OutboxItem
+from tests.harness import Bot, Clock, Person
+
+START = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # 12.00 in Helsinki
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content()
+
+
+async def participants(
+    db: Database, project: str, count: int, *, first: int = 100, group: str | None = None
+) -> list[str]:
+    ids = []
+    async with db.transaction() as conn:
+        for n in range(first, first + count):
+            user_id = f"test:{n}"
+            locale = "sv" if n % 4 == 0 else "fi"
+            await users.touch(conn, user_id, user_id, locale=locale, now=START, private_chat=True)
+            await memberships.add(conn, user_id, project, "participant", START, group=group)
+            ids.append(user_id)
+    return ids
+
+
+async def make_coordinator(bot: Bot, db: Database, project: str = "osmari") -> Person:
+    person = bot.person(1)
+    await person.says("/start")
+    async with db.transaction() as conn:
+        await memberships.add(conn, person.user_id, project, "coordinator", START)
+    return person
+
+
+async def write_and_preview(coordinator: Person, text: str, audience: str) -> None:
+    await coordinator.says("/tiedote")
+    await coordinator.presses(audience)
+    await coordinator.says(text)
+
+
+@pytest.fixture
+async def clocked(db: Database, content: Content) -> AsyncIterator[tuple[Bot, Clock]]:
+    clock = Clock(START)
+    async with Bot(db, content=content, clock=clock, admins=frozenset({"test:99"})) as bot:
+        yield bot, clock
+
+
+async def test_preview_send_and_report(db: Database, clocked: tuple[Bot, Clock]) -> None:
+    bot, _ = clocked
+    people = await participants(db, "osmari", 8)
+    async with db.transaction() as conn:
+        await users.set_news_opt_in(conn, people[1], False)  # said /stop
+        await users.mark_unreachable(conn, people[2])  # blocked the bot earlier
+    coordinator = await make_coordinator(bot, db)
+    await coordinator.says("/tiedote")
+    [audience] = coordinator.messages()[-1:]
+    assert audience.labels == [
+        "Koko hanke Osmari (7)",
+        "Ryhmä: Työkokeilun palaute (0)",
+    ]
+    await coordinator.presses("Koko hanke Osmari (7)")
+    preview = await coordinator.says("Huomenna <b>ei</b> ole ryhmää & kahvia.")
+    [message] = preview
+    # one preview per language the recipients read, the text escaped, then the summary
+    assert message.html.count("Huomenna &lt;b&gt;ei&lt;/b&gt; ole ryhmää &amp; kahvia.") == 2
+    assert "Esikatselu – näin tiedote näkyy (Suomi)" in message.text
+    assert "(Svenska (ruotsi))" in message.text and "Meddelande: Osmari" in message.text
+    assert "Tiedote menee 7 henkilölle: koko hanke Osmari." in message.text
+    assert "Heistä 1 ei ole tavoitettavissa" in message.text
+    assert "1 on kieltänyt tiedotteet" in message.text
+    [progress, final, report] = await coordinator.presses("Lähetä nyt")
+    assert progress.text.startswith("📣 Tiedote #1 – lähetetään")
+    assert "Käsitelty 6/7" in final.text or "Käsitelty 7/7" in final.text
+    assert "Perillä: 6\nEi tavoitettavissa: 1" in final.text
+    assert report.text.startswith("Tiedote #1 on lähetetty.")
+    assert "• perillä 6" in report.text and "• ei tavoitettavissa 1" in report.text
+    for user_id in people:
+        got = [m for m in bot.transport.delivered if m.chat_id == user_id]
+        if user_id in (people[1], people[2]):
+            assert got == []
+        else:
+            [announcement] = got
+            swedish = int(user_id.split(":")[1]) % 4 == 0
+            assert announcement.text.startswith(
+                "📣 Meddelande: Osmari" if swedish else "📣 Tiedote: Osmari"
+            )
+            assert (
+                "/stoppa" in announcement.text
+                if swedish
+                else "/lopeta_tiedotteet" in (announcement.text)
+            )
+    [missing] = await coordinator.presses("Lataa lista (CSV)")
+    assert missing.document is not None
+    rows = list(csv.reader(io.StringIO(missing.document[1].decode("utf-8-sig")), delimiter=";"))
+    assert rows == [
+        ["user_id", "name", "language", "state", "reason"],
+        [people[2], "", "fi", "unreachable", "known unreachable"],
+    ]
+    async with db.transaction() as conn:
+        assert await audit.count(conn, "broadcast.send") == 1
+        assert await audit.count(conn, "broadcast.missing_csv") == 1
+        stored = await broadcasts.get(conn, 1)
+    assert stored is not None and stored.state == "done" and stored.text == ""
+
+
+async def test_wrong_answers_keep_the_step(db: Database, clocked: tuple[Bot, Clock]) -> None:
+    bot, _ = clocked
+    await participants(db, "osmari", 3)
+    coordinator = await make_coordinator(bot, db)
+    await coordinator.says("/tiedote")
+    [hint] = await coordinator.says("kaikille")
+    assert hint.text == "Valitse jokin painikkeista."
+    await coordinator.presses("Koko hanke Osmari (3)")
+    [too_long] = await coordinator.says("x" * 3001)
+    assert "liian pitkä (3\xa0001 merkkiä)" in too_long.text
+    await coordinator.says("Tervetuloa!")
+    [again] = await coordinator.says("joo lähetä")
+    assert again.text == "Valitse jokin painikkeista."
+    [when] = await coordinator.presses("Lähetä myöhemmin")
+    assert when.text.startswith("Milloin tiedote lähetetään?")
+    [bad] = await coordinator.says("ensi viikolla")
+    assert bad.text.startswith("En ymmärtänyt aikaa.")
+    [past] = await coordinator.says("1.1.2026 klo 10.00")
+    assert past.text.startswith("Se aika on jo mennyt.")
+    [confirm] = await coordinator.says("25.11.2026 klo 9.00")
+    assert confirm.text.startswith("Tiedote lähetetään ke 25.11. klo 9.00 3 henkilölle")
+    assert not [
+        m
+        for m in bot.transport.delivered
+        if m.chat_id.startswith("test:1") and m.chat_id != coordinator.user_id
+    ]
+
+
+async def test_scheduled_broadcast_waits_and_can_be_cancelled(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    bot, clock = clocked
+    people = await participants(db, "osmari", 4)
+    coordinator = await make_coordinator(bot, db)
+    for text, at in (("Ensimmäinen", "24.11.2026 klo 14.00"), ("Toinen", "24.11.2026 15.00")):
+        await write_and_preview(coordinator, text, "Koko hanke Osmari (4)")
+        await coordinator.presses("Lähetä myöhemmin")
+        await coordinator.says(at)
+        [scheduled] = await coordinator.presses("Vahvista ajastus")
+        assert "on ajastettu: se lähtee ti 24.11. klo" in scheduled.text
+    await coordinator.presses("Peru tiedote #2")
+    clock.advance(hours=2, minutes=30)  # 14.30 local: the first is due, the second was cancelled
+    bot.worker.wake()
+    await bot.worker.drain()
+    clock.advance(hours=1)
+    bot.worker.wake()
+    await bot.worker.drain()
+    for user_id in people:
+        texts = [m.text for m in bot.transport.delivered if m.chat_id == user_id]
+        assert len(texts) == 1 and "Ensimmäinen" in texts[0]
+    progress, *_, final, report = coordinator.new_messages()
+    assert progress.text.startswith("📣 Tiedote #1 – lähetetään")
+    assert final.text.startswith("📣 Tiedote #1 – valmis")
+    assert report.text.startswith("Tiedote #1 on lähetetty.")
+    [listing] = await coordinator.says("/tiedotteet")
+    assert "#2 · koko hanke Osmari · ti 24.11. klo 15.00 · peruttu · perillä 0/4" in listing.text
+    assert "#1 · koko hanke Osmari · ti 24.11. klo 14.00 · lähetetty · perillä 4/4" in listing.text
+    [late] = await coordinator.presses("Peru tiedote #2")  # the old button, pressed again
+    assert late.text == "Tiedote #2 on jo lähetetty tai peruttu."
+    async with db.transaction() as conn:
+        assert await audit.count(conn, "broadcast.schedule") == 2
+        assert await audit.count(conn, "broadcast.cancel") == 1
+
+
+async def test_stop_opts_out_and_subscribe_opts_back_in(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    bot, clock = clocked
+    await participants(db, "osmari", 2)
+    coordinator = await make_coordinator(bot, db)
+    reader = bot.person(101)  # reads Finnish; test:100 reads Swedish
+    await write_and_preview(coordinator, "Ajastettu", "Koko hanke Osmari (2)")
+    await coordinator.presses("Lähetä myöhemmin")
+    await coordinator.says("24.11.2026 klo 18.00")
+    await coordinator.presses("Vahvista ajastus")
+    [stopped] = await reader.says("/lopeta_tiedotteet")
+    assert "et saa enää tiedotteita" in stopped.text and "/tilaa_tiedotteet" in stopped.text
+    clock.advance(hours=6)
+    bot.worker.wake()
+    await bot.worker.drain()
+    assert not reader.new_messages()  # the scheduled one was cancelled for them
+    assert [m.text for m in bot.person(100).messages()][-1].endswith("Skriv /stoppa")
+    await coordinator.says("/tiedote")
+    assert "Koko hanke Osmari (1)" in coordinator.last.labels
+    await coordinator.says("/peru")
+    [back] = await reader.says("/subscribe")
+    assert back.text.startswith("Kiva!")
+    await coordinator.says("/tiedote")
+    assert "Koko hanke Osmari (2)" in coordinator.last.labels
+
+
+async def test_enqueueing_twice_stores_each_recipient_once(db: Database) -> None:
+    people = [Recipient(f"test:{n}", f"test:{n}", "fi", False) for n in range(5)]
+    async with db.transaction() as conn:
+        for person in people:
+            await users.touch(
+                conn, person.user_id, person.chat_id, locale="fi", now=START, private_chat=True
+            )
+        number = await broadcasts.create(
+            conn,
+            project="osmari",
+            audience="project",
+            group=None,
+            created_by=None,
+            report_chat=None,
+            text="x",
+            locale="fi",
+            timezone="Europe/Helsinki",
+            send_at=START,
+            now=START,
+        )
+        first = await broadcasts.enqueue_recipients(
+            conn, number, people, {"fi": "hei"}, send_at=START, now=START
+        )
+        second = await broadcasts.enqueue_recipients(
+            conn,
+            number,
+            [*people, Recipient("test:9", "test:9", "fi", True)],
+            {"fi": "hei"},
+            send_at=START,
+            now=START,
+        )
+        counts = await broadcasts.counts(conn, number)
+    assert (first, second) == (5, 6)
+    assert counts.pending == 5 and counts.unreachable == 1
+
+
+@dataclass
+class Outcomes:
+    """A transport that answers per chat: some blocked, some refused, some flaky once."""
+
+    name: str = "test"
+    numbered_buttons: bool = False
+    pacing: Pacing = field(default_factory=Pacing)
+    blocked: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)
+    flaky: set[str] = field(default_factory=set)
+    sent: list[OutboxItem] = field(default_factory=list)
+
+    async def start(self, inbox: Inbox) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def deliver(self, item: OutboxItem) -> Delivery:
+        if item.chat_id in self.blocked:
+            return Delivery(Status.UNREACHABLE, error="Forbidden")
+        if item.chat_id in self.refused:
+            return Delivery(Status.FAILED, error="BadRequest")
+        if item.chat_id in self.flaky:
+            self.flaky.discard(item.chat_id)
+            return Delivery(Status.RETRY, error="TimedOut")
+        self.sent.append(item)
+        return Delivery.sent(len(self.sent))
+
+
+async def test_outcomes_are_reported_and_progress_edits_coalesce(
+    db: Database, content: Content
+) -> None:
+    clock = Clock(START)
+    people = await participants(db, "osmari", 30)
+    transport = Outcomes(blocked={people[0], people[1]}, refused={people[2]}, flaky={people[3]})
+    worker = DeliveryWorker(db, transport, clock=clock)
+    async with db.transaction() as conn:
+        await users.touch(conn, "test:1", "test:1", locale="fi", now=START, private_chat=True)
+        recipients = await broadcasts.participants(conn, ["osmari"])
+        number = await broadcasts.create(
+            conn,
+            project="osmari",
+            audience="project",
+            group=None,
+            created_by="test:1",
+            report_chat="test:1",
+            text="Tärkeä asia",
+            locale="fi",
+            timezone="Europe/Helsinki",
+            send_at=START,
+            now=START,
+        )
+        await broadcasts.enqueue_recipients(
+            conn, number, recipients, {"fi": "fi", "sv": "sv"}, send_at=START, now=START
+        )
+        await broadcast_progress.start(conn, number, START)
+    worker.start()
+    try:
+        # deliveries while the clock stands still: at most one progress edit waits at a time
+        await worker.drain()
+        clock.advance(seconds=30)  # the flaky one's backoff has passed
+        worker.wake()
+        await worker.drain()
+    finally:
+        await worker.stop()
+    async with db.transaction() as conn:
+        counts = await broadcasts.counts(conn, number)
+        stored = await broadcasts.get(conn, number)
+        cursor = await conn.execute("SELECT COUNT(*) FROM outbox WHERE edit_of IS NOT NULL")
+        edits = (await cursor.fetchone())[0]  # type: ignore[index]
+    assert (counts.sent, counts.unreachable, counts.failed, counts.pending) == (27, 2, 1, 0)
+    assert stored is not None and stored.state == "done"
+    assert edits <= 2  # the final figures, and at most one coalesced edit before them
+    to_coordinator = [i.html for i in transport.sent if i.chat_id == "test:1"]
+    assert "Perillä: 27" in to_coordinator[-2] and "Ei tavoitettavissa: 2" in to_coordinator[-2]
+    assert to_coordinator[-1].startswith("<b>Tiedote #1 on lähetetty.</b>")
+    assert "• epäonnistui 1" in to_coordinator[-1]
+    recipients_sent = [i.chat_id for i in transport.sent if i.chat_id != "test:1"]
+    assert sorted(recipients_sent) == sorted(people[3:]) and len(set(recipients_sent)) == 27
+
+
+async def test_conversations_are_answered_before_bulk_rows(db: Database) -> None:
+    clock = Clock(START)
+    transport = Outcomes(pacing=Pacing(per_second=200))
+    worker = DeliveryWorker(db, transport, clock=clock)
+    recipients = [Recipient(f"test:{n}", f"test:{n}", "fi", False) for n in range(100, 400)]
+    async with db.transaction() as conn:
+        number = await broadcasts.create(
+            conn,
+            project="osmari",
+            audience="project",
+            group=None,
+            created_by=None,
+            report_chat=None,
+            text="x",
+            locale="fi",
+            timezone="Europe/Helsinki",
+            send_at=START,
+            now=START,
+        )
+        await broadcasts.enqueue_recipients(
+            conn, number, recipients, {"fi": "bulk"}, send_at=START, now=START
+        )
+    worker.start()
+    try:
+        while len(transport.sent) < 20:
+            await asyncio.sleep(0.005)
+        async with db.transaction() as conn:
+            await outbox.enqueue(conn, chat_id="test:5", user_id="test:5", html="reply", now=START)
+        worker.wake()
+        await worker.drain()
+    finally:
+        await worker.stop()
+    order = [item.html for item in transport.sent]
+    assert order.count("bulk") == 300
+    chats = [item.chat_id for item in transport.sent]
+    assert len(chats) == len(set(chats))  # nobody twice, although rows are read while in flight
+    assert order.index("reply") < 100  # not behind the remaining bulk rows
+
+
+async def test_cli_broadcast_enqueues_once_per_run(db: Database, tmp_path: Path) -> None:
+    people = await participants(db, "osmari", 6, group="tyokokeilu-palaute")
+    await participants(db, "osmari", 2, first=200)
+    text = tmp_path / "tiedote.txt"
+    text.write_text("Hei kaikki <3\n", encoding="utf-8")
+    settings = Settings(database=db.path, _env_file=None)
+
+    def args(**extra: object) -> argparse.Namespace:
+        values: dict[str, object] = {
+            "project": "osmari",
+            "group": None,
+            "text_file": text,
+            "at": None,
+            "dry_run": False,
+        }
+        values.update(extra)
+        return argparse.Namespace(**values)
+
+    out = io.StringIO()
+    assert await broadcast_from_cli(settings, args(dry_run=True), out, now=START) == 0
+    assert "would send to 8 people" in out.getvalue()
+    await broadcast_from_cli(settings, args(group="tyokokeilu-palaute"), out, now=START)
+    assert "announcement #1 queued for 6 people" in out.getvalue()
+    await broadcast_from_cli(settings, args(at="24.11.2026 16.00"), out, now=START)
+    assert "announcement #2 queued for 8 people" in out.getvalue()
+    assert "sending 24.11.2026 16.00" in out.getvalue()
+    for bad, message in (
+        (args(project="nope"), "no project 'nope'"),
+        (args(group="nope"), "has no group 'nope'"),
+        (args(at="1.1.2020 10.00"), "in_past"),
+        (args(text_file=tmp_path / "missing.txt"), "cannot read"),
+    ):
+        with pytest.raises(BroadcastError, match=message):
+            await broadcast_from_cli(settings, bad, out, now=START)
+    async with db.transaction() as conn:
+        first = await broadcasts.counts(conn, 1)
+        second = await broadcasts.get(conn, 2)
+        rows = await outbox.due(conn, "test", START + dt.timedelta(hours=1), limit=100)
+        assert await audit.count(conn, "broadcast.send") == 1
+        entries = await audit.latest(conn, 5)
+    assert first.pending == 6
+    assert second is not None and second.state == "scheduled"
+    assert {r.user_id for r in rows} == set(people)  # the scheduled one is not due yet
+    assert rows[0].html == (  # test:100 reads Swedish; the file's text is escaped
+        "📣 <b>Meddelande: Osmari</b>\n\nHei kaikki &lt;3\n\n"
+        "<i>Vill du inte ha meddelanden? Skriv /stoppa</i>"
+    )
+    assert {e.actor for e in entries} == {"cli"}
+
+
+async def test_forget_keeps_the_audit_trail_without_the_person(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    bot, _ = clocked
+    await participants(db, "osmari", 2)
+    coordinator = await make_coordinator(bot, db)
+    await write_and_preview(coordinator, "Hei", "Koko hanke Osmari (2)")
+    await coordinator.presses("Lähetä nyt")
+    await coordinator.says("/unohda")
+    await coordinator.presses("Kyllä, poista")
+    async with db.transaction() as conn:
+        [entry] = await audit.latest(conn, 5)
+        stored = await broadcasts.get(conn, 1)
+        counts = await broadcasts.counts(conn, 1)
+    assert entry.action == "broadcast.send" and entry.actor.startswith("poistettu-")
+    assert stored is not None and stored.created_by == entry.actor
+    assert stored.report_chat == entry.actor
+    assert counts.sent == 2  # the recipients' rows are theirs, not the coordinator's
+
+
+async def test_a_waiting_progress_edit_is_rewritten_not_repeated(db: Database) -> None:
+    recipients = [Recipient(f"test:{n}", f"test:{n}", "fi", False) for n in range(100, 110)]
+    async with db.transaction() as conn:
+        await users.touch(conn, "test:1", "test:1", locale="fi", now=START, private_chat=True)
+        number = await broadcasts.create(
+            conn,
+            project="osmari",
+            audience="project",
+            group=None,
+            created_by="test:1",
+            report_chat="test:1",
+            text="x",
+            locale="fi",
+            timezone="Europe/Helsinki",
+            send_at=START,
+            now=START,
+        )
+        await broadcasts.enqueue_recipients(
+            conn, number, recipients, {"fi": "x"}, send_at=START, now=START
+        )
+        await broadcast_progress.start(conn, number, START)
+        stored = await broadcasts.get(conn, number)
+        assert stored is not None and stored.progress_id is not None
+        await outbox.mark_sent(conn, stored.progress_id, "55", START)
+        rows = await outbox.due(conn, "test", START, limit=20)
+        recipient_rows = [r.id for r in rows if r.chat_id != "test:1"]
+
+        async def deliver(count: int, seconds: float) -> list[tuple[int, str, str]]:
+            for item_id in recipient_rows[:count]:
+                await outbox.mark_sent(conn, item_id, None, START)
+            del recipient_rows[:count]
+            await broadcast_progress.advance(conn, number, START + dt.timedelta(seconds=seconds))
+            cursor = await conn.execute(
+                "SELECT id, state, html FROM outbox WHERE edit_of = ? ORDER BY id",
+                (stored.progress_id,),
+            )
+            return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+        assert await deliver(2, 5) == []  # within the first 10 s: no edit
+        [first] = await deliver(2, 11)
+        assert first[1] == "pending" and "Perillä: 4" in first[2]
+        # 11 s later the first edit has not left: it is superseded, one edit waits
+        [old, newer] = await deliver(2, 22)
+        assert old[:2] == (first[0], "cancelled") and newer[1] == "pending"
+        assert "Perillä: 6" in newer[2]
+        await outbox.mark_sent(conn, newer[0], "55", START)
+        edits = await deliver(1, 25)  # sent 3 s ago: the next waits for the interval
+        assert len(edits) == 2
+        edits = await deliver(1, 33)
+        assert len(edits) == 3 and "Perillä: 8" in edits[2][2]
+        edits = await deliver(2, 34)  # the last ones: finished, final figures at once
+        assert [e[1] for e in edits] == ["cancelled", "sent", "cancelled", "pending"]
+        assert "valmis" in edits[3][2] and "Perillä: 10" in edits[3][2]
+        finished = await broadcasts.get(conn, number)
+    assert finished is not None and finished.state == "done"
+
+
+@given(st.lists(st.floats(min_value=0, max_value=0.05), min_size=40, max_size=80))
+def test_even_spacing_keeps_31_sends_over_a_second_despite_lateness(late: list[float]) -> None:
+    spacing = Spacing(29.0)
+    moment, times = 0.0, []
+    for delay in late:
+        moment = max(moment, spacing.next_at) + delay  # a timer that wakes up late
+        spacing.record(moment)
+        times.append(moment)
+    for first, last in zip(times, times[30:], strict=False):
+        assert last - first >= 30 / 29 - SPACING_TOLERANCE - 1e-9 > 1.0
+
+
+def test_even_spacing_reaches_its_rate_when_timers_are_a_little_late() -> None:
+    spacing = Spacing(29.0)
+    moment = 0.0
+    for _ in range(290):
+        moment = max(moment, spacing.next_at) + 0.002  # 2 ms late every time
+        spacing.record(moment)
+    assert 9.9 < moment < 10.05  # 290 sends in ~10 s: the lateness does not add up

@@ -1,0 +1,292 @@
+"""Enrolment: invites by coordinators, consent before anything is stored, misuse, leaving."""
+
+from __future__ import annotations
+
+import json
+
+from storage import invites, outbox, users
+from storage.db import Database
+from tests.harness import Delivered, Person
+from tests.meeting_helpers import GROUP, PROJECT, World, local, world
+
+START = local(2026, 11, 2, 10, 0)
+
+
+async def act(
+    person: Person,
+    *,
+    text: str | None = None,
+    label: str | None = None,
+    name: str = "Maija Meikäläinen",
+) -> list[Delivered]:
+    """Like the platform does: every event carries the person's display name."""
+    if label is None:
+        return await person._send(text=text, display_name=name)
+    for message in reversed(person.messages()):
+        for row in message.buttons:
+            for button_label, token in row:
+                if button_label == label:
+                    return await person._send(button_token=token, display_name=name)
+    raise AssertionError(f"no button {label!r}")
+
+
+async def create_invite(w: World, coordinator: Person, uses: str, days: str) -> str:
+    await coordinator.says("/kutsu")
+    await coordinator.presses("Naisten ryhmä")
+    await coordinator.presses(uses)
+    [ready] = await coordinator.presses(days)
+    assert ready.text.startswith("Kutsu on valmis")
+    assert "Naisten ryhmä" in ready.text
+    return ready.text.split("Koodi: ")[1].split()[0]
+
+
+async def stored_about(w: World, user_id: str) -> dict[str, object]:
+    async with w.db.transaction() as conn:
+        person = await users.get(conn, user_id)
+        cursor = await conn.execute(
+            "SELECT project, grp, left_at FROM memberships WHERE user_id = ?", (user_id,)
+        )
+        rows = [tuple(row) for row in await cursor.fetchall()]
+    return {"name": person.display_name if person else None, "memberships": rows}
+
+
+async def test_join_with_a_code_after_seeing_what_is_stored(db: Database) -> None:
+    async with world(db, START) as w:
+        coordinator = await w.coordinator()
+        code = await create_invite(w, coordinator, "Usealle henkilölle", "7 päivää")
+        person = w.bot.person(1)
+        [consent] = await act(person, text=f"liity {code.lower()}")
+        for promised in (
+            "Maija Meikäläinen",
+            "tapaamisesi",
+            "vastauksesi muistutuksiin",
+            "arviosi",
+            "12 kuukauteen",
+            "/unohda",
+            "Naisten ryhmä",
+        ):
+            assert promised in consent.text, promised
+        assert consent.labels == ["Kyllä, liityn", "En halua"]
+        # Nothing is stored before the answer.
+        assert await stored_about(w, person.user_id) == {"name": None, "memberships": []}
+        [hint] = await act(person, text="joo")
+        assert hint.text.startswith("Valitse vaihtoehto painikkeista.")
+        [welcome] = await act(person, label="Kyllä, liityn")
+        assert welcome.text.startswith("Tervetuloa mukaan!")
+        assert "/omat" in welcome.text
+        assert await stored_about(w, person.user_id) == {
+            "name": "Maija Meikäläinen",
+            "memberships": [(PROJECT, GROUP, None)],
+        }
+        [told] = coordinator.new_messages()
+        assert told.text.startswith("Maija Meikäläinen liittyi hankkeeseen")
+        # A multi-use code works for the next person too.
+        other = w.bot.person(2)
+        await act(other, text=f"liity {code}", name="Toinen")
+        [welcome2] = await act(other, label="Kyllä, liityn", name="Toinen")
+        assert welcome2.text.startswith("Tervetuloa mukaan!")
+
+
+async def test_declining_stores_nothing(db: Database) -> None:
+    async with world(db, START) as w:
+        coordinator = await w.coordinator()
+        code = await create_invite(
+            w, coordinator, "Yhdelle henkilölle (kertakäyttöinen)", "1 päivä"
+        )
+        person = w.bot.person(1)
+        await act(person, text=f"/liity {code}")
+        [declined] = await act(person, label="En halua")
+        assert declined.text.startswith("Selvä. Mitään ei tallennettu.")
+        assert await stored_about(w, person.user_id) == {"name": None, "memberships": []}
+        assert coordinator.new_messages() == []
+        async with w.db.transaction() as conn:
+            invite = await invites.find(conn, code=invites.normalise_code(code))
+        assert invite is not None and invite.uses == 0  # declining does not use it up
+
+
+async def test_expired_reused_and_guessed_codes_get_the_same_answer(db: Database) -> None:
+    async with world(db, START) as w:
+        coordinator = await w.coordinator()
+        single = await create_invite(
+            w, coordinator, "Yhdelle henkilölle (kertakäyttöinen)", "7 päivää"
+        )
+        short = await create_invite(w, coordinator, "Usealle henkilölle", "1 päivä")
+        first = w.bot.person(1)
+        await act(first, text=f"liity {single}")
+        await act(first, label="Kyllä, liityn")
+
+        answers = []
+        second = w.bot.person(2)
+        [reused] = await act(second, text=f"liity {single}")
+        answers.append(reused.text)
+        [guessed] = await act(second, text="liity ABCD-EFGH")
+        answers.append(guessed.text)
+        w.clock.advance(days=1, seconds=1)
+        [expired] = await act(second, text=f"liity {short}")
+        answers.append(expired.text)
+        [garbage] = await act(second, text="liity <b>x</b>")
+        answers.append(garbage.text)
+        assert len(set(answers)) == 1, answers
+        assert answers[0].startswith("Koodi ei toimi.")
+        project_words = ("vankila", "Naisten", "hanke ")
+        assert not any(word in answers[0] for word in project_words)
+        assert await stored_about(w, second.user_id) == {"name": None, "memberships": []}
+
+
+async def test_guessing_is_limited_to_five_wrong_codes_an_hour(db: Database) -> None:
+    async with world(db, START) as w:
+        coordinator = await w.coordinator()
+        code = await create_invite(w, coordinator, "Usealle henkilölle", "30 päivää")
+        person = w.bot.person(1)
+        for guess in ("AAAA-AAAA", "BBBB-BBBB", "CCCC-CCCC", "DDDD-DDDD", "EEEE-EEEE"):
+            [wrong] = await act(person, text=f"liity {guess}")
+            assert wrong.text.startswith("Koodi ei toimi.")
+        [limited] = await act(person, text=f"liity {code}")  # even the right one now
+        assert limited.text.startswith("Liian monta väärää koodia.")
+        [limited_link] = await act(person, text="/start inv-AAAAAAAAAAAAAAAAAAAAAAAA")
+        assert limited_link.text.startswith("Liian monta väärää koodia.")
+        w.clock.advance(hours=1, seconds=1)
+        [consent] = await act(person, text=f"liity {code}")
+        assert consent.labels == ["Kyllä, liityn", "En halua"]
+        # Another person is not affected by someone else's guessing.
+        other = w.bot.person(2)
+        [fine] = await act(other, text=f"gå med {code}")
+        assert fine.labels == ["Kyllä, liityn", "En halua"]
+
+
+async def test_deep_link_joins_and_coordinator_on_telegram_sees_the_link(db: Database) -> None:
+    async with world(db, START) as w:
+        w.bot.services.extras["telegram.username"] = "hanke_bot"
+        telegram_coordinator = Person(w.bot, "telegram:777", "fi")
+        await telegram_coordinator.says("/start")
+        async with w.db.transaction() as conn:
+            from storage import memberships
+
+            await memberships.add(conn, "telegram:777", PROJECT, "coordinator", w.clock())
+        await telegram_coordinator.says("/kutsu")
+        # Telegram chats are not delivered by the test transport: press by payload.
+        for payload in ("g:", "u:1", "d:7"):
+            rows = await w.rows(
+                "SELECT token FROM buttons WHERE chat_id = 'telegram:777' AND payload = ?",
+                payload,
+            )
+            assert rows, payload
+            await telegram_coordinator.presses_token(str(rows[-1][0]))
+        last_id = await _last_outbox_id(w, "telegram:777")
+        async with w.db.transaction() as conn:
+            item = await outbox.get(conn, last_id)
+            invite = (await invites.active(conn, PROJECT, w.clock()))[0]
+        assert item is not None
+        assert f"https://t.me/hanke_bot?start={invite.token}" in item.html
+        assert invite.display_code in item.html
+        person = w.bot.person(3)
+        [consent] = await act(person, text=f"/start {invite.token}")
+        assert consent.labels == ["Kyllä, liityn", "En halua"]
+        await act(person, label="Kyllä, liityn")
+        # single use: the link is spent
+        late = w.bot.person(4)
+        [spent] = await act(late, text=f"/start {invite.token}")
+        assert spent.text.startswith("Koodi ei toimi.")
+
+
+async def _last_outbox_id(w: World, chat_id: str) -> int:
+    rows = await w.rows("SELECT MAX(id) FROM outbox WHERE chat_id = ?", chat_id)
+    value = rows[0][0]
+    assert isinstance(value, int)
+    return value
+
+
+async def test_coordinator_on_other_platforms_gets_only_the_code(db: Database) -> None:
+    async with world(db, START) as w:
+        w.bot.services.extras["telegram.username"] = "hanke_bot"
+        coordinator = await w.coordinator()
+        await coordinator.says("/kutsu")
+        await coordinator.presses("Ei ryhmää")
+        await coordinator.presses("Usealle henkilölle")
+        [ready] = await coordinator.presses("30 päivää")
+        assert "t.me" not in ready.text and "liity " in ready.text
+        [revoked] = await coordinator.presses("Peru kutsu")
+        assert revoked.text.startswith("Kutsu ")
+        code = ready.text.split("Koodi: ")[1].split()[0]
+        [refused] = await act(w.bot.person(5), text=f"liity {code}")
+        assert refused.text.startswith("Koodi ei toimi.")
+
+
+async def test_participants_cannot_create_or_revoke_invites(db: Database) -> None:
+    async with world(db, START) as w:
+        coordinator = await w.coordinator()
+        code = await create_invite(w, coordinator, "Usealle henkilölle", "7 päivää")
+        participant = await w.participant(1)
+        [unknown] = await participant.says("/kutsu")
+        assert "/apua" in unknown.text
+        revoke_token = coordinator.last.buttons[0][0][1]
+        [foreign] = await participant.presses_token(revoke_token)
+        assert foreign.text.startswith("Tämä painike on vanha.")
+        [still] = await act(w.bot.person(2), text=f"liity {code}")
+        assert still.labels == ["Kyllä, liityn", "En halua"]
+
+
+async def test_leaving_stops_reminders_and_tells_the_coordinator(db: Database) -> None:
+    async with world(db, START) as w:
+        coordinator = await w.coordinator()
+        person = await w.participant(1, name="Maija")
+        meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=4")
+        pending = await w.rows(
+            "SELECT COUNT(*) FROM reminders WHERE user_id = ? AND state = 'pending'",
+            person.user_id,
+        )
+        assert pending[0][0] != 0
+        [confirm] = await person.says("/eroa")
+        assert "Tukea vankilasta" in confirm.text
+        [kept] = await person.presses("En, jään mukaan")
+        assert kept.text.startswith("Hyvä")
+        await person.says("/eroa")
+        [left] = await person.presses("Kyllä, lähden")
+        assert "Muistutukset loppuivat" in left.text
+        pending = await w.rows(
+            "SELECT COUNT(*) FROM reminders WHERE user_id = ? AND state = 'pending'",
+            person.user_id,
+        )
+        assert pending[0][0] == 0
+        [told] = coordinator.new_messages()
+        assert told.text.startswith("Maija lähti hankkeesta")
+        w.clock.advance(days=20)
+        assert [m for m in await w.tick() if m.chat_id == person.user_id] == []
+        [not_in] = await person.says("/omat")
+        assert not_in.text.startswith("Et ole vielä mukana hankkeessa.")
+        assert meeting.id > 0
+
+
+async def test_forget_removes_reminders_answers_and_ratings(db: Database) -> None:
+    async with world(db, START) as w:
+        person = await w.participant(1)
+        meeting = await w.meeting(local(2026, 11, 3, 13, 0))
+        [occurrence] = await w.occurrence_ids(meeting)
+        w.clock.advance(hours=24)
+        await w.tick()
+        await person.presses("✅ Tulen")
+        w.clock.advance(hours=6)
+        await w.tick()
+        await person.says("4")
+        await person.says("Oli kiva")
+        [export] = await person.says("/omattiedot")
+        assert export.document is not None
+        tables = json.loads(export.document[1])["tables"]
+        assert tables["rsvps"][0]["answer"] == "yes"
+        assert tables["ratings"][0]["score"] == 4
+        assert tables["ratings"][0]["comment"] == "Oli kiva"
+        assert tables["reminders"]
+        await person.says("/unohda")
+        await person.presses("Kyllä, poista")
+        for table in (
+            "reminders",
+            "rsvps",
+            "ratings",
+            "attendance",
+            "participant_settings",
+            "memberships",
+        ):
+            rows = await w.rows(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", person.user_id)
+            assert rows[0][0] == 0, table
+        # The group meeting itself stays for the others.
+        assert await w.occurrence_ids(meeting) == [occurrence]

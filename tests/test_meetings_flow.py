@@ -1,0 +1,508 @@
+"""Meetings in chat: planning (incl. the seed rhythms), answers to reminders, ratings,
+/omat with an .ics file, attendance, moving and cancelling — through the real dispatcher."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from bot.cli import main
+from handlers.types import Incoming
+from storage import memberships, outbox
+from storage.db import Database
+from tests.meeting_helpers import PROJECT, TZ, World, local, messages_to, world
+
+MONDAY = local(2026, 11, 2, 10, 0)  # the meetings below are on Tuesdays at 13.00
+
+
+async def plan_womens_group(w: World) -> list[str]:
+    coordinator = await w.coordinator()
+    await coordinator.says("/tapaamiset")
+    await coordinator.presses("➕ Uusi tapaaminen")
+    [repeat] = await coordinator.presses("Naisten ryhmä")
+    rhythm = next(label for label in repeat.labels if label.startswith("Ryhmän rytmi"))
+    assert "3 kuukauden" in rhythm
+    await coordinator.presses(rhythm)
+    await coordinator.says("ti 13.00")
+    await coordinator.presses("Käytä nimeä: Naisten ryhmä")
+    await coordinator.says("Kirjasto, Raatihuoneenkatu 1")
+    [summary] = await coordinator.presses("Ohita")
+    [saved] = await coordinator.presses("Tallenna")
+    return [summary.text, saved.text]
+
+
+async def test_the_womens_group_rhythm_takes_a_few_taps(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        inside = [await w.participant(1), await w.participant(2)]
+        outside = await w.participant(3, group="individual-support")
+        summary, saved = await plan_womens_group(w)
+        assert "joka tiistai, 13 kertaa" in summary
+        assert "Kesto: 120 min" in summary and "Jakso 1/4" in summary
+        assert saved.startswith("Tallennettu! Ensimmäinen tapaaminen on ti 3.11. klo 13.00")
+        assert "2 osallistujalle" in saved
+        for person in inside:
+            [notice] = person.new_messages()
+            assert notice.text.startswith("📅 Uusi tapaaminen")
+            assert "Paikka: Kirjasto, Raatihuoneenkatu 1" in notice.text
+        assert outside.new_messages() == []
+        [(rule, last, first)] = await w.rows("SELECT rrule, last_start, first_start FROM meetings")
+        assert rule == "FREQ=WEEKLY;COUNT=13"
+        assert dt.datetime.fromisoformat(str(last)).astimezone(TZ) == local(2027, 1, 26, 13, 0)
+        assert dt.datetime.fromisoformat(str(first)).astimezone(TZ) == local(2026, 11, 3, 13, 0)
+        # The next period is numbered 2/4.
+        coordinator = await w.coordinator()
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("➕ Uusi tapaaminen")
+        await coordinator.presses("Naisten ryhmä")
+        await coordinator.presses(coordinator.last.labels[0])
+        await coordinator.says("9.2.2027 13.00")
+        await coordinator.presses("Käytä nimeä: Naisten ryhmä")
+        await coordinator.presses("Ohita")
+        [summary2] = await coordinator.presses("Ohita")
+        assert "Jakso 2/4" in summary2.text
+
+
+async def test_pre_release_meetings_are_placed_before_the_release(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        person = await w.participant(1, group="pre-release-meetings")
+        coordinator = await w.coordinator()
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("➕ Uusi tapaaminen")
+        [repeat] = await coordinator.presses("Tapaamiset ennen vapautumista")
+        await coordinator.presses(next(x for x in repeat.labels if x.startswith("Ryhmän")))
+        [ask] = coordinator.messages()[-1:]
+        assert ask.text.startswith("Milloin on vapautuminen?")
+        [window] = await coordinator.says("1.3.2027")
+        assert "31.12.2026–30.1.2027" in window.text
+        [outside] = await coordinator.says("5.2.2027 10.00")
+        assert outside.text.startswith("Päivän pitää olla välillä")
+        await coordinator.says("7.1.2027 10.00")  # a Thursday, every other week until release
+        await coordinator.presses("Käytä nimeä: Tapaamiset ennen vapautumista")
+        await coordinator.presses("Ohita")
+        [summary] = await coordinator.presses("Ohita")
+        assert "joka toinen torstai, viimeisen kerran 18.2.2027" in summary.text
+        assert "Kesto: 60 min" in summary.text
+        await coordinator.presses("Tallenna")
+        [notice] = person.new_messages()
+        assert "to 7.1. klo 10.00" in notice.text
+
+
+async def test_bad_answers_keep_the_coordinator_on_the_step(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        await w.participant(1)
+        coordinator = await w.coordinator()
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("➕ Uusi tapaaminen")
+        await coordinator.presses("Koko hankkeelle")
+        await coordinator.presses("Joka viikko")
+        expected = {
+            "31.2. 13.00": "Tällaista päivää ei ole kalenterissa.",
+            "3.11. 25.00": "Kellonaika ei kelpaa.",
+            "2.11. 9.00": "Ajankohta on jo mennyt.",
+            "huomenna": "Lisää myös kellonaika",
+            "28.3.2027 3.30": "Tätä kellonaikaa ei ole",
+        }
+        for typed, answer in expected.items():
+            [reply] = await coordinator.says(typed)
+            assert reply.text.startswith(answer), (typed, reply.text)
+        [end] = await coordinator.says("ke 17.30")
+        assert end.text.startswith("Kuinka monta kertaa?")
+        [too_many] = await coordinator.says("501")
+        assert too_many.text == "Tapaamisten määrän pitää olla 1–500."
+        [before] = await coordinator.says("1.11.2026")
+        assert before.text.startswith("Kirjoita kertojen määrä")
+        [duration] = await coordinator.says("31.12.2026")
+        assert duration.text.startswith("Kuinka pitkä")
+        for bad in ("0", "abc", "1441"):
+            [reply] = await coordinator.says(bad)
+            assert reply.text.startswith("Kirjoita kesto minuutteina"), bad
+        [title] = await coordinator.says("45")
+        assert title.labels == []  # no group: no default name
+        [long] = await coordinator.says("x" * 201)
+        assert "enintään 200" in long.text
+        await coordinator.says("Kaikkien kahvit <b>&</b>")
+        await coordinator.says("https://meet.example.org/abc")
+        [summary] = await coordinator.presses("Ohita")
+        assert "Kaikkien kahvit <b>&</b>" in summary.text  # shown as typed, escaped
+        assert "&lt;b&gt;" in summary.html
+        assert "Linkki: https://meet.example.org/abc" in summary.text
+        assert "joka keskiviikko, viimeisen kerran 30.12.2026" in summary.text
+
+
+async def test_reminder_buttons_answer_and_only_the_invited_may_press(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        maija = await w.participant(1, name="Maija")
+        stranger = await w.participant(2, name="Vieras", group="individual-support")
+        meeting = await w.meeting(local(2026, 11, 3, 13, 0))
+        [occurrence] = await w.occurrence_ids(meeting)
+        w.clock.advance(hours=3, minutes=1)  # Monday 13.01: the 24 h reminder is due
+        delivered = await w.tick()
+        [reminder] = messages_to(maija, delivered)
+        assert reminder.text.startswith("⏰ Muistutus tapaamisesta")
+        assert reminder.labels == ["✅ Tulen", "❌ En pääse", "🔁 Toivon toista aikaa"]
+        assert messages_to(stranger, delivered) == []
+        # A forged token and another person's token are refused.
+        [forged] = await stranger.presses_token("rsvp-made-up")
+        assert forged.text.startswith("Tämä painike on vanha.")
+        [foreign] = await stranger.presses_token(reminder.buttons[0][0][1])
+        assert foreign.text.startswith("Tämä painike on vanha.")
+        # In a shared chat the payload is reached, and the role check refuses the stranger.
+        async with w.db.transaction() as conn:
+            await outbox.enqueue(
+                conn,
+                chat_id="test:-100",
+                user_id=None,
+                html="x",
+                now=w.clock(),
+                buttons=[[("Tulen", f"rsvp:{occurrence}:yes")]],
+            )
+            cursor = await conn.execute("SELECT token FROM buttons WHERE chat_id = 'test:-100'")
+            row = await cursor.fetchone()
+        assert row is not None
+        await w.bot.dispatcher.handle(
+            Incoming(
+                user_id=stranger.user_id,
+                chat_id="test:-100",
+                button_token=row[0],
+                update_key="group-press",
+                is_group_chat=True,
+            )
+        )
+        assert await w.rows("SELECT * FROM rsvps") == []
+        [yes] = await maija.presses("✅ Tulen")
+        assert yes.text == "Kiitos! Nähdään ti 3.11. klo 13.00."
+        assert await w.rows("SELECT user_id, answer FROM rsvps") == [(maija.user_id, "yes")]
+        # The 2 h reminder knows she is coming and offers only "can't come after all".
+        w.clock.advance(hours=22)
+        [second] = messages_to(maija, await w.tick())
+        assert second.text.endswith("Olet tulossa. Nähdään!")
+        assert second.labels == ["❌ En pääsekään"]
+        assert coordinator.new_messages() == []
+
+
+async def test_cant_come_goes_to_the_coordinator_who_offers_a_new_time(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        maija = await w.participant(1, name="Maija")
+        meeting = await w.meeting(local(2026, 11, 3, 13, 0))
+        [occurrence] = await w.occurrence_ids(meeting)
+        w.clock.advance(hours=3, minutes=1)
+        messages_to(maija, await w.tick())
+        [sorry] = await maija.presses("🔁 Toivon toista aikaa")
+        assert "toivot toista aikaa" in sorry.text
+        [told] = coordinator.new_messages()
+        assert told.text.startswith("Maija toivoo toista aikaa tapaamiselle: Naisten ryhmä")
+        kinds = await w.rows(
+            "SELECT kind FROM reminders WHERE occurrence_id = ? AND state = 'pending'", occurrence
+        )
+        assert ("check_in",) in kinds and ("reminder",) not in kinds
+        [ask] = await coordinator.presses("Ehdota uutta aikaa")
+        assert ask.text.startswith("Uusi aika osallistujalle Maija")
+        [bad] = await coordinator.says("ensi viikolla")
+        assert bad.text.startswith("En ymmärtänyt ajankohtaa.")
+        [sent] = await coordinator.says("to 5.11. 14.00")
+        assert sent.text == "Uusi aika to 5.11. klo 14.00 lähti osallistujalle."
+        [offer] = maija.new_messages()
+        assert offer.text.startswith("📅 Ohjaaja ehdottaa uutta aikaa")
+        assert "to 5.11. klo 14.00" in offer.text
+        kinds = await w.rows(
+            "SELECT kind FROM reminders WHERE occurrence_id = ? AND state = 'pending'", occurrence
+        )
+        assert kinds == []  # no check-in: a new time was given
+        [(personal,)] = await w.rows("SELECT user_id FROM meetings WHERE user_id IS NOT NULL")
+        assert personal == maija.user_id
+        [ok] = await maija.presses("✅ Tulen")
+        assert ok.text == "Kiitos! Nähdään to 5.11. klo 14.00."
+
+
+async def test_rating_accepts_only_one_to_five(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        maija = await w.participant(1)
+        meeting = await w.meeting(local(2026, 11, 3, 13, 0))
+        [occurrence] = await w.occurrence_ids(meeting)
+        w.clock.advance(days=1, hours=6, minutes=1)  # Tuesday 16.01: ended at 15.00, +1 h
+        delivered = messages_to(maija, await w.tick())
+        follow_up = delivered[-1]
+        assert follow_up.text.startswith("Hei! Miten tapaaminen meni?")
+        assert follow_up.labels == ["1", "2", "3", "4", "5", "En päässyt paikalle"]
+        for bad in ("0", "6", "hyvä", "4/5", "3,5"):
+            [reply] = await maija.says(bad)
+            assert reply.text.startswith("Valitse numero 1–5"), bad
+        assert await w.rows("SELECT * FROM ratings") == []
+        [comment] = await maija.says("4")
+        assert comment.text.startswith("Kiitos! Haluatko kertoa vielä jotain?")
+        [too_long] = await maija.says("a" * 501)
+        assert "enintään 500" in too_long.text
+        [thanks] = await maija.says("Mukava ryhmä <3")
+        assert thanks.text.startswith("Kiitos vastauksestasi!")
+        assert await w.rows("SELECT occurrence_id, score, comment FROM ratings") == [
+            (occurrence, 4, "Mukava ryhmä <3")
+        ]
+        # The button works too, and changes the score; a forged score is refused.
+        await maija.presses("5")
+        await maija.presses("Ohita")
+        assert await w.rows("SELECT score FROM ratings") == [(5,)]
+
+
+async def test_omat_lists_meetings_and_gives_an_ics_file(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        maija = await w.participant(1)
+        await w.meeting(local(2026, 11, 3, 13, 0), rule="FREQ=WEEKLY;COUNT=3")
+        await w.meeting(
+            local(2026, 11, 5, 9, 30),
+            title="Ohjauskeskustelu",
+            group=None,
+            user_id=maija.user_id,
+            minutes=60,
+        )
+        await w.meeting(local(2026, 11, 4, 12, 0), title="Toisen ryhmän", group="other-group")
+        [mine] = await maija.says("/omat")
+        lines = [line for line in mine.text.splitlines() if line.startswith("•")]
+        assert lines == [
+            "• ti 3.11. klo 13.00 – Naisten ryhmä",
+            "• to 5.11. klo 9.30 – Ohjauskeskustelu",
+            "• ti 10.11. klo 13.00 – Naisten ryhmä",
+            "• ti 17.11. klo 13.00 – Naisten ryhmä",
+        ]
+        [file_message] = await maija.presses("📅 Lisää puhelimen kalenteriin")
+        assert file_message.document is not None
+        name, data = file_message.document
+        assert name.endswith(".ics")
+        calendar = Calendar.from_ical(data)
+        events = sorted(calendar.walk("VEVENT"), key=lambda e: e.decoded("DTSTART"))
+        starts = [e.decoded("DTSTART").astimezone(TZ) for e in events]
+        assert starts == [
+            local(2026, 11, 3, 13, 0),
+            local(2026, 11, 5, 9, 30),
+            local(2026, 11, 10, 13, 0),
+            local(2026, 11, 17, 13, 0),
+        ]
+        assert str(events[0]["LOCATION"]) == "Kirjasto"
+        assert len({str(e["UID"]) for e in events}) == 4
+
+
+async def test_attendance_from_buttons_and_roles_checked_on_every_press(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        maija = await w.participant(1, name="Maija")
+        meeting = await w.meeting(local(2026, 11, 3, 13, 0))
+        [occurrence] = await w.occurrence_ids(meeting)
+        await coordinator.says("/tapaamiset")
+        [view] = await coordinator.presses("ti 3.11. klo 13.00 Naisten ryhmä")
+        assert "… Maija – ei vastausta" in view.text
+        assert "Läsnäolot" not in view.labels  # not started yet
+        w.clock.advance(days=1, hours=4)  # Tuesday 14.00
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 3.11. klo 13.00 Naisten ryhmä")
+        [marks] = await coordinator.presses("Läsnäolot")
+        assert "◻ Maija" in marks.labels
+        [present] = await coordinator.presses("◻ Maija")
+        assert "✔ Maija" in present.labels and "Paikalla 1, poissa 0" in present.text
+        [missed] = await coordinator.presses("✔ Maija")
+        assert "✖ Maija" in missed.labels
+        assert await w.rows("SELECT status FROM attendance") == [("missed",)]
+        pending = await w.rows(
+            "SELECT kind, due_at FROM reminders WHERE occurrence_id = ? AND state = 'pending'",
+            occurrence,
+        )
+        kinds = {kind: due for kind, due in pending}
+        assert "check_in" in kinds and "follow_up" not in kinds
+        due = dt.datetime.fromisoformat(str(kinds["check_in"])).astimezone(TZ)
+        assert due == local(2026, 11, 4, 10, 0)  # the next working day at 10.00
+        # A participant cannot reach the coordinator's buttons, and a coordinator who is no
+        # longer one is refused on the next press of an old button.
+        [not_yours] = await maija.presses_token(missed.buttons[0][0][1])
+        assert not_yours.text.startswith("Tämä painike on vanha.")
+        async with w.db.transaction() as conn:
+            await memberships.end(conn, coordinator.user_id, PROJECT, "coordinator", w.clock())
+        [refused] = await coordinator.presses("✖ Maija")
+        assert refused.text.startswith("Sinulla ei ole oikeutta tähän.")
+        assert await w.rows("SELECT status FROM attendance") == [("missed",)]
+        # Maija gets the warm check-in on Wednesday at 10.00, with the next meeting.
+        w.clock.advance(hours=20)
+        [check_in] = messages_to(maija, await w.tick())
+        assert check_in.text.startswith("Hei! Toivottavasti voit hyvin.")
+        assert "Olet aina tervetullut" in check_in.text
+        assert "väliin" not in check_in.text and "poissa" not in check_in.text
+
+
+async def test_moving_and_cancelling_tell_everyone_affected(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        people = [await w.participant(1), await w.participant(2)]
+        meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=4")
+        first, second, *_ = await w.occurrence_ids(meeting)
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 10.11. klo 13.00 Naisten ryhmä")
+        await coordinator.presses("Siirrä tämä kerta")
+        [moved] = await coordinator.says("ke 11.11. 15.00")
+        assert moved.text == "Siirretty: ke 11.11. klo 15.00. Tieto lähti 2 osallistujalle."
+        for person in people:
+            [notice] = person.new_messages()
+            assert "Ennen: ti 10.11. klo 13.00" in notice.text
+            assert "ke 11.11. klo 15.00" in notice.text
+            assert notice.labels[0] == "✅ Tulen"
+        due = await w.rows(
+            "SELECT due_at FROM reminders WHERE occurrence_id = ? AND kind = 'reminder'"
+            " AND state = 'pending' ORDER BY due_at",
+            first,
+        )
+        assert {dt.datetime.fromisoformat(str(d)).astimezone(TZ) for (d,) in due} == {
+            local(2026, 11, 10, 15, 0),
+            local(2026, 11, 11, 13, 0),
+        }
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 17.11. klo 13.00 Naisten ryhmä")
+        await coordinator.presses("Peru tämä kerta")
+        [cancelled] = await coordinator.presses("Kyllä, peru")
+        assert cancelled.text.startswith("Tapaaminen ti 17.11. klo 13.00 on peruttu.")
+        for person in people:
+            [notice] = person.new_messages()
+            assert notice.text.startswith("❌ Tapaaminen on peruttu")
+        assert await w.rows(
+            "SELECT COUNT(*) FROM reminders WHERE occurrence_id = ? AND state = 'pending'", second
+        ) == [(0,)]
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 24.11. klo 13.00 Naisten ryhmä")
+        await coordinator.presses("Muuta paikkaa tai linkkiä")
+        [changed] = await coordinator.says("Nuorisotalo")
+        assert changed.text.startswith("Tallennettu. Tieto lähti 2 osallistujalle.")
+        for person in people:
+            [notice] = person.new_messages()
+            assert "Paikka: Nuorisotalo" in notice.text
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 24.11. klo 13.00 Naisten ryhmä")
+        [confirm] = await coordinator.presses("Peru koko sarja")
+        assert "perutaan 3" in confirm.text  # 11.11 (moved), 24.11 and 1.12
+        await coordinator.presses("Kyllä, peru")
+        for person in people:
+            [notice] = person.new_messages()
+            assert notice.text.startswith("❌ Tapaamiset on peruttu")
+        assert await w.rows("SELECT COUNT(*) FROM reminders WHERE state = 'pending'") == [(0,)]
+        w.clock.advance(days=40)
+        assert await w.tick() == []
+
+
+async def test_the_monthly_theme_day_is_the_same_weekday_each_month(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator("kaveria-ei-jateta")
+        person = await w.participant(1, project="kaveria-ei-jateta", group="theme-day")
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("➕ Uusi tapaaminen")
+        [repeat] = await coordinator.presses("Teemapäivä tai työpaja")
+        await coordinator.presses(next(x for x in repeat.labels if x.startswith("Ryhmän")))
+        [end] = await coordinator.says("ti 10.11. 10.00")  # the 2nd Tuesday of November
+        assert end.text.startswith("Kuinka monta kertaa?")
+        await coordinator.says("6")
+        await coordinator.presses("Käytä nimeä: Teemapäivä tai työpaja")
+        await coordinator.says("Järjestötalo")
+        [summary] = await coordinator.presses("Ohita")
+        assert "kuukauden toinen tiistai, 6 kertaa" in summary.text
+        assert "Kesto: 240 min" in summary.text
+        await coordinator.presses("Tallenna")
+        [notice] = person.new_messages()
+        assert "ti 10.11. klo 10.00" in notice.text
+        [(rule,)] = await w.rows("SELECT rrule FROM meetings")
+        assert rule == "FREQ=MONTHLY;BYDAY=2TU;COUNT=6"
+
+
+def test_meetings_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "cli.sqlite3"
+    monkeypatch.setenv("HANKEBOT_DATABASE", str(database))
+    base = ["meetings"]
+    assert (
+        main(
+            [
+                *base,
+                "add",
+                "--project",
+                PROJECT,
+                "--group",
+                "womens-group",
+                "--title",
+                "Naisten ryhmä",
+                "--start",
+                "3.11.2027 13.00",
+                "--duration",
+                "120",
+                "--repeat",
+                "weekly",
+                "--count",
+                "13",
+                "--place",
+                "Kirjasto",
+            ]
+        )
+        == 0
+    )
+    assert "every Wednesday, 13 times" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "otsikko;päivä;aika;kesto\nTeemapäivä;14.12.2027;10.00;240\nHuono;31.2.2027;25.00;x\n",
+        encoding="utf-8",
+    )
+    assert (
+        main([*base, "import", str(bad), "--project", "kaveria-ei-jateta", "--locale", "fi"]) == 1
+    )
+    problems = capsys.readouterr().err
+    assert "Tiedostoa ei tuotu, koska siinä on 3 virhettä" in problems
+    assert "Rivi 3, sarake start_date: Päivä ei kelpaa." in problems
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "title,start_date,start_time,duration_min,repeat,count,group\n"
+        "Teemapäivä,14.12.2027,10.00,240,monthly,6,theme-day\n",
+        encoding="utf-8",
+    )
+    assert main([*base, "import", str(good), "--project", "kaveria-ei-jateta"]) == 0
+    assert "the second Tuesday of the month, 6 times" in capsys.readouterr().out
+    calendar = tmp_path / "k.ics"
+    calendar.write_bytes(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+        b"UID:abc@example.org\r\nDTSTAMP:20270101T000000Z\r\n"
+        b"DTSTART;TZID=Europe/Helsinki:20271105T093000\r\n"
+        b"DTEND;TZID=Europe/Helsinki:20271105T103000\r\nSUMMARY:Ohjaus\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    assert main([*base, "import", str(calendar), "--project", "toimi"]) == 0
+    assert main([*base, "import", str(calendar), "--project", "toimi"]) == 0  # idempotent
+    assert "skipped (already imported): Ohjaus" in capsys.readouterr().out
+    assert main([*base, "add", "--project", "nope", "--title", "x", "--start", "1.1.2028 10"]) == 1
+    assert "no project 'nope'" in capsys.readouterr().err
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute(
+            "SELECT project, grp, title, rrule FROM meetings ORDER BY id"
+        ).fetchall()
+    assert rows == [
+        (PROJECT, "womens-group", "Naisten ryhmä", "FREQ=WEEKLY;BYDAY=WE;COUNT=13"),
+        ("kaveria-ei-jateta", "theme-day", "Teemapäivä", "FREQ=MONTHLY;BYDAY=2TU;COUNT=6"),
+        ("toimi", None, "Ohjaus", None),
+    ]
+
+
+async def test_coordinator_views_stay_out_of_group_chats(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        await w.participant(1, name="Maija")
+        await w.meeting(local(2026, 11, 3, 13, 0))
+        for number, command in enumerate(("/tapaamiset", "/kutsu", "/omat"), start=1):
+            await w.bot.dispatcher.handle(
+                Incoming(
+                    user_id=coordinator.user_id,
+                    chat_id="test:-200",
+                    text=command,
+                    update_key=f"group-{number}",
+                    is_group_chat=True,
+                )
+            )
+        await w.bot.worker.drain()
+        group = [m for m in w.bot.transport.delivered if m.chat_id == "test:-200"]
+        assert len(group) == 3
+        assert all(m.text.startswith("Tämä toimii vain kahdenkeskisessä") for m in group)
+        assert not any("Maija" in m.text for m in group)
