@@ -43,12 +43,21 @@ def add_broadcast_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "broadcast",
         help="queue an announcement for the running bot to send",
-        description="Queue an announcement to a project's participants (or one group).",
+        description=(
+            "Queue an announcement to a project's participants (or one group, or the people"
+            " who asked to be contacted about it)."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--project", required=True, help="project slug, e.g. osmari")
-    parser.add_argument("--group", help="only this group of the project")
+    audience = parser.add_mutually_exclusive_group()
+    audience.add_argument("--group", help="only this group of the project")
+    audience.add_argument(
+        "--contacts",
+        action="store_true",
+        help="the people who asked to be contacted about the project (not its participants)",
+    )
     parser.add_argument("--text-file", required=True, type=Path, help="the announcement text")
     parser.add_argument("--at", help="send later, at this local time")
     parser.add_argument(
@@ -118,10 +127,15 @@ async def broadcast_from_cli(
                         f"project {args.project} has no group {args.group!r};"
                         f" groups: {', '.join(sorted(groups)) or 'none'}"
                     )
-            recipients = await broadcasts.participants(conn, [args.project], args.group)
+            contacts = bool(getattr(args, "contacts", False))
+            if contacts:
+                recipients = await broadcasts.contacts(conn, args.project)
+            else:
+                recipients = await broadcasts.participants(conn, [args.project], args.group)
             unreachable = sum(1 for r in recipients if r.unreachable)
             if not recipients:
-                raise BroadcastError("nobody would get it (no participants who take news)")
+                who = "people who asked to be contacted" if contacts else "participants"
+                raise BroadcastError(f"nobody would get it (no {who} who take news)")
             if args.dry_run:
                 out.write(
                     f"would send to {len(recipients)} people"
@@ -140,7 +154,7 @@ async def broadcast_from_cli(
             }
             new = NewBroadcast(
                 project=args.project,
-                audience="group" if args.group else "project",
+                audience="contacts" if contacts else "group" if args.group else "project",
                 group=args.group,
                 text=text,
                 html=html,

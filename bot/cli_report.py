@@ -63,7 +63,8 @@ async def report_from_cli(
     db = await Database.open(settings.database)
     try:
         async with db.transaction() as conn:
-            report = await reports.build(conn, args.project, moment)
+            options = reports.Options(rating_target=content.programme.rating_target)
+            report = await reports.build(conn, args.project, moment, options)
     finally:
         await db.close()
     renderer = Renderer(zone)

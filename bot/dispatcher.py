@@ -177,6 +177,9 @@ class Dispatcher:
         if token is not None:
             await self._press(ctx, token)
             return
+        if incoming.attachment is not None:
+            await self._file(ctx, text)
+            return
         if not text:
             ctx.reply("error.text_only")
             return
@@ -226,6 +229,17 @@ class Dispatcher:
             return
         ctx.args = args.strip()
         await command.action(ctx)
+
+    async def _file(self, ctx: Context, caption: str | None) -> None:
+        """A file or picture: only a step that takes files gets it (caption as the text)."""
+        state = ctx.state
+        flow = self.services.registry.flows.get(state.flow) if state else None
+        step = flow.steps.get(state.step) if flow and state else None
+        if step is None or not step.takes_files:
+            ctx.reply("error.no_file_here")
+            return
+        ctx.text = caption or None
+        await step.handle(ctx)
 
     async def _current_step(self, ctx: Context) -> None:
         state = ctx.state

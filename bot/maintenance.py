@@ -5,7 +5,8 @@
 - button tokens expire after 90 days;
 - a person who has not used the bot for 12 months and belongs to no project is deleted;
 - contact requests ("ask the coordinator to contact me", "ask a person") go after 90 days;
-- half-answered "Can I join?" questions and pending FAQ questions go after a day.
+- half-answered "Can I join?" questions and pending FAQ questions go after a day;
+- a file attached to an announcement that was never sent goes after a day.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from storage import buttons, contact_requests, outbox, personal_data, updates
+from storage import broadcasts, buttons, contact_requests, outbox, personal_data, updates
 from storage.clock import to_text
 from storage.db import Database
 
@@ -35,6 +36,7 @@ async def run_once(db: Database, now: dt.datetime) -> int:
         await updates.forget_older_than(conn, now - UPDATE_KEY_DAYS * days)
         await buttons.forget_older_than(conn, now - BUTTON_DAYS * days)
         await contact_requests.purge_older_than(conn, now - contact_requests.RETENTION_DAYS * days)
+        await broadcasts.forget_unsent_files(conn, now - days)
         await contact_requests.purge_abandoned_conversations(
             conn, now - dt.timedelta(hours=contact_requests.ABANDONED_HOURS)
         )

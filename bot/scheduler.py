@@ -72,6 +72,7 @@ EXTEND_EVERY = dt.timedelta(hours=1)
 EXTEND_SLACK = dt.timedelta(days=1)
 BATCH = 100
 JOB_ID = "hankebot-reminders"
+STOP_GRACE_SECONDS = 10.0
 SILENCE_AFTER = 3  # reminders in a row without an answer
 
 _FINAL = {ReminderStatus.MISSED: "missed", ReminderStatus.SKIPPED: "skipped"}
@@ -102,6 +103,7 @@ class ReminderScheduler:
         self._tasks: set[asyncio.Task[object]] = set()
         self._extended_at: dt.datetime | None = None
         self._outgoing: list[Outgoing] = []
+        self._stopped = False
         self.armed_for: dt.datetime | None = None
         self.sent = 0
         if wake_on_change:
@@ -123,9 +125,14 @@ class ReminderScheduler:
         await self.tick()
 
     async def stop(self) -> None:
+        """Stop waking; let a pass in progress finish (cancelling one in the middle of a
+        transaction would leave the connection inside it), then cancel what is left."""
+        self._stopped = True
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=STOP_GRACE_SECONDS)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -133,13 +140,21 @@ class ReminderScheduler:
 
     def wake(self) -> None:
         """Look at the queue again soon (after the caller's transaction commits)."""
+        if self._stopped:
+            return
         with contextlib.suppress(RuntimeError):  # no running loop: nothing to wake
             task: asyncio.Task[object] = asyncio.get_running_loop().create_task(self.tick())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def _fired(self) -> None:
-        await self.tick()
+        """The APScheduler job; tracked so that ``stop`` can wait for it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        if not self._stopped:
+            await self.tick()
 
     # --- one pass ------------------------------------------------------------------------------
     async def tick(self) -> dt.datetime | None:
@@ -166,7 +181,7 @@ class ReminderScheduler:
         if next_due is not None:
             wake_at = min(wake_at, next_due)
         self.armed_for = wake_at
-        if self._aps is None:
+        if self._aps is None or self._stopped:
             return
         delay = max(0.0, (wake_at - now).total_seconds())
         self._aps.add_job(

@@ -231,6 +231,8 @@ class Programme(Model):
     budget_rows: BudgetRows
     self_check: list[SelfCheckItem] = []
     faq: list[FaqEntry] = []
+    # The customer-satisfaction target the reports compare the average rating with (1–5).
+    rating_target: Decimal = Field(default=Decimal("4.5"), ge=1, le=5)
 
     @model_validator(mode="after")
     def _consistent(self) -> Programme:

@@ -14,16 +14,23 @@ Every step and button checks the role again when it is handled. People who used
 ``/lopeta_tiedotteet`` (``/stop``) are left out of every audience; their own meeting
 reminders continue. ``/tilaa_tiedotteet`` (``/subscribe``) brings announcements back.
 
-The audience "people who asked to be contacted" is not offered: no table of contact
-requests exists yet (add it to :func:`_audience_buttons` when the applicants' part stores
-them).
+On Telegram the coordinator may send a document or a picture while the flow waits for the
+text (its caption, if any, becomes the text). The file is stored once
+(``broadcast_files``); every recipient's outbox row points at it, and its bytes are dropped
+when the broadcast ends. The console and Matrix transports do not fetch files people send;
+the prompt mentions files only on Telegram.
+
+The audience "people who asked to be contacted" (``contacts``) is everyone with a contact
+request about the chosen project (``storage.contact_requests``, kept 90 days); only that
+project's coordinators and administrators can choose it, and the button is shown only when
+there is somebody to reach.
 
 ```mermaid
 stateDiagram-v2
     [*] --> project: /tiedote (coordinator or admin)
     project --> audience: project chosen (skipped when there is only one)
     project --> text: news (admin)
-    audience --> text: project / group / all mine
+    audience --> text: project / group / all mine / asked to be contacted
     text --> preview: text written
     preview --> text: edit
     preview --> when: later
@@ -70,6 +77,7 @@ FLOW = "broadcast"
 MAX_TEXT = 3000
 NEWS = "*news"
 LIST_LIMIT = 10
+FILE_PLATFORMS = ("telegram",)  # transports that fetch files people send (Incoming.attachment)
 
 
 # --- who may, and to whom ------------------------------------------------------------------
@@ -102,6 +110,8 @@ async def recipients_for(ctx: Context) -> list[Recipient]:
         return await broadcasts.participants(ctx.conn, [project], ctx.data.get("group"))
     if audience == "mine":
         return await broadcasts.participants(ctx.conn, await manageable_projects(ctx))
+    if audience == "contacts":
+        return await broadcasts.contacts(ctx.conn, project)
     return await broadcasts.participants(ctx.conn, [project])
 
 
@@ -114,6 +124,8 @@ async def _opted_out(ctx: Context) -> int:
         return await broadcasts.opted_out(ctx.conn, [project], ctx.data.get("group"))
     if audience == "mine":
         return await broadcasts.opted_out(ctx.conn, await manageable_projects(ctx))
+    if audience == "contacts":
+        return await broadcasts.contacts_opted_out(ctx.conn, project)
     return await broadcasts.opted_out(ctx.conn, [project])
 
 
@@ -207,6 +219,17 @@ async def _audience_buttons(ctx: Context, project: str) -> list[list[Button]]:
     if len(mine) > 1:
         everyone = len(await broadcasts.participants(conn, mine))
         rows.append([Button("broadcast.audience_mine_button", "bca:mine", {"count": everyone})])
+    asked = len(await broadcasts.contacts(conn, project))
+    if asked:
+        rows.append(
+            [
+                Button(
+                    "broadcast.audience_contacts_button",
+                    "bca:contacts",
+                    {"project": project_name(ctx, project), "count": asked},
+                )
+            ]
+        )
     return rows
 
 
@@ -223,6 +246,8 @@ async def _audience_handle(ctx: Context) -> None:
         ctx.data.update(audience="project", group=None)
     elif payload == "bca:mine":
         ctx.data.update(audience="mine", group=None)
+    elif payload == "bca:contacts":
+        ctx.data.update(audience="contacts", group=None)
     elif payload.startswith("bca:group:"):
         ctx.data.update(audience="group", group=payload.split(":", 2)[2])
     else:
@@ -233,16 +258,45 @@ async def _audience_handle(ctx: Context) -> None:
 async def _text_prompt(ctx: Context) -> None:
     _require(ctx)
     ctx.reply("broadcast.write", audience=_audience_text(ctx), limit=MAX_TEXT)
+    if ctx.data.get("file_id"):
+        ctx.reply("broadcast.file_kept", name=ctx.data.get("file_name", ""))
+    elif ctx.incoming.platform in FILE_PLATFORMS:
+        ctx.reply("broadcast.file_hint")
 
 
 async def _text_handle(ctx: Context) -> None:
     _require(ctx)
+    attachment = ctx.incoming.attachment
+    if attachment is not None:
+        await _keep_file(ctx, attachment)
+        if ctx.text is None and "text" not in ctx.data:
+            ctx.reply("broadcast.file_received", name=attachment.filename)
+            return  # the step waits for the text
     if ctx.text is None:
+        if attachment is not None:
+            ctx.goto("preview")
+            return
         raise InvalidInput("broadcast.write_text")
     if len(ctx.text) > MAX_TEXT:
         raise InvalidInput("broadcast.too_long", limit=MAX_TEXT, length=len(ctx.text))
     ctx.data["text"] = ctx.text
     ctx.goto("preview")
+
+
+async def _keep_file(ctx: Context, attachment: Document) -> None:
+    """Store the file once (replacing one sent earlier in this flow)."""
+    previous = ctx.data.get("file_id")
+    if isinstance(previous, int):
+        await broadcasts.drop_draft_file(ctx.conn, previous)
+    ctx.data["file_id"] = await broadcasts.store_file(
+        ctx.conn, created_by=ctx.user.user_id, document=attachment, now=ctx.now
+    )
+    ctx.data["file_name"] = attachment.filename
+
+
+async def _attachment(ctx: Context) -> Document | None:
+    file_id = ctx.data.get("file_id")
+    return await broadcasts.get_file(ctx.conn, file_id) if isinstance(file_id, int) else None
 
 
 def _locales_in(recipients: Sequence[Recipient]) -> list[str]:
@@ -255,12 +309,15 @@ async def _preview_prompt(ctx: Context) -> None:
     renderer = Renderer(ctx.services.timezone)
     project = ctx.data.get("project")
     text = ctx.data["text"]
+    document = await _attachment(ctx)  # one message carries at most one file: the first
     for locale in _locales_in(recipients) or [ctx.locale]:
         ctx.reply(
             "broadcast.preview",
             language=Text(f"language.{locale}"),
             message=Raw(render_message(renderer, ctx, locale, project, text)),
+            document=document,
         )
+        document = None
     unreachable = sum(1 for r in recipients if r.unreachable)
     extra: list[Param] = []
     if unreachable:
@@ -299,6 +356,9 @@ async def _common_choices(ctx: Context) -> bool:
     elif ctx.payload == "bc:later":
         ctx.goto("when")
     elif ctx.payload == "bc:cancel":
+        file_id = ctx.data.get("file_id")
+        if isinstance(file_id, int):
+            await broadcasts.drop_draft_file(ctx.conn, file_id)
         ctx.end()
         ctx.reply("broadcast.dropped")
         main_menu(ctx)
@@ -384,6 +444,7 @@ class NewBroadcast:
     report_chat: str | None
     locale: str
     timezone: str
+    file_id: int | None = None  # an attachment stored with broadcasts.store_file
 
 
 async def enqueue_broadcast(
@@ -405,8 +466,10 @@ async def enqueue_broadcast(
         send_at=when,
         now=now,
     )
+    if new.file_id is not None:
+        await broadcasts.attach_file(conn, new.file_id, broadcast_id)
     total = await broadcasts.enqueue_recipients(
-        conn, broadcast_id, new.recipients, new.html, send_at=when, now=now
+        conn, broadcast_id, new.recipients, new.html, send_at=when, now=now, file_id=new.file_id
     )
     await audit.record(
         conn,
@@ -419,6 +482,7 @@ async def enqueue_broadcast(
             "count": total,
             "audience": new.audience,
             "group": new.group,
+            "file": int(new.file_id is not None),
         },
     )
     await broadcast_progress.start(conn, broadcast_id, now)
@@ -449,6 +513,7 @@ async def _confirm(ctx: Context, send_at: dt.datetime | None) -> None:
         report_chat=ctx.user.home_chat_id if ctx.incoming.is_group_chat else ctx.incoming.chat_id,
         locale=ctx.locale,
         timezone=ctx.services.timezone.key,
+        file_id=ctx.data.get("file_id") if await _attachment(ctx) is not None else None,
     )
     broadcast_id, total = await enqueue_broadcast(ctx.conn, new, send_at=send_at, now=ctx.now)
     ctx.end()
@@ -587,7 +652,7 @@ def register(registry: Registry) -> None:
             {
                 "project": Step(_project_prompt, _project_handle),
                 "audience": Step(_audience_prompt, _audience_handle),
-                "text": Step(_text_prompt, _text_handle),
+                "text": Step(_text_prompt, _text_handle, takes_files=True),
                 "preview": Step(_preview_prompt, _preview_handle),
                 "when": Step(_when_prompt, _when_handle),
                 "confirm_time": Step(_confirm_time_prompt, _confirm_time_handle),

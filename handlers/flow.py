@@ -27,6 +27,9 @@ Action = Callable[["Context"], Awaitable[None]]
 class Step:
     prompt: Action
     handle: Action
+    # True: a file or picture the person sends (Incoming.attachment) reaches ``handle``, its
+    # caption as ``ctx.text``; elsewhere the dispatcher answers that no file is expected.
+    takes_files: bool = False
 
 
 @dataclass(frozen=True)

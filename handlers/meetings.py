@@ -871,8 +871,13 @@ async def _value_handle(ctx: Context) -> None:
     if len(text) > limit:
         raise InvalidInput("meetings.too_long", limit=limit)
     if what == "place":
-        link = text if is_link(text) else ("" if clear else meeting.link)
-        place = "" if clear or is_link(text) else text
+        # A link replaces the link, a place the place; "clear" removes both.
+        if clear:
+            place, link = "", ""
+        elif is_link(text):
+            place, link = meeting.place, text
+        else:
+            place, link = text, meeting.link
         await meeting_store.update_details(
             ctx.conn, meeting.id, now=ctx.now, place=place, link=link
         )

@@ -231,7 +231,7 @@ async def _score_handle(ctx: Context) -> None:
     if answer not in ("1", "2", "3", "4", "5"):
         raise InvalidInput("participant.rating_invalid")
     found = await meeting_store.occurrence(ctx.conn, int(ctx.data["occ"]))
-    if found is None:
+    if found is None or not await meeting_store.is_for(ctx.conn, found[1], ctx.user.user_id):
         ctx.end()
         ctx.reply("error.old_button")
         return
@@ -489,6 +489,9 @@ async def _confirm_handle(ctx: Context) -> None:
         ctx, project, "notify.left", name=await common.label_of(ctx, user_id)
     )
     ctx.reply("participant.left", project=_name(ctx, project))
+    from handlers import exit_situation  # the optional ESF+ question on leaving (#5/#7)
+
+    exit_situation.ask(ctx, user_id, project)
     common.wake_scheduler(ctx)
 
 

@@ -6,6 +6,7 @@ from handlers import (
     broadcast,
     budget_flow,
     enrolment,
+    exit_situation,
     faq,
     idea_fit_flow,
     join_check,
@@ -26,4 +27,5 @@ def build_registry() -> Registry:
         module.register(registry)
     for module in (start, privacy, enrolment, meetings, participant, broadcast, reports, roles):
         module.register(registry)
+    exit_situation.register(registry)
     return registry

@@ -22,7 +22,8 @@ from enum import StrEnum
 
 SMALL_COUNT = 5
 PROTECTED = "< 5"
-# Seed 000 ("Kaveria ei jätetä") promises customer satisfaction of at least 4,5 / 5.
+# Seed 000 ("Kaveria ei jätetä") promises customer satisfaction of at least 4,5 / 5. The
+# default of ``rating_target`` in content/programme.yaml (content.schema.Programme).
 RATING_TARGET = Decimal("4.5")
 RATING_SCALE = 5
 # ESF+ common result indicators on leaving, in the order the funder lists them.
@@ -111,14 +112,20 @@ def participants_section(enrolled: int, active: int, left: int) -> Section:
     )
 
 
-def meetings_section(held: int, attended: int, missed: int, scores: Sequence[int]) -> Section:
+def meetings_section(
+    held: int,
+    attended: int,
+    missed: int,
+    scores: Sequence[int],
+    rating_target: Decimal = RATING_TARGET,
+) -> Section:
     return Section(
         "meetings",
         (
             Metric("meetings_held", Kind.COUNT, held),  # meetings, not people: not protected
             Metric("attendance_rate", Kind.PERCENT, share(attended, attended + missed)),
             Metric("ratings", Kind.COUNT, protect(len(scores))),
-            Metric("rating_average", Kind.RATING, average(scores), RATING_TARGET),
+            Metric("rating_average", Kind.RATING, average(scores), rating_target),
         ),
     )
 

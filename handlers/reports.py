@@ -80,9 +80,17 @@ def report_csv(report: Report) -> bytes:
     return csv_bytes(["section", "metric", "value", "target"], csv_rows(report))
 
 
+def report_options(ctx: Context) -> report_store.Options:
+    """The report settings from the content (the rating target of programme.yaml)."""
+    content = ctx.services.content
+    if content is None:
+        return report_store.Options()
+    return report_store.Options(rating_target=content.programme.rating_target)
+
+
 async def _show(ctx: Context, slug: str) -> None:
     ctx.require_coordinator(slug)
-    report = await report_store.build(ctx.conn, slug, ctx.now)
+    report = await report_store.build(ctx.conn, slug, ctx.now, report_options(ctx))
     await audit.record(
         ctx.conn, actor=ctx.user.user_id, action="report.view", now=ctx.now, project=slug
     )
@@ -109,7 +117,7 @@ async def _show(ctx: Context, slug: str) -> None:
 
 async def _send_csv(ctx: Context, slug: str) -> None:
     ctx.require_coordinator(slug)
-    report = await report_store.build(ctx.conn, slug, ctx.now)
+    report = await report_store.build(ctx.conn, slug, ctx.now, report_options(ctx))
     await audit.record(
         ctx.conn, actor=ctx.user.user_id, action="report.csv", now=ctx.now, project=slug
     )

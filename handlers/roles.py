@@ -58,6 +58,7 @@ KNOWN_ACTIONS = frozenset(
         "broadcast.missing_csv",
         "report.view",
         "report.csv",
+        "participant.mark_left",
         "audit.view",
         "audit.csv",
     }

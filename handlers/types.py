@@ -26,6 +26,8 @@ class Incoming:
     token the transport got back from the platform (Telegram callback data); the dispatcher
     resolves it to the payload it stands for, and only for the chat it was sent to.
     ``update_key`` identifies the platform event, so a re-delivered event is not handled twice.
+    ``attachment`` is a file or picture the person sent (``text`` is then its caption, if
+    any); only transports that can fetch files set it (Telegram).
     """
 
     user_id: str
@@ -36,6 +38,7 @@ class Incoming:
     display_name: str | None = None
     update_key: str | None = None
     is_group_chat: bool = False
+    attachment: Document | None = None
 
     @property
     def platform(self) -> str:
@@ -115,7 +118,8 @@ class Button:
 
 @dataclass(frozen=True)
 class Document:
-    """A file sent to the user (.json export, .ics, .xlsx, .csv, .png)."""
+    """A file sent to the user (.json export, .ics, .xlsx, .csv, .png), or one a person
+    sent (:attr:`Incoming.attachment`)."""
 
     filename: str
     content: bytes

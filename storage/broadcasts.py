@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from handlers.types import Document
 from storage.clock import from_text, to_text
 
-AUDIENCES = ("project", "group", "mine", "news")
+AUDIENCES = ("project", "group", "mine", "news", "contacts")
 BULK = 1
 FINAL_STATES = ("sent", "unreachable", "failed", "cancelled")
 KNOWN_UNREACHABLE = "known unreachable"
@@ -195,6 +196,28 @@ async def opted_out(
     return int(row[0]) if row else 0
 
 
+_ASKED = "SELECT c.user_id FROM contact_requests c WHERE c.project = ?"
+
+
+async def contacts(conn: aiosqlite.Connection, project: str) -> list[Recipient]:
+    """People who asked to be contacted about ``project`` (``contact_requests``, kept
+    ``storage.contact_requests.RETENTION_DAYS`` days) and take announcements."""
+    cursor = await conn.execute(
+        f"{_PERSON} WHERE u.news_opt_in = 1 AND u.user_id IN ({_ASKED}) ORDER BY u.user_id",
+        (project,),
+    )
+    return [Recipient.from_row(row) for row in await cursor.fetchall()]
+
+
+async def contacts_opted_out(conn: aiosqlite.Connection, project: str) -> int:
+    cursor = await conn.execute(
+        f"SELECT COUNT(*) FROM users u WHERE u.news_opt_in = 0 AND u.user_id IN ({_ASKED})",
+        (project,),
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def groups_in_use(conn: aiosqlite.Connection, project: str) -> list[str]:
     cursor = await conn.execute(
         "SELECT DISTINCT grp FROM memberships WHERE project = ? AND role = 'participant'"
@@ -256,8 +279,12 @@ async def enqueue_recipients(
     *,
     send_at: dt.datetime,
     now: dt.datetime,
+    file_id: int | None = None,
 ) -> int:
-    """One outbox row per recipient (idempotent); returns how many rows exist now."""
+    """One outbox row per recipient (idempotent); returns how many rows exist now.
+
+    ``file_id`` (:func:`store_file`) is the attachment every row points at; the bytes are
+    stored once."""
     rows = []
     for person in recipients:
         state = "unreachable" if person.unreachable else "pending"
@@ -273,11 +300,12 @@ async def enqueue_recipients(
                 to_text(send_at),
                 to_text(now),
                 BULK,
+                file_id,
             )
         )
     await conn.executemany(
         "INSERT INTO outbox (transport, chat_id, user_id, html, dedupe_key, state, last_error,"
-        " not_before, created_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " not_before, created_at, priority, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (dedupe_key) DO NOTHING",
         rows,
     )
@@ -402,7 +430,57 @@ async def close(
         " WHERE id = ? AND state IN ('scheduled', 'sending')",
         (state, to_text(now), broadcast_id),
     )
+    await conn.execute(
+        "UPDATE broadcast_files SET content = NULL WHERE broadcast_id = ?", (broadcast_id,)
+    )
     return cursor.rowcount == 1
+
+
+# --- attachments -------------------------------------------------------------------------
+async def store_file(
+    conn: aiosqlite.Connection, *, created_by: str, document: Document, now: dt.datetime
+) -> int:
+    """Keep a file for an announcement still being written; returns its id."""
+    cursor = await conn.execute(
+        "INSERT INTO broadcast_files (created_by, filename, mime_type, content, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (created_by, document.filename, document.mime_type, document.content, to_text(now)),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def get_file(conn: aiosqlite.Connection, file_id: int) -> Document | None:
+    cursor = await conn.execute(
+        "SELECT filename, mime_type, content FROM broadcast_files WHERE id = ?", (file_id,)
+    )
+    row = await cursor.fetchone()
+    if row is None or row["content"] is None:
+        return None
+    return Document(row["filename"], bytes(row["content"]), row["mime_type"])
+
+
+async def attach_file(conn: aiosqlite.Connection, file_id: int, broadcast_id: int) -> None:
+    await conn.execute(
+        "UPDATE broadcast_files SET broadcast_id = ? WHERE id = ? AND broadcast_id IS NULL",
+        (broadcast_id, file_id),
+    )
+
+
+async def drop_draft_file(conn: aiosqlite.Connection, file_id: int) -> None:
+    """Forget a file whose announcement was not sent (replaced, or the flow cancelled)."""
+    await conn.execute(
+        "DELETE FROM broadcast_files WHERE id = ? AND broadcast_id IS NULL", (file_id,)
+    )
+
+
+async def forget_unsent_files(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+    """Files of announcements left unfinished before ``cutoff`` (run by housekeeping)."""
+    cursor = await conn.execute(
+        "DELETE FROM broadcast_files WHERE broadcast_id IS NULL AND created_at < ?",
+        (to_text(cutoff),),
+    )
+    return cursor.rowcount
 
 
 async def cancel_pending(conn: aiosqlite.Connection, broadcast_id: int) -> int:

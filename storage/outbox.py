@@ -50,6 +50,13 @@ class OutboxItem:
                 content=bytes(row["document"]),
                 mime_type=row["document_mime"],
             )
+        elif row["shared_content"] is not None:
+            # a file stored once for many rows (an announcement's attachment; see _SELECT)
+            document = Document(
+                filename=row["shared_name"],
+                content=bytes(row["shared_content"]),
+                mime_type=row["shared_mime"],
+            )
         return cls(
             id=row["id"],
             transport=row["transport"],
@@ -134,8 +141,10 @@ async def enqueue(
 
 
 _SELECT = (
-    "SELECT o.*, target.platform_message_id AS edit_target FROM outbox o"
+    "SELECT o.*, target.platform_message_id AS edit_target, f.filename AS shared_name,"
+    " f.mime_type AS shared_mime, f.content AS shared_content FROM outbox o"
     " LEFT JOIN outbox target ON target.id = o.edit_of"
+    " LEFT JOIN broadcast_files f ON f.id = o.file_id"
 )
 
 

@@ -50,9 +50,13 @@ PERSONAL_TABLES: list[PersonalTable] = [
     # mark in place of the person; unused coordinator invites they made or used go.
     PersonalTable("audit_log", "actor", other_columns=("subject",), pseudonymise=True),
     PersonalTable("broadcasts", "created_by", other_columns=("report_chat",), pseudonymise=True),
+    # 007: an announcement's attachment (the announcement's, not about its sender)
+    PersonalTable("broadcast_files", "created_by", export=False, pseudonymise=True),
     PersonalTable("coordinator_invites", "created_by", other_columns=("used_by",)),
     # 004_applicants: contact requests (what the person typed for contact, kept 90 days)
     PersonalTable("contact_requests", "user_id"),
+    # 006_exit_situations: the situation on leaving a project, only when the person told
+    PersonalTable("exit_situations", "user_id"),
     PersonalTable("outbox", "user_id"),
     PersonalTable("buttons", "chat_id", by_chat=True, export=False),
     PersonalTable("chat_keyboards", "chat_id", by_chat=True, export=False),

@@ -9,8 +9,8 @@ tables exist.
 * results — when a table ``exit_situations`` exists with the columns ``user_id``,
   ``project``, ``situation`` (one of ``handlers.report_math.RESULT_SITUATIONS``) and
   ``consent`` (1 when the person agreed to tell): the ESF+ result indicators on leaving.
-  No migration creates it yet; whoever collects the situation on leaving adds it, and the
-  section appears.
+  Migration 006 creates it (:mod:`storage.exit_situations`); a database without it has no
+  results section.
 
 A later module adds a section with :func:`register_source`.
 """
@@ -20,10 +20,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import aiosqlite
 
 from handlers.report_math import (
+    RATING_TARGET,
     RESULT_SITUATIONS,
     Report,
     Section,
@@ -33,7 +35,15 @@ from handlers.report_math import (
 )
 from storage.clock import to_text
 
-Collect = Callable[[aiosqlite.Connection, str, dt.datetime], Awaitable[Section]]
+
+@dataclass(frozen=True)
+class Options:
+    """Settings of a report from the content (``rating_target`` in programme.yaml)."""
+
+    rating_target: Decimal = RATING_TARGET
+
+
+Collect = Callable[[aiosqlite.Connection, str, dt.datetime, Options], Awaitable[Section]]
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,9 @@ async def _scalar(conn: aiosqlite.Connection, sql: str, params: tuple[object, ..
     return int(row[0] or 0) if row else 0
 
 
-async def _participants(conn: aiosqlite.Connection, project: str, now: dt.datetime) -> Section:
+async def _participants(
+    conn: aiosqlite.Connection, project: str, now: dt.datetime, options: Options
+) -> Section:
     cursor = await conn.execute(
         "SELECT COUNT(*) AS enrolled, COALESCE(SUM(left_at IS NULL), 0) AS active"
         " FROM memberships WHERE project = ? AND role = 'participant'",
@@ -66,7 +78,9 @@ _PROJECT_OCCURRENCES = (
 )
 
 
-async def _meetings(conn: aiosqlite.Connection, project: str, now: dt.datetime) -> Section:
+async def _meetings(
+    conn: aiosqlite.Connection, project: str, now: dt.datetime, options: Options
+) -> Section:
     held = await _scalar(
         conn,
         f"SELECT COUNT(*) {_PROJECT_OCCURRENCES} AND o.cancelled = 0 AND o.end_utc <= ?"
@@ -86,10 +100,14 @@ async def _meetings(conn: aiosqlite.Connection, project: str, now: dt.datetime) 
         (project,),
     )
     scores = [int(row["score"]) for row in await cursor.fetchall()]
-    return meetings_section(held, marked.get("attended", 0), marked.get("missed", 0), scores)
+    return meetings_section(
+        held, marked.get("attended", 0), marked.get("missed", 0), scores, options.rating_target
+    )
 
 
-async def _results(conn: aiosqlite.Connection, project: str, now: dt.datetime) -> Section:
+async def _results(
+    conn: aiosqlite.Connection, project: str, now: dt.datetime, options: Options
+) -> Section:
     told = await _scalar(
         conn,
         "SELECT COUNT(DISTINCT user_id) FROM exit_situations WHERE project = ? AND consent = 1",
@@ -157,8 +175,11 @@ async def available_sources(conn: aiosqlite.Connection) -> list[SectionSource]:
     ]
 
 
-async def build(conn: aiosqlite.Connection, project: str, now: dt.datetime) -> Report:
+async def build(
+    conn: aiosqlite.Connection, project: str, now: dt.datetime, options: Options | None = None
+) -> Report:
+    chosen = options or Options()
     sections = [
-        await source.collect(conn, project, now) for source in await available_sources(conn)
+        await source.collect(conn, project, now, chosen) for source in await available_sources(conn)
     ]
     return Report(project=project, generated_at=now, sections=tuple(sections))

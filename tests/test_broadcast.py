@@ -16,17 +16,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import broadcast_progress
+from bot import broadcast_progress, maintenance
 from bot.cli_broadcast import BroadcastError, broadcast_from_cli
 from bot.config import Settings
 from bot.delivery import SPACING_TOLERANCE, DeliveryWorker, Spacing
 from bot.transports.base import Delivery, Inbox, Pacing, Status
 from content import Content, load_content
-from storage import audit, broadcasts, memberships, outbox, users
+from handlers.types import Document, Incoming
+from storage import audit, broadcasts, contact_requests, memberships, outbox, users
 from storage.broadcasts import Recipient
 from storage.db import Database
 from storage.outbox import OutboxItem
-from tests.harness import Bot, Clock, Person
+from tests.harness import Bot, Clock, Delivered, Person
 
 START = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # 12.00 in Helsinki
 
@@ -523,3 +524,244 @@ def test_even_spacing_reaches_its_rate_when_timers_are_a_little_late() -> None:
         moment = max(moment, spacing.next_at) + 0.002  # 2 ms late every time
         spacing.record(moment)
     assert 9.9 < moment < 10.05  # 290 sends in ~10 s: the lateness does not add up
+
+
+async def asked_to_be_contacted(db: Database, project: str, numbers: range) -> list[str]:
+    ids = []
+    async with db.transaction() as conn:
+        for n in numbers:
+            user_id = f"test:{n}"
+            await users.touch(conn, user_id, user_id, locale="fi", now=START, private_chat=True)
+            await contact_requests.add(
+                conn,
+                user_id=user_id,
+                project=project,
+                kind="join",
+                contact="040 123",
+                question=None,
+                now=START,
+            )
+            ids.append(user_id)
+    return ids
+
+
+async def test_announcement_to_people_who_asked_to_be_contacted(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    bot, _ = clocked
+    members = await participants(db, "osmari", 3)
+    asked = await asked_to_be_contacted(db, "osmari", range(300, 303))
+    await asked_to_be_contacted(db, "toimi", range(310, 312))  # another project's
+    async with db.transaction() as conn:
+        await users.set_news_opt_in(conn, asked[2], False)  # said /stop
+    coordinator = await make_coordinator(bot, db)
+    await coordinator.says("/tiedote")
+    assert coordinator.messages()[-1].labels[-1] == "Yhteydenottoa pyytäneet: Osmari (2)"
+    await coordinator.presses("Yhteydenottoa pyytäneet: Osmari (2)")
+    [preview] = await coordinator.says("Uusi ryhmä alkaa maanantaina.")
+    assert "Tiedote menee 2 henkilölle: yhteydenottoa pyytäneet (Osmari)." in preview.text
+    assert "1 on kieltänyt tiedotteet" in preview.text
+    await coordinator.presses("Lähetä nyt")
+    reached = {
+        m.chat_id for m in bot.transport.delivered if m.text.startswith("📣 Tiedote: Osmari")
+    }
+    assert reached == set(asked[:2])
+    assert not reached & set(members)
+    async with db.transaction() as conn:
+        stored = await broadcasts.get(conn, 1)
+    assert stored is not None and stored.audience == "contacts" and stored.project == "osmari"
+
+
+async def test_contacts_audience_is_only_offered_when_somebody_asked(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    bot, _ = clocked
+    await participants(db, "osmari", 2)
+    await asked_to_be_contacted(db, "toimi", range(310, 312))
+    coordinator = await make_coordinator(bot, db)
+    await coordinator.says("/tiedote")
+    assert not any("Yhteydenottoa" in label for label in coordinator.messages()[-1].labels)
+
+
+async def test_contacts_audience_checks_the_role_when_pressed(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    bot, _ = clocked
+    await asked_to_be_contacted(db, "osmari", range(300, 302))
+    coordinator = await make_coordinator(bot, db)
+    await coordinator.says("/tiedote")
+    async with db.transaction() as conn:  # removed while the buttons are on screen
+        await memberships.end(conn, coordinator.user_id, "osmari", "coordinator", START)
+    [refused] = await coordinator.presses("Yhteydenottoa pyytäneet: Osmari (2)")
+    assert refused.text.startswith("Sinulla ei ole oikeutta")
+    async with db.transaction() as conn:
+        assert await broadcasts.get(conn, 1) is None
+
+
+async def test_cli_broadcast_to_people_who_asked_to_be_contacted(
+    db: Database, tmp_path: Path
+) -> None:
+    await participants(db, "osmari", 2)
+    asked = await asked_to_be_contacted(db, "osmari", range(300, 303))
+    text = tmp_path / "tiedote.txt"
+    text.write_text("Uusi ryhmä alkaa.\n", encoding="utf-8")
+    settings = Settings(database=db.path, _env_file=None)
+    values = {"project": "osmari", "group": None, "text_file": text, "at": None}
+    out = io.StringIO()
+    dry = argparse.Namespace(**values, dry_run=True, contacts=True)
+    assert await broadcast_from_cli(settings, dry, out, now=START) == 0
+    assert "would send to 3 people" in out.getvalue()
+    real = argparse.Namespace(**values, dry_run=False, contacts=True)
+    await broadcast_from_cli(settings, real, out, now=START)
+    assert "announcement #1 queued for 3 people" in out.getvalue()
+    nobody = argparse.Namespace(**{**values, "project": "toimi"}, dry_run=False, contacts=True)
+    with pytest.raises(BroadcastError, match="no people who asked to be contacted"):
+        await broadcast_from_cli(settings, nobody, out, now=START)
+    async with db.transaction() as conn:
+        rows = await outbox.due(conn, "test", START, limit=100)
+        stored = await broadcasts.get(conn, 1)
+    assert {r.user_id for r in rows} == set(asked)
+    assert stored is not None and stored.audience == "contacts"
+
+
+async def test_migration_keeps_broadcasts_and_their_numbers(tmp_path: Path) -> None:
+    import aiosqlite
+
+    from storage.db import migration_scripts
+
+    path = tmp_path / "old.db"
+    async with aiosqlite.connect(path) as conn:
+        for version, _, sql in migration_scripts():
+            if version > 4:
+                break
+            await conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+        for audience in ("project", "news"):
+            await conn.execute(
+                "INSERT INTO broadcasts (project, audience, text, locale, timezone, state,"
+                " send_at, created_at) VALUES ('osmari', ?, 'x', 'fi', 'Europe/Helsinki',"
+                " 'done', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')",
+                (audience,),
+            )
+        await conn.execute("DELETE FROM broadcasts WHERE id = 2")
+        await conn.commit()
+    db = await Database.open(path)
+    try:
+        async with db.transaction() as conn:
+            kept = await broadcasts.get(conn, 1)
+            created = await broadcasts.create(
+                conn,
+                project="osmari",
+                audience="contacts",
+                group=None,
+                created_by=None,
+                report_chat=None,
+                text="y",
+                locale="fi",
+                timezone="Europe/Helsinki",
+                send_at=START,
+                now=START,
+            )
+    finally:
+        await db.close()
+    assert kept is not None and kept.audience == "project"
+    assert created == 3  # number 2 was used once: never again
+
+
+async def sends_file(
+    bot: Bot, person: Person, document: Document, caption: str | None = None
+) -> list[Delivered]:
+    """``person`` sends a file (as a transport that fetches files hands it over)."""
+    await bot.dispatcher.handle(
+        Incoming(
+            user_id=person.user_id,
+            chat_id=person.user_id,
+            text=caption,
+            attachment=document,
+            locale_hint=person.locale,
+            update_key=f"{person.user_id}:file:{len(person.messages())}",
+        )
+    )
+    await bot.worker.drain(timeout=10)
+    return person.new_messages()
+
+
+PDF = Document("ohjelma.pdf", b"%PDF-1.4 ohjelma", "application/pdf")
+
+
+async def file_rows(db: Database) -> list[dict[str, object]]:
+    async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT * FROM broadcast_files ORDER BY id")
+        return [dict(row) for row in await cursor.fetchall()]
+
+
+async def test_announcement_with_a_file_is_stored_once(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    bot, _ = clocked
+    people = await participants(db, "osmari", 5)
+    coordinator = await make_coordinator(bot, db)
+    await coordinator.says("/tiedote")
+    await coordinator.presses("Koko hanke Osmari (5)")
+    coordinator.new_messages()
+    [saved] = await sends_file(bot, coordinator, PDF)
+    assert saved.text == "Liite ohjelma.pdf tallennettu. Kirjoita vielä tiedotteen teksti."
+    [preview, summary] = await coordinator.says("Syksyn ohjelma liitteenä.")
+    assert preview.document == ("ohjelma.pdf", PDF.content)  # with the first language
+    assert summary.document is None and "Tiedote menee 5 henkilölle" in summary.text
+    await coordinator.presses("Lähetä nyt")
+    for user_id in people:
+        [got] = [m for m in bot.transport.delivered if m.chat_id == user_id]
+        assert got.document == ("ohjelma.pdf", PDF.content)
+        assert "Syksyn ohjelma liitteenä." in got.text
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE file_id = 1 AND document IS NULL"
+        )
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == len(people)  # rows point at the one stored copy
+    [stored] = await file_rows(db)
+    assert stored["broadcast_id"] == 1 and stored["content"] is None  # dropped when done
+
+
+async def test_file_with_a_caption_goes_to_the_preview_and_cancel_drops_it(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    bot, _ = clocked
+    await participants(db, "osmari", 2)
+    coordinator = await make_coordinator(bot, db)
+    await coordinator.says("/tiedote")
+    await coordinator.presses("Koko hanke Osmari (2)")
+    coordinator.new_messages()
+    preview, *_ = await sends_file(bot, coordinator, PDF, caption="Ohjelma <3")
+    assert "Ohjelma &lt;3" in preview.html and preview.document is not None
+    await coordinator.presses("Muokkaa tekstiä")
+    assert "Liite ohjelma.pdf on mukana." in coordinator.last.text
+    other = Document("kuva.jpg", b"\xff\xd8jpeg", "image/jpeg")
+    preview, *_ = await sends_file(bot, coordinator, other)  # replaces; the text stays
+    assert preview.document == ("kuva.jpg", other.content)
+    assert [row["filename"] for row in await file_rows(db)] == ["kuva.jpg"]
+    await coordinator.presses("Älä lähetä")
+    assert await file_rows(db) == []
+
+
+async def test_housekeeping_forgets_files_of_unsent_announcements(db: Database) -> None:
+    async with db.transaction() as conn:
+        old = await broadcasts.store_file(conn, created_by="test:1", document=PDF, now=START)
+        await broadcasts.store_file(
+            conn, created_by="test:1", document=PDF, now=START + dt.timedelta(days=2)
+        )
+        sent = await broadcasts.store_file(conn, created_by="test:1", document=PDF, now=START)
+        await broadcasts.attach_file(conn, sent, 7)
+    await maintenance.run_once(db, START + dt.timedelta(days=2, hours=1))
+    assert [row["id"] for row in await file_rows(db)] == [old + 1, sent]
+
+
+async def test_a_file_where_none_is_expected_gets_a_clear_answer(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    bot, _ = clocked
+    person = bot.person(5)
+    await person.says("/start")
+    [answer] = await sends_file(bot, person, PDF, caption="5")
+    assert answer.text.startswith("En voi ottaa tiedostoa tai kuvaa vastaan tässä kohdassa.")
+    assert await file_rows(db) == []

@@ -241,8 +241,9 @@ async def test_leaving_stops_reminders_and_tells_the_coordinator(db: Database) -
         [kept] = await person.presses("En, jään mukaan")
         assert kept.text.startswith("Hyvä")
         await person.says("/eroa")
-        [left] = await person.presses("Kyllä, lähden")
+        [left, question] = await person.presses("Kyllä, lähden")
         assert "Muistutukset loppuivat" in left.text
+        assert question.labels  # the optional question about what they do now
         pending = await w.rows(
             "SELECT COUNT(*) FROM reminders WHERE user_id = ? AND state = 'pending'",
             person.user_id,

@@ -265,3 +265,20 @@ async def test_three_unanswered_reminders_bring_one_gentle_message(db: Database)
         sent = await run_until(w, local(2026, 11, 17, 16, 0))
         assert kinds(sent, maija.user_id)[-1] == ("ti 17.11. 15.00", FOLLOW_UP)
         assert coordinator.new_messages() == []
+
+
+async def test_each_person_is_reminded_in_their_own_language(db: Database) -> None:
+    async with world(db, local(2026, 11, 2, 10, 0)) as w:
+        finnish = await w.participant(1)
+        swedish = await w.participant(2, locale="sv")
+        english = await w.participant(3, locale="en")
+        await w.meeting(local(2026, 11, 3, 13, 0))
+        w.clock.now = local(2026, 11, 2, 13, 0).astimezone(dt.UTC)
+        delivered = await w.tick()
+        [fi] = messages_to(finnish, delivered)
+        [sv] = messages_to(swedish, delivered)
+        [en] = messages_to(english, delivered)
+        assert fi.text.startswith("⏰ Muistutus tapaamisesta") and "ti 3.11. klo 13.00" in fi.text
+        assert sv.text.startswith("⏰ Påminnelse om en träff") and "kl. 13.00" in sv.text
+        assert sv.labels == ["✅ Jag kommer", "❌ Jag kan inte", "🔁 Jag vill ha en annan tid"]
+        assert en.text.startswith("⏰ Meeting reminder") and "at 13:00" in en.text

@@ -187,7 +187,7 @@ async def test_report_counts_participants_meetings_and_ratings(db: Database) -> 
     async with db.transaction() as conn:
         report = await reports.build(conn, "osmari", NOW)
     values = {m.key: m.value for s in report.sections for m in s.metrics}
-    assert [s.key for s in report.sections] == ["participants", "meetings"]
+    assert [s.key for s in report.sections] == ["participants", "meetings", "results"]
     assert values["enrolled"] == 12 and values["active"] == 9 and values["left"] == PROTECTED
     assert values["meetings_held"] == 1  # the future one is not held yet
     assert values["attendance_rate"] == Decimal("37.5")  # 6 of 16 marked (8 + 8 missed)
@@ -197,6 +197,7 @@ async def test_report_counts_participants_meetings_and_ratings(db: Database) -> 
 async def test_the_results_section_plugs_in_when_its_table_exists(db: Database) -> None:
     people = await add_people(db, "osmari", active=2, left=8)
     async with db.transaction() as conn:
+        await conn.execute("DROP TABLE exit_situations")  # as before migration 006
         before = await reports.build(conn, "osmari", NOW)
         await conn.execute(
             "CREATE TABLE exit_situations (user_id TEXT, project TEXT, situation TEXT,"
@@ -257,3 +258,33 @@ async def test_cli_report_prints_protected_figures_and_writes_csv(
     bad = argparse.Namespace(project="nope", csv=None, lang="fi")
     assert await report_from_cli(settings, bad, out, err, now=NOW) == 2
     assert "no project 'nope'" in err.getvalue()
+
+
+def test_rating_target_comes_from_the_programme_content() -> None:
+    import yaml
+    from pydantic import ValidationError
+
+    from content.loader import DEFAULT_CONTENT_DIR
+    from content.schema import Programme
+
+    raw = yaml.safe_load((DEFAULT_CONTENT_DIR / "programme.yaml").read_text(encoding="utf-8"))
+    assert Programme.model_validate(raw).rating_target == Decimal("4.5")
+    assert Programme.model_validate({**raw, "rating_target": "4.2"}).rating_target == Decimal("4.2")
+    without = {key: value for key, value in raw.items() if key != "rating_target"}
+    assert Programme.model_validate(without).rating_target == Decimal("4.5")  # the default
+    for wrong in ("6", "0.5", "hyvä"):
+        with pytest.raises(ValidationError):
+            Programme.model_validate({**raw, "rating_target": wrong})
+
+
+async def test_report_compares_ratings_with_the_given_target(db: Database) -> None:
+    people = await add_people(db, "osmari", active=8, left=0)
+    await add_meeting(db, "osmari", people, ended=True, attended=8, scores=[4, 4, 5, 4, 4])
+    async with db.transaction() as conn:
+        default = await reports.build(conn, "osmari", NOW)
+        lower = await reports.build(conn, "osmari", NOW, reports.Options(Decimal("4.2")))
+    [rating] = [m for s in default.sections for m in s.metrics if m.key == "rating_average"]
+    [relaxed] = [m for s in lower.sections for m in s.metrics if m.key == "rating_average"]
+    assert rating.value == Decimal("4.2")
+    assert rating.target == RATING_TARGET and meets_target(rating) is False
+    assert relaxed.target == Decimal("4.2") and meets_target(relaxed) is True

@@ -11,6 +11,7 @@ commit, so Telegram re-delivers whatever was not handled.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -47,7 +48,7 @@ from bot.markup import split_html, visible_length
 from bot.transports.base import Delivery, Inbox, Pacing, Status
 from handlers.context import Roles
 from handlers.flow import Registry
-from handlers.types import Incoming
+from handlers.types import Document, Incoming
 from storage import updates, users
 from storage.db import Database
 from storage.outbox import OutboxItem, OutgoingButton
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
+FILE_LIMIT = 10 * 1024 * 1024  # files people send (Telegram's getFile serves up to 20 MB)
 OFFSET_KEY = "telegram:offset"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
@@ -96,6 +98,20 @@ def to_incoming(update: Update) -> Incoming | None:
             update_key=key,
             is_group_chat=message.chat.type != "private",
         )
+    return None
+
+
+def attached_file(message: Message | None) -> tuple[str, str, str, int | None] | None:
+    """(file id, file name, MIME type, size) of a document or the largest photo size."""
+    if message is None:
+        return None
+    if message.document is not None:
+        doc = message.document
+        name = doc.file_name or "tiedosto"
+        return doc.file_id, name, doc.mime_type or "application/octet-stream", doc.file_size
+    if message.photo:
+        photo = message.photo[-1]
+        return photo.file_id, "kuva.jpg", "image/jpeg", photo.file_size
     return None
 
 
@@ -244,6 +260,7 @@ class TelegramTransport:
             incoming = to_incoming(update)
             if incoming is None:
                 return
+            incoming = await self._with_attachment(update, incoming)
             await self._inbox(incoming)
             if update.callback_query is not None:
                 try:
@@ -252,6 +269,30 @@ class TelegramTransport:
                     log.info("answerCallbackQuery failed: %s", type(error).__name__)
         except Exception as error:
             log.error("update %s failed: %s", update.update_id, type(error).__name__)
+
+    async def _with_attachment(self, update: Update, incoming: Incoming) -> Incoming:
+        """Fetch a sent document or photo (up to :data:`FILE_LIMIT` bytes) into the event.
+
+        Only private chats: nothing in a group takes files. The caption becomes the text only
+        together with the file: a file too large or one that cannot be fetched arrives as an
+        event without text, which the dispatcher answers as it always has.
+        """
+        found = attached_file(update.message)
+        if found is None or incoming.is_group_chat:
+            return incoming
+        file_id, name, mime, size = found
+        if size is not None and size > FILE_LIMIT:
+            return incoming
+        try:
+            remote = await self.bot.get_file(file_id)
+            data = bytes(await remote.download_as_bytearray())
+        except TelegramError as error:
+            log.info("getFile failed: %s", type(error).__name__)
+            return incoming
+        if len(data) > FILE_LIMIT:
+            return incoming
+        caption = update.message.caption if update.message is not None else None
+        return dataclasses.replace(incoming, text=caption, attachment=Document(name, data, mime))
 
     async def _membership_changed(self, update: Update) -> None:
         member = update.my_chat_member

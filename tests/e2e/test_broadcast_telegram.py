@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import datetime as dt
 import io
 import signal
 import subprocess
@@ -249,3 +250,52 @@ async def test_sigkill_half_way_resumes_without_repeating_or_skipping_anyone(
     assert (counts.sent, counts.unreachable, counts.failed, counts.pending) == (970, 30, 0, 0)
     report = run_cli(env, "report", "--project", "osmari")
     assert report.returncode == 0 and "Mukana nyt: 1\xa0000" in report.stdout, report.stdout
+
+
+async def test_an_announcement_with_a_file_from_telegram(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    pdf = b"%PDF-1.4 syksyn ohjelma"
+    with FakeTelegramServer() as server:
+        coordinator = TelegramDriver(server, 801)
+        members = [TelegramDriver(server, n) for n in (802, 803)]
+        async with running_bot(bot_settings(server, database)) as app:
+            for person in [coordinator, *members]:
+                await person.send("/start")
+                await person.replies()
+            async with app.db.transaction() as conn:
+                now = dt.datetime.now(dt.UTC)
+                await memberships.add(conn, "telegram:801", "osmari", "coordinator", now)
+                for person in members:
+                    user_id = f"telegram:{person.user_id}"
+                    await memberships.add(conn, user_id, "osmari", "participant", now)
+                    assert await users.get(conn, user_id) is not None
+            await coordinator.send("/tiedote")
+            await coordinator.replies()
+            await coordinator.press("Koko hanke Osmari (2)")
+            [prompt] = await coordinator.replies()
+            assert "Voit myös liittää tiedoston tai kuvan" in prompt.text
+            server.user_sends_document(801, "ohjelma.pdf", pdf, mime_type="application/pdf")
+            [saved] = await coordinator.replies()
+            assert saved.text == "Liite ohjelma.pdf tallennettu. Kirjoita vielä tiedotteen teksti."
+            await coordinator.send("Syksyn ohjelma on liitteenä.")
+            [preview, _] = await coordinator.replies(2)
+            assert preview.file == ("ohjelma.pdf", pdf)
+            await coordinator.press("Lähetä nyt")
+            for person in members:
+                [got] = await person.replies()
+                assert got.file == ("ohjelma.pdf", pdf)
+                assert "Syksyn ohjelma on liitteenä." in got.text
+            [progress, report] = await coordinator.replies(2, timeout=60)
+            assert progress.text.startswith("📣 Tiedote #1")
+            assert report.text.startswith("Tiedote #1 on lähetetty.")
+            # A picture with a caption: the caption is the text, straight to the preview.
+            await coordinator.send("/tiedote")
+            await coordinator.replies()
+            await coordinator.press("Koko hanke Osmari (2)")
+            await coordinator.replies()
+            server.user_sends_document(
+                801, "kuva.jpg", b"\xff\xd8jpeg", caption="Kuva <retkeltä>", mime_type="image/jpeg"
+            )
+            [shown, _] = await coordinator.replies(2)
+            assert shown.file == ("kuva.jpg", b"\xff\xd8jpeg")
+            assert "Kuva <retkeltä>" in shown.text

@@ -1,0 +1,180 @@
+"""The situation on leaving: a coordinator marks a participant as left, the participant gets
+one optional question, only the chosen category is stored, and the report counts it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+
+from content import Content, load_content
+from handlers.report_math import PROTECTED
+from storage import audit, exit_situations, memberships, personal_data, reports, users
+from storage.db import Database
+from tests.harness import Bot, Clock, Person
+
+START = dt.datetime(2026, 11, 24, 22, 30, tzinfo=dt.UTC)  # 25.11. 00.30 in Helsinki
+EMPLOYED = "Olen töissä (myös yrittäjänä)"
+ANSWERS = [
+    "Etsin töitä",
+    "Opiskelen tai olen koulutuksessa",
+    "Sain tutkinnon tai todistuksen",
+    EMPLOYED,
+    "Jotain muuta",
+    "En halua kertoa",
+]
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content()
+
+
+@pytest.fixture
+async def bot(db: Database, content: Content) -> AsyncIterator[Bot]:
+    async with Bot(db, content=content, clock=Clock(START)) as running:
+        yield running
+
+
+async def setup(bot: Bot, db: Database, participants: int = 2) -> tuple[Person, list[Person]]:
+    coordinator = bot.person(1)
+    people = [bot.person(10 + n) for n in range(participants)]
+    for person in [coordinator, *people]:
+        await person.says("/start")
+    async with db.transaction() as conn:
+        await memberships.add(conn, coordinator.user_id, "osmari", "coordinator", START)
+        for n, person in enumerate(people):
+            await memberships.add(conn, person.user_id, "osmari", "participant", START)
+            await users.set_display_name(conn, person.user_id, f"Osallistuja {n} <b>")
+    return coordinator, people
+
+
+async def mark_left(coordinator: Person, name: str) -> None:
+    await coordinator.says("/merkitse_lopettanut")
+    await coordinator.presses(name)
+    await coordinator.presses("Kyllä, merkitse")
+
+
+async def situation(db: Database, user_id: str) -> str | None:
+    async with db.transaction() as conn:
+        return await exit_situations.get(conn, user_id, "osmari")
+
+
+async def test_marked_participant_is_asked_and_the_answer_is_counted(
+    db: Database, bot: Bot
+) -> None:
+    coordinator, (leaver, stays) = await setup(bot, db)
+    [choose] = await coordinator.says("/merkitse_lopettanut")
+    assert choose.labels == ["Osallistuja 0 <b>", "Osallistuja 1 <b>", "Peru"]
+    [confirm] = await coordinator.presses("Osallistuja 0 <b>")
+    assert "Merkitäänkö Osallistuja 0 &lt;b&gt; lopettaneeksi hankkeessa Osmari?" in confirm.html
+    [done] = await coordinator.presses("Kyllä, merkitse")
+    assert done.text.startswith("Osallistuja 0 <b> on merkitty lopettaneeksi hankkeessa Osmari.")
+    question = leaver.last
+    assert question.text.startswith("Osallistumisesi hankkeeseen Osmari on päättynyt.")
+    assert "Haluatko kertoa, mitä teet nyt? Vastaus on vapaaehtoinen" in question.text
+    assert question.labels == ANSWERS
+    assert not any("Haluatko kertoa" in m.text for m in stays.messages())
+    async with db.transaction() as conn:
+        active = await memberships.members(conn, "osmari", "participant")
+        assert await audit.count(conn, "participant.mark_left") == 1
+    assert [m.user_id for m in active] == [stays.user_id]
+    thanks = (await leaver.presses(EMPLOYED))[-1]  # after the question, new to this person
+    assert thanks.text.startswith("Kiitos, että kerroit!")
+    assert await situation(db, leaver.user_id) == "employment"
+    async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT * FROM exit_situations")
+        [row] = [dict(r) for r in await cursor.fetchall()]
+        report = await reports.build(conn, "osmari", START)
+    # only the category, the project and the local date are kept
+    assert row == {
+        "user_id": leaver.user_id,
+        "project": "osmari",
+        "situation": "employment",
+        "consent": 1,
+        "answered_on": "2026-11-25",
+    }
+    results = next(s for s in report.sections if s.key == "results")
+    values = {m.key: m.value for m in results.metrics}
+    assert values["told"] == PROTECTED and values["result_employment"] == PROTECTED
+
+
+async def test_rather_not_say_stores_nothing_and_withdraws(db: Database, bot: Bot) -> None:
+    coordinator, (leaver, _) = await setup(bot, db)
+    await mark_left(coordinator, "Osallistuja 0 <b>")
+    await leaver.presses("Jotain muuta")
+    assert await situation(db, leaver.user_id) == "other"
+    answer = (await leaver.presses("En halua kertoa"))[-1]
+    assert answer.text == "Selvä, mitään ei tallennettu. Kaikkea hyvää!"
+    assert await situation(db, leaver.user_id) is None
+
+
+async def test_only_someone_who_left_can_answer(db: Database, bot: Bot) -> None:
+    coordinator, (leaver, _) = await setup(bot, db)
+    await mark_left(coordinator, "Osallistuja 0 <b>")
+    async with db.transaction() as conn:  # came back before answering
+        await memberships.add(conn, leaver.user_id, "osmari", "participant", START)
+    refused = (await leaver.presses("Etsin töitä"))[-1]
+    assert refused.text.startswith("Tämä kysymys koskee vain niitä")
+    assert await situation(db, leaver.user_id) is None
+
+
+async def test_marking_left_needs_the_role_at_every_step(db: Database, bot: Bot) -> None:
+    coordinator, (leaver, other) = await setup(bot, db)
+    [unknown] = await other.says("/merkitse_lopettanut")  # not offered to participants
+    assert unknown.text.startswith("En tunne tätä komentoa.")
+    await coordinator.says("/merkitse_lopettanut")
+    await coordinator.presses("Osallistuja 0 <b>")
+    async with db.transaction() as conn:  # rights removed while the question is on screen
+        await memberships.end(conn, coordinator.user_id, "osmari", "coordinator", START)
+    [refused] = await coordinator.presses("Kyllä, merkitse")
+    assert refused.text.startswith("Sinulla ei ole oikeutta")
+    async with db.transaction() as conn:
+        active = await memberships.members(conn, "osmari", "participant")
+    assert leaver.user_id in [m.user_id for m in active]
+
+
+async def test_wrong_input_keeps_the_step_and_no_drops_the_change(db: Database, bot: Bot) -> None:
+    coordinator, (leaver, _) = await setup(bot, db)
+    await coordinator.says("/merkitse_lopettanut")
+    [hint] = await coordinator.says("Osallistuja 0")
+    assert hint.text == "Valitse jokin painikkeista."
+    await coordinator.presses("Osallistuja 0 <b>")
+    [kept] = await coordinator.presses("Ei, peru")
+    assert kept.text == "Selvä, mitään ei muutettu."
+    async with db.transaction() as conn:
+        active = await memberships.members(conn, "osmari", "participant")
+    assert leaver.user_id in [m.user_id for m in active]
+
+
+async def test_forget_removes_the_answer(db: Database, bot: Bot) -> None:
+    coordinator, (leaver, _) = await setup(bot, db)
+    await mark_left(coordinator, "Osallistuja 0 <b>")
+    await leaver.presses("Etsin töitä")
+    async with db.transaction() as conn:
+        exported = await personal_data.export(conn, leaver.user_id, leaver.user_id)
+        assert exported["exit_situations"][0]["situation"] == "job_searching"
+        await personal_data.delete(conn, leaver.user_id, leaver.user_id)
+    assert await situation(db, leaver.user_id) is None
+
+
+async def test_report_counts_categories_with_protection(db: Database) -> None:
+    async with db.transaction() as conn:
+        for n in range(9):
+            user_id = f"test:{n}"
+            await users.touch(conn, user_id, user_id, locale="fi", now=START, private_chat=True)
+            choice = "employment" if n < 6 else "education" if n < 8 else "other"
+            await exit_situations.record(
+                conn, user_id=user_id, project="osmari", situation=choice, on=START.date()
+            )
+        with pytest.raises(ValueError):
+            await exit_situations.record(
+                conn, user_id="test:0", project="osmari", situation="free text", on=START.date()
+            )
+        report = await reports.build(conn, "osmari", START)
+    values = {m.key: m.value for s in report.sections for m in s.metrics}
+    assert values["told"] == 9
+    assert values["result_employment"] == 6
+    assert values["result_education"] == PROTECTED
+    assert values["result_job_searching"] == 0
