@@ -83,11 +83,17 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Exclusive access for one unit of work; commits on success, rolls back on error."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                # Cancelled while BEGIN was queued: it still runs on aiosqlite's thread, so
+                # end that transaction (rollback is queued after it; a no-op otherwise).
+                await asyncio.shield(self._conn.rollback())
+                raise
             try:
                 yield self._conn
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await asyncio.shield(self._conn.rollback())
                 raise
             else:
                 await self._conn.execute("COMMIT")

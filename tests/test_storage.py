@@ -55,3 +55,25 @@ async def test_a_failed_transaction_leaves_nothing(db: Database) -> None:
         pass
     async with db.transaction() as conn:
         assert await outbox.due(conn, "test", now + dt.timedelta(seconds=1)) == []
+
+
+async def test_cancelling_a_waiting_transaction_leaves_the_connection_usable(
+    db: Database,
+) -> None:
+    import asyncio
+
+    async def writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO kv (key, value) VALUES ('a', '1')")
+
+    for _ in range(50):  # cancel at many different points of BEGIN / INSERT / COMMIT
+        task = asyncio.create_task(writer())
+        await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        async with db.transaction() as conn:
+            await conn.execute("DELETE FROM kv WHERE key = 'a'")
+    async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT COUNT(*) FROM kv")
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == 0
