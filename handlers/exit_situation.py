@@ -9,8 +9,8 @@ project and the date (:mod:`storage.exit_situations`); "I'd rather not say" stor
 and removes an earlier answer. The answer buttons work from any state (global payload
 ``exitq``) and only for someone who has left that project.
 
-A participant who leaves on their own (``/eroa``) is not asked yet: that flow belongs to the
-participants' module and has no hook; it can call :func:`ask` after ending the membership.
+A participant who leaves on their own (``/eroa`` in :mod:`handlers.participant`) gets the
+same question: that flow calls :func:`ask` after ending the membership.
 
 ```mermaid
 stateDiagram-v2
