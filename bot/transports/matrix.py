@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import html
 import io
 import logging
@@ -39,6 +40,7 @@ from typing import Any
 
 from aiohttp import ClientError
 from nio import (
+    Api,
     AsyncClient,
     AsyncClientConfig,
     EncryptionError,
@@ -817,24 +819,44 @@ class MatrixTransport:
                 self._undecrypted.append(item)
 
     async def _tell_undecryptable(self, item: _Undecrypted) -> None:
+        """Say so in a notice sent UNENCRYPTED: when keys are the problem, the person's app
+        may not be able to read an encrypted answer either.
+
+        It bypasses the outbox on purpose (the outbox encrypts in encrypted rooms); the
+        transaction id comes from the room, sender session and time window, so a resend
+        after a restart is swallowed by the homeserver, and at most one notice goes out per
+        window.
+        """
         event = item.event
         sender = f"matrix:{event.sender}"
         stamp = int(getattr(event, "server_timestamp", 0) or 0) // 1000
         window = stamp // UNDECRYPTABLE_NOTICE_WINDOW
         async with self.db.transaction() as conn:
             person = await users.get(conn, sender)
-            locale = person.locale if person is not None else "fi"
-            stored = await outbox.enqueue(
-                conn,
-                chat_id=f"matrix:{item.room_id}",
-                user_id=sender if person is not None else None,
-                html=self.renderer.text(locale, "matrix.undecryptable"),
-                now=self.clock(),
-                dedupe_key=f"matrix:undecryptable:{item.room_id}:{event.session_id}:{window}",
-            )
+        locale = person.locale if person is not None else "fi"
+        body, formatted = render_message(self.renderer.text(locale, "matrix.undecryptable"), [], "")
+        content = {
+            "msgtype": "m.notice",
+            "body": body,
+            "format": HTML_FORMAT,
+            "formatted_body": formatted,
+        }
+        digest = hashlib.sha256(f"{item.room_id}|{event.session_id}|{window}".encode()).hexdigest()[
+            :24
+        ]
+        method, path, data = Api.room_send(
+            self.client.access_token,
+            item.room_id,
+            "m.room.message",
+            content,
+            f"{self.txn_prefix}-undecryptable-{digest}",
+        )
+        # nio's public room_send always encrypts in an encrypted room; its own _send is the
+        # plain request it would make without the olm machine.
+        response = await self.client._send(RoomSendResponse, method, path, data, (item.room_id,))
+        if not isinstance(response, RoomSendResponse):
+            log.warning("matrix: undecryptable notice not sent: %s", type(response).__name__)
         log.info("matrix: undecryptable event %s in %s", event.event_id, item.room_id)
-        if stored is not None and self.wake is not None:
-            self.wake()
 
     # --- sending ---------------------------------------------------------------------------
     async def deliver(self, item: OutboxItem) -> Delivery:

@@ -201,8 +201,19 @@ async def test_undecryptable_message_gets_a_notice(
             },
             access_token=person.access_token,
         )
+        chat.encrypted = False  # this one notice is sent in the clear on purpose
         [notice] = await chat.replies()
+        chat.encrypted = True
         assert notice.text.startswith("En saanut viestiäsi auki."), notice.text
+        # ... and it travels unencrypted, so a person whose app has key trouble can read it.
+        history = synapse.request(
+            "GET",
+            f"/_matrix/client/v3/rooms/{quote(chat.room_id)}/messages?dir=b&limit=10",
+            access_token=person.access_token,
+        )
+        from_bot = [e for e in history["chunk"] if e["sender"] == running_bot.account.user_id]
+        assert from_bot[0]["type"] == "m.room.message", from_bot[0]["type"]
+        assert from_bot[0]["content"]["msgtype"] == "m.notice"
         # Messages the bot can read are answered as usual.
         await chat.send("!apua")
         [help_text] = await chat.replies()
