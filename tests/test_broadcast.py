@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,6 +31,26 @@ from storage.outbox import OutboxItem
 from tests.harness import Bot, Clock, Delivered, Person
 
 START = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # 12.00 in Helsinki
+
+
+async def new_project_broadcast(
+    conn: aiosqlite.Connection, *, text: str = "x", created_by: str | None = None
+) -> int:
+    """A whole-project Osmari announcement made straight in storage, due at START; its
+    report goes to whoever created it."""
+    return await broadcasts.create(
+        conn,
+        project="osmari",
+        audience="project",
+        group=None,
+        created_by=created_by,
+        report_chat=created_by,
+        text=text,
+        locale="fi",
+        timezone="Europe/Helsinki",
+        send_at=START,
+        now=START,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -228,19 +249,7 @@ async def test_enqueueing_twice_stores_each_recipient_once(db: Database) -> None
             await users.touch(
                 conn, person.user_id, person.chat_id, locale="fi", now=START, private_chat=True
             )
-        number = await broadcasts.create(
-            conn,
-            project="osmari",
-            audience="project",
-            group=None,
-            created_by=None,
-            report_chat=None,
-            text="x",
-            locale="fi",
-            timezone="Europe/Helsinki",
-            send_at=START,
-            now=START,
-        )
+        number = await new_project_broadcast(conn)
         first = await broadcasts.enqueue_recipients(
             conn, number, people, {"fi": "hei"}, send_at=START, now=START
         )
@@ -297,19 +306,7 @@ async def test_outcomes_are_reported_and_progress_edits_coalesce(
     async with db.transaction() as conn:
         await users.touch(conn, "test:1", "test:1", locale="fi", now=START, private_chat=True)
         recipients = await broadcasts.participants(conn, ["osmari"])
-        number = await broadcasts.create(
-            conn,
-            project="osmari",
-            audience="project",
-            group=None,
-            created_by="test:1",
-            report_chat="test:1",
-            text="Tärkeä asia",
-            locale="fi",
-            timezone="Europe/Helsinki",
-            send_at=START,
-            now=START,
-        )
+        number = await new_project_broadcast(conn, text="Tärkeä asia", created_by="test:1")
         await broadcasts.enqueue_recipients(
             conn, number, recipients, {"fi": "fi", "sv": "sv"}, send_at=START, now=START
         )
@@ -345,19 +342,7 @@ async def test_conversations_are_answered_before_bulk_rows(db: Database) -> None
     worker = DeliveryWorker(db, transport, clock=clock)
     recipients = [Recipient(f"test:{n}", f"test:{n}", "fi", False) for n in range(100, 400)]
     async with db.transaction() as conn:
-        number = await broadcasts.create(
-            conn,
-            project="osmari",
-            audience="project",
-            group=None,
-            created_by=None,
-            report_chat=None,
-            text="x",
-            locale="fi",
-            timezone="Europe/Helsinki",
-            send_at=START,
-            now=START,
-        )
+        number = await new_project_broadcast(conn)
         await broadcasts.enqueue_recipients(
             conn, number, recipients, {"fi": "bulk"}, send_at=START, now=START
         )
@@ -452,19 +437,7 @@ async def test_a_waiting_progress_edit_is_rewritten_not_repeated(db: Database) -
     recipients = [Recipient(f"test:{n}", f"test:{n}", "fi", False) for n in range(100, 110)]
     async with db.transaction() as conn:
         await users.touch(conn, "test:1", "test:1", locale="fi", now=START, private_chat=True)
-        number = await broadcasts.create(
-            conn,
-            project="osmari",
-            audience="project",
-            group=None,
-            created_by="test:1",
-            report_chat="test:1",
-            text="x",
-            locale="fi",
-            timezone="Europe/Helsinki",
-            send_at=START,
-            now=START,
-        )
+        number = await new_project_broadcast(conn, created_by="test:1")
         await broadcasts.enqueue_recipients(
             conn, number, recipients, {"fi": "x"}, send_at=START, now=START
         )
