@@ -38,8 +38,9 @@ from handlers.participation import card, describe_meeting
 from handlers.recurrence import MAX_COUNT, RecurrenceError, RepeatKind, RuleProblem, build_rule
 from handlers.registry import build_registry
 from handlers.types import Param, Reply, Text
+from storage import audit, reminders
 from storage import meetings as meeting_store
-from storage import reminders
+from storage.audit import CLI_ACTOR
 from storage.db import Database
 from storage.meetings import HORIZON
 
@@ -214,6 +215,14 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
                     conn, meeting, now + HORIZON, now=now, tz=tz
                 )
                 await reminders.plan_occurrences(conn, meeting, created, now=now, tz=tz)
+                await audit.record(
+                    conn,
+                    actor=CLI_ACTOR,
+                    action="meeting.create",
+                    now=now,
+                    project=meeting.project,
+                    detail={"meeting": meeting.id},
+                )
                 people = await meeting_store.audience(conn, meeting)
                 if not args.no_notify:
                     for user_id in people:

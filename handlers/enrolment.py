@@ -37,7 +37,7 @@ from handlers import participation as common
 from handlers.context import Context
 from handlers.flow import Action, Command, Flow, MenuEntry, Registry, Step
 from handlers.types import Button, InvalidInput, Param, Reply, Text, When
-from storage import invites, memberships, reminders, users
+from storage import audit, invites, memberships, reminders, users
 
 INVITE_FLOW = "invite"
 JOIN_FLOW = "join"
@@ -157,6 +157,14 @@ async def _validity_handle(ctx: Context) -> None:
         expires_at=ctx.now + dt.timedelta(days=int(days)),
         now=ctx.now,
     )
+    await audit.record(
+        ctx.conn,
+        actor=ctx.user.user_id,
+        action="participant.invite",
+        now=ctx.now,
+        project=project,
+        detail={"invite": invite.id},
+    )
     ctx.end()
     show_invite(ctx, invite)
 
@@ -189,6 +197,14 @@ async def invite_button(ctx: Context) -> None:
         return
     ctx.require_coordinator(invite.project)
     await invites.revoke(ctx.conn, invite.id, ctx.now)
+    await audit.record(
+        ctx.conn,
+        actor=ctx.user.user_id,
+        action="participant.invite_revoke",
+        now=ctx.now,
+        project=invite.project,
+        detail={"invite": invite.id},
+    )
     ctx.reply("enrol.revoked", code=invite.display_code)
 
 

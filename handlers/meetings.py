@@ -63,8 +63,8 @@ from handlers.recurrence import (
     normalize_rule,
 )
 from handlers.types import Button, Day, InvalidInput, Lines, Param, Reply, Text, When
+from storage import audit, memberships, participants, reminders
 from storage import meetings as meeting_store
-from storage import memberships, participants, reminders
 from storage.meetings import HORIZON, Meeting, Occurrence
 
 NEW_FLOW = "meeting_new"
@@ -98,6 +98,29 @@ def _tz(ctx: Context) -> Any:
 
 def _project_label(ctx: Context, project: str) -> str:
     return common.project_name(ctx.services, project, ctx.locale)
+
+
+async def _audit(
+    ctx: Context,
+    action: str,
+    meeting: Meeting,
+    occurrence: Occurrence | None = None,
+    *,
+    subject: str | None = None,
+) -> None:
+    """One audit row per change a coordinator makes (ids only, never texts)."""
+    detail: dict[str, str | int | None] = {"meeting": meeting.id}
+    if occurrence is not None:
+        detail["occurrence"] = occurrence.id
+    await audit.record(
+        ctx.conn,
+        actor=ctx.user.user_id,
+        action=action,
+        now=ctx.now,
+        project=meeting.project,
+        subject=subject,
+        detail=detail,
+    )
 
 
 # --- the overview --------------------------------------------------------------------------
@@ -304,6 +327,7 @@ async def _toggle_attendance(
     current = await participants.attendance_of(ctx.conn, occurrence.id, user_id)
     new = NEXT_MARK[current]
     await participants.mark_attendance(ctx.conn, occurrence.id, user_id, new, ctx.now)
+    await _audit(ctx, "attendance.mark", meeting, occurrence, subject=user_id)
     if new == "missed":
         await reminders.plan_check_in_for(ctx.conn, occurrence, user_id, now=ctx.now, tz=_tz(ctx))
         await reminders.drop_pending(
@@ -352,6 +376,9 @@ async def _set_project_reminders(ctx: Context, project: str, choice: str) -> Non
         return
     ctx.require_coordinator(project)
     await participants.set_project_offsets(ctx.conn, project, REMINDER_CHOICES[choice])
+    await audit.record(
+        ctx.conn, actor=ctx.user.user_id, action="meeting.reminders", now=ctx.now, project=project
+    )
     for member in await memberships.members(ctx.conn, project, "participant"):
         if await participants.own_offsets(ctx.conn, member.user_id, project) is None:
             await reminders.replan_person(
@@ -783,6 +810,7 @@ async def save_meeting(ctx: Context, draft: Meeting) -> tuple[Meeting, int]:
         ctx.conn, meeting, ctx.now + HORIZON, now=ctx.now, tz=tz
     )
     await reminders.plan_occurrences(ctx.conn, meeting, created, now=ctx.now, tz=tz)
+    await _audit(ctx, "meeting.create", meeting)
     people = await meeting_store.audience(ctx.conn, meeting)
     for user_id in people:
         ctx.notify(
@@ -845,6 +873,7 @@ async def _value_handle(ctx: Context) -> None:
             raise InvalidInput(f"datetime.{error.reason.value}") from error
         new_start = start.astimezone(dt.UTC)
         await meeting_store.move_occurrence(ctx.conn, occurrence, meeting, new_start)
+        await _audit(ctx, "meeting.move", meeting, occurrence)
         await participants.clear_rsvps(ctx.conn, occurrence.id)
         await reminders.drop_pending(ctx.conn, occurrence_id=occurrence.id, kinds=("check_in",))
         moved = (await meeting_store.occurrence(ctx.conn, occurrence.id) or (occurrence,))[0]
@@ -883,6 +912,7 @@ async def _value_handle(ctx: Context) -> None:
         )
     else:
         await meeting_store.update_details(ctx.conn, meeting.id, now=ctx.now, note=text)
+    await _audit(ctx, "meeting.change", meeting, occurrence)
     updated = await meeting_store.get(ctx.conn, meeting.id)
     assert updated is not None
     upcoming = await meeting_store.future_occurrences(ctx.conn, meeting.id, ctx.now)
@@ -933,6 +963,7 @@ async def _cancel(
     people = await meeting_store.audience(ctx.conn, meeting)
     if whole_series:
         gone = await meeting_store.cancel_series(ctx.conn, meeting.id, ctx.now)
+        await _audit(ctx, "meeting.cancel_series", meeting, occurrence)
         for item in gone:
             await reminders.drop_pending(ctx.conn, occurrence_id=item.id)
         told = await _tell(
@@ -941,6 +972,7 @@ async def _cancel(
         ctx.reply("meetings.series_cancelled", count=len(gone), people=told)
     else:
         await meeting_store.cancel_occurrence(ctx.conn, occurrence.id)
+        await _audit(ctx, "meeting.cancel", meeting, occurrence)
         await reminders.drop_pending(ctx.conn, occurrence_id=occurrence.id)
         told = await _tell(
             ctx,
@@ -982,6 +1014,7 @@ async def _new_time_handle(ctx: Context) -> None:
     await reminders.drop_pending(
         ctx.conn, user_id=user_id, occurrence_id=occurrence.id, kinds=("check_in",)
     )
+    await _audit(ctx, "meeting.new_time", meeting, occurrence, subject=user_id)
     if meeting.user_id == user_id:
         await meeting_store.move_occurrence(ctx.conn, occurrence, meeting, start.astimezone(dt.UTC))
         await participants.clear_rsvps(ctx.conn, occurrence.id)

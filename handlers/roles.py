@@ -61,6 +61,16 @@ KNOWN_ACTIONS = frozenset(
         "participant.mark_left",
         "audit.view",
         "audit.csv",
+        "participant.invite",
+        "participant.invite_revoke",
+        "meeting.create",
+        "meeting.move",
+        "meeting.cancel",
+        "meeting.cancel_series",
+        "meeting.change",
+        "meeting.new_time",
+        "meeting.reminders",
+        "attendance.mark",
     }
 )
 
