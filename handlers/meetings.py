@@ -34,6 +34,7 @@ Changing one meeting or the whole series (everyone it is for is told):
 stateDiagram-v2
     [*] --> view: a meeting in /tapaamiset
     view --> move: new time → reminders planned again, answers reset
+    view --> time: new time of day for this and the later meetings of the series
     view --> cancel_one: confirm → reminders dropped
     view --> place: new place or link (whole series)
     view --> note: new note (whole series)
@@ -52,7 +53,14 @@ from typing import Any
 
 from handlers import participation as common
 from handlers.context import Context, Notice
-from handlers.datetime_input import DateTimeInputError, parse_date, parse_datetime
+from handlers.datetime_input import (
+    DateTimeInputError,
+    DateTimeProblem,
+    localize,
+    parse_date,
+    parse_datetime,
+    parse_time,
+)
 from handlers.flow import Command, Flow, MenuEntry, Registry, Step
 from handlers.participant import REMINDER_CHOICES, offsets_text, rsvp_buttons
 from handlers.recurrence import (
@@ -216,6 +224,8 @@ async def show_occurrence(ctx: Context, occurrence: Occurrence, meeting: Meeting
             [Button("meetings.note_button", f"mt:note:{oid}")],
         ]
         if meeting.rule is not None:
+            if occurrence.start > ctx.now:
+                buttons.append([Button("meetings.time_button", f"mt:time:{oid}")])
             buttons.append([Button("meetings.stop_button", f"mt:stop:{oid}")])
     buttons.append([Button("meetings.back", "mt:list:0")])
     group = common.group_name(ctx.services, meeting.project, meeting.group, ctx.locale)
@@ -258,7 +268,10 @@ async def meeting_button(ctx: Context) -> None:
         await _project_reminders(ctx, parts[2] if len(parts) == 3 else None)
     elif action == "remset" and len(parts) == 4:
         await _set_project_reminders(ctx, parts[2], parts[3])
-    elif action in ("occ", "move", "cancel", "place", "note", "stop", "att") and len(parts) == 3:
+    elif (
+        action in ("occ", "move", "time", "cancel", "place", "note", "stop", "att")
+        and len(parts) == 3
+    ):
         found = await _occurrence_for_coordinator(ctx, parts[2])
         if found is None:
             return
@@ -836,10 +849,12 @@ async def _edit_target(ctx: Context) -> tuple[Occurrence, Meeting]:
 
 
 async def _value_prompt(ctx: Context) -> None:
-    occurrence, _ = await _edit_target(ctx)
+    occurrence, meeting = await _edit_target(ctx)
     what = ctx.data["what"]
     if what == "move":
         ctx.reply("meetings.ask_move", when=When(occurrence.start))
+    elif what == "time":
+        ctx.reply("meetings.ask_series_time", title=meeting.title, when=When(occurrence.start))
     elif what == "place":
         ctx.reply("meetings.ask_new_place", buttons=[[Button("meetings.clear", "clear")]])
     else:
@@ -890,6 +905,9 @@ async def _value_handle(ctx: Context) -> None:
         ctx.reply("meetings.moved", when=When(new_start), people=told)
         common.wake_scheduler(ctx)
         return
+    if what == "time":
+        await _retime_series(ctx, occurrence, meeting)
+        return
     clear = ctx.payload == "clear"
     text = "" if clear else (ctx.text or "").strip()
     if not clear and not text:
@@ -927,6 +945,50 @@ async def _value_handle(ctx: Context) -> None:
         )
     ctx.end()
     ctx.reply("meetings.changed", people=told)
+
+
+async def _retime_series(ctx: Context, occurrence: Occurrence, meeting: Meeting) -> None:
+    """The series' meetings from this one on move to a new time of day (same days)."""
+    tz = _tz(ctx)
+    try:
+        clock = parse_time(ctx.text or "")
+        day = occurrence.recurrence_id.astimezone(tz).date()
+        new_start = localize(day, clock, tz)
+    except DateTimeInputError as error:
+        if error.reason is DateTimeProblem.UNRECOGNISED:
+            raise InvalidInput("meetings.time_expected") from error
+        raise InvalidInput(f"datetime.{error.reason.value}") from error
+    if meeting.rule is None or meeting.cancelled or occurrence.start <= ctx.now:
+        ctx.end()
+        raise InvalidInput("error.old_button")
+    if new_start <= ctx.now:
+        raise InvalidInput("datetime.in_past")
+    people = await meeting_store.audience(ctx.conn, meeting)
+    continued, created = await meeting_store.retime_series(
+        ctx.conn, meeting, occurrence, new_start, tz=tz, now=ctx.now
+    )
+    await _audit(ctx, "meeting.series_time", meeting, occurrence)
+    await reminders.plan_occurrences(ctx.conn, continued, created, now=ctx.now, tz=tz)
+    ctx.end()
+    if not created:
+        ctx.reply("meetings.series_time_changed_none")
+        return
+    told = await _tell(
+        ctx,
+        continued,
+        "participant.series_time_changed",
+        people,
+        buttons=rsvp_buttons(created[0].id),
+        card=common.occurrence_card(created[0], continued),
+        rhythm=common.describe_meeting(continued, ctx.services),
+    )
+    ctx.reply(
+        "meetings.series_time_changed",
+        when=When(created[0].start),
+        rhythm=common.describe_meeting(continued, ctx.services),
+        people=told,
+    )
+    common.wake_scheduler(ctx)
 
 
 async def _edit_confirm_prompt(ctx: Context) -> None:

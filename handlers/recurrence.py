@@ -265,6 +265,54 @@ def is_occurrence(
     return _utc(moment) in _parse(rule, first, tz)
 
 
+def split_rule(
+    rule: str,
+    dtstart_local: dt.datetime,
+    at: dt.datetime,
+    new_start_local: dt.datetime,
+    tz: ZoneInfo,
+) -> tuple[str | None, str | None]:
+    """Cut a series at its original start ``at`` so the rest can start at ``new_start_local``.
+
+    Returns ``(head, tail)``: ``head`` is the rule for the meetings before ``at`` (``None``
+    when there are none), ``tail`` the rule for ``at`` and after, anchored at the new start
+    (``None`` when only one meeting is left). A COUNT is shared between the two; an UNTIL
+    moves to the end of its local day so a later time of day does not lose the last
+    meeting. BYHOUR/BYMINUTE/BYSECOND are dropped from the tail: its DTSTART gives the time.
+    Raises :class:`RecurrenceError` when ``at`` is not an original start of the rule.
+    """
+    first = as_local(dtstart_local, tz)
+    at_utc = _utc(at)
+    parsed = _parse(rule, first, tz)
+    if at_utc not in parsed:
+        raise RecurrenceError(RuleProblem.START_NOT_IN_RULE)
+    parts = _split(rule)
+    before = 0
+    for original in parsed:
+        if original >= at_utc:
+            break
+        before += 1
+    head = None
+    if before:
+        head_parts = {k: v for k, v in parts.items() if k not in ("COUNT", "UNTIL")}
+        head_parts["UNTIL"] = _format_utc(at_utc - dt.timedelta(seconds=1))
+        head = normalize_rule(";".join(f"{k}={v}" for k, v in head_parts.items()), first, tz)
+    tail_parts = {k: v for k, v in parts.items() if k not in ("BYHOUR", "BYMINUTE", "BYSECOND")}
+    if "COUNT" in tail_parts:
+        left = int(tail_parts["COUNT"]) - before
+        if left == 1:
+            return head, None
+        tail_parts["COUNT"] = str(left)
+    if "UNTIL" in tail_parts:
+        last_day = _parse_until(tail_parts["UNTIL"], tz).astimezone(tz).date()
+        tail_parts["UNTIL"] = _format_utc(_end_of_local_day(last_day, tz))
+    new_first = as_local(new_start_local, tz)
+    tail = normalize_rule(";".join(f"{k}={v}" for k, v in tail_parts.items()), new_first, tz)
+    if "UNTIL" in tail_parts and _parse(tail, new_first, tz).count() == 1:
+        return head, None
+    return head, tail
+
+
 def describe_rule(rule: str | None, dtstart_local: dt.datetime, tz: ZoneInfo) -> RuleDescription:
     """Structured description of a series for display."""
     first = as_local(dtstart_local, tz)

@@ -69,6 +69,7 @@ KNOWN_ACTIONS = frozenset(
         "meeting.cancel_series",
         "meeting.change",
         "meeting.new_time",
+        "meeting.series_time",
         "meeting.reminders",
         "attendance.mark",
     }

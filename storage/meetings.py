@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from handlers.calendar_files import MeetingSpec
-from handlers.recurrence import UTC, as_local, expand, occurrences
+from handlers.recurrence import UTC, as_local, expand, occurrences, split_rule
 from storage.clock import from_text, to_text
 
 HORIZON = dt.timedelta(days=35)
@@ -441,11 +441,100 @@ async def cancel_series(
     return future
 
 
+async def retime_series(
+    conn: aiosqlite.Connection,
+    meeting: Meeting,
+    at: Occurrence,
+    new_start_local: dt.datetime,
+    *,
+    tz: ZoneInfo,
+    now: dt.datetime,
+) -> tuple[Meeting, list[Occurrence]]:
+    """Move the meetings of a series from ``at`` on to ``new_start_local``'s time of day.
+
+    The meetings before ``at`` stay as they were (the old series ends there with an UNTIL,
+    as RFC 5545 does it); from ``at`` on a new series continues at the new time — or, when
+    ``at`` is the first meeting, the series itself changes and keeps its UID. The old
+    occurrences from ``at`` on are deleted with their reminders and answers (they cascade);
+    a day that had been cancelled stays cancelled. Returns the series holding ``at``'s day
+    and its new occurrences that are not cancelled (up to where the old ones reached, at
+    least :data:`HORIZON` ahead), for the caller to plan reminders.
+    """
+    assert meeting.rule is not None
+    head, tail = split_rule(
+        meeting.rule, meeting.dtstart_local, at.recurrence_id, new_start_local, tz
+    )
+    cursor = await conn.execute(
+        "SELECT start_utc FROM occurrences WHERE meeting_id = ? AND recurrence_id >= ?"
+        " AND cancelled = 1",
+        (meeting.id, to_text(at.recurrence_id)),
+    )
+    cancelled_days = {from_text(row[0]).astimezone(tz).date() for row in await cursor.fetchall()}
+    await conn.execute(
+        "DELETE FROM occurrences WHERE meeting_id = ? AND recurrence_id >= ?",
+        (meeting.id, to_text(at.recurrence_id)),
+    )
+    first = as_local(new_start_local, tz)
+    first_utc = first.astimezone(UTC)
+    if head is None:
+        last = last_start_of(tail, first, tz)
+        await conn.execute(
+            "UPDATE meetings SET dtstart_local = ?, rrule = ?, first_start = ?, last_start = ?,"
+            " materialized_until = ?, updated_at = ? WHERE id = ?",
+            (
+                first.replace(tzinfo=None).isoformat(),
+                tail,
+                to_text(first_utc),
+                to_text(last) if last else None,
+                to_text(first_utc),
+                to_text(now),
+                meeting.id,
+            ),
+        )
+        continued = await get(conn, meeting.id)
+        assert continued is not None
+    else:
+        last = last_start_of(head, meeting.dtstart_local, tz)
+        await conn.execute(
+            "UPDATE meetings SET rrule = ?, last_start = ?, updated_at = ? WHERE id = ?",
+            (head, to_text(last) if last else None, to_text(now), meeting.id),
+        )
+        continued = await create(
+            conn,
+            project=meeting.project,
+            group=meeting.group,
+            user_id=meeting.user_id,
+            title=meeting.title,
+            start_local=first,
+            rule=tail,
+            duration=meeting.duration,
+            place=meeting.place,
+            link=meeting.link,
+            note=meeting.note,
+            tz=tz,
+            now=now,
+        )
+        await conn.execute(
+            "UPDATE meetings SET continues = ? WHERE id = ?", (meeting.id, continued.id)
+        )
+    until = max(meeting.materialized_until, now + HORIZON)
+    created = await materialize(conn, continued, until, now=now, tz=tz)
+    kept: list[Occurrence] = []
+    for item in created:
+        if item.start.astimezone(tz).date() in cancelled_days:
+            await cancel_occurrence(conn, item.id)
+        else:
+            kept.append(item)
+    return continued, kept
+
+
 async def series_count(conn: aiosqlite.Connection, project: str, group: str | None) -> int:
-    """How many series a group has had (to number the women's group's periods)."""
+    """How many series a group has had (to number the women's group's periods).
+
+    A series continued at another time of day (:func:`retime_series`) counts once."""
     cursor = await conn.execute(
         "SELECT COUNT(*) FROM meetings WHERE project = ? AND grp IS ? AND user_id IS NULL"
-        " AND cancelled_at IS NULL",
+        " AND cancelled_at IS NULL AND continues IS NULL",
         (project, group),
     )
     row = await cursor.fetchone()

@@ -506,3 +506,92 @@ async def test_coordinator_views_stay_out_of_group_chats(db: Database) -> None:
         assert len(group) == 3
         assert all(m.text.startswith("Tämä toimii vain kahdenkeskisessä") for m in group)
         assert not any("Maija" in m.text for m in group)
+
+
+async def test_changing_the_time_of_a_series_from_one_meeting_on(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        people = [await w.participant(1), await w.participant(2)]
+        meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=6")
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 1.12. klo 13.00 Naisten ryhmä")
+        await coordinator.presses("Peru tämä kerta")
+        await coordinator.presses("Kyllä, peru")
+        for person in people:
+            person.new_messages()
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 24.11. klo 13.00 Naisten ryhmä")
+        [ask] = await coordinator.presses("Muuta kellonaikaa tästä eteenpäin")
+        assert "Päivät pysyvät samoina" in ask.text
+        [wrong] = await coordinator.says("iltapäivällä")
+        assert wrong.text == "Kirjoita pelkkä kellonaika, esimerkiksi 14.30."
+        [wrong_time] = await coordinator.says("25.30")
+        assert wrong_time.text.startswith("Kellonaika ei kelpaa.")
+        [done] = await coordinator.says("14.30")
+        assert done.text.startswith(
+            "Valmis. Tapaamiset ovat uudessa ajassa. Ensimmäinen: ti 24.11. klo 14.30."
+        )
+        assert done.text.endswith("Tieto lähti 2 osallistujalle.")
+        for person in people:
+            [notice] = person.new_messages()
+            assert notice.text.startswith("🔁 Tapaamisten aika muuttui")
+            assert "ti 24.11. klo 14.30" in notice.text
+            assert notice.labels[0] == "✅ Tulen"
+        rows = await w.rows("SELECT id, rrule, dtstart_local, continues FROM meetings ORDER BY id")
+        assert rows == [
+            (meeting.id, "FREQ=WEEKLY;UNTIL=20261124T105959Z", "2026-11-10T13:00:00", None),
+            (meeting.id + 1, "FREQ=WEEKLY;COUNT=4", "2026-11-24T14:30:00", meeting.id),
+        ]
+        starts = await w.rows(
+            "SELECT o.start_utc, o.cancelled FROM occurrences o ORDER BY o.start_utc"
+        )
+        local_starts = [
+            (dt.datetime.fromisoformat(str(s)).astimezone(TZ).strftime("%d.%m. %H.%M"), c)
+            for s, c in starts
+        ]
+        assert local_starts == [  # as far as the 35 days ahead reach
+            ("10.11. 13.00", 0),
+            ("17.11. 13.00", 0),
+            ("24.11. 14.30", 0),
+            ("01.12. 14.30", 1),  # cancelled before: stays cancelled
+        ]
+        due = await w.rows(
+            "SELECT DISTINCT r.due_at FROM reminders r JOIN occurrences o ON o.id = r.occurrence_id"
+            " WHERE o.meeting_id = ? AND r.kind = 'reminder' AND r.state = 'pending'"
+            " ORDER BY r.due_at",
+            meeting.id + 1,
+        )
+        assert [dt.datetime.fromisoformat(str(d)).astimezone(TZ) for (d,) in due][:2] == [
+            local(2026, 11, 23, 14, 30),
+            local(2026, 11, 24, 12, 30),
+        ]
+        assert await w.rows(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'meeting.series_time'"
+        ) == [(1,)]
+        # The women's group's periods are still counted by series, not by time changes.
+        assert await w.rows(
+            "SELECT COUNT(*) FROM meetings WHERE continues IS NULL AND cancelled_at IS NULL"
+        ) == [(1,)]
+
+
+async def test_changing_the_time_from_the_first_meeting_keeps_the_series(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        person = await w.participant(1)
+        meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=3")
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 10.11. klo 13.00 Naisten ryhmä")
+        await coordinator.presses("Muuta kellonaikaa tästä eteenpäin")
+        [done] = await coordinator.says("klo 9")
+        assert "Ensimmäinen: ti 10.11. klo 9.00." in done.text
+        [notice] = person.new_messages()
+        assert "ti 10.11. klo 9.00" in notice.text
+        assert await w.rows("SELECT id, uid, rrule, dtstart_local FROM meetings") == [
+            (meeting.id, meeting.uid, "FREQ=WEEKLY;COUNT=3", "2026-11-10T09:00:00")
+        ]
+        starts = await w.rows("SELECT start_utc FROM occurrences ORDER BY start_utc")
+        assert [dt.datetime.fromisoformat(str(s)).astimezone(TZ).hour for (s,) in starts] == [
+            9,
+            9,
+            9,
+        ]

@@ -21,6 +21,7 @@ from handlers.recurrence import (
     is_occurrence,
     normalize_rule,
     occurrences,
+    split_rule,
 )
 
 TZ = ZoneInfo("Europe/Helsinki")
@@ -324,3 +325,69 @@ def test_series_keep_wall_time_weekday_and_count(
     wall = {o.astimezone(TZ).time() for o in found}
     assert wall == {dt.time(hour, minute)}
     assert {o.astimezone(TZ).weekday() for o in found} == {day.weekday()}
+
+
+# --- cutting a series to change its time of day ---------------------------------------------
+
+
+def test_split_shares_a_count_between_the_old_and_the_new_series() -> None:
+    start = dt.datetime(2026, 3, 3, 13, 0)  # Tuesdays; the clocks go forward on 29.3.
+    rule = build_rule(RepeatKind.WEEKLY, start, TZ, count=10)
+    assert rule is not None
+    cut = dt.datetime(2026, 3, 31, 13, 0, tzinfo=TZ)
+    head, tail = split_rule(rule, start, cut, dt.datetime(2026, 3, 31, 14, 30), TZ)
+    assert head is not None and tail is not None
+    before = occurrences(head, start, ALL_START, ALL_END, TZ)
+    after = occurrences(tail, dt.datetime(2026, 3, 31, 14, 30), ALL_START, ALL_END, TZ)
+    assert len(before) + len(after) == 10
+    assert [m.astimezone(TZ).strftime("%d.%m. %H.%M") for m in before] == [
+        "03.03. 13.00",
+        "10.03. 13.00",
+        "17.03. 13.00",
+        "24.03. 13.00",
+    ]
+    assert {(m.astimezone(TZ).weekday(), m.astimezone(TZ).time()) for m in after} == {
+        (1, dt.time(14, 30))  # Tuesdays at 14.30, summer time or not
+    }
+    assert after[0].astimezone(TZ).date() == dt.date(2026, 3, 31)
+
+
+def test_split_keeps_the_last_day_of_an_until_rule_when_the_time_moves_later() -> None:
+    start = dt.datetime(2026, 11, 3, 13, 0)
+    rule = build_rule(RepeatKind.WEEKLY, start, TZ, until=dt.date(2026, 12, 1))
+    assert rule is not None
+    cut = dt.datetime(2026, 11, 17, 13, 0, tzinfo=TZ)
+    head, tail = split_rule(rule, start, cut, dt.datetime(2026, 11, 17, 23, 0), TZ)
+    assert head is not None and tail is not None
+    after = occurrences(tail, dt.datetime(2026, 11, 17, 23, 0), ALL_START, ALL_END, TZ)
+    assert [m.astimezone(TZ).day for m in after] == [17, 24, 1]
+    assert len(occurrences(head, start, ALL_START, ALL_END, TZ)) == 2
+
+
+def test_split_at_the_first_meeting_leaves_no_old_series() -> None:
+    start = dt.datetime(2026, 11, 3, 13, 0)
+    head, tail = split_rule(
+        "FREQ=WEEKLY;BYDAY=TU", start, start.replace(tzinfo=TZ), dt.datetime(2026, 11, 3, 9), TZ
+    )
+    assert head is None
+    assert tail == "FREQ=WEEKLY;BYDAY=TU"
+
+
+def test_split_at_the_last_meeting_leaves_a_one_off() -> None:
+    start = dt.datetime(2026, 11, 3, 13, 0)
+    cut = dt.datetime(2026, 11, 10, 13, 0, tzinfo=TZ)
+    head, tail = split_rule("FREQ=WEEKLY;COUNT=2", start, cut, dt.datetime(2026, 11, 10, 15), TZ)
+    assert head == "FREQ=WEEKLY;UNTIL=20261110T105959Z"
+    assert tail is None
+
+
+def test_split_refuses_a_moment_that_is_not_a_meeting_of_the_series() -> None:
+    start = dt.datetime(2026, 11, 3, 13, 0)
+    with pytest.raises(RecurrenceError):
+        split_rule(
+            "FREQ=WEEKLY;COUNT=4",
+            start,
+            dt.datetime(2026, 11, 11, 13, 0, tzinfo=TZ),
+            dt.datetime(2026, 11, 11, 15),
+            TZ,
+        )
