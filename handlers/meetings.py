@@ -81,6 +81,7 @@ NEW_TIME_FLOW = "meeting_new_time"
 PAGE = 8
 PEOPLE_PAGE = 15
 RECENT = dt.timedelta(days=3)  # past meetings still listed (attendance can be marked)
+MAX_AHEAD = dt.timedelta(days=365)  # how far ahead coordinators can page (as the .ics)
 TITLE_LIMIT = 200
 PLACE_LIMIT = 200
 NOTE_LIMIT = 500
@@ -142,13 +143,27 @@ def _private(ctx: Context) -> bool:
     return True
 
 
-async def overview(ctx: Context, page: int = 0) -> None:
+async def _reach(ctx: Context, projects: list[str], until: dt.datetime) -> None:
+    """Create the projects' meetings up to ``until`` (the scheduler keeps only
+    :data:`HORIZON` ahead), with their reminders, so later ones can be seen and changed."""
+    tz = _tz(ctx)
+    for meeting in await meeting_store.to_extend(ctx.conn, until, projects):
+        created = await meeting_store.materialize(ctx.conn, meeting, until, now=ctx.now, tz=tz)
+        await reminders.plan_occurrences(ctx.conn, meeting, created, now=ctx.now, tz=tz)
+
+
+async def overview(ctx: Context, page: int = 0, days: int = HORIZON.days) -> None:
+    """The coming meetings, :data:`PAGE` at a time, ``days`` ahead (more on request)."""
     ctx.require_coordinator()
     if not _private(ctx):
         return
     projects = common.coordinated_projects(ctx)
+    days = min(max(days, HORIZON.days), MAX_AHEAD.days)
+    until = ctx.now + dt.timedelta(days=days)
+    if days > HORIZON.days:
+        await _reach(ctx, projects, until)
     rows = await meeting_store.for_projects(
-        ctx.conn, projects, ctx.now - RECENT, ctx.now + HORIZON, limit=PAGE + 1, offset=page * PAGE
+        ctx.conn, projects, ctx.now - RECENT, until, limit=PAGE + 1, offset=page * PAGE
     )
     more = len(rows) > PAGE
     rows = rows[:PAGE]
@@ -177,7 +192,22 @@ async def overview(ctx: Context, page: int = 0) -> None:
             ]
         )
     if more:
-        buttons.append([Button("meetings.more", f"mt:list:{page + 1}")])
+        buttons.append([Button("meetings.more", f"mt:list:{page + 1}:{days}")])
+    elif days < MAX_AHEAD.days:
+        later = min(days + HORIZON.days, MAX_AHEAD.days)
+        buttons.append(
+            [
+                Button(
+                    "meetings.later",
+                    f"mt:list:{page}:{later}",
+                    {
+                        "until": Day(
+                            until.astimezone(_tz(ctx)).date() + dt.timedelta(days=later - days)
+                        )
+                    },
+                )
+            ]
+        )
     buttons.append([Button("meetings.new", "mt:new")])
     buttons.append([Button("menu.invite", "cmd:kutsu")])
     buttons.append([Button("meetings.reminder_settings", "mt:remind")])
@@ -260,8 +290,8 @@ async def meeting_button(ctx: Context) -> None:
     if not _private(ctx):
         return
     if action == "list":
-        page = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else 0
-        await overview(ctx, page)
+        numbers = [int(part) for part in parts[2:] if part.isdigit()]
+        await overview(ctx, *numbers[:2])
     elif action == "new":
         await start_new(ctx)
     elif action == "remind":

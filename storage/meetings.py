@@ -263,13 +263,22 @@ async def materialize(
     return created
 
 
-async def to_extend(conn: aiosqlite.Connection, before: dt.datetime) -> list[Meeting]:
-    """Active series whose occurrences have not been created up to ``before``."""
-    cursor = await conn.execute(
+async def to_extend(
+    conn: aiosqlite.Connection, before: dt.datetime, projects: Collection[str] | None = None
+) -> list[Meeting]:
+    """Active series (of ``projects``, None = all) not created up to ``before``."""
+    sql = (
         "SELECT * FROM meetings WHERE cancelled_at IS NULL AND materialized_until < ?"
-        " AND (last_start IS NULL OR last_start >= materialized_until)",
-        (to_text(before),),
+        " AND (last_start IS NULL OR last_start >= materialized_until)"
     )
+    params: list[object] = [to_text(before)]
+    if projects is not None:
+        wanted = sorted(projects)
+        if not wanted:
+            return []
+        sql += f" AND project IN ({','.join('?' * len(wanted))})"
+        params.extend(wanted)
+    cursor = await conn.execute(sql, params)
     return [Meeting.from_row(row) for row in await cursor.fetchall()]
 
 

@@ -595,3 +595,39 @@ async def test_changing_the_time_from_the_first_meeting_keeps_the_series(db: Dat
             9,
             9,
         ]
+
+
+async def test_coordinators_reach_meetings_beyond_the_first_five_weeks(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        person = await w.participant(1)
+        meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=MONTHLY;BYDAY=2TU")
+        [overview] = await coordinator.says("/tapaamiset")
+        assert "ti 8.12. klo 13.00" not in overview.text  # 36 days ahead
+        later = next(label for label in overview.labels if label.startswith("Näytä myös"))
+        assert later == "Näytä myös myöhemmät, 11.1.2027 asti"
+        [wider] = await coordinator.presses(later)
+        assert "ti 8.12. klo 13.00" in wider.text
+        current, presses = wider, 1
+        while "ti 9.3. klo 13.00" not in current.text:
+            label = next(x for x in current.labels if x.startswith("Näytä myös"))
+            [current] = await coordinator.presses(label)
+            presses += 1
+        assert presses == 3  # 70, 105, then 140 days ahead
+        # A meeting four months ahead can be moved; its reminders follow.
+        await coordinator.presses("ti 9.3. klo 13.00 Naisten ryhmä")
+        await coordinator.presses("Siirrä tämä kerta")
+        [moved] = await coordinator.says("10.3.2027 15.00")
+        assert moved.text == "Siirretty: ke 10.3. klo 15.00. Tieto lähti 1 osallistujalle."
+        [notice] = person.new_messages()[-1:]
+        assert "ke 10.3. klo 15.00" in notice.text
+        due = await w.rows(
+            "SELECT r.due_at FROM reminders r JOIN occurrences o ON o.id = r.occurrence_id"
+            " WHERE o.meeting_id = ? AND o.start_utc > '2027-03-01' AND o.start_utc < '2027-03-31'"
+            " AND r.kind = 'reminder' AND r.state = 'pending' ORDER BY r.due_at",
+            meeting.id,
+        )
+        assert [dt.datetime.fromisoformat(str(d)).astimezone(TZ) for (d,) in due] == [
+            local(2027, 3, 9, 15, 0),
+            local(2027, 3, 10, 13, 0),
+        ]
