@@ -22,7 +22,22 @@ FORGET = "forget"
 
 
 async def show_privacy(ctx: Context) -> None:
-    ctx.reply("privacy.text")
+    """The short version first (many read with difficulty); the whole text one tap away."""
+    ctx.reply(
+        "privacy.short",
+        buttons=[
+            [Button("privacy.more_button", "privacy:more")],
+            [Button("privacy.export_button", "cmd:omattiedot")],
+            [Button("privacy.forget_button", "cmd:unohda")],
+        ],
+    )
+
+
+async def privacy_button(ctx: Context) -> None:
+    if ctx.payload == "privacy:more":
+        ctx.reply("privacy.text")
+    else:
+        ctx.reply("error.old_button")
 
 
 def _private_only(ctx: Context) -> bool:
@@ -104,4 +119,5 @@ def register(registry: Registry) -> None:
             order=93,
         )
     )
+    registry.add_global_payload("privacy", privacy_button)
     registry.add_menu_entry(MenuEntry("menu.privacy", "cmd:tietosuoja", order=905))

@@ -116,6 +116,23 @@ async def test_mydata_exports_and_forget_deletes_everything(bot: Bot, db: Databa
         assert row is not None and row[0] == 0
 
 
+async def test_privacy_is_short_first_with_the_whole_text_and_own_data_a_tap_away(
+    bot: Bot,
+) -> None:
+    person = bot.person()
+    await person.says("/start")
+    [short] = await person.says("/tietosuoja")
+    assert short.text.startswith("Mitä botti tallentaa?")
+    assert len(short.text) < 700
+    assert short.labels == ["Lue tarkemmin", "Lataa omat tietoni", "Poista kaikki tietoni"]
+    [whole] = await person.presses("Lue tarkemmin")
+    assert "Mitä botti ei tallenna?" in whole.text and "/unohda" in whole.text
+    [export] = await person.presses("Lataa omat tietoni")
+    assert export.document is not None and export.document[0].endswith(".json")
+    [confirm] = await person.presses("Poista kaikki tietoni")
+    assert confirm.labels[0] == "Kyllä, poista"
+
+
 async def test_forged_and_foreign_buttons_are_refused(bot: Bot) -> None:
     alice, mallory = bot.person(1), bot.person(2)
     await alice.says("/unohda")
