@@ -246,12 +246,38 @@ class ReminderScheduler:
         if person is None or person.unreachable:
             await reminders.finish(conn, work.id, "skipped", now)
             return None
-        late = now - work.due_at > LATE_GRACE
+        if work.kind == "reminder" and occurrence.start <= now:
+            await reminders.finish(conn, work.id, "missed", now)
+            return None
+        if now - work.due_at > LATE_GRACE:  # the bot was down: where does the row belong now?
+            status, at = self._replan(item, now)
+            if not await self._still_due(conn, work.id, status, at, now):
+                return None
         if work.kind == "reminder":
-            return await self._reminder(conn, item, person, now, late)
+            return await self._reminder(conn, item, person, now)
         if work.kind == "follow_up":
-            return await self._follow_up(conn, item, person, now, late)
-        return await self._check_in(conn, item, person, now, late)
+            return await self._follow_up(conn, item, person, now)
+        return await self._check_in(conn, item, person, now)
+
+    def _replan(self, item: DueWork, now: dt.datetime) -> tuple[ReminderStatus, dt.datetime]:
+        """A late row planned again by the same planner that first placed it."""
+        work, occurrence = item.work, item.occurrence
+        if work.kind == "reminder":
+            plans = plan_reminders(
+                occurrence.start,
+                work.covers or (work.offset,),
+                now=now,
+                tz=self.tz,
+                policy=self.policy,
+            )
+            active = [p for p in plans if p.status not in _FINAL] or plans
+            first = min(active, key=lambda p: p.at)
+            return first.status, first.at
+        if work.kind == "follow_up":
+            planned = plan_follow_up(occurrence.end, now=now, tz=self.tz, policy=self.policy)
+        else:
+            planned = plan_check_in(occurrence.start, now=now, tz=self.tz, policy=self.policy)
+        return planned.status, planned.at
 
     async def _still_due(
         self,
@@ -276,24 +302,8 @@ class ReminderScheduler:
         item: DueWork,
         person: users.User,
         now: dt.datetime,
-        late: bool,
     ) -> str | None:
         work, occurrence, meeting = item.work, item.occurrence, item.meeting
-        if occurrence.start <= now:
-            await reminders.finish(conn, work.id, "missed", now)
-            return None
-        if late:
-            plans = plan_reminders(
-                occurrence.start,
-                work.covers or (work.offset,),
-                now=now,
-                tz=self.tz,
-                policy=self.policy,
-            )
-            active = [p for p in plans if p.status not in _FINAL] or plans
-            first = min(active, key=lambda p: p.at)
-            if not await self._still_due(conn, work.id, first.status, first.at, now):
-                return None
         if item.answer in ("no", "other"):
             await reminders.finish(conn, work.id, "skipped", now)
             return None
@@ -306,13 +316,8 @@ class ReminderScheduler:
         item: DueWork,
         person: users.User,
         now: dt.datetime,
-        late: bool,
     ) -> str | None:
         work, occurrence, meeting = item.work, item.occurrence, item.meeting
-        if late:
-            planned = plan_follow_up(occurrence.end, now=now, tz=self.tz, policy=self.policy)
-            if not await self._still_due(conn, work.id, planned.status, planned.at, now):
-                return None
         attended = await participants.attendance_of(conn, occurrence.id, work.user_id)
         if item.answer in ("no", "other") or attended == "missed":
             await reminders.finish(conn, work.id, "skipped", now)
@@ -340,13 +345,8 @@ class ReminderScheduler:
         item: DueWork,
         person: users.User,
         now: dt.datetime,
-        late: bool,
     ) -> str | None:
         work, occurrence, meeting = item.work, item.occurrence, item.meeting
-        if late:
-            planned = plan_check_in(occurrence.start, now=now, tz=self.tz, policy=self.policy)
-            if not await self._still_due(conn, work.id, planned.status, planned.at, now):
-                return None
         upcoming = await meeting_store.upcoming_for_user(
             conn, work.user_id, now, project=meeting.project, limit=1
         )
