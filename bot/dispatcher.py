@@ -21,7 +21,7 @@ import aiosqlite
 from bot.i18n import Renderer, normalise_locale
 from handlers.context import Context, Notice, Roles, Services
 from handlers.flow import Command
-from handlers.types import Button, Incoming, InvalidInput, NotAllowed, Reply
+from handlers.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
 from storage import buttons as button_store
 from storage import conversations, memberships, outbox, updates, users
 from storage.db import Database
@@ -166,8 +166,10 @@ class Dispatcher:
         token = incoming.button_token
         text = clean_text(incoming.text) if incoming.text is not None else None
         transport = outbox.transport_of(incoming.chat_id)
+        has_file = incoming.attachment is not None or incoming.refused_file is not None
         if (
             token is None
+            and not has_file  # a file's caption "2" is not option 2
             and text is not None
             and text.isdigit()
             and len(text) <= 2
@@ -177,7 +179,7 @@ class Dispatcher:
         if token is not None:
             await self._press(ctx, token)
             return
-        if incoming.attachment is not None:
+        if has_file:
             await self._file(ctx, text)
             return
         if not text:
@@ -237,6 +239,12 @@ class Dispatcher:
         step = flow.steps.get(state.step) if flow and state else None
         if step is None or not step.takes_files:
             ctx.reply("error.no_file_here")
+            return
+        if ctx.incoming.attachment is None:  # sent, but the transport did not take it
+            if ctx.incoming.refused_file == "too_large":
+                ctx.reply("error.file_too_large", limit=FILE_LIMIT // (1024 * 1024))
+            else:
+                ctx.reply("error.file_unreadable")
             return
         ctx.text = caption or None
         await step.handle(ctx)
@@ -302,7 +310,7 @@ class Dispatcher:
             transport = await self.enqueue_notice(conn, notice, now)
             if transport:
                 touched.add(transport)
-        return touched
+        return touched | ctx.wake
 
     async def enqueue_notice(
         self, conn: aiosqlite.Connection, notice: Notice, now: dt.datetime

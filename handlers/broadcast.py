@@ -14,11 +14,11 @@ Every step and button checks the role again when it is handled. People who used
 ``/lopeta_tiedotteet`` (``/stop``) are left out of every audience; their own meeting
 reminders continue. ``/tilaa_tiedotteet`` (``/subscribe``) brings announcements back.
 
-On Telegram the coordinator may send a document or a picture while the flow waits for the
-text (its caption, if any, becomes the text). The file is stored once
+On Telegram and Matrix the coordinator may send a document or a picture while the flow
+waits for the text (its caption, if any, becomes the text). The file is stored once
 (``broadcast_files``); every recipient's outbox row points at it, and its bytes are dropped
-when the broadcast ends. The console and Matrix transports do not fetch files people send;
-the prompt mentions files only on Telegram.
+when the broadcast ends. The console transport does not take files; the prompt mentions
+files only where they can be sent.
 
 The audience "people who asked to be contacted" (``contacts``) is everyone with a contact
 request about the chosen project (``storage.contact_requests``, kept 90 days); only that
@@ -70,14 +70,15 @@ from handlers.datetime_input import DateTimeInputError, DateTimeProblem, parse_d
 from handlers.flow import Command, Flow, MenuEntry, Registry, Step
 from handlers.start import main_menu
 from handlers.types import Button, Document, InvalidInput, Lines, Param, Raw, Text, When
-from storage import audit, broadcasts, users
+from storage import audit, broadcasts, outbox, users
 from storage.broadcasts import Broadcast, Recipient
 
 FLOW = "broadcast"
 MAX_TEXT = 3000
 NEWS = "*news"
 LIST_LIMIT = 10
-FILE_PLATFORMS = ("telegram",)  # transports that fetch files people send (Incoming.attachment)
+#: Transports that fetch files people send (Incoming.attachment).
+FILE_PLATFORMS = ("telegram", "matrix")
 
 
 # --- who may, and to whom ------------------------------------------------------------------
@@ -533,7 +534,12 @@ async def _confirm(ctx: Context, send_at: dt.datetime | None) -> None:
                 ]
             ],
         )
-    # Sending now: the progress message (already queued) is the confirmation.
+    else:
+        # Sending now: the progress message (already queued) is the confirmation; the
+        # workers start at once instead of at their next idle look.
+        ctx.wake.update(outbox.transport_of(r.chat_id) for r in recipients)
+        if new.report_chat is not None:
+            ctx.wake.add(outbox.transport_of(new.report_chat))
 
 
 # --- after sending: list, cancel, who did not get it ----------------------------------------

@@ -90,6 +90,9 @@ class Context:
         self.next_step: str | None = None
         self.prompted = False  # a step's question was asked during this event
         self.forgotten = False
+        # Transports whose delivery workers should look at the outbox right after the
+        # commit, for rows a step wrote itself (a broadcast's recipients), not as replies.
+        self.wake: set[str] = set()
 
     # --- input ---------------------------------------------------------------------------
     @property

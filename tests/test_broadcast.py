@@ -738,3 +738,71 @@ async def test_a_file_where_none_is_expected_gets_a_clear_answer(
     [answer] = await sends_file(bot, person, PDF, caption="5")
     assert answer.text.startswith("En voi ottaa tiedostoa tai kuvaa vastaan tässä kohdassa.")
     assert await file_rows(db) == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "answer"),
+    [
+        ("too_large", "Tiedosto on liian iso. Voin ottaa vastaan enintään 10 Mt:n tiedoston"),
+        ("unreadable", "En saanut tiedostoa ladattua. Yritä lähettää se uudelleen."),
+    ],
+)
+async def test_a_file_the_transport_did_not_take_is_explained_and_the_step_waits(
+    db: Database, clocked: tuple[Bot, Clock], reason: str, answer: str
+) -> None:
+    """A transport that refuses a file (too large, download failed) says so in
+    ``Incoming.refused_file``: a step that takes files explains; other places answer as for
+    any file."""
+    bot, _ = clocked
+    await participants(db, "osmari", 2)
+    coordinator = await make_coordinator(bot, db)
+
+    async def refused(caption: str | None = None) -> list[Delivered]:
+        await bot.dispatcher.handle(
+            Incoming(
+                user_id=coordinator.user_id,
+                chat_id=coordinator.user_id,
+                text=caption,
+                refused_file=reason,
+                update_key=f"refused:{len(coordinator.messages())}",
+            )
+        )
+        await bot.worker.drain(timeout=10)
+        return coordinator.new_messages()
+
+    [outside] = await refused()
+    assert outside.text.startswith("En voi ottaa tiedostoa tai kuvaa vastaan tässä kohdassa.")
+    await coordinator.says("/tiedote")
+    await coordinator.presses("Koko hanke Osmari (2)")
+    coordinator.new_messages()
+    [explained] = await refused(caption="2")  # its caption is not taken as the text either
+    assert explained.text.startswith(answer), explained.text
+    assert await file_rows(db) == []
+    preview, *_ = await coordinator.says("Syksyn ohjelma.")  # still waiting for the text
+    assert "Syksyn ohjelma." in preview.text and preview.document is None
+
+
+async def test_sending_now_wakes_the_delivery_workers_at_once(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    """The recipients' rows are written by the step itself, not as replies: without an
+    explicit wake the worker would find them only at its next idle look (seconds later)."""
+    bot, _ = clocked
+    await participants(db, "osmari", 2)
+    coordinator = await make_coordinator(bot, db)
+    woken: list[set[str]] = []
+    wake = bot.dispatcher.on_enqueued
+    assert wake is not None
+    bot.dispatcher.on_enqueued = lambda transports: (
+        woken.append(set(transports)),
+        wake(transports),
+    )
+    await coordinator.says("/tiedote")
+    await coordinator.presses("Koko hanke Osmari (2)")
+    await coordinator.says("Kahvit keittiössä.")
+    woken.clear()
+    before = len(bot.transport.delivered)
+    [progress, *_] = await coordinator.presses("Lähetä nyt")
+    assert woken and "test" in woken[0]
+    assert progress.text.startswith("📣 Tiedote #1 – lähetetään")
+    assert len(bot.transport.delivered) > before
