@@ -793,10 +793,12 @@ async def test_sending_now_wakes_the_delivery_workers_at_once(
     woken: list[set[str]] = []
     wake = bot.dispatcher.on_enqueued
     assert wake is not None
-    bot.dispatcher.on_enqueued = lambda transports: (
-        woken.append(set(transports)),
-        wake(transports),
-    )
+
+    def record(transports: set[str]) -> None:
+        woken.append(set(transports))
+        wake(transports)
+
+    bot.dispatcher.on_enqueued = record
     await coordinator.says("/tiedote")
     await coordinator.presses("Koko hanke Osmari (2)")
     await coordinator.says("Kahvit keittiössä.")
