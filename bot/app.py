@@ -87,7 +87,13 @@ class Application:
             from bot.transports.matrix import MatrixTransport
 
             self.transports["matrix"] = MatrixTransport(
-                settings, self.db, self.renderer, wake=lambda: self._wake_workers({"matrix"})
+                settings,
+                self.db,
+                self.renderer,
+                wake=lambda: self._wake_workers({"matrix"}),
+                commands=frozenset(
+                    name for command in self.registry.commands for name in command.all_names()
+                ),
             )
         if not self.transports:
             self.transports["console"] = ConsoleTransport(

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Union
 
+#: The largest file or picture a person may send, in bytes (Telegram's getFile serves up to
+#: 20 MB; Synapse takes uploads up to 50 MB by default). Transports refuse larger ones.
+FILE_LIMIT = 10 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -27,7 +31,10 @@ class Incoming:
     resolves it to the payload it stands for, and only for the chat it was sent to.
     ``update_key`` identifies the platform event, so a re-delivered event is not handled twice.
     ``attachment`` is a file or picture the person sent (``text`` is then its caption, if
-    any); only transports that can fetch files set it (Telegram).
+    any); only transports that can fetch files set it (Telegram, Matrix). ``refused_file``
+    says that the person sent one the transport did not take: ``"too_large"`` (over
+    :data:`FILE_LIMIT`) or ``"unreadable"`` (it could not be downloaded or
+    decrypted); the dispatcher then explains.
     """
 
     user_id: str
@@ -39,6 +46,7 @@ class Incoming:
     update_key: str | None = None
     is_group_chat: bool = False
     attachment: Document | None = None
+    refused_file: str | None = None
 
     @property
     def platform(self) -> str:

@@ -26,10 +26,17 @@ class Delivery:
     platform_message_id: str | None = None
     retry_after: float | None = None  # seconds, when the platform said so
     error: str = ""  # error type only, never a message text
+    # The platform's id for the row's shared file (``OutboxItem.shared_file``) when this send
+    # uploaded it; the worker keeps it so that later sends pass the id, not the bytes.
+    uploaded_file_id: str | None = None
 
     @classmethod
-    def sent(cls, message_id: str | int | None) -> Delivery:
-        return cls(Status.SENT, None if message_id is None else str(message_id))
+    def sent(cls, message_id: str | int | None, *, uploaded_file_id: str | None = None) -> Delivery:
+        return cls(
+            Status.SENT,
+            None if message_id is None else str(message_id),
+            uploaded_file_id=uploaded_file_id,
+        )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,19 @@ secret: it goes to the database, never to a log), and the olm/megolm keys in nio
 directory beside the database (``<database>.matrix-store/``), so a restart keeps the same
 device and keys: people's clients keep trusting it and old sessions still decrypt.
 
+Files people send. An ``m.file`` or ``m.image`` in a direct chat (plain or encrypted) is
+downloaded from the media repository with nio's ``download`` (the authenticated media API,
+``/_matrix/client/v1/media``, which Synapse requires by default since 1.120), decrypted with
+the key, hash and IV in the event when the room is encrypted, and handed over as
+``Incoming.attachment``: the same 10 MB limit as on Telegram (:data:`FILE_LIMIT`), checked
+against the size the sender's client declares before downloading and against the bytes
+after. A refused or failed file becomes ``Incoming(refused_file=...)`` and the dispatcher
+explains. Matrix media have a caption only in the newer form (spec 1.10): when the event has
+a ``filename`` and a ``body`` that differs from it, ``body`` is the caption and becomes the
+text; otherwise ``body`` is just the file name and the text is None. Pictures, files and
+voice messages in group rooms are ignored, and audio, video and other kinds of messages are
+not fetched (as on Telegram, they get the "text and buttons only" answer).
+
 Sending. One outbox row is one ``m.notice`` (HTML ``formatted_body`` plus a plain ``body``;
 buttons become numbered lines that the dispatcher maps back) or one ``m.file``/``m.image``
 uploaded to the media repository (encrypted in encrypted rooms). The transaction id is
@@ -24,11 +37,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import html
 import io
 import logging
+import mimetypes
 import re
 import secrets
 import struct
@@ -52,10 +68,15 @@ from nio import (
     LocalProtocolError,
     LoginResponse,
     MegolmEvent,
+    MemoryDownloadResponse,
     OlmTrustError,
+    RoomEncryptedFile,
+    RoomEncryptedImage,
     RoomEncryptedMedia,
     RoomMemberEvent,
     RoomMessageEmote,
+    RoomMessageFile,
+    RoomMessageImage,
     RoomMessageMedia,
     RoomMessageNotice,
     RoomMessageText,
@@ -66,13 +87,14 @@ from nio import (
     UploadResponse,
     WhoamiResponse,
 )
+from nio.crypto.attachments import decrypt_attachment
 
 from bot.config import Settings
 from bot.dispatcher import utc_now
 from bot.i18n import Renderer
 from bot.markup import html_to_plain, split_html
 from bot.transports.base import Delivery, Inbox, Pacing, Status
-from handlers.types import Incoming
+from handlers.types import FILE_LIMIT, Document, Incoming
 from storage import outbox, updates, users
 from storage.db import Database
 from storage.outbox import OutboxItem
@@ -106,6 +128,8 @@ ROOM_WAIT_SECONDS = 10.0
 MAX_PART_BYTES = 24_000
 MAX_PART_CHARS = 8_000
 START_ATTEMPTS = 6
+#: How long fetching one file a person sent may take (nio's download has no timeout).
+DOWNLOAD_TIMEOUT_SECONDS = 60.0
 
 #: Matrix's own pace: a bot account should have its homeserver rate limit lifted (see
 #: README); these keep a burst polite when it is not. M_LIMIT_EXCEEDED still pauses all.
@@ -160,6 +184,21 @@ def matrix_html(markup: str) -> str:
     return "".join(
         part if part.startswith("<pre>") else part.replace("\n", "<br>") for part in parts
     )
+
+
+@functools.cache
+def _command_pattern(names: frozenset[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w/.:~-])/({alternatives})(?![\w/])")
+
+
+def bang_commands(markup: str, names: frozenset[str]) -> str:
+    """``/apua`` → ``!apua`` for the bot's own commands: Element (and other clients) take a
+    leading ``/`` for their own commands, so texts show the form that works on Matrix.
+    Links and paths are left alone (a command must not follow a letter, digit or ``/``)."""
+    if not names:
+        return markup
+    return _command_pattern(names).sub(r"!\1", markup)
 
 
 def render_message(markup: str, labels: Sequence[str], hint: str = "") -> tuple[str, str]:
@@ -237,6 +276,92 @@ def png_size(data: bytes) -> tuple[int, int] | None:
         width, height = struct.unpack(">II", data[16:24])
         return int(width), int(height)
     return None
+
+
+@dataclass(frozen=True)
+class Media:
+    """A file or picture a person sent, as the event describes it (nothing downloaded yet)."""
+
+    url: str  # mxc://server/id
+    name: str
+    mime_type: str | None
+    size: int | None  # as the sender's client declared it; may be missing or wrong
+    caption: str | None
+    encrypted: bool
+    key: str = ""  # the JWK's "k", the ciphertext's SHA-256 and the IV (encrypted only)
+    sha256: str = ""
+    iv: str = ""
+
+
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+def safe_filename(raw: object, image: bool, mime_type: str | None = None) -> str:
+    """A file name from an event, without paths or control characters, at most 120 chars;
+    "kuva.png" / "tiedosto.pdf" (by the MIME type) when the event names none."""
+    text = raw if isinstance(raw, str) else ""
+    text = _UNSAFE_NAME.sub(" ", text.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
+    if len(text) > 120:
+        stem, dot, ext = text.rpartition(".")
+        text = f"{stem[: 119 - len(ext)]}.{ext}" if dot and len(ext) <= 10 else text[:120]
+    if text:
+        return text
+    extension = mimetypes.guess_extension(mime_type or "") or ""
+    return ("kuva" if image else "tiedosto") + extension
+
+
+def media_of(event: Any) -> Media | None:
+    """The file or picture in an ``m.file`` / ``m.image`` event (plain or encrypted); None
+    for anything else (audio, video, text).
+
+    Caption rule (Matrix spec 1.10): with a ``filename`` that differs from ``body``, the
+    ``body`` is a caption; otherwise ``body`` is the file's name and there is no caption.
+    """
+    if not isinstance(
+        event, (RoomMessageFile, RoomMessageImage, RoomEncryptedFile, RoomEncryptedImage)
+    ):
+        return None
+    content: Mapping[str, Any] = event.source.get("content", {})
+    info = content.get("info")
+    info = info if isinstance(info, dict) else {}
+    body = content.get("body")
+    body = body if isinstance(body, str) else ""
+    filename = content.get("filename")
+    caption: str | None = None
+    if isinstance(filename, str) and filename.strip():
+        if body.strip() and body != filename:
+            caption = body
+    else:
+        filename = body
+    image = isinstance(event, (RoomMessageImage, RoomEncryptedImage))
+    size = info.get("size")
+    declared = size if isinstance(size, int) and not isinstance(size, bool) else None
+    mime = info.get("mimetype")
+    if isinstance(event, RoomEncryptedMedia):
+        mime = mime or event.mimetype
+    mime_type = mime if isinstance(mime, str) and mime else None
+    if isinstance(event, RoomEncryptedMedia):
+        key = event.key.get("k") if isinstance(event.key, dict) else None
+        sha256 = event.hashes.get("sha256") if isinstance(event.hashes, dict) else None
+        return Media(
+            url=str(event.url),
+            name=safe_filename(filename, image, mime_type),
+            mime_type=mime_type,
+            size=declared,
+            caption=caption,
+            encrypted=True,
+            key=key if isinstance(key, str) else "",
+            sha256=sha256 if isinstance(sha256, str) else "",
+            iv=str(event.iv) if isinstance(event.iv, str) else "",
+        )
+    return Media(
+        url=str(event.url),
+        name=safe_filename(filename, image, mime_type),
+        mime_type=mime_type,
+        size=declared,
+        caption=caption,
+        encrypted=False,
+    )
 
 
 def error_delivery(response: Any, what: str = "send") -> Delivery:
@@ -322,9 +447,11 @@ class MatrixTransport:
         *,
         wake: Callable[[], None] | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
+        commands: frozenset[str] = frozenset(),
     ) -> None:
         assert settings.matrix_homeserver and settings.matrix_user
         self.settings = settings
+        self.commands = commands  # the bot's command names, shown as !name
         self.db = db
         self.renderer = renderer
         self.wake = wake
@@ -700,18 +827,20 @@ class MatrixTransport:
         if isinstance(relates, dict) and relates.get("rel_type") == "m.replace":
             return  # an edit of an earlier message: answering it again would confuse
         text: str | None
+        media: Media | None = None
         if isinstance(event, (RoomMessageText, RoomMessageEmote)):
             text = str(event.body)
             if isinstance(relates, dict) and "m.in_reply_to" in relates:
                 text = strip_reply_fallback(text)
         elif isinstance(event, (RoomMessageMedia, RoomEncryptedMedia, RoomMessageUnknown)):
-            text = None  # a picture, file or voice message: the dispatcher explains
+            media = media_of(event)  # a file or picture is fetched below
+            text = None  # audio, video, unknown: the dispatcher explains
         else:
             return  # reactions, redactions, state changes
         group = self._is_group(room)
         if group:
             if text is None:
-                return
+                return  # nothing in a group room takes files; pictures are not for the bot
             names = [self.user_id.split(":", 1)[0].lstrip("@")]
             own = room.users.get(self.user_id)
             if own is not None and own.display_name:
@@ -719,16 +848,71 @@ class MatrixTransport:
             text = addressed_text(text, content, self.user_id, names)
             if text is None:
                 return
-        await self._dispatch(
-            Incoming(
-                user_id=f"matrix:{sender}",
-                chat_id=f"matrix:{room.room_id}",
-                text=text,
-                display_name=self._display_name(room, sender),
-                update_key=f"matrix:{event.event_id}",
-                is_group_chat=group,
-            )
+        incoming = Incoming(
+            user_id=f"matrix:{sender}",
+            chat_id=f"matrix:{room.room_id}",
+            text=text,
+            display_name=self._display_name(room, sender),
+            update_key=f"matrix:{event.event_id}",
+            is_group_chat=group,
         )
+        if media is not None:
+            caption = media.caption
+            if caption is not None and isinstance(relates, dict) and "m.in_reply_to" in relates:
+                caption = strip_reply_fallback(caption)
+            incoming = await self._with_attachment(incoming, media, str(event.event_id))
+            if incoming.attachment is not None:
+                incoming = dataclasses.replace(incoming, text=caption)
+        await self._dispatch(incoming)
+
+    async def _with_attachment(self, incoming: Incoming, media: Media, event_id: str) -> Incoming:
+        """Download (and decrypt) a file a person sent, up to :data:`FILE_LIMIT` bytes.
+
+        Only the event id and an error type are logged, never the file's name or content.
+        """
+        if incoming.update_key is not None:
+            async with self.db.transaction() as conn:
+                if await updates.seen(conn, incoming.update_key):
+                    return incoming  # replayed after a restart: the dispatcher skips it
+        if media.size is not None and media.size > FILE_LIMIT:
+            return dataclasses.replace(incoming, refused_file="too_large")
+        problem = ""
+        data = b""
+        content_type = ""
+        if not media.url.startswith("mxc://") or (
+            media.encrypted and not (media.key and media.sha256 and media.iv)
+        ):
+            problem = "bad event"
+        else:
+            try:
+                response = await asyncio.wait_for(
+                    self.client.download(mxc=media.url), timeout=DOWNLOAD_TIMEOUT_SECONDS
+                )
+            except (ClientError, TimeoutError, OSError) as error:
+                problem = type(error).__name__
+            else:
+                if isinstance(response, MemoryDownloadResponse):
+                    data = bytes(response.body)
+                    content_type = str(response.content_type or "")
+                else:
+                    problem = str(getattr(response, "status_code", None) or "download error")
+        if problem:
+            log.info("matrix: file of event %s not fetched: %s", event_id, problem)
+            return dataclasses.replace(incoming, refused_file="unreadable")
+        if len(data) > FILE_LIMIT:  # AES-CTR: the ciphertext is as long as the file
+            return dataclasses.replace(incoming, refused_file="too_large")
+        if media.encrypted:
+            try:
+                data = decrypt_attachment(data, media.key, media.sha256, media.iv)
+            except (EncryptionError, ValueError, TypeError) as error:
+                log.info(
+                    "matrix: file of event %s not decrypted: %s", event_id, type(error).__name__
+                )
+                return dataclasses.replace(incoming, refused_file="unreadable")
+        elif media.mime_type is None and content_type:
+            media = dataclasses.replace(media, mime_type=content_type.split(";", 1)[0].strip())
+        mime = media.mime_type or "application/octet-stream"
+        return dataclasses.replace(incoming, attachment=Document(media.name, data, mime))
 
     async def _greet(self, room: Any, join: Any, timeline: Sequence[Any]) -> None:
         """The bot has joined: greet whoever invited it, as if they had typed /start."""
@@ -887,6 +1071,7 @@ class MatrixTransport:
         return self._ready.is_set()
 
     async def _deliver(self, item: OutboxItem) -> Delivery:
+        item = dataclasses.replace(item, html=bang_commands(item.html, self.commands))
         room_id = item.platform_chat
         room = await self._room(room_id)
         if room is None:

@@ -21,6 +21,8 @@ class SeenMessage:
 
 
 class ChatDriver(Protocol):
+    command_prefix: str  # how the bot's texts show its commands on this platform
+
     async def send(self, text: str) -> None:
         """Type and send a text message."""
 

@@ -17,7 +17,8 @@ async def start_menu_and_help(chat: ChatDriver) -> None:
     assert "Ohjeet" in greeting.labels
     await chat.press("Ohjeet")
     [help_text] = await chat.replies()
-    assert "/peru" in help_text.text and "/tietosuoja" in help_text.text
+    command = chat.command_prefix  # "!" on Matrix, where clients take "/" for their own
+    assert f"{command}peru" in help_text.text and f"{command}tietosuoja" in help_text.text
 
 
 async def language_change(chat: ChatDriver) -> None:

@@ -29,6 +29,8 @@ def seen(message: BotMessage) -> SeenMessage:
 class TelegramDriver:
     """One person in a private chat with the bot on the fake server."""
 
+    command_prefix = "/"
+
     def __init__(self, server: FakeTelegramServer, user_id: int, language: str = "fi") -> None:
         self.server = server
         self.user_id = user_id

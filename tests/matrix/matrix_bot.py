@@ -9,6 +9,7 @@ crypto store for encrypted chats) that opens rooms with the bot; ``MatrixDriver`
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import signal
@@ -34,6 +35,7 @@ from nio import (
     RoomPreset,
     RoomSendResponse,
     SyncResponse,
+    UploadResponse,
 )
 from nio.crypto.attachments import decrypt_attachment
 
@@ -237,6 +239,8 @@ class Human:
 class MatrixDriver:
     """``ChatDriver`` for one room between a ``Human`` and the bot."""
 
+    command_prefix = "!"
+
     def __init__(self, human: Human, room_id: str, bot_user_id: str, *, encrypted: bool) -> None:
         self.human = human
         self.room_id = room_id
@@ -264,6 +268,37 @@ class MatrixDriver:
             "m.room.message",
             {"msgtype": "m.text", "body": text},
             ignore_unverified_devices=True,
+        )
+        assert isinstance(response, RoomSendResponse), response
+
+    async def send_file(
+        self, name: str, data: bytes, mime_type: str, *, caption: str | None = None
+    ) -> None:
+        """Upload a file (encrypted in an encrypted room) and send it as Element does:
+        ``m.image`` for pictures, ``m.file`` otherwise; a caption in the newer form
+        (``body`` the caption, ``filename`` the name)."""
+        self.sent_at = time.monotonic()
+        upload, keys = await self.human.client.upload(
+            io.BytesIO(data),
+            content_type=mime_type,
+            filename=name,
+            encrypt=self.encrypted,
+            filesize=len(data),
+        )
+        assert isinstance(upload, UploadResponse), upload
+        content: dict[str, Any] = {
+            "msgtype": "m.image" if mime_type.startswith("image/") else "m.file",
+            "body": caption or name,
+            "filename": name,
+            "info": {"size": len(data), "mimetype": mime_type},
+        }
+        if self.encrypted:
+            assert keys is not None
+            content["file"] = {**keys, "url": upload.content_uri, "mimetype": mime_type}
+        else:
+            content["url"] = upload.content_uri
+        response = await self.human.client.room_send(
+            self.room_id, "m.room.message", content, ignore_unverified_devices=True
         )
         assert isinstance(response, RoomSendResponse), response
 

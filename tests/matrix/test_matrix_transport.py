@@ -4,11 +4,14 @@ The shared scenarios (``tests/e2e/scenarios.py``) run through ``MatrixDriver`` i
 room and in an encrypted direct chat, each with a new person, against one bot process that
 also serves Telegram (the fake Bot API server). Other bots: one killed with SIGKILL in the
 middle of a conversation and started again, one whose homeserver rate limit is one message a
-second, one restarted with a password and then without its crypto store.
+second, one restarted with a password and then without its crypto store. A coordinator sends
+an announcement with a file (plain room) and a captioned picture (encrypted direct chat).
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 import shutil
 import sqlite3
@@ -20,6 +23,8 @@ import pytest
 import vodozemac
 from nio import RoomCreateResponse
 
+from storage import memberships
+from storage.db import Database
 from tests.e2e.scenarios import SCENARIOS, Scenario
 from tests.fakes.telegram_api import FakeTelegramServer
 
@@ -81,8 +86,9 @@ async def test_telegram_and_matrix_in_one_process(
         await chat.send("!apua")
         [on_matrix] = await chat.replies()
     [on_telegram] = await telegram_api.async_wait_for_messages(4242, 1)
-    assert "/peru" in on_matrix.text and on_telegram.text is not None
-    assert "/peru" in on_telegram.text
+    # Element takes "/" for its own commands: Matrix texts show the "!" form.
+    assert "!peru" in on_matrix.text and "/peru" not in on_matrix.text
+    assert on_telegram.text is not None and "/peru" in on_telegram.text
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain-room", "encrypted-dm"])
@@ -154,7 +160,7 @@ async def test_sigkill_mid_conversation_resumes_without_repeating(
             assert _stored(bot.database, "matrix:device_id") == device
             await secret.send("!apua")
             [help_text] = await secret.replies()
-            assert "/peru" in help_text.text
+            assert "!peru" in help_text.text
             # The room it was in before its first start is served from then on.
             await old.send("!tietosuoja")
             [privacy] = await old.replies()
@@ -217,7 +223,7 @@ async def test_undecryptable_message_gets_a_notice(
         # Messages the bot can read are answered as usual.
         await chat.send("!apua")
         [help_text] = await chat.replies()
-        assert "/peru" in help_text.text
+        assert "!peru" in help_text.text
         await chat.no_more_replies(0.3)
 
 
@@ -236,7 +242,7 @@ async def test_group_room_answers_only_when_addressed(
         await chat.send("huomenta kaikille")  # people talking to each other
         await chat.send(f"{running_bot.account.localpart}: !apua")
         [help_text] = await chat.replies()
-        assert "/peru" in help_text.text
+        assert "!peru" in help_text.text
         await chat.send("!omattiedot")  # personal data stays out of a shared room
         [refused] = await chat.replies()
         assert refused.file is None and "kahdenkeskisessä" in refused.text
@@ -265,7 +271,7 @@ async def test_rate_limited_bot_waits_and_delivers_everything_in_order(
             for command in ("!apua", "!tietosuoja"):
                 await chat.send(command)
             help_text, privacy = await chat.replies(2)
-            assert "/peru" in help_text.text
+            assert "!peru" in help_text.text
             assert privacy.text.startswith("Mitä botti tallentaa?")
             await chat.no_more_replies(0.5)
     finally:
@@ -295,7 +301,7 @@ async def test_password_restarts_reuse_the_device_and_a_lost_store_gets_a_new_on
             assert _stored(bot.database, "matrix:device_id") == first_device
             await chat.send("!apua")
             [answer] = await chat.replies()
-            assert "/peru" in answer.text
+            assert "!peru" in answer.text
 
             assert bot.stop() == 0
             shutil.rmtree(bot.database.parent / "bot.sqlite3.matrix-store")
@@ -309,3 +315,79 @@ async def test_password_restarts_reuse_the_device_and_a_lost_store_gets_a_new_on
         bot.stop()
     assert "crypto store missing" in bot.log()
     assert "Traceback" not in bot.log(), bot.tail(80)
+
+
+PDF = b"%PDF-1.4 syksyn ohjelma\n" + bytes(range(256))
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x01" + bytes(200)
+
+
+async def _add_roles(database: Path, project: str, coordinator: str, participant: str) -> None:
+    """Make the roles straight in the running bot's database (WAL: a second writer waits)."""
+    db = await Database.open(database)
+    try:
+        async with db.transaction() as conn:
+            now = dt.datetime.now(dt.UTC)
+            await memberships.add(conn, f"matrix:{coordinator}", project, "coordinator", now)
+            await memberships.add(conn, f"matrix:{participant}", project, "participant", now)
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize(
+    ("encrypted", "project", "name", "data", "mime_type", "caption"),
+    [
+        (False, "osmari", "ohjelma.pdf", PDF, "application/pdf", None),
+        (True, "toimi", "retki.png", PNG, "image/png", "Kuvia <retkeltä>"),
+    ],
+    ids=["file-in-plain-room", "captioned-picture-in-encrypted-dm"],
+)
+async def test_coordinator_announces_with_a_file_sent_on_matrix(
+    synapse: SynapseServer,
+    running_bot: BotProcess,
+    tmp_path: Path,
+    encrypted: bool,
+    project: str,
+    name: str,
+    data: bytes,
+    mime_type: str,
+    caption: str | None,
+) -> None:
+    """/tiedote on Matrix with an attachment: the bot downloads (and in an encrypted chat
+    decrypts) the coordinator's file, and the participant gets the same bytes."""
+    bot_id = running_bot.account.user_id
+    lead, member = synapse.register_user("human"), synapse.register_user("human")
+    async with (
+        Human(synapse, lead, tmp_path / "lead-store" if encrypted else None) as coordinator,
+        Human(synapse, member, tmp_path / "member-store" if encrypted else None) as participant,
+    ):
+        chat = await coordinator.open_chat(bot_id, encrypted=encrypted)
+        inbox = await participant.open_chat(bot_id, encrypted=encrypted)
+        await _add_roles(running_bot.database, project, lead.user_id, member.user_id)
+        await chat.send("!tiedote")
+        [audience] = await chat.replies()
+        [whole] = [label for label in audience.labels if label.startswith("Koko hanke")]
+        assert whole.endswith("(1)"), audience.labels
+        await chat.press(whole)
+        [prompt] = await chat.replies()
+        assert "Voit myös liittää tiedoston tai kuvan" in prompt.text
+        await chat.send_file(name, data, mime_type, caption=caption)
+        if caption is None:
+            [saved] = await chat.replies()
+            assert saved.text == f"Liite {name} tallennettu. Kirjoita vielä tiedotteen teksti."
+            text = "Syksyn ohjelma on liitteenä."
+            await chat.send(text)
+        else:
+            text = caption  # the caption is the announcement's text: straight to the preview
+        preview, summary = await chat.replies(2)
+        assert preview.file == (name, data)
+        assert text in preview.text and "Tiedote menee 1 henkilölle" in summary.text
+        await chat.press("Lähetä nyt")
+        [got] = await inbox.replies()
+        assert got.file == (name, data)
+        assert text in got.text
+        async with asyncio.timeout(30):
+            while not (await chat.replies())[0].text.startswith("Tiedote #"):
+                pass  # the progress message and its edits come first
+        await inbox.no_more_replies(0.3)
+    log = running_bot.log()
+    assert name not in log and "retkeltä" not in log  # no file names or texts in the log

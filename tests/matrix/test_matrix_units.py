@@ -1,10 +1,12 @@
 """The Matrix transport's decisions without a homeserver: invites, rendering, error mapping,
-and an M_LIMIT_EXCEEDED answer retried by the real delivery worker."""
+an M_LIMIT_EXCEEDED answer retried by the real delivery worker, and files people send
+(event -> ``Incoming``: name, caption, download, decryption, refusals)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import struct
 import time
 from dataclasses import dataclass, field
@@ -13,7 +15,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from nio import InviteMemberEvent, JoinResponse, RoomSendError, RoomSendResponse
+from nio import (
+    DownloadError,
+    InviteMemberEvent,
+    JoinResponse,
+    MemoryDownloadResponse,
+    RoomEncryptedImage,
+    RoomMessage,
+    RoomSendError,
+    RoomSendResponse,
+)
+from nio.crypto.attachments import encrypt_attachment
 
 from bot.config import Settings
 from bot.delivery import DeliveryWorker
@@ -23,15 +35,19 @@ from bot.transports.base import Status
 from bot.transports.matrix import (
     MatrixTransport,
     addressed_text,
+    bang_commands,
     error_delivery,
     matrix_html,
+    media_of,
     png_size,
     render_message,
+    safe_filename,
     same_account,
     server_allowed,
     strip_reply_fallback,
 )
-from storage import outbox, users
+from handlers.types import FILE_LIMIT, Document, Incoming
+from storage import outbox, updates, users
 from storage.db import Database
 
 BOT = "@hankebot:example.org"
@@ -136,6 +152,8 @@ class FakeClient:
         self.sends: list[tuple[float, str, dict[str, Any]]] = []
         self.joined: list[str] = []
         self.left: list[str] = []
+        self.media: dict[str, Any] = {}  # mxc URI -> download answer
+        self.downloads: list[str] = []
 
     async def room_send(
         self,
@@ -156,6 +174,10 @@ class FakeClient:
 
     async def room_leave(self, room_id: str) -> None:
         self.left.append(room_id)
+
+    async def download(self, mxc: str) -> Any:
+        self.downloads.append(mxc)
+        return self.media[mxc]
 
 
 def _transport(db: Database, tmp_path: Path, allowed: str = "") -> MatrixTransport:
@@ -280,3 +302,189 @@ async def test_bot_leaves_a_chat_the_person_left_and_stops_sending(
         item = await outbox.get(conn, pending or 0)
     assert item is not None
     assert (await transport.deliver(item)).status is Status.UNREACHABLE
+
+
+# --- files people send --------------------------------------------------------------------
+PDF = b"%PDF-1.4 syksyn ohjelma"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+ANNA = "@anna:kunta.fi"
+
+
+def _message(content: dict[str, Any], *, decrypted: bool = False) -> Any:
+    """An ``m.room.message`` as nio parses it from a sync (or from a decrypted event)."""
+    source = {
+        "type": "m.room.message",
+        "event_id": f"$event{len(str(content))}",
+        "sender": ANNA,
+        "origin_server_ts": int(time.time() * 1000),
+        "content": content,
+    }
+    if decrypted:
+        return RoomMessage.parse_decrypted_event(source)
+    return RoomMessage.parse_event(source)
+
+
+def _file_content(
+    name: str, mime: str | None, size: int, *, msgtype: str = "m.file", **extra: Any
+) -> dict[str, Any]:
+    info: dict[str, Any] = {"size": size}
+    if mime is not None:
+        info["mimetype"] = mime
+    return {"msgtype": msgtype, "body": name, "url": "mxc://kunta.fi/abc", "info": info, **extra}
+
+
+async def _received(
+    db: Database, tmp_path: Path, event: Any, media: dict[str, Any], *, members: int = 2
+) -> tuple[list[Incoming], FakeClient]:
+    """What the transport hands the dispatcher for one event from a sync."""
+    transport = _transport(db, tmp_path)
+    client = FakeClient([])
+    client.media = media
+    transport.client = client
+    got: list[Incoming] = []
+
+    async def inbox(incoming: Incoming) -> None:
+        got.append(incoming)
+
+    transport._inbox = inbox
+    await transport._on_event(FakeRoom(member_count=members), event, ())
+    return got, client
+
+
+def _download(body: bytes, content_type: str = "application/octet-stream") -> Any:
+    return MemoryDownloadResponse(body=body, content_type=content_type, filename=None)
+
+
+def test_media_events_name_caption_and_kind() -> None:
+    plain = media_of(_message(_file_content("ohjelma.pdf", "application/pdf", len(PDF))))
+    assert plain is not None
+    assert (plain.name, plain.caption, plain.mime_type, plain.size) == (
+        "ohjelma.pdf",
+        None,  # body is just the name: no caption
+        "application/pdf",
+        len(PDF),
+    )
+    captioned = media_of(
+        _message(_file_content("Kuva retkeltä", None, 9, msgtype="m.image", filename="r.png"))
+    )
+    assert captioned is not None and (captioned.name, captioned.caption) == (
+        "r.png",
+        "Kuva retkeltä",
+    )
+    same = media_of(_message(_file_content("a.pdf", None, 1, filename="a.pdf")))
+    assert same is not None and same.caption is None
+    audio = _message(_file_content("aani.ogg", "audio/ogg", 5, msgtype="m.audio"))
+    assert media_of(audio) is None  # not taken, as voice messages on Telegram
+    assert media_of(_message({"msgtype": "m.text", "body": "hei"})) is None
+
+
+def test_file_names_from_events_are_made_safe() -> None:
+    assert safe_filename("ohjelma.pdf", image=False) == "ohjelma.pdf"
+    assert safe_filename("../../etc/passwd", image=False) == "passwd"
+    assert safe_filename("C:\\Users\\anna\\kuva.png", image=True) == "kuva.png"
+    assert safe_filename("a\x00b\nc.txt", image=False) == "a b c.txt"
+    assert safe_filename("", image=True, mime_type="image/png") == "kuva.png"
+    assert safe_filename(None, image=False) == "tiedosto"
+    long = safe_filename("x" * 300 + ".pdf", image=False)
+    assert len(long) == 120 and long.endswith(".pdf")
+
+
+async def test_a_file_in_a_direct_chat_arrives_as_an_attachment(
+    db: Database, tmp_path: Path
+) -> None:
+    event = _message(_file_content("ohjelma.pdf", "application/pdf", len(PDF)))
+    [incoming], client = await _received(
+        db, tmp_path, event, {"mxc://kunta.fi/abc": _download(PDF)}
+    )
+    assert client.downloads == ["mxc://kunta.fi/abc"]
+    assert incoming.attachment == Document("ohjelma.pdf", PDF, "application/pdf")
+    assert incoming.text is None and incoming.refused_file is None
+    assert incoming.user_id == f"matrix:{ANNA}" and incoming.chat_id == f"matrix:{ROOM}"
+    assert incoming.update_key == f"matrix:{event.event_id}"
+
+
+async def test_a_picture_with_a_caption_gives_the_caption_as_text(
+    db: Database, tmp_path: Path
+) -> None:
+    event = _message(
+        _file_content("Retki <3", None, len(PNG), msgtype="m.image", filename="retki.png")
+    )
+    [incoming], _ = await _received(
+        db, tmp_path, event, {"mxc://kunta.fi/abc": _download(PNG, "image/png")}
+    )
+    # No MIME type in the event: the media repository's content type is used.
+    assert incoming.attachment == Document("retki.png", PNG, "image/png")
+    assert incoming.text == "Retki <3"
+
+
+async def test_an_encrypted_picture_is_decrypted(db: Database, tmp_path: Path) -> None:
+    ciphertext, keys = encrypt_attachment(PNG)
+    content = {
+        "msgtype": "m.image",
+        "body": "kuva.png",
+        "info": {"mimetype": "image/png", "size": len(PNG)},
+        "file": {**keys, "url": "mxc://kunta.fi/secret", "mimetype": "image/png"},
+    }
+    event = _message(content, decrypted=True)
+    assert isinstance(event, RoomEncryptedImage)
+    [incoming], _ = await _received(
+        db, tmp_path, event, {"mxc://kunta.fi/secret": _download(ciphertext)}
+    )
+    assert incoming.attachment == Document("kuva.png", PNG, "image/png")
+    # A file whose ciphertext does not match its hash is not handed on.
+    [broken], _ = await _received(
+        db, tmp_path, event, {"mxc://kunta.fi/secret": _download(ciphertext[:-1] + b"x")}
+    )
+    assert broken.attachment is None and broken.refused_file == "unreadable"
+
+
+async def test_too_large_or_unfetchable_files_are_refused_without_names_in_the_log(
+    db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    url = "mxc://kunta.fi/abc"
+    declared_big = _message(_file_content("salainen.pdf", "application/pdf", FILE_LIMIT + 1))
+    [big], client = await _received(db, tmp_path, declared_big, {})
+    assert big.refused_file == "too_large" and big.attachment is None
+    assert client.downloads == []  # refused by the declared size, not downloaded
+    lied = _message(_file_content("salainen.pdf", "application/pdf", 10))
+    [really_big], _ = await _received(db, tmp_path, lied, {url: _download(b"x" * (FILE_LIMIT + 1))})
+    assert really_big.refused_file == "too_large" and really_big.attachment is None
+    missing = DownloadError.from_dict({"errcode": "M_NOT_FOUND", "error": "salainen.pdf"})
+    [gone], _ = await _received(db, tmp_path, lied, {url: missing})
+    assert gone.refused_file == "unreadable" and gone.attachment is None
+    assert gone.text is None
+    assert "M_NOT_FOUND" in caplog.text and "salainen" not in caplog.text
+
+
+async def test_files_in_group_rooms_and_voice_messages_are_not_fetched(
+    db: Database, tmp_path: Path
+) -> None:
+    event = _message(_file_content("ohjelma.pdf", "application/pdf", len(PDF)))
+    got, client = await _received(db, tmp_path, event, {}, members=3)
+    assert got == [] and client.downloads == []
+    voice = _message(_file_content("aani.ogg", "audio/ogg", 5, msgtype="m.audio"))
+    [incoming], client = await _received(db, tmp_path, voice, {})
+    assert client.downloads == []
+    assert incoming.attachment is None and incoming.refused_file is None and incoming.text is None
+
+
+async def test_a_replayed_file_event_is_not_downloaded_again(db: Database, tmp_path: Path) -> None:
+    event = _message(_file_content("ohjelma.pdf", "application/pdf", len(PDF)))
+    async with db.transaction() as conn:
+        await updates.record(conn, f"matrix:{event.event_id}", dt.datetime.now(dt.UTC))
+    [incoming], client = await _received(db, tmp_path, event, {})
+    assert client.downloads == [] and incoming.attachment is None  # the dispatcher skips it
+
+
+def test_commands_are_shown_with_an_exclamation_mark_and_links_are_left_alone() -> None:
+    names = frozenset({"apua", "peru", "lopeta_tiedotteet", "lopeta"})
+    text = (
+        "Kirjoita /apua tai /peru. (/lopeta_tiedotteet) /lopeta.\n"
+        '<a href="https://t.me/botti?start=x">https://example.org/apua</a> a/peru /apuaa /muu'
+    )
+    assert bang_commands(text, names) == (
+        "Kirjoita !apua tai !peru. (!lopeta_tiedotteet) !lopeta.\n"
+        '<a href="https://t.me/botti?start=x">https://example.org/apua</a> a/peru /apuaa /muu'
+    )
+    assert bang_commands("/apua", frozenset()) == "/apua"
