@@ -12,7 +12,9 @@ one unavoidable window: a crash after the platform accepted a message and before
 commit sends the message again on restart (the platforms have no idempotency key). Flood
 control (429) pauses the whole worker for ``retry_after``; a blocked person ends every
 pending row to them; other failures back off exponentially and give up after
-:data:`MAX_ATTEMPTS`.
+:data:`MAX_ATTEMPTS`. When a send uploaded a file shared by many rows (an announcement's
+attachment), the platform's id for it is stored with the outcome, and the following rows
+carry it (``OutboxItem.remote_file_id``) so the transport can send the id instead of the bytes.
 
 Observers (by default the broadcast progress tracker) run after each recorded outcome, in
 the same transaction, inside a savepoint: an observer's failure never loses the outcome.
@@ -32,7 +34,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import aiosqlite
 
 from bot.transports.base import Delivery, Status, Transport
-from storage import outbox, users
+from storage import broadcasts, outbox, users
 from storage.db import Database
 from storage.outbox import OutboxItem
 
@@ -309,6 +311,10 @@ class DeliveryWorker:
         """Store one attempt's outcome; returns the row's final state, or None (retried)."""
         if result.status is Status.SENT:
             await outbox.mark_sent(conn, item.id, result.platform_message_id, now)
+            if result.uploaded_file_id is not None and item.shared_file is not None:
+                await broadcasts.remember_upload(
+                    conn, item.shared_file, self.transport.name, result.uploaded_file_id
+                )
             self.sent_count += 1
             return "sent"
         if result.status is Status.UNREACHABLE:

@@ -422,7 +422,8 @@ async def set_progress(
 async def close(
     conn: aiosqlite.Connection, broadcast_id: int, state: str, now: dt.datetime
 ) -> bool:
-    """End the broadcast as 'done' or 'cancelled' and drop its text; False if already ended."""
+    """End the broadcast as 'done' or 'cancelled' and drop its text, its file's bytes and
+    the platforms' ids for that file; False if already ended."""
     if state not in ("done", "cancelled"):
         raise ValueError(state)
     cursor = await conn.execute(
@@ -432,6 +433,11 @@ async def close(
     )
     await conn.execute(
         "UPDATE broadcast_files SET content = NULL WHERE broadcast_id = ?", (broadcast_id,)
+    )
+    await conn.execute(
+        "DELETE FROM broadcast_file_uploads WHERE file_id IN"
+        " (SELECT id FROM broadcast_files WHERE broadcast_id = ?)",
+        (broadcast_id,),
     )
     return cursor.rowcount == 1
 
@@ -465,6 +471,21 @@ async def attach_file(conn: aiosqlite.Connection, file_id: int, broadcast_id: in
         "UPDATE broadcast_files SET broadcast_id = ? WHERE id = ? AND broadcast_id IS NULL",
         (broadcast_id, file_id),
     )
+
+
+async def remember_upload(
+    conn: aiosqlite.Connection, file_id: int, transport: str, remote_id: str
+) -> bool:
+    """Keep the platform's id for a file one send has uploaded (Telegram: its ``file_id``),
+    replacing an older one; later sends pass the id instead of the bytes. Nothing is kept
+    once the file's bytes are gone (the broadcast has ended): returns False then."""
+    cursor = await conn.execute(
+        "INSERT INTO broadcast_file_uploads (file_id, transport, remote_id)"
+        " SELECT id, ?, ? FROM broadcast_files WHERE id = ? AND content IS NOT NULL"
+        " ON CONFLICT (file_id, transport) DO UPDATE SET remote_id = excluded.remote_id",
+        (transport, remote_id, file_id),
+    )
+    return cursor.rowcount == 1
 
 
 async def drop_draft_file(conn: aiosqlite.Connection, file_id: int) -> None:

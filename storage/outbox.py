@@ -39,11 +39,17 @@ class OutboxItem:
     edit_target_message_id: str | None
     attempts: int
     not_before: dt.datetime
+    # ``document`` is a file stored once for many rows (an announcement's attachment): its
+    # ``broadcast_files`` id, and the transport's id for it once a send has uploaded it
+    # (Telegram's file_id), which later sends pass instead of the bytes.
+    shared_file: int | None = None
+    remote_file_id: str | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> OutboxItem:
         rows = json.loads(row["buttons"]) if row["buttons"] else []
         document = None
+        shared_file = None
         if row["document_name"] is not None:
             document = Document(
                 filename=row["document_name"],
@@ -57,6 +63,7 @@ class OutboxItem:
                 content=bytes(row["shared_content"]),
                 mime_type=row["shared_mime"],
             )
+            shared_file = row["file_id"]
         return cls(
             id=row["id"],
             transport=row["transport"],
@@ -71,6 +78,8 @@ class OutboxItem:
             edit_target_message_id=row["edit_target"],
             attempts=row["attempts"],
             not_before=from_text(row["not_before"]),
+            shared_file=shared_file,
+            remote_file_id=row["shared_remote_id"] if shared_file is not None else None,
         )
 
     @property
@@ -142,9 +151,12 @@ async def enqueue(
 
 _SELECT = (
     "SELECT o.*, target.platform_message_id AS edit_target, f.filename AS shared_name,"
-    " f.mime_type AS shared_mime, f.content AS shared_content FROM outbox o"
+    " f.mime_type AS shared_mime, f.content AS shared_content,"
+    " up.remote_id AS shared_remote_id FROM outbox o"
     " LEFT JOIN outbox target ON target.id = o.edit_of"
     " LEFT JOIN broadcast_files f ON f.id = o.file_id"
+    " LEFT JOIN broadcast_file_uploads up ON up.file_id = o.file_id"
+    " AND up.transport = o.transport"
 )
 
 

@@ -50,7 +50,9 @@ PERSONAL_TABLES: list[PersonalTable] = [
     # mark in place of the person; unused coordinator invites they made or used go.
     PersonalTable("audit_log", "actor", other_columns=("subject",), pseudonymise=True),
     PersonalTable("broadcasts", "created_by", other_columns=("report_chat",), pseudonymise=True),
-    # 007: an announcement's attachment (the announcement's, not about its sender)
+    # 007: an announcement's attachment (the announcement's, not about its sender). 008's
+    # broadcast_file_uploads (Telegram's file_id for it) names nobody either; like the bytes,
+    # it is dropped when the broadcast ends (storage.broadcasts.close).
     PersonalTable("broadcast_files", "created_by", export=False, pseudonymise=True),
     PersonalTable("coordinator_invites", "created_by", other_columns=("used_by",)),
     # 004_applicants: contact requests (what the person typed for contact, kept 90 days)

@@ -589,6 +589,54 @@ async def test_document_and_photo_upload_are_stored(
         await ptb_bot.send_document(USER, b"x", caption="c" * 1025, filename="a.txt")
 
 
+async def test_files_are_resent_by_file_id_without_an_upload(
+    server: FakeTelegramServer, ptb_bot: Bot
+) -> None:
+    data = b"%PDF-1.4 syksyn ohjelma"
+    sent = await ptb_bot.send_document(USER, data, filename="ohjelma.pdf", caption="eka")
+    assert sent.document is not None
+    file_id = sent.document.file_id
+    again = await ptb_bot.send_document(OTHER, file_id, caption="toka")  # a form field
+    assert again.document is not None and again.document.file_id == file_id
+    async with httpx.AsyncClient() as client:
+        r = await client.post(
+            f"{server.url}/bot{server.token}/sendDocument",
+            json={"chat_id": USER, "document": file_id},
+        )
+        assert r.status_code == 200 and r.json()["result"]["document"]["file_name"] == "ohjelma.pdf"
+    for chat in (USER, OTHER):
+        got = server.last_message(chat).document
+        assert got is not None and (got.filename, got.data) == ("ohjelma.pdf", data)
+    assert server.last_message(OTHER).caption == "toka"
+    [upload] = server.uploads()
+    assert (upload.method, upload.chat_id, upload.filename, upload.size) == (
+        "sendDocument",
+        USER,
+        "ohjelma.pdf",
+        len(data),
+    )
+    assert (server.upload_count, server.uploaded_bytes) == (1, len(data))
+
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier/http url specified"):
+        await ptb_bot.send_document(USER, "BQACAgNEVERGIVEN")
+    assert last_description(server) == "Bad Request: wrong file identifier/HTTP URL specified"
+    png = b"\x89PNG fake"
+    photo = await ptb_bot.send_photo(USER, png)
+    with pytest.raises(BadRequest, match=r"(?i)type of file mismatch"):
+        await ptb_bot.send_document(USER, photo.photo[-1].file_id)
+    with pytest.raises(BadRequest, match=r"(?i)type of file mismatch"):
+        await ptb_bot.send_photo(USER, file_id)
+    await ptb_bot.send_photo(OTHER, photo.photo[-1].file_id)
+    assert server.upload_count == 2  # the photo; re-sends and refused ids are not uploads
+
+    server.invalidate_file_ids()  # as after a new bot token
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
+        await ptb_bot.send_document(USER, file_id)
+    fresh = await ptb_bot.send_document(USER, data, filename="ohjelma.pdf")
+    assert fresh.document is not None and fresh.document.file_id != file_id
+    assert server.upload_count == 3 and server.uploaded_bytes == 2 * len(data) + len(png)
+
+
 async def test_user_document_can_be_downloaded(server: FakeTelegramServer, ptb_bot: Bot) -> None:
     server.user_sends_document(USER, "cv.pdf", b"%PDF-1.4 fake", caption="CV")
     (update,) = await ptb_bot.get_updates()

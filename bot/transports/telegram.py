@@ -6,6 +6,9 @@ module polls ``getUpdates`` itself and moves the offset forward only after the d
 has committed the update (the update id is also recorded in that transaction, so a
 re-delivered update is recognised). In webhook mode the HTTP answer is sent only after the
 commit, so Telegram re-delivers whatever was not handled.
+
+An announcement's file is uploaded once: later recipients get it by the ``file_id`` Telegram
+gave for the upload (:mod:`bot.transports.upload_once`; the worker stores the id).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from telegram import (
     Message,
     Update,
 )
+from telegram import Document as TelegramDocument
 from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import (
     BadRequest,
@@ -46,9 +50,10 @@ from bot.config import Settings
 from bot.i18n import LOCALES, Renderer
 from bot.markup import split_html, visible_length
 from bot.transports.base import Delivery, Inbox, Pacing, Status
+from bot.transports.upload_once import UploadOnce
 from handlers.context import Roles
 from handlers.flow import Registry
-from handlers.types import Document, Incoming
+from handlers.types import FILE_LIMIT, Document, Incoming
 from storage import updates, users
 from storage.db import Database
 from storage.outbox import OutboxItem, OutgoingButton
@@ -57,9 +62,19 @@ log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
-FILE_LIMIT = 10 * 1024 * 1024  # files people send (Telegram's getFile serves up to 20 MB)
 OFFSET_KEY = "telegram:offset"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+# What Telegram answers (400) when a file_id cannot be used (another bot's or token's id, a
+# file gone on its side): "wrong file identifier/HTTP URL specified", "wrong remote file
+# identifier specified: …", "invalid remote file identifier", "FILE_REFERENCE_EXPIRED" …
+STALE_FILE_ID = (
+    "file identifier",
+    "file id",
+    "file_id",
+    "file reference",
+    "file_reference",
+    "type of file mismatch",
+)
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -115,6 +130,14 @@ def attached_file(message: Message | None) -> tuple[str, str, str, int | None] |
     return None
 
 
+def file_id_refused(error: Exception) -> bool:
+    """Telegram did not accept a file_id (the file can still be uploaded)."""
+    if not isinstance(error, BadRequest):
+        return False
+    reason = str(error.message).lower()
+    return any(marker in reason for marker in STALE_FILE_ID)
+
+
 def keyboard(rows: Sequence[Sequence[OutgoingButton]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
@@ -159,6 +182,7 @@ class TelegramTransport:
         )
         self._inbox: Inbox | None = None
         self._poller: asyncio.Task[None] | None = None
+        self.shared_files = UploadOnce()
         self._web_runner: web.AppRunner | None = None
 
     # --- life cycle ------------------------------------------------------------------------
@@ -275,22 +299,22 @@ class TelegramTransport:
 
         Only private chats: nothing in a group takes files. The caption becomes the text only
         together with the file: a file too large or one that cannot be fetched arrives as an
-        event without text, which the dispatcher answers as it always has.
+        event without text that says so (``refused_file``), and the dispatcher explains.
         """
         found = attached_file(update.message)
         if found is None or incoming.is_group_chat:
             return incoming
         file_id, name, mime, size = found
         if size is not None and size > FILE_LIMIT:
-            return incoming
+            return dataclasses.replace(incoming, refused_file="too_large")
         try:
             remote = await self.bot.get_file(file_id)
             data = bytes(await remote.download_as_bytearray())
         except TelegramError as error:
             log.info("getFile failed: %s", type(error).__name__)
-            return incoming
+            return dataclasses.replace(incoming, refused_file="unreadable")
         if len(data) > FILE_LIMIT:
-            return incoming
+            return dataclasses.replace(incoming, refused_file="too_large")
         caption = update.message.caption if update.message is not None else None
         return dataclasses.replace(incoming, text=caption, attachment=Document(name, data, mime))
 
@@ -350,14 +374,8 @@ class TelegramTransport:
                 caption = item.html if visible_length(item.html) <= CAPTION_LIMIT else None
                 if caption is None:
                     await self._send_text(chat, item.html, None)
-                message = await self.bot.send_document(
-                    chat_id=chat,
-                    document=InputFile(item.document.content, filename=item.document.filename),
-                    caption=caption,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-                return Delivery.sent(message.message_id)
+                message, uploaded = await self._send_document(item, caption, markup)
+                return Delivery.sent(message.message_id, uploaded_file_id=uploaded)
             message = await self._send_text(chat, item.html, markup)
             return Delivery.sent(message.message_id)
         except Forbidden as error:
@@ -372,6 +390,43 @@ class TelegramTransport:
             return Delivery(Status.FAILED, error=f"BadRequest: {_reason(error)}")
         except (TimedOut, NetworkError) as error:
             return Delivery(Status.RETRY, error=type(error).__name__)
+
+    async def _send_document(
+        self, item: OutboxItem, caption: str | None, markup: InlineKeyboardMarkup | None
+    ) -> tuple[Message, str | None]:
+        """Send the row's file; returns the message and, when this send uploaded a file
+        shared by many rows, the file_id Telegram gave it."""
+        document = item.document
+        assert document is not None
+
+        async def send(file: InputFile | TelegramDocument) -> Message:
+            return await self.bot.send_document(
+                chat_id=item.platform_chat,
+                document=file,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+
+        async def upload() -> tuple[Message, str | None]:
+            message = await send(InputFile(document.content, filename=document.filename))
+            # A file Telegram took for something else (audio, video) has no document id
+            # that sendDocument accepts: it is uploaded every time, as before.
+            return message, message.document.file_id if message.document else None
+
+        async def by_id(file_id: str) -> Message:
+            # A Document, not the bare string: PTB would upload a local file of that name.
+            return await send(TelegramDocument(file_id=file_id, file_unique_id=""))
+
+        if item.shared_file is None:
+            return await send(InputFile(document.content, filename=document.filename)), None
+        return await self.shared_files.send(
+            item.shared_file,
+            item.remote_file_id,
+            by_id=by_id,
+            upload=upload,
+            refused=file_id_refused,
+        )
 
     async def _send_text(
         self, chat: str, html: str, markup: InlineKeyboardMarkup | None

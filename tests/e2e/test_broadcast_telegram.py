@@ -3,7 +3,9 @@ control on (30 messages/s overall, 1/s per private chat): no 429, everybody reac
 it exactly once, the people who blocked the bot or never started it are reported — also when
 the bot process is killed with SIGKILL half-way and started again.
 
-Each test sends about 1 000 messages at ~29 a second (about 35 s).
+Each of those sends about 1 000 messages at ~29 a second (about 35 s). An announcement
+with a file to 50 people uploads the file once and sends it by Telegram's file_id after
+that, also when the stored id is refused (another bot token) and over a restart.
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
 
+from bot.i18n import Renderer
+from handlers.broadcast import NewBroadcast, enqueue_broadcast, message_html
+from handlers.types import FILE_LIMIT, Document
 from storage import broadcasts, memberships, users
 from storage.db import Database
 from tests.e2e.telegram_driver import (
@@ -35,7 +41,7 @@ from tests.e2e.telegram_driver import (
     running_bot,
     start_bot_process,
 )
-from tests.fakes.telegram_api import FakeTelegramServer
+from tests.fakes.telegram_api import FakeTelegramServer, SentFile, UploadRecord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -274,6 +280,16 @@ async def test_an_announcement_with_a_file_from_telegram(tmp_path: Path) -> None
             await coordinator.press("Koko hanke Osmari (2)")
             [prompt] = await coordinator.replies()
             assert "Voit myös liittää tiedoston tai kuvan" in prompt.text
+            too_large = {
+                "file_id": "too-large",
+                "file_unique_id": "too-large",
+                "file_name": "iso.pdf",
+                "mime_type": "application/pdf",
+                "file_size": FILE_LIMIT + 1,
+            }
+            server.user_sends_raw(801, {"document": too_large})
+            [refused] = await coordinator.replies()
+            assert refused.text.startswith("Tiedosto on liian iso."), refused.text
             server.user_sends_document(801, "ohjelma.pdf", pdf, mime_type="application/pdf")
             [saved] = await coordinator.replies()
             assert saved.text == "Liite ohjelma.pdf tallennettu. Kirjoita vielä tiedotteen teksti."
@@ -299,3 +315,170 @@ async def test_an_announcement_with_a_file_from_telegram(tmp_path: Path) -> None
             [shown, _] = await coordinator.replies(2)
             assert shown.file == ("kuva.jpg", b"\xff\xd8jpeg")
             assert "Kuva <retkeltä>" in shown.text
+
+
+# --- an announcement with a file: uploaded once, then sent by Telegram's file_id ----------
+FILE_PEOPLE = list(range(20_000, 20_050))
+PROGRAMME = b"%PDF-1.4 syksyn ohjelma " + bytes(range(256)) * 64  # about 16 kB
+
+
+async def fill_file_project(path: Path) -> None:
+    now = dt.datetime.now(dt.UTC)
+    db = await Database.open(path)
+    try:
+        async with db.transaction() as conn:
+            for number in [COORDINATOR, *FILE_PEOPLE]:
+                user_id = f"telegram:{number}"
+                await users.touch(conn, user_id, user_id, locale="fi", now=now, private_chat=True)
+                role = "coordinator" if number == COORDINATOR else "participant"
+                await memberships.add(conn, user_id, "osmari", role, now)
+    finally:
+        await db.close()
+
+
+def assert_everybody_got_the_programme(server: FakeTelegramServer) -> None:
+    for number in FILE_PEOPLE:
+        [got] = server.messages(number)
+        assert got.document is not None, number
+        assert (got.document.filename, got.document.data) == ("ohjelma.pdf", PROGRAMME), number
+        assert got.caption is not None and "Syksyn ohjelma on liitteenä." in got.caption
+
+
+def uploaded_file(server: FakeTelegramServer, upload: UploadRecord) -> SentFile:
+    """The file Telegram stored for that upload (its file_id is what later sends pass)."""
+    assert isinstance(upload.chat_id, int)
+    [message] = [m for m in server.messages(upload.chat_id) if m.method == "sendDocument"]
+    assert message.document is not None
+    return message.document
+
+
+def sends_to_people(server: FakeTelegramServer) -> list[str]:
+    """What each accepted sendDocument to a participant passed as ``document``."""
+    return [
+        str(r.params["document"])
+        for r in server.requests_for("sendDocument")
+        if r.status == 200 and r.chat_id in FILE_PEOPLE
+    ]
+
+
+async def test_an_announcement_file_is_uploaded_once_for_50_people(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    await fill_file_project(database)
+    with FakeTelegramServer() as server:
+        for number in [COORDINATOR, *FILE_PEOPLE]:
+            server.add_user(number)
+        coordinator = TelegramDriver(server, COORDINATOR)
+        async with running_bot(bot_settings(server, database)):
+            await coordinator.send("/tiedote")
+            await coordinator.replies()
+            await coordinator.press("Koko hanke Osmari (50)")
+            await coordinator.replies()
+            server.user_sends_document(
+                COORDINATOR, "ohjelma.pdf", PROGRAMME, mime_type="application/pdf"
+            )
+            await coordinator.replies()
+            await coordinator.send("Syksyn ohjelma on liitteenä.")
+            [preview, _] = await coordinator.replies(2)
+            assert preview.file == ("ohjelma.pdf", PROGRAMME)
+            await coordinator.press("Lähetä nyt")
+            [_, report] = await coordinator.replies(2, timeout=60)
+            assert report.text.startswith("Tiedote #1 on lähetetty.")
+        remaining = await file_ids_stored(database)
+    assert server.count_429 == 0, server.count_by_status
+    assert_everybody_got_the_programme(server)
+    [upload] = [u for u in server.uploads() if u.chat_id in FILE_PEOPLE]
+    assert (upload.filename, upload.size) == ("ohjelma.pdf", len(PROGRAMME))
+    assert server.upload_count == 2  # that one and the coordinator's preview
+    by_id = [sent for sent in sends_to_people(server) if not sent.startswith("<file")]
+    assert by_id == [uploaded_file(server, upload).file_id] * 49
+    assert remaining == []  # the file_id went with the bytes when the broadcast ended
+
+
+async def file_ids_stored(database: Path) -> list[str]:
+    db = await Database.open(database)
+    try:
+        async with db.transaction() as conn:
+            cursor = await conn.execute("SELECT remote_id FROM broadcast_file_uploads")
+            return [row[0] for row in await cursor.fetchall()]
+    finally:
+        await db.close()
+
+
+async def queue_file_broadcast(database: Path, stale_id: str) -> None:
+    """The announcement with the programme, made in storage; Telegram's id for the file is
+    already stored, but from an earlier bot token (Telegram refuses it)."""
+    now = dt.datetime.now(dt.UTC)
+    db = await Database.open(database)
+    try:
+        async with db.transaction() as conn:
+            recipients = await broadcasts.participants(conn, ["osmari"])
+            document = Document("ohjelma.pdf", PROGRAMME, "application/pdf")
+            coordinator = f"telegram:{COORDINATOR}"
+            file_id = await broadcasts.store_file(
+                conn, created_by=coordinator, document=document, now=now
+            )
+            text = "Syksyn ohjelma on liitteenä."
+            renderer = Renderer(ZoneInfo("Europe/Helsinki"))
+            new = NewBroadcast(
+                project="osmari",
+                audience="project",
+                group=None,
+                text=text,
+                html={"fi": message_html(renderer, "fi", "Osmari", text)},
+                recipients=recipients,
+                actor=coordinator,
+                created_by=coordinator,
+                report_chat=coordinator,
+                locale="fi",
+                timezone="Europe/Helsinki",
+                file_id=file_id,
+            )
+            await enqueue_broadcast(conn, new, send_at=None, now=now)
+            assert await broadcasts.remember_upload(conn, file_id, "telegram", stale_id)
+    finally:
+        await db.close()
+
+
+async def test_a_refused_file_id_is_uploaded_again_and_kept_over_a_restart(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    await fill_file_project(database)
+    stale = "BQACAgQAAxkBAAOLDTOKEN"
+    await queue_file_broadcast(database, stale)
+    with FakeTelegramServer() as server:
+        for number in [COORDINATOR, *FILE_PEOPLE]:
+            server.add_user(number)
+        # 10 a second, so that the bot can be stopped half-way
+        settings = bot_settings(server, database, telegram_messages_per_second=10.0)
+        async with running_bot(settings):
+            deadline = time.monotonic() + 30
+            while (await broadcast_state(database))[1].finished < 10:
+                assert time.monotonic() < deadline, "nothing was sent"
+                await asyncio.sleep(0.05)
+        state, half_way = await broadcast_state(database)
+        assert state == "sending" and half_way.pending > 0, half_way
+        [stored] = await file_ids_stored(database)
+        [upload] = server.uploads()  # the stale id was refused: one new upload
+        first = uploaded_file(server, upload)
+        assert stored == first.file_id != stale
+        refused = [
+            r
+            for r in server.requests_for("sendDocument")
+            if r.status == 400 and r.params.get("document") == stale
+        ]
+        assert refused and all("wrong file identifier" in (r.description or "") for r in refused)
+
+        # Restarted with a new token: the stored id is refused too, and replaced once.
+        server.invalidate_file_ids()
+        async with running_bot(settings):
+            deadline = time.monotonic() + 60
+            while (await broadcast_state(database))[0] != "done":
+                assert time.monotonic() < deadline, "the broadcast did not finish"
+                await asyncio.sleep(0.2)
+    assert server.count_429 == 0, server.count_by_status
+    assert_everybody_got_the_programme(server)
+    assert server.upload_count == 2, server.uploads()
+    state, counts = await broadcast_state(database)
+    assert state == "done" and (counts.sent, counts.pending) == (50, 0)
+    assert await file_ids_stored(database) == []

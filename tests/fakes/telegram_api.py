@@ -14,6 +14,14 @@ the test's event loop or in a separate process.  Every control and inspection me
 thread-safe; the ``wait_*`` helpers block the calling thread, the ``async_wait_*`` variants poll
 with :func:`asyncio.sleep` and are meant for async tests.
 
+Files: an upload (multipart) gets a fresh ``file_id``; ``sendDocument``/``sendPhoto`` also
+take a ``file_id`` string (form field or JSON) of a file of the same kind, as the real API
+does, and refuse an unknown one with 400 "wrong file identifier/HTTP URL specified" and one
+of the other kind with "type of file mismatch".  :meth:`FakeTelegramServer.uploads` lists
+the uploads (re-sends by ``file_id`` are not uploads), and
+:meth:`FakeTelegramServer.invalidate_file_ids` makes the ids given so far unusable, as a new
+bot token would.
+
 Simulated people are driven with :meth:`FakeTelegramServer.user_sends`,
 :meth:`FakeTelegramServer.user_presses`, :meth:`FakeTelegramServer.block` and friends, which
 queue updates that the bot fetches with ``getUpdates`` (or that are POSTed to its webhook).
@@ -65,6 +73,7 @@ __all__ = [
     "ParsedText",
     "RequestRecord",
     "SentFile",
+    "UploadRecord",
     "WebhookDelivery",
     "fake_telegram",
     "fake_telegram_factory",
@@ -467,6 +476,7 @@ class SentFile:
     file_id: str
     file_unique_id: str
     caption: str | None = None
+    kind: str = "document"  # "document" or "photo": a file_id is re-sent only as its kind
 
 
 @dataclass
@@ -541,6 +551,18 @@ class RequestRecord:
     time: float
     params: Mapping[str, Any]
     description: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """File bytes the bot uploaded (multipart) to ``sendDocument``/``sendPhoto``, whether or
+    not the send then succeeded; ``time`` is :func:`time.monotonic`."""
+
+    method: str
+    chat_id: int | str | None
+    filename: str
+    size: int
+    time: float
 
 
 @dataclass(frozen=True)
@@ -977,6 +999,7 @@ class FakeTelegramServer:
         self._commands: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._bot_texts: dict[tuple[str, str], str] = {}
         self._files: dict[str, SentFile] = {}
+        self._uploads: list[UploadRecord] = []
         self._id_counter = itertools.count(1)
 
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -1475,6 +1498,21 @@ class FakeTelegramServer:
         with self._lock:
             return [r for r in self._requests if r.method.lower() == method.lower()]
 
+    def uploads(self) -> list[UploadRecord]:
+        """Every file upload by the bot, oldest first (sends by ``file_id`` are not here)."""
+        with self._lock:
+            return list(self._uploads)
+
+    @property
+    def upload_count(self) -> int:
+        with self._lock:
+            return len(self._uploads)
+
+    @property
+    def uploaded_bytes(self) -> int:
+        with self._lock:
+            return sum(upload.size for upload in self._uploads)
+
     @property
     def count_by_status(self) -> Counter[int]:
         with self._lock:
@@ -1550,6 +1588,13 @@ class FakeTelegramServer:
     def file(self, file_id: str) -> SentFile:
         with self._lock:
             return copy.deepcopy(self._files[file_id])
+
+    def invalidate_file_ids(self, *file_ids: str) -> None:
+        """Stop accepting these file_ids (all given so far when none are named), as after a
+        change of the bot's token: sending or fetching one answers 400."""
+        with self._lock:
+            for file_id in file_ids or list(self._files):
+                self._files.pop(file_id, None)
 
     # ---------------------------------------------------------------- flood control knobs
 
@@ -1767,11 +1812,19 @@ class FakeTelegramServer:
             self._flood.record(chat_id, time.monotonic())
 
     def _store_file(
-        self, filename: str, data: bytes, mime_type: str | None, caption: str | None
+        self,
+        filename: str,
+        data: bytes,
+        mime_type: str | None,
+        caption: str | None,
+        kind: str = "document",
     ) -> SentFile:
         n = next(self._id_counter)
         mime = mime_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        stored = SentFile(filename, data, mime, f"BQACAgFAKE{n:08d}", f"AgADFAKE{n:06d}", caption)
+        prefix = "AgACAgFAKE" if kind == "photo" else "BQACAgFAKE"
+        stored = SentFile(
+            filename, data, mime, f"{prefix}{n:08d}", f"AgADFAKE{n:06d}", caption, kind
+        )
         self._files[stored.file_id] = stored
         return stored
 
@@ -1919,12 +1972,22 @@ class FakeTelegramServer:
         )
 
     def _send_file(self, p: _Params, method: str, field_name: str) -> JSONDict:
+        upload = p.upload(field_name)
+        if isinstance(upload, _Upload):  # the bytes came over the wire, whatever follows
+            self._uploads.append(
+                UploadRecord(
+                    method,
+                    self._peek_chat(p),
+                    upload.filename,
+                    len(upload.data),
+                    time.monotonic(),
+                )
+            )
         chat = self._chat_for(p, for_send=True)
         raw_caption = p.get_str("caption")
         parse_mode = p.get_str("parse_mode") or None
         parsed = self._format(raw_caption, parse_mode, p.get_json("caption_entities"), caption=True)
         markup, keyboard = _parse_reply_markup(p.get_json("reply_markup", _ERR_MARKUP))
-        upload = p.upload(field_name)
         if upload is None:
             raise _ApiError(400, f"Bad Request: there is no {field_name} in the request")
         stored: SentFile
@@ -1935,11 +1998,15 @@ class FakeTelegramServer:
             raise _ApiError(400, "Bad Request: failed to get HTTP URL content")
         elif upload not in self._files:
             raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        elif self._files[upload].kind != field_name:
+            raise _ApiError(400, "Bad Request: type of file mismatch")
         self._check_flood(chat.chat_id)
         self._record_send(chat.chat_id)
         caption = parsed.text or None
         if isinstance(upload, _Upload):
-            stored = self._store_file(upload.filename, upload.data, upload.content_type, caption)
+            stored = self._store_file(
+                upload.filename, upload.data, upload.content_type, caption, field_name
+            )
         else:
             existing = self._files[upload]
             stored = SentFile(
@@ -1949,6 +2016,7 @@ class FakeTelegramServer:
                 existing.file_id,
                 existing.file_unique_id,
                 caption,
+                existing.kind,
             )
         return self._new_message(
             chat,
