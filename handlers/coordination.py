@@ -96,5 +96,6 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def person_label(user_id: str, display_name: str | None) -> str:
+def id_label(user_id: str, display_name: str | None) -> str:
+    """Coordinators as administrators see them: the name and the full id (to type commands)."""
     return f"{display_name} ({user_id})" if display_name else user_id

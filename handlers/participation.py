@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers.context import Context, Notice, Roles, Services
+from handlers.coordination import project_label
 from handlers.recurrence import RepeatKind, RuleDescription, describe_rule
 from handlers.types import Button, Day, Lines, Param, Reply, Text, When
 from storage import memberships, users
@@ -42,8 +43,8 @@ def project_of(services: Services, slug: str) -> Any:
 
 
 def project_name(services: Services, slug: str, locale: str) -> str:
-    project = project_of(services, slug)
-    return str(project.name.get(locale)) if project is not None else slug
+    """The name people use (e.g. "Osmari"), the same everywhere in chat."""
+    return project_label(services.content, slug, locale)
 
 
 def group_of(services: Services, slug: str, group: str | None) -> Any:
@@ -80,7 +81,16 @@ def person_label(person: users.User | None, user_id: str) -> Param:
     """How coordinators see a participant: the name the platform gave, else a short id."""
     if person is not None and person.display_name:
         return person.display_name
-    return Text("people.unnamed", {"ref": user_id.rsplit(":", 1)[-1][-4:]})
+    return Text("people.unnamed", {"ref": short_ref(user_id)})
+
+
+def short_ref(user_id: str) -> str:
+    """The end of the platform's id: ``telegram:123456`` → ``3456``, and on Matrix the
+    end of the user part, ``matrix:@anna.k:example.org`` → ``na.k`` (not the server)."""
+    ref = user_id.split(":", 1)[-1]
+    if ref.startswith("@"):
+        ref = ref[1:].split(":", 1)[0]
+    return ref[-4:]
 
 
 async def label_of(ctx: Context, user_id: str) -> Param:

@@ -30,10 +30,10 @@ from dataclasses import replace
 from handlers.context import Context
 from handlers.coordination import (
     csv_bytes,
+    id_label,
     in_private_chat,
     is_admin,
     manageable_projects,
-    person_label,
     project_exists,
     project_name,
 )
@@ -91,7 +91,7 @@ def parse_user_id(ctx: Context, text: str) -> str:
 
 async def _label(ctx: Context, user_id: str) -> str:
     person = await users.get(ctx.conn, user_id)
-    return person_label(user_id, person.display_name if person else None)
+    return id_label(user_id, person.display_name if person else None)
 
 
 def _project_or_invalid(ctx: Context, slug: str) -> str:

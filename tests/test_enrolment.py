@@ -291,3 +291,13 @@ async def test_forget_removes_reminders_answers_and_ratings(db: Database) -> Non
             assert rows[0][0] == 0, table
         # The group meeting itself stays for the others.
         assert await w.occurrence_ids(meeting) == [occurrence]
+
+
+def test_unnamed_people_are_told_apart_by_the_end_of_their_own_id() -> None:
+    from handlers.participation import short_ref
+
+    assert short_ref("telegram:123456") == "3456"
+    assert short_ref("test:7") == "7"
+    # On Matrix the server is the same for everyone: the user part tells people apart.
+    assert short_ref("matrix:@anna.k:example.org") == "na.k"
+    assert short_ref("matrix:@bo:example.org") == "bo"
