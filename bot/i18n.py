@@ -35,6 +35,7 @@ _WHEN_PATTERNS = {
     "en": "EEE d MMM 'at' HH:mm",
 }
 _DAY_PATTERNS = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMM yyyy"}
+_TIME_PATTERNS = {"fi": "H.mm", "sv": "H.mm", "en": "HH:mm"}
 
 
 def normalise_locale(hint: str | None) -> str:
@@ -94,9 +95,17 @@ class Renderer:
             case Percent(value=share, decimals=decimals):
                 pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
                 return format_decimal(share, format=pattern, locale=babel_locale) + "\u00a0%"
-            case When(moment=moment):
+            case When(moment=moment, until=until):
                 local = moment.astimezone(self.timezone)
-                return format_datetime(local, _WHEN_PATTERNS[locale], locale=babel_locale)
+                shown = format_datetime(local, _WHEN_PATTERNS[locale], locale=babel_locale)
+                if until is None:
+                    return shown
+                end = until.astimezone(self.timezone)
+                return (
+                    shown
+                    + "\u2013"
+                    + format_datetime(end, _TIME_PATTERNS[locale], locale=babel_locale)
+                )
             case Day(date=day):
                 return format_date(day, _DAY_PATTERNS[locale], locale=babel_locale)
             case str():

@@ -38,6 +38,8 @@ stateDiagram-v2
     view --> cancel_one: confirm → reminders dropped
     view --> place: new place or link (whole series)
     view --> note: new note (whole series)
+    view --> title: new name (whole series)
+    view --> length: new length (whole series; the question afterwards moves with the end)
     view --> cancel_series: confirm → future meetings cancelled
     view --> attendance: press a name: ✔ present → ✖ missed (check-in planned) → unmarked
 ```
@@ -252,6 +254,8 @@ async def show_occurrence(ctx: Context, occurrence: Occurrence, meeting: Meeting
             [Button("meetings.cancel_button", f"mt:cancel:{oid}")],
             [Button("meetings.place_button", f"mt:place:{oid}")],
             [Button("meetings.note_button", f"mt:note:{oid}")],
+            [Button("meetings.title_button", f"mt:title:{oid}")],
+            [Button("meetings.length_button", f"mt:length:{oid}")],
         ]
         if meeting.rule is not None:
             if occurrence.start > ctx.now:
@@ -299,7 +303,8 @@ async def meeting_button(ctx: Context) -> None:
     elif action == "remset" and len(parts) == 4:
         await _set_project_reminders(ctx, parts[2], parts[3])
     elif (
-        action in ("occ", "move", "time", "cancel", "place", "note", "stop", "att")
+        action
+        in ("occ", "move", "time", "cancel", "place", "note", "title", "length", "stop", "att")
         and len(parts) == 3
     ):
         found = await _occurrence_for_coordinator(ctx, parts[2])
@@ -692,13 +697,7 @@ async def _duration_prompt(ctx: Context) -> None:
 
 
 async def _duration_handle(ctx: Context) -> None:
-    if ctx.payload is not None:
-        value = _expect(ctx, "min:")
-    else:
-        value = (ctx.text or "").strip().removesuffix("min").strip()
-    if not value.isdigit() or not 1 <= int(value) <= 1440:
-        raise InvalidInput("meetings.duration_invalid")
-    ctx.data["duration"] = int(value)
+    ctx.data["duration"] = _minutes(ctx)
     ctx.goto("title")
 
 
@@ -885,6 +884,14 @@ async def _value_prompt(ctx: Context) -> None:
         ctx.reply("meetings.ask_move", when=When(occurrence.start))
     elif what == "time":
         ctx.reply("meetings.ask_series_time", title=meeting.title, when=When(occurrence.start))
+    elif what == "title":
+        ctx.reply("meetings.ask_new_title", title=meeting.title)
+    elif what == "length":
+        ctx.reply(
+            "meetings.ask_new_duration",
+            buttons=[[Button("meetings.minutes", f"min:{m}", {"minutes": m}) for m in DURATIONS]],
+            minutes=int(meeting.duration.total_seconds() // 60),
+        )
     elif what == "place":
         ctx.reply("meetings.ask_new_place", buttons=[[Button("meetings.clear", "clear")]])
     else:
@@ -938,8 +945,16 @@ async def _value_handle(ctx: Context) -> None:
     if what == "time":
         await _retime_series(ctx, occurrence, meeting)
         return
-    clear = ctx.payload == "clear"
+    if what == "length":
+        await _change_length(ctx, meeting)
+        return
+    clear = ctx.payload == "clear" and what != "title"
     text = "" if clear else (ctx.text or "").strip()
+    if what == "title":
+        if not text:
+            raise InvalidInput("meetings.title_expected")
+        if len(text) > TITLE_LIMIT:
+            raise InvalidInput("meetings.too_long", limit=TITLE_LIMIT)
     if not clear and not text:
         raise InvalidInput(
             "meetings.place_expected" if what == "place" else "meetings.note_expected"
@@ -947,7 +962,9 @@ async def _value_handle(ctx: Context) -> None:
     limit = PLACE_LIMIT if what == "place" else NOTE_LIMIT
     if len(text) > limit:
         raise InvalidInput("meetings.too_long", limit=limit)
-    if what == "place":
+    if what == "title":
+        await meeting_store.update_details(ctx.conn, meeting.id, now=ctx.now, title=text)
+    elif what == "place":
         # A link replaces the link, a place the place; "clear" removes both.
         if clear:
             place, link = "", ""
@@ -975,6 +992,39 @@ async def _value_handle(ctx: Context) -> None:
         )
     ctx.end()
     ctx.reply("meetings.changed", people=told)
+
+
+def _minutes(ctx: Context) -> int:
+    """Minutes from a button or typed ("90", "90 min"); the same rule as a new meeting's."""
+    if ctx.payload is not None:
+        value = _expect(ctx, "min:")
+    else:
+        value = (ctx.text or "").strip().removesuffix("min").strip()
+    if not value.isdigit() or not 1 <= int(value) <= 1440:
+        raise InvalidInput("meetings.duration_invalid")
+    return int(value)
+
+
+async def _change_length(ctx: Context, meeting: Meeting) -> None:
+    duration = dt.timedelta(minutes=_minutes(ctx))
+    changed = await meeting_store.change_duration(ctx.conn, meeting, duration, ctx.now)
+    await _audit(ctx, "meeting.change", meeting)
+    updated = await meeting_store.get(ctx.conn, meeting.id)
+    assert updated is not None
+    for item in changed:  # the question after the meeting moves with its end
+        await reminders.replan_occurrence(ctx.conn, item, updated, now=ctx.now, tz=_tz(ctx))
+    told = 0
+    if changed:
+        told = await _tell(
+            ctx,
+            updated,
+            "participant.meeting_changed",
+            card=common.occurrence_card(changed[0], updated),
+            rhythm=common.describe_meeting(updated, ctx.services),
+        )
+    ctx.end()
+    ctx.reply("meetings.changed", people=told)
+    common.wake_scheduler(ctx)
 
 
 async def _retime_series(ctx: Context, occurrence: Occurrence, meeting: Meeting) -> None:

@@ -117,11 +117,12 @@ def details(meeting: Meeting) -> Lines:
 
 
 def card(meeting: Meeting, start: dt.datetime) -> Text:
-    """A meeting as the participant sees it: title, time, place, link, note."""
+    """A meeting as the participant sees it: title, time from–to, place, link, note."""
     lines = details(meeting)
+    when = When(start, until=start + meeting.duration)
     if not lines.items:
-        return Text("meeting.card_plain", {"title": meeting.title, "when": When(start)})
-    return Text("meeting.card", {"title": meeting.title, "when": When(start), "details": lines})
+        return Text("meeting.card_plain", {"title": meeting.title, "when": when})
+    return Text("meeting.card", {"title": meeting.title, "when": when, "details": lines})
 
 
 def occurrence_card(occurrence: Occurrence, meeting: Meeting) -> Text:

@@ -71,9 +71,11 @@ class Percent:
 
 @dataclass(frozen=True)
 class When:
-    """A moment (aware datetime), shown in the bot's timezone, e.g. "ti 24.11. klo 13.00"."""
+    """A moment (aware datetime), shown in the bot's timezone, e.g. "ti 24.11. klo 13.00";
+    with ``until`` (a meeting's end) "ti 24.11. klo 13.00–15.00"."""
 
     moment: dt.datetime
+    until: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ project's participants. Only active participants (``memberships.left_at IS NULL`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from collections.abc import Collection
@@ -425,13 +426,33 @@ async def update_details(
     place: str | None = None,
     link: str | None = None,
     note: str | None = None,
+    title: str | None = None,
 ) -> None:
-    for column, value in (("place", place), ("link", link), ("note", note)):
+    for column, value in (("place", place), ("link", link), ("note", note), ("title", title)):
         if value is not None:
             await conn.execute(
                 f"UPDATE meetings SET {column} = ?, updated_at = ? WHERE id = ?",
                 (value, to_text(now), meeting_id),
             )
+
+
+async def change_duration(
+    conn: aiosqlite.Connection, meeting: Meeting, duration: dt.timedelta, now: dt.datetime
+) -> list[Occurrence]:
+    """A new length for the meeting (all of a series); returns the future occurrences with
+    their new ends (their follow-up questions are planned from the end)."""
+    await conn.execute(
+        "UPDATE meetings SET duration_min = ?, updated_at = ? WHERE id = ?",
+        (int(duration.total_seconds() // 60), to_text(now), meeting.id),
+    )
+    changed: list[Occurrence] = []
+    for item in await future_occurrences(conn, meeting.id, now):
+        end = item.start + duration
+        await conn.execute(
+            "UPDATE occurrences SET end_utc = ? WHERE id = ?", (to_text(end), item.id)
+        )
+        changed.append(dataclasses.replace(item, end=end))
+    return changed
 
 
 async def cancel_series(

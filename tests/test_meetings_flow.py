@@ -631,3 +631,49 @@ async def test_coordinators_reach_meetings_beyond_the_first_five_weeks(db: Datab
             local(2027, 3, 9, 15, 0),
             local(2027, 3, 10, 13, 0),
         ]
+
+
+async def test_a_series_gets_a_new_name_and_length_and_the_question_after_follows(
+    db: Database,
+) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        person = await w.participant(1)
+        meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=3")
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 10.11. klo 13.00 Naisten ryhmä")
+        [ask] = await coordinator.presses("Muuta kestoa")
+        assert ask.text.startswith("Tapaaminen kestää nyt 120 min.")
+        for bad in ("puolitoista tuntia", "0", "2000"):
+            [wrong] = await coordinator.says(bad)
+            assert wrong.text == "Kirjoita kesto minuutteina, 1–1440. Esimerkiksi 90."
+        [done] = await coordinator.says("90 min")
+        assert done.text == "Tallennettu. Tieto lähti 1 osallistujalle."
+        [notice] = person.new_messages()
+        assert "ti 10.11. klo 13.00–14.30" in notice.text
+        follow_ups = await w.rows(
+            "SELECT r.due_at FROM reminders r JOIN occurrences o ON o.id = r.occurrence_id"
+            " WHERE o.meeting_id = ? AND r.kind = 'follow_up' AND r.state = 'pending'"
+            " ORDER BY r.due_at",
+            meeting.id,
+        )
+        assert [dt.datetime.fromisoformat(str(d)).astimezone(TZ) for (d,) in follow_ups] == [
+            local(2026, 11, 10, 15, 30),  # an hour after the new end
+            local(2026, 11, 17, 15, 30),
+            local(2026, 11, 24, 15, 30),
+        ]
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 17.11. klo 13.00 Naisten ryhmä")
+        [ask_title] = await coordinator.presses("Muuta nimeä")
+        assert ask_title.text.startswith("Nimi on nyt: Naisten ryhmä")
+        [too_long] = await coordinator.says("x" * 201)
+        assert "200" in too_long.text
+        await coordinator.says("Naisten ryhmä: kevät")
+        [renamed] = person.new_messages()
+        assert "Naisten ryhmä: kevät" in renamed.text
+        assert await w.rows("SELECT title, duration_min FROM meetings") == [
+            ("Naisten ryhmä: kevät", 90)
+        ]
+        assert await w.rows("SELECT COUNT(*) FROM audit_log WHERE action = 'meeting.change'") == [
+            (2,)
+        ]

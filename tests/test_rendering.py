@@ -28,6 +28,20 @@ def test_times_are_shown_in_helsinki(locale: str, expected: str) -> None:
     assert Renderer(HELSINKI).param(locale, When(moment)) == expected
 
 
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("fi", "ti 24.11. klo 13.00–14.30"),
+        ("sv", "tis 24.11. kl. 13.00–14.30"),
+        ("en", "Tue 24 Nov at 13:00–14:30"),
+    ],
+)
+def test_a_meeting_shows_when_it_ends(locale: str, expected: str) -> None:
+    start = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.UTC)
+    until = start + dt.timedelta(minutes=90)
+    assert Renderer(HELSINKI).param(locale, When(start, until=until)) == expected
+
+
 def test_money_percent_and_dates() -> None:
     renderer = Renderer(HELSINKI)
     assert renderer.param("fi", Money(Decimal("216618"))) == "216\xa0618\xa0€"
