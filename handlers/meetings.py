@@ -978,9 +978,14 @@ async def _value_handle(ctx: Context) -> None:
     else:
         await meeting_store.update_details(ctx.conn, meeting.id, now=ctx.now, note=text)
     await _audit(ctx, "meeting.change", meeting, occurrence)
+    upcoming = await meeting_store.future_occurrences(ctx.conn, meeting.id, ctx.now)
+    await _changed(ctx, meeting, upcoming)
+
+
+async def _changed(ctx: Context, meeting: Meeting, upcoming: list[Occurrence]) -> None:
+    """Tell the audience the meeting's details changed (with the next one's card)."""
     updated = await meeting_store.get(ctx.conn, meeting.id)
     assert updated is not None
-    upcoming = await meeting_store.future_occurrences(ctx.conn, meeting.id, ctx.now)
     told = 0
     if upcoming:
         told = await _tell(
@@ -1013,17 +1018,7 @@ async def _change_length(ctx: Context, meeting: Meeting) -> None:
     assert updated is not None
     for item in changed:  # the question after the meeting moves with its end
         await reminders.replan_occurrence(ctx.conn, item, updated, now=ctx.now, tz=_tz(ctx))
-    told = 0
-    if changed:
-        told = await _tell(
-            ctx,
-            updated,
-            "participant.meeting_changed",
-            card=common.occurrence_card(changed[0], updated),
-            rhythm=common.describe_meeting(updated, ctx.services),
-        )
-    ctx.end()
-    ctx.reply("meetings.changed", people=told)
+    await _changed(ctx, updated, changed)
     common.wake_scheduler(ctx)
 
 

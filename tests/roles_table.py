@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from handlers import faq
@@ -668,6 +670,16 @@ ACTIONS = [
         ButtonSpec(REMINDERS, "Vain 24 h ennen"),
     ),
 ]
+
+
+# The same cases for every transport's test module: ``@every_role @typed_actions`` etc.
+every_role = pytest.mark.parametrize("role", ROLES)
+typed_actions = pytest.mark.parametrize(
+    "action", [a for a in ACTIONS if a.typed], ids=lambda a: a.id
+)
+button_actions = pytest.mark.parametrize(
+    "action", [a for a in ACTIONS if a.button], ids=lambda a: a.id
+)
 #: Privileged actions that are not done in a chat by a role of this table.
 NOT_IN_CHAT = frozenset({"coordinator.join", "broadcast.schedule"})  # tested on their own
 

@@ -21,11 +21,13 @@ from tests.harness import Bot, Delivered, open_db
 from tests.roles_table import (
     ACTIONS,
     NOT_IN_CHAT,
-    ROLES,
     Action,
     World,
+    button_actions,
     check_button,
     check_typed,
+    every_role,
+    typed_actions,
 )
 
 NUMBERS = {
@@ -128,13 +130,13 @@ def test_every_privileged_action_is_in_the_table() -> None:
     assert len(ids) == len(set(ids)), ids
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", [a for a in ACTIONS if a.typed], ids=lambda a: a.id)
+@every_role
+@typed_actions
 async def test_typed(action: Action, role: str, world: MemoryWorld) -> None:
     await check_typed(world, action, role)
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", [a for a in ACTIONS if a.button], ids=lambda a: a.id)
+@every_role
+@button_actions
 async def test_button(action: Action, role: str, world: MemoryWorld) -> None:
     await check_button(world, action, role)

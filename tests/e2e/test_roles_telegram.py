@@ -24,12 +24,13 @@ from tests.e2e.roles_world import AppWorld
 from tests.e2e.telegram_driver import bot_settings, running_bot, seen
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.roles_table import (
-    ACTIONS,
     PEOPLE,
-    ROLES,
     Action,
+    button_actions,
     check_button,
     check_typed,
+    every_role,
+    typed_actions,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -150,14 +151,14 @@ async def world(telegram_world: TelegramWorld) -> TelegramWorld:
     return telegram_world
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", [a for a in ACTIONS if a.typed], ids=lambda a: a.id)
+@every_role
+@typed_actions
 async def test_typed(action: Action, role: str, world: TelegramWorld) -> None:
     await check_typed(world, action, role)
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", [a for a in ACTIONS if a.button], ids=lambda a: a.id)
+@every_role
+@button_actions
 async def test_button(action: Action, role: str, world: TelegramWorld) -> None:
     await check_button(world, action, role)
 

@@ -41,7 +41,16 @@ from bot.transports.base import Pacing
 from bot.transports.matrix import MatrixTransport
 from tests.e2e.driver import SeenMessage
 from tests.e2e.roles_world import SETTLE_TIMEOUT, AppWorld
-from tests.roles_table import ACTIONS, ROLES, TARGETS, Action, check_button, check_typed
+from tests.roles_table import (
+    ROLES,
+    TARGETS,
+    Action,
+    button_actions,
+    check_button,
+    check_typed,
+    every_role,
+    typed_actions,
+)
 
 from .matrix_bot import Human, parse_options
 from .synapse_server import MatrixUser, SynapseServer
@@ -270,13 +279,13 @@ async def world(matrix_world: MatrixWorld) -> MatrixWorld:
     return matrix_world
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", [a for a in ACTIONS if a.typed], ids=lambda a: a.id)
+@every_role
+@typed_actions
 async def test_typed(action: Action, role: str, world: MatrixWorld) -> None:
     await check_typed(world, action, role)
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", [a for a in ACTIONS if a.button], ids=lambda a: a.id)
+@every_role
+@button_actions
 async def test_button(action: Action, role: str, world: MatrixWorld) -> None:
     await check_button(world, action, role)
