@@ -35,7 +35,7 @@ stateDiagram-v2
     [*] --> view: a meeting in /tapaamiset
     view --> move: new time → reminders planned again, answers reset
     view --> time: new time of day for this and the later meetings of the series
-    view --> cancel_one: confirm → reminders dropped
+    view --> cancel_one: confirm → reminders dropped (undo button: restored, reminders again)
     view --> place: new place or link (whole series)
     view --> note: new note (whole series)
     view --> title: new name (whole series)
@@ -248,6 +248,8 @@ async def show_occurrence(ctx: Context, occurrence: Occurrence, meeting: Meeting
     buttons: list[list[Button]] = []
     if occurrence.start <= ctx.now:
         buttons.append([Button("meetings.attendance_button", f"mt:att:{oid}")])
+    if occurrence.cancelled and not meeting.cancelled and occurrence.start > ctx.now:
+        buttons.append([Button("meetings.restore_button", f"mt:restore:{oid}")])
     if not occurrence.cancelled and not meeting.cancelled:
         buttons += [
             [Button("meetings.move_button", f"mt:move:{oid}")],
@@ -304,7 +306,19 @@ async def meeting_button(ctx: Context) -> None:
         await _set_project_reminders(ctx, parts[2], parts[3])
     elif (
         action
-        in ("occ", "move", "time", "cancel", "place", "note", "title", "length", "stop", "att")
+        in (
+            "occ",
+            "move",
+            "time",
+            "cancel",
+            "restore",
+            "place",
+            "note",
+            "title",
+            "length",
+            "stop",
+            "att",
+        )
         and len(parts) == 3
     ):
         found = await _occurrence_for_coordinator(ctx, parts[2])
@@ -312,6 +326,8 @@ async def meeting_button(ctx: Context) -> None:
             return
         if action == "occ":
             await show_occurrence(ctx, *found)
+        elif action == "restore":
+            await _restore(ctx, *found)
         elif action == "att":
             await _attendance(ctx, *found)
         else:
@@ -1119,7 +1135,32 @@ async def _cancel(
             title=meeting.title,
             when=When(occurrence.start),
         )
-        ctx.reply("meetings.cancelled", when=When(occurrence.start), people=told)
+        ctx.reply(
+            "meetings.cancelled",
+            buttons=[[Button("meetings.restore_button", f"mt:restore:{occurrence.id}")]],
+            when=When(occurrence.start),
+            people=told,
+        )
+    common.wake_scheduler(ctx)
+
+
+async def _restore(ctx: Context, occurrence: Occurrence, meeting: Meeting) -> None:
+    """Undo cancelling one meeting (a slip of the finger is cheap to mend)."""
+    if not occurrence.cancelled or meeting.cancelled or occurrence.start <= ctx.now:
+        ctx.reply("error.old_button")
+        return
+    await meeting_store.restore_occurrence(ctx.conn, occurrence.id)
+    await _audit(ctx, "meeting.restore", meeting, occurrence)
+    restored = (await meeting_store.occurrence(ctx.conn, occurrence.id) or (occurrence,))[0]
+    await reminders.replan_occurrence(ctx.conn, restored, meeting, now=ctx.now, tz=_tz(ctx))
+    told = await _tell(
+        ctx,
+        meeting,
+        "participant.meeting_restored",
+        buttons=rsvp_buttons(restored.id),
+        card=common.occurrence_card(restored, meeting),
+    )
+    ctx.reply("meetings.restored", when=When(restored.start), people=told)
     common.wake_scheduler(ctx)
 
 

@@ -66,6 +66,7 @@ KNOWN_ACTIONS = frozenset(
         "meeting.create",
         "meeting.move",
         "meeting.cancel",
+        "meeting.restore",
         "meeting.cancel_series",
         "meeting.change",
         "meeting.new_time",

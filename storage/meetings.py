@@ -418,6 +418,10 @@ async def cancel_occurrence(conn: aiosqlite.Connection, occurrence_id: int) -> N
     await conn.execute("UPDATE occurrences SET cancelled = 1 WHERE id = ?", (occurrence_id,))
 
 
+async def restore_occurrence(conn: aiosqlite.Connection, occurrence_id: int) -> None:
+    await conn.execute("UPDATE occurrences SET cancelled = 0 WHERE id = ?", (occurrence_id,))
+
+
 async def update_details(
     conn: aiosqlite.Connection,
     meeting_id: int,

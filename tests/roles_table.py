@@ -475,6 +475,7 @@ NEW_MEETING = (
     press("Ohita"),
 )
 SERIES = (say("/tapaamiset"), press(_series))
+RESTORE = "↩️ Peru peruutus: tapaaminen pidetään"
 REMINDERS = (say("/tapaamiset"), press("🔔 Muistutusasetukset"), press("Osmari"))
 ATTENDANCE = (say("/tapaamiset"), press(_past), press("Läsnäolot"))
 #: The participant cannot come to their moved meeting: osmari's coordinators are told,
@@ -608,6 +609,13 @@ ACTIONS = [
         (*SERIES, press("Peru tämä kerta"), press("Kyllä, peru")),
         audit_of("meeting.cancel"),
         ButtonSpec((*SERIES, press("Peru tämä kerta")), "Kyllä, peru", owner_only=True),
+    ),
+    Action(
+        "meeting.restore",
+        STAFF,
+        (*SERIES, press("Peru tämä kerta"), press("Kyllä, peru"), press(RESTORE)),
+        audit_of("meeting.restore"),
+        ButtonSpec((*SERIES, press("Peru tämä kerta"), press("Kyllä, peru")), RESTORE),
     ),
     Action(
         "meeting.cancel_series",

@@ -677,3 +677,32 @@ async def test_a_series_gets_a_new_name_and_length_and_the_question_after_follow
         assert await w.rows("SELECT COUNT(*) FROM audit_log WHERE action = 'meeting.change'") == [
             (2,)
         ]
+
+
+async def test_a_cancelled_meeting_can_be_restored_from_the_confirmation(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        person = await w.participant(1)
+        meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=2")
+        first, _ = await w.occurrence_ids(meeting)
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses("ti 10.11. klo 13.00 Naisten ryhmä")
+        await coordinator.presses("Peru tämä kerta")
+        [cancelled] = await coordinator.presses("Kyllä, peru")
+        assert cancelled.labels == ["↩️ Peru peruutus: tapaaminen pidetään"]
+        person.new_messages()
+        pending = "SELECT COUNT(*) FROM reminders WHERE occurrence_id = ? AND state = 'pending'"
+        assert await w.rows(pending, first) == [(0,)]
+        [restored] = await coordinator.presses("↩️ Peru peruutus: tapaaminen pidetään")
+        assert restored.text == (
+            "Tapaaminen ti 10.11. klo 13.00 pidetään sittenkin. Tieto lähti 1 osallistujalle."
+        )
+        [notice] = person.new_messages()
+        assert notice.text.startswith("✅ Tapaaminen pidetään sittenkin")
+        assert "ti 10.11. klo 13.00–15.00" in notice.text
+        assert notice.labels[0] == "✅ Tulen"
+        assert await w.rows(pending, first) == [(3,)]  # 24 h and 2 h before, the question after
+        # Pressed again (an old button): nothing more happens.
+        [again] = await coordinator.presses("↩️ Peru peruutus: tapaaminen pidetään")
+        assert again.text.startswith("Tämä painike on vanha.")
+        assert person.new_messages() == []
