@@ -289,9 +289,15 @@ async def _keep_file(ctx: Context, attachment: Document) -> None:
     previous = ctx.data.get("file_id")
     if isinstance(previous, int):
         await broadcasts.drop_draft_file(ctx.conn, previous)
-    ctx.data["file_id"] = await broadcasts.store_file(
+    stored = await broadcasts.store_file(
         ctx.conn, created_by=ctx.user.user_id, document=attachment, now=ctx.now
     )
+    if attachment.platform_id:
+        # The platform already has these bytes: sends on the same platform pass its id
+        # (a refused id is uploaded once after all, see bot/transports/upload_once.py).
+        transport = outbox.transport_of(ctx.incoming.chat_id)
+        await broadcasts.remember_upload(ctx.conn, stored, transport, attachment.platform_id)
+    ctx.data["file_id"] = stored
     ctx.data["file_name"] = attachment.filename
 
 

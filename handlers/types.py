@@ -134,6 +134,9 @@ class Document:
     filename: str
     content: bytes
     mime_type: str
+    # A file a person sent: the platform's own id for it (Telegram's file_id), so the bot
+    # can send the same file on without uploading the bytes.
+    platform_id: str | None = None
 
 
 @dataclass(frozen=True)

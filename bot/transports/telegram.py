@@ -316,7 +316,8 @@ class TelegramTransport:
         if len(data) > FILE_LIMIT:
             return dataclasses.replace(incoming, refused_file="too_large")
         caption = update.message.caption if update.message is not None else None
-        return dataclasses.replace(incoming, text=caption, attachment=Document(name, data, mime))
+        document = Document(name, data, mime, platform_id=file_id)
+        return dataclasses.replace(incoming, text=caption, attachment=document)
 
     async def _membership_changed(self, update: Update) -> None:
         member = update.my_chat_member
