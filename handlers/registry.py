@@ -10,6 +10,8 @@ from handlers import (
     faq,
     idea_fit_flow,
     join_check,
+    meeting_edit,
+    meeting_new,
     meetings,
     participant,
     privacy,
@@ -25,7 +27,18 @@ def build_registry() -> Registry:
     # Applicants (issue #5) first: the FAQ sets free_text, which enrolment then wraps.
     for module in (idea_fit_flow, join_check, budget_flow, faq):
         module.register(registry)
-    for module in (start, privacy, enrolment, meetings, participant, broadcast, reports, roles):
+    for module in (
+        start,
+        privacy,
+        enrolment,
+        meetings,
+        meeting_new,
+        meeting_edit,
+        participant,
+        broadcast,
+        reports,
+        roles,
+    ):
         module.register(registry)
     exit_situation.register(registry)
     return registry
