@@ -211,10 +211,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
                     await _exception(conn, meeting, cancelled, None)
                 for original, moved in spec.moved:
                     await _exception(conn, meeting, original, moved)
-                created = await meeting_store.materialize(
-                    conn, meeting, now + HORIZON, now=now, tz=tz
-                )
-                await reminders.plan_occurrences(conn, meeting, created, now=now, tz=tz)
+                await reminders.materialize_and_plan(conn, meeting, now + HORIZON, now=now, tz=tz)
                 await audit.record(
                     conn,
                     actor=CLI_ACTOR,

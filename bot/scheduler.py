@@ -201,11 +201,8 @@ class ReminderScheduler:
             lagging = await meeting_store.to_extend(conn, now + HORIZON - EXTEND_SLACK)
         for meeting in lagging:
             async with self.db.transaction() as conn:
-                created = await meeting_store.materialize(
-                    conn, meeting, now + HORIZON, now=now, tz=self.tz
-                )
-                await reminders.plan_occurrences(
-                    conn, meeting, created, now=now, tz=self.tz, policy=self.policy
+                created = await reminders.materialize_and_plan(
+                    conn, meeting, now + HORIZON, now=now, tz=self.tz, policy=self.policy
                 )
             made += len(created)
         return made

@@ -197,7 +197,6 @@ async def _retime_series(ctx: Context, occurrence: Occurrence, meeting: Meeting)
         raise InvalidInput("error.old_button")
     if new_start <= ctx.now:
         raise InvalidInput("datetime.in_past")
-    people = await meeting_store.audience(ctx.conn, meeting)
     continued, created = await meeting_store.retime_series(
         ctx.conn, meeting, occurrence, new_start, tz=tz, now=ctx.now
     )
@@ -211,7 +210,6 @@ async def _retime_series(ctx: Context, occurrence: Occurrence, meeting: Meeting)
         ctx,
         continued,
         "participant.series_time_changed",
-        people,
         buttons=rsvp_buttons(created[0].id),
         card=common.occurrence_card(created[0], continued),
         rhythm=common.describe_meeting(continued, ctx.services),
@@ -356,10 +354,9 @@ async def _new_time_handle(ctx: Context) -> None:
             tz=tz,
             now=ctx.now,
         )
-        created = await meeting_store.materialize(
+        created = await reminders.materialize_and_plan(
             ctx.conn, personal, ctx.now + HORIZON, now=ctx.now, tz=tz
         )
-        await reminders.plan_occurrences(ctx.conn, personal, created, now=ctx.now, tz=tz)
         target = created[0]
         meeting = personal
     ctx.notify(

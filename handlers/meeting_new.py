@@ -466,10 +466,7 @@ async def save_meeting(ctx: Context, draft: Meeting) -> tuple[Meeting, int]:
         tz=tz,
         now=ctx.now,
     )
-    created = await meeting_store.materialize(
-        ctx.conn, meeting, ctx.now + HORIZON, now=ctx.now, tz=tz
-    )
-    await reminders.plan_occurrences(ctx.conn, meeting, created, now=ctx.now, tz=tz)
+    await reminders.materialize_and_plan(ctx.conn, meeting, ctx.now + HORIZON, now=ctx.now, tz=tz)
     await audit_change(ctx, "meeting.create", meeting)
     people = await meeting_store.audience(ctx.conn, meeting)
     for user_id in people:

@@ -51,8 +51,7 @@ async def _reach(ctx: Context, projects: list[str], until: dt.datetime) -> None:
     :data:`HORIZON` ahead), with their reminders, so later ones can be seen and changed."""
     tz = tz_of(ctx)
     for meeting in await meeting_store.to_extend(ctx.conn, until, projects):
-        created = await meeting_store.materialize(ctx.conn, meeting, until, now=ctx.now, tz=tz)
-        await reminders.plan_occurrences(ctx.conn, meeting, created, now=ctx.now, tz=tz)
+        await reminders.materialize_and_plan(ctx.conn, meeting, until, now=ctx.now, tz=tz)
 
 
 async def overview(ctx: Context, page: int = 0, days: int = HORIZON.days) -> None:

@@ -238,6 +238,22 @@ async def plan_occurrences(
             await plan_person(conn, occurrence, meeting, user_id, now=now, tz=tz, policy=policy)
 
 
+async def materialize_and_plan(
+    conn: aiosqlite.Connection,
+    meeting: Meeting,
+    until: dt.datetime,
+    *,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    policy: ReminderPolicy = DEFAULT_POLICY,
+) -> list[Occurrence]:
+    """Create the meeting's occurrences up to ``until`` and plan their reminders; returns
+    the new occurrences."""
+    created = await meeting_store.materialize(conn, meeting, until, now=now, tz=tz)
+    await plan_occurrences(conn, meeting, created, now=now, tz=tz, policy=policy)
+    return created
+
+
 async def replan_occurrence(
     conn: aiosqlite.Connection,
     occurrence: Occurrence,

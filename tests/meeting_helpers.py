@@ -112,8 +112,7 @@ class World:
                 tz=TZ,
                 now=now,
             )
-            created = await meeting_store.materialize(conn, meeting, now + HORIZON, now=now, tz=TZ)
-            await reminders.plan_occurrences(conn, meeting, created, now=now, tz=TZ)
+            await reminders.materialize_and_plan(conn, meeting, now + HORIZON, now=now, tz=TZ)
         return meeting
 
     async def occurrence_ids(self, meeting: Meeting) -> list[int]:

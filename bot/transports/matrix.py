@@ -340,27 +340,24 @@ def media_of(event: Any) -> Media | None:
     if isinstance(event, RoomEncryptedMedia):
         mime = mime or event.mimetype
     mime_type = mime if isinstance(mime, str) and mime else None
-    if isinstance(event, RoomEncryptedMedia):
-        key = event.key.get("k") if isinstance(event.key, dict) else None
-        sha256 = event.hashes.get("sha256") if isinstance(event.hashes, dict) else None
-        return Media(
-            url=str(event.url),
-            name=safe_filename(filename, image, mime_type),
-            mime_type=mime_type,
-            size=declared,
-            caption=caption,
-            encrypted=True,
-            key=key if isinstance(key, str) else "",
-            sha256=sha256 if isinstance(sha256, str) else "",
-            iv=str(event.iv) if isinstance(event.iv, str) else "",
-        )
-    return Media(
+    media = Media(
         url=str(event.url),
         name=safe_filename(filename, image, mime_type),
         mime_type=mime_type,
         size=declared,
         caption=caption,
         encrypted=False,
+    )
+    if not isinstance(event, RoomEncryptedMedia):
+        return media
+    key = event.key.get("k") if isinstance(event.key, dict) else None
+    sha256 = event.hashes.get("sha256") if isinstance(event.hashes, dict) else None
+    return dataclasses.replace(
+        media,
+        encrypted=True,
+        key=key if isinstance(key, str) else "",
+        sha256=sha256 if isinstance(sha256, str) else "",
+        iv=str(event.iv) if isinstance(event.iv, str) else "",
     )
 
 

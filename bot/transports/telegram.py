@@ -420,7 +420,8 @@ class TelegramTransport:
             return await send(TelegramDocument(file_id=file_id, file_unique_id=""))
 
         if item.shared_file is None:
-            return await send(InputFile(document.content, filename=document.filename)), None
+            message, _ = await upload()
+            return message, None
         return await self.shared_files.send(
             item.shared_file,
             item.remote_file_id,
