@@ -69,6 +69,7 @@ class Application:
             timezone=timezone,
             admins=settings.admins,
             content=load_content(settings.content_dir),
+            audit_retention_days=settings.audit_retention_days,
         )
         self.dispatcher = Dispatcher(
             self.db,
@@ -101,7 +102,9 @@ class Application:
             )
         for name, transport in self.transports.items():
             self.workers[name] = DeliveryWorker(self.db, transport, clock=self.clock)
-        self.maintenance = Maintenance(self.db, clock=self.clock)
+        self.maintenance = Maintenance(
+            self.db, clock=self.clock, audit_retention_days=settings.audit_retention_days
+        )
         self.scheduler = ReminderScheduler(
             self.db, self.dispatcher, clock=self.clock, on_enqueued=self._wake_workers
         )

@@ -972,7 +972,7 @@ class MatrixTransport:
     async def _mark_unreachable(self, room_id: str) -> None:
         chat_id = f"matrix:{room_id}"
         async with self.db.transaction() as conn:
-            await outbox.unreachable_chat(conn, chat_id, "left the room")
+            await outbox.unreachable_chat(conn, chat_id, "left the room", self.clock())
             await users.mark_chat_unreachable(conn, chat_id)
 
     # --- undecryptable messages ------------------------------------------------------------
