@@ -288,13 +288,12 @@ async def test_audit_entries_are_kept_six_years_by_default(db: Database) -> None
 
 
 async def test_audit_retention_is_configurable(
-    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HANKEBOT_AUDIT_RETENTION_DAYS", "400")
-    monkeypatch.chdir(tmp_path)  # no .env of the developer's
-    assert Settings().audit_retention_days == 400
+    assert Settings(_env_file=None).audit_retention_days == 400
     monkeypatch.delenv("HANKEBOT_AUDIT_RETENTION_DAYS")
-    assert Settings().audit_retention_days == audit.DEFAULT_RETENTION_DAYS
+    assert Settings(_env_file=None).audit_retention_days == audit.DEFAULT_RETENTION_DAYS
     await _audit_entry(db, START)
     await maintenance.run_once(db, START + 399 * DAY, audit_retention_days=400)
     assert await count(db, "audit_log") == 1
@@ -305,7 +304,7 @@ async def test_audit_retention_is_configurable(
 async def test_the_running_bot_uses_the_configured_audit_retention(tmp_path: Path) -> None:
     from bot.app import Application
 
-    settings = Settings(database=tmp_path / "bot.sqlite3", audit_retention_days=30)
+    settings = Settings(_env_file=None, database=tmp_path / "bot.sqlite3", audit_retention_days=30)
     app = Application(settings, clock=Clock(START))
     await app.setup()
     try:
