@@ -346,3 +346,20 @@ async def test_existing_bookkeeping_rules_still_hold(db: Database) -> None:
     assert await count(db, "users") == 1
     await maintenance.run_once(db, START + (users.INACTIVE_DAYS + 1) * DAY)
     assert await count(db, "users") == 0
+
+
+async def test_opting_out_closes_an_announcement_left_with_nothing_to_send_at_once(
+    db: Database,
+) -> None:
+    from handlers.types import Incoming
+    from tests.harness import Bot
+
+    broadcast_id = await announcement(db, ["test:4"], START)
+    bot = Bot(db, clock=Clock(START))  # no delivery worker: the row is still pending
+    await bot.dispatcher.handle(
+        Incoming(user_id="test:4", chat_id="test:4", text="/lopeta_tiedotteet", update_key="u1")
+    )
+    [row] = await rows(db, "SELECT state, text FROM broadcasts WHERE id = ?", broadcast_id)
+    assert row["state"] == "done" and row["text"] == ""
+    [file_row] = await rows(db, "SELECT content FROM broadcast_files")
+    assert file_row["content"] is None
