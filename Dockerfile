@@ -4,7 +4,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     HANKEBOT_DATABASE=/data/hankebot.sqlite3
 
 RUN useradd --create-home --uid 10001 hankebot \
-    && mkdir /data && chown hankebot:hankebot /data
+    && mkdir -m 0700 /data && chown hankebot:hankebot /data
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -19,7 +19,7 @@ from bot.maintenance import Maintenance
 from bot.scheduler import ReminderScheduler
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
-from content import load_content
+from content import content_warnings, load_content
 from handlers.context import Services
 from handlers.registry import build_registry
 from handlers.types import Incoming
@@ -64,11 +64,15 @@ class Application:
         timezone = ZoneInfo(settings.timezone)
         self.renderer = Renderer(timezone)
         self.registry = build_registry()
+        content = load_content(settings.content_dir)
+        for warning in content_warnings(content, settings.content_dir):
+            log.warning("content: %s", warning)
         self.services = Services(
             registry=self.registry,
             timezone=timezone,
             admins=settings.admins,
-            content=load_content(settings.content_dir),
+            content=content,
+            audit_retention_days=settings.audit_retention_days,
         )
         self.dispatcher = Dispatcher(
             self.db,
@@ -101,7 +105,9 @@ class Application:
             )
         for name, transport in self.transports.items():
             self.workers[name] = DeliveryWorker(self.db, transport, clock=self.clock)
-        self.maintenance = Maintenance(self.db, clock=self.clock)
+        self.maintenance = Maintenance(
+            self.db, clock=self.clock, audit_retention_days=settings.audit_retention_days
+        )
         self.scheduler = ReminderScheduler(
             self.db, self.dispatcher, clock=self.clock, on_enqueued=self._wake_workers
         )

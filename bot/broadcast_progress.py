@@ -98,6 +98,14 @@ async def observe_delivery(
         await advance(conn, broadcast_id, now)
 
 
+async def advance_open(conn: aiosqlite.Connection, now: dt.datetime) -> None:
+    """Advance every open broadcast: one whose last pending rows were ended without a
+    delivery (a /stop, a Matrix room the person left) is finished here, so its text and
+    file do not stay behind. Called after /stop and by the daily housekeeping."""
+    for broadcast in await broadcasts.open_broadcasts(conn):
+        await advance(conn, broadcast.id, now)
+
+
 async def advance(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime) -> None:
     broadcast = await broadcasts.get(conn, broadcast_id)
     if broadcast is None or not broadcast.open:
@@ -161,7 +169,7 @@ async def finish(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime
 
 async def cancel(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime) -> Counts:
     """Stop a scheduled or running broadcast; the progress message says so."""
-    await broadcasts.cancel_pending(conn, broadcast_id)
+    await broadcasts.cancel_pending(conn, broadcast_id, now)
     broadcast = await broadcasts.get(conn, broadcast_id)
     assert broadcast is not None
     await broadcasts.close(conn, broadcast_id, "cancelled", now)
@@ -170,7 +178,7 @@ async def cancel(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime
         html = progress_html(broadcast, counts, "cancelled")
         if await broadcasts.outbox_state(conn, broadcast.progress_id) == "pending":
             # Not started yet (a scheduled one): nothing to show at the send time.
-            await outbox.mark_final(conn, broadcast.progress_id, "cancelled", "cancelled")
+            await outbox.mark_final(conn, broadcast.progress_id, "cancelled", "cancelled", now)
         else:
             await _show_progress(conn, broadcast, html, now)
     return counts
@@ -184,7 +192,7 @@ async def _show_progress(
     it this very moment, and the newer figures would then never be shown.)"""
     assert broadcast.report_chat is not None and broadcast.progress_id is not None
     if broadcast.progress_edit is not None:
-        await broadcasts.cancel_if_pending(conn, broadcast.progress_edit)
+        await broadcasts.cancel_if_pending(conn, broadcast.progress_edit, now)
     edit = await outbox.enqueue(
         conn,
         chat_id=broadcast.report_chat,

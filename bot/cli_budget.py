@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from babel.numbers import format_decimal
 
-from content.loader import ContentError, check_content, load_content
+from content.loader import ContentError, check_content, content_warnings, load_content
 from content.schema import Programme
 from handlers.budget_math import (
     BudgetInputError,
@@ -249,7 +249,8 @@ def add_check_content_parser(
         "check-content",
         help="validate programme.yaml and projects/*.yaml",
         description="Validate the content directory and report every problem with its file "
-        "and field. Exit status 1 if there is any.",
+        "and field. Exit status 1 if there is any. What is valid but still to be filled in "
+        "(the data controllers /privacy names) is listed as a warning.",
     )
     add_content_dir_argument(parser)
     parser.set_defaults(handler=run_check_content)
@@ -275,6 +276,8 @@ def run_check_content(args: argparse.Namespace, out: TextIO | None = None) -> in
     if content is None:
         print(f"{len(issues)} problem(s) found", file=out)
         return 1
+    for warning in content_warnings(content, _content_dir(args)):
+        print(f"warning: {warning}", file=out)
     print(
         f"OK: programme.yaml ({len(content.programme.faq)} FAQ entries), "
         f"{len(content.projects)} project(s): {', '.join(sorted(content.projects))}",

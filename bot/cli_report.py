@@ -21,7 +21,7 @@ from content.loader import ContentError, load_content
 from handlers.coordination import project_label
 from handlers.reports import report_csv, report_lines
 from handlers.types import Day
-from storage import reports
+from storage import private_files, reports
 from storage.db import Database
 
 
@@ -80,7 +80,7 @@ async def report_from_cli(
     out.write(html_to_plain(html) + "\n")
     if args.csv is not None:
         try:
-            args.csv.write_bytes(report_csv(report))
+            private_files.write_file(args.csv, report_csv(report))
         except OSError as error:
             err.write(f"hankebot report: cannot write {args.csv}: {type(error).__name__}\n")
             return 1

@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.audit import DEFAULT_RETENTION_DAYS
+
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 
 
@@ -23,6 +25,8 @@ class Settings(BaseSettings):
     content_dir: Path | None = None
     admins: Annotated[frozenset[str], NoDecode] = frozenset()
     log_level: str = "INFO"
+    # How long audit log entries are kept (default six years; see storage.audit).
+    audit_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL

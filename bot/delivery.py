@@ -318,13 +318,13 @@ class DeliveryWorker:
             self.sent_count += 1
             return "sent"
         if result.status is Status.UNREACHABLE:
-            await outbox.mark_final(conn, item.id, "unreachable", result.error)
-            await outbox.unreachable_chat(conn, item.chat_id, result.error)
+            await outbox.mark_final(conn, item.id, "unreachable", result.error, now)
+            await outbox.unreachable_chat(conn, item.chat_id, result.error, now)
             await users.mark_chat_unreachable(conn, item.chat_id)
             log.info("chat unreachable: outbox=%s error=%s", item.id, result.error)
             return "unreachable"
         if result.status is Status.FAILED or item.attempts + 1 >= MAX_ATTEMPTS:
-            await outbox.mark_final(conn, item.id, "failed", result.error)
+            await outbox.mark_final(conn, item.id, "failed", result.error, now)
             log.warning("delivery failed: outbox=%s error=%s", item.id, result.error)
             return "failed"
         if result.retry_after is not None:

@@ -1,12 +1,27 @@
-"""Daily housekeeping that keeps the promises of /privacy.
+"""Daily housekeeping that keeps the promises of /privacy (``handlers.privacy_notice``).
 
-- message texts are blanked when delivered; any left (e.g. cancelled rows) after 30 days;
-- processed update ids are kept 14 days (enough for any platform re-delivery);
-- button tokens expire after 90 days;
-- a person who has not used the bot for 12 months and belongs to no project is deleted;
-- contact requests ("ask the coordinator to contact me", "ask a person") go after 90 days;
-- half-answered "Can I join?" questions and pending FAQ questions go after a day;
-- a file attached to an announcement that was never sent goes after a day.
+Each rule is one storage function in the module of its table; this module only runs them
+once a day, in one transaction, with the time the caller's clock gives:
+
+============================  ===============================================================
+outbox                        text, buttons and file dropped when a row ends (any end state;
+                              here only as a safety net), the row deleted 30 days after it
+                              ended (``storage.outbox``)
+broadcasts, broadcast_files   text and file bytes dropped when the broadcast ends; rows
+                              deleted 30 days after it ended; a file of an announcement never
+                              sent after a day; an open broadcast with nothing left to send
+                              is finished (``storage.broadcasts``, ``bot.broadcast_progress``)
+invites                       deleted 30 days after they expired, were revoked or used up
+invite_failures               wrong codes kept a day (``storage.invites``)
+coordinator_invites           deleted 30 days after use or expiry
+audit_log                     deleted after ``HANKEBOT_AUDIT_RETENTION_DAYS`` (six years)
+processed_updates             14 days (``storage.updates``)
+buttons                       90 days (``storage.buttons``)
+contact_requests              90 days; half-answered "Can I join?" and FAQ questions
+                              (conversations) after a day (``storage.contact_requests``)
+users and everything of them  deleted after 12 months without use when in no project
+                              (``storage.users.inactive``, ``storage.personal_data.delete``)
+============================  ===============================================================
 """
 
 from __future__ import annotations
@@ -15,49 +30,107 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 
-from storage import broadcasts, buttons, contact_requests, outbox, personal_data, updates
-from storage.clock import to_text
+from bot import broadcast_progress
+from storage import (
+    audit,
+    broadcasts,
+    buttons,
+    contact_requests,
+    coordinator_invites,
+    invites,
+    outbox,
+    personal_data,
+    updates,
+    users,
+)
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-MESSAGE_TEXT_DAYS = 30
-UPDATE_KEY_DAYS = 14
-BUTTON_DAYS = 90
-INACTIVE_DAYS = 365
+DAY = dt.timedelta(days=1)
 
 
-async def run_once(db: Database, now: dt.datetime) -> int:
-    """One housekeeping pass; returns how many inactive people were deleted."""
-    days = dt.timedelta(days=1)
+@dataclass
+class Pass:
+    """How many rows each rule removed (or emptied) in one pass; logged as counts only."""
+
+    outbox_emptied: int = 0
+    outbox_deleted: int = 0
+    broadcasts_deleted: int = 0
+    unsent_files_deleted: int = 0
+    invites_deleted: int = 0
+    invite_failures_deleted: int = 0
+    coordinator_invites_deleted: int = 0
+    audit_deleted: int = 0
+    updates_deleted: int = 0
+    buttons_deleted: int = 0
+    contact_requests_deleted: int = 0
+    conversations_deleted: int = 0
+    people_deleted: int = 0
+
+    def nonzero(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+async def run_once(
+    db: Database, now: dt.datetime, *, audit_retention_days: int = audit.DEFAULT_RETENTION_DAYS
+) -> Pass:
+    """One housekeeping pass at ``now``."""
+    done = Pass()
     async with db.transaction() as conn:
-        await outbox.purge_delivered(conn, now - MESSAGE_TEXT_DAYS * days)
-        await updates.forget_older_than(conn, now - UPDATE_KEY_DAYS * days)
-        await buttons.forget_older_than(conn, now - BUTTON_DAYS * days)
-        await contact_requests.purge_older_than(conn, now - contact_requests.RETENTION_DAYS * days)
-        await broadcasts.forget_unsent_files(conn, now - days)
-        await contact_requests.purge_abandoned_conversations(
+        await broadcast_progress.advance_open(conn, now)
+        done.outbox_emptied = await outbox.clear_ended(conn, now)
+        done.outbox_deleted = await outbox.delete_ended(
+            conn, now - outbox.ENDED_RETENTION_DAYS * DAY
+        )
+        done.broadcasts_deleted = await broadcasts.delete_ended(
+            conn, now - broadcasts.ENDED_RETENTION_DAYS * DAY
+        )
+        done.unsent_files_deleted = await broadcasts.forget_unsent_files(conn, now - DAY)
+        done.invites_deleted = await invites.delete_ended(
+            conn, now - invites.ENDED_RETENTION_DAYS * DAY
+        )
+        done.invite_failures_deleted = await invites.forget_failures(
+            conn, now - invites.FAILURE_MEMORY
+        )
+        done.coordinator_invites_deleted = await coordinator_invites.delete_ended(
+            conn, now - coordinator_invites.ENDED_RETENTION_DAYS * DAY
+        )
+        done.audit_deleted = await audit.delete_older_than(conn, now - audit_retention_days * DAY)
+        done.updates_deleted = await updates.forget_older_than(
+            conn, now - updates.RETENTION_DAYS * DAY
+        )
+        done.buttons_deleted = await buttons.forget_older_than(
+            conn, now - buttons.RETENTION_DAYS * DAY
+        )
+        done.contact_requests_deleted = await contact_requests.purge_older_than(
+            conn, now - contact_requests.RETENTION_DAYS * DAY
+        )
+        done.conversations_deleted = await contact_requests.purge_abandoned_conversations(
             conn, now - dt.timedelta(hours=contact_requests.ABANDONED_HOURS)
         )
-        cursor = await conn.execute(
-            "SELECT user_id, home_chat_id FROM users WHERE last_seen_at < ? AND NOT EXISTS"
-            " (SELECT 1 FROM memberships m WHERE m.user_id = users.user_id"
-            " AND m.left_at IS NULL)",
-            (to_text(now - INACTIVE_DAYS * days),),
-        )
-        stale = list(await cursor.fetchall())
-        for row in stale:
-            await personal_data.delete(conn, row["user_id"], row["home_chat_id"])
-    if stale:
-        log.info("retention: deleted %d inactive people", len(stale))
-    return len(stale)
+        stale = await users.inactive(conn, now - users.INACTIVE_DAYS * DAY)
+        for user_id, home_chat_id in stale:
+            await personal_data.delete(conn, user_id, home_chat_id)
+        done.people_deleted = len(stale)
+    if done.nonzero():
+        log.info("retention: %s", " ".join(f"{k}={v}" for k, v in done.nonzero().items()))
+    return done
 
 
 class Maintenance:
-    def __init__(self, db: Database, *, clock: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], dt.datetime],
+        audit_retention_days: int = audit.DEFAULT_RETENTION_DAYS,
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.audit_retention_days = audit_retention_days
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -71,7 +144,9 @@ class Maintenance:
     async def _loop(self) -> None:
         while True:
             try:
-                await run_once(self.db, self.clock())
+                await run_once(
+                    self.db, self.clock(), audit_retention_days=self.audit_retention_days
+                )
             except Exception as error:
                 log.error("maintenance failed: %s", type(error).__name__)
             await asyncio.sleep(24 * 3600)

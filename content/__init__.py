@@ -4,7 +4,13 @@
 the schema is described in :mod:`content.schema`.
 """
 
-from content.loader import ContentError, ContentIssue, check_content, load_content
+from content.loader import (
+    ContentError,
+    ContentIssue,
+    check_content,
+    content_warnings,
+    load_content,
+)
 from content.schema import Content, FaqEntry, Localized, Programme, Project
 
 __all__ = [
@@ -16,5 +22,6 @@ __all__ = [
     "Programme",
     "Project",
     "check_content",
+    "content_warnings",
     "load_content",
 ]

@@ -200,6 +200,29 @@ def check_content(content_dir: Path | None = None) -> tuple[Content | None, list
     return content, issues
 
 
+def content_warnings(content: Content, content_dir: Path | None = None) -> list[ContentIssue]:
+    """What loads but still needs filling in: the data controllers /privacy names."""
+    root = content_dir or DEFAULT_CONTENT_DIR
+    found = [
+        (root / PROGRAMME_FILE, "bot_operator", content.programme.bot_operator.missing),
+        *(
+            (
+                root / PROJECTS_DIR / f"{slug}.yaml",
+                "data_controller",
+                project.data_controller.missing,
+            )
+            for slug, project in sorted(content.projects.items())
+        ),
+    ]
+    return [
+        ContentIssue(
+            path, f"{field}.{name}", "not filled in yet (/tietosuoja shows it)", "placeholder"
+        )
+        for path, field, missing in found
+        for name in missing
+    ]
+
+
 def load_content(content_dir: Path | None = None) -> Content:
     """The validated content of ``content_dir`` (default: the packaged ``content/``).
 

@@ -19,6 +19,8 @@ or is listed in ``check:`` (project fields), so the bot can say it is unconfirme
                   other_public, private, plan_total}      (the funder's row names)
     self_check: [{id, text}]
     faq: [{id, questions: {fi: [..], sv: [..], en: [..]}, answer, tags}]
+    bot_operator: {name, contact}       who runs the bot: the data controller for people in no
+                                        project (applicants); see DataController
 
 ``projects/<slug>.yaml`` (the file name is the slug; a new project is one new file)::
 
@@ -33,6 +35,7 @@ or is listed in ``check:`` (project fields), so the bot can say it is unconfirme
     groups: [{id, name, description, audience, anonymous_ok, target_participants,
               rhythm: {rrule, duration_minutes, periods, anchor, description}}]
     contacts: [{role, name, email, phone}]    placeholders in brackets, e.g. "[sähköposti]"
+    data_controller: {name, contact}    the rekisterinpitäjä of the participants' data
 
 A condition is one of ``{question, between: [lo, hi]}`` (number), ``{question, one_of: [ids]}``
 (choice: the answer, multi_choice: any selected; municipality: names or ``other``),
@@ -218,6 +221,29 @@ class FaqEntry(Model):
     check: bool = False
 
 
+class DataController(Model):
+    """Who answers for personal data (rekisterinpitäjä, the data controller) and how to reach
+    them about it (an e-mail or postal address). Empty or a bracketed placeholder until
+    someone fills it in: ``hankebot check-content`` warns and /privacy says it is missing."""
+
+    name: str = ""
+    contact: str = ""
+
+    @staticmethod
+    def _filled(value: str) -> bool:
+        text = value.strip()
+        return bool(text) and not text.startswith("[")
+
+    @property
+    def missing(self) -> list[str]:
+        """The fields still to fill in."""
+        return [name for name in ("name", "contact") if not self._filled(getattr(self, name))]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
 class Programme(Model):
     programme: ProgrammeInfo
     specific_objectives: list[SpecificObjective] = Field(min_length=1)
@@ -233,6 +259,7 @@ class Programme(Model):
     faq: list[FaqEntry] = []
     # The customer-satisfaction target the reports compare the average rating with (1–5).
     rating_target: Decimal = Field(default=Decimal("4.5"), ge=1, le=5)
+    bot_operator: DataController = DataController()
 
     @model_validator(mode="after")
     def _consistent(self) -> Programme:
@@ -573,6 +600,7 @@ class Project(Model):
     eligibility: Eligibility
     groups: list[Group] = []
     contacts: list[Contact] = Field(min_length=1)
+    data_controller: DataController = DataController()
     check: list[str] = []
     """Names of fields whose content could not be confirmed from the seed."""
 

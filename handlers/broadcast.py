@@ -648,7 +648,8 @@ async def _missing_csv(ctx: Context, broadcast: Broadcast) -> None:
 # --- opting out and back in ----------------------------------------------------------------
 async def stop_announcements(ctx: Context) -> None:
     await users.set_news_opt_in(ctx.conn, ctx.user.user_id, False)
-    await broadcasts.cancel_for_person(ctx.conn, ctx.user.user_id)
+    if await broadcasts.cancel_for_person(ctx.conn, ctx.user.user_id, ctx.now):
+        await broadcast_progress.advance_open(ctx.conn, ctx.now)
     ctx.reply("broadcast.stopped")
 
 

@@ -13,6 +13,7 @@ import aiosqlite
 from content.schema import Content
 from handlers.flow import Registry
 from handlers.types import Button, Document, Incoming, NotAllowed, Param, Reply
+from storage.audit import DEFAULT_RETENTION_DAYS as DEFAULT_AUDIT_RETENTION_DAYS
 from storage.conversations import ConversationState
 from storage.users import User
 
@@ -45,6 +46,7 @@ class Services:
     timezone: ZoneInfo
     admins: frozenset[str]
     content: Content | None = None  # None only in tests that need no content
+    audit_retention_days: int = DEFAULT_AUDIT_RETENTION_DAYS  # HANKEBOT_AUDIT_RETENTION_DAYS
     extras: dict[str, Any] = field(default_factory=dict)
 
 

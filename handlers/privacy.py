@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from handlers import privacy_notice
 from handlers.context import Context
 from handlers.flow import Command, Flow, MenuEntry, Registry, Step
 from handlers.start import main_menu
@@ -23,19 +24,12 @@ FORGET = "forget"
 
 async def show_privacy(ctx: Context) -> None:
     """The short version first (many read with difficulty); the whole text one tap away."""
-    ctx.reply(
-        "privacy.short",
-        buttons=[
-            [Button("privacy.more_button", "privacy:more")],
-            [Button("privacy.export_button", "cmd:omattiedot")],
-            [Button("privacy.forget_button", "cmd:unohda")],
-        ],
-    )
+    privacy_notice.show_short(ctx)
 
 
 async def privacy_button(ctx: Context) -> None:
     if ctx.payload == "privacy:more":
-        ctx.reply("privacy.text")
+        await privacy_notice.show_full(ctx)
     else:
         ctx.reply("error.old_button")
 

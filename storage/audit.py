@@ -8,6 +8,13 @@ and counts only, never message texts.
 When an actor uses /forget, their rows stay but the id is replaced by an anonymous mark
 (``poistettu-…``, see :mod:`storage.personal_data`): the trail keeps what was done and when,
 not who did it.
+
+Retention: entries are deleted :data:`DEFAULT_RETENTION_DAYS` days (six years) after they were
+written unless ``HANKEBOT_AUDIT_RETENTION_DAYS`` says otherwise (:func:`delete_older_than`,
+run by ``bot.maintenance``). EU Regulation 2021/1060 art. 82 asks that a funded project's
+documents be kept five years from 31 December of the year of the last payment to it. Six
+years from each entry covers that when the last payment comes in the entry's own year; a
+project paid later should raise the setting to reach five years past that year's end.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import aiosqlite
 from storage.clock import from_text, to_text
 
 CLI_ACTOR = "cli"
+DEFAULT_RETENTION_DAYS = 2192  # six years (of 365.25 days)
 
 DetailValue = str | int | None
 
@@ -87,3 +95,8 @@ async def count(conn: aiosqlite.Connection, action: str | None = None) -> int:
         cursor = await conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = ?", (action,))
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def delete_older_than(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+    cursor = await conn.execute("DELETE FROM audit_log WHERE at < ?", (to_text(cutoff),))
+    return cursor.rowcount

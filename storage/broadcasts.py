@@ -10,6 +10,11 @@ scheduled broadcast's rows carry ``not_before`` = the chosen time. Rows are ``pr
 Everyone in an audience who has used /stop (``users.news_opt_in = 0``) is left out; people
 known to be unreachable (blocked the bot, left the room) get a row that is already
 ``unreachable``, so the report lists them without a send being tried.
+
+Retention: the text, the file's bytes and the platforms' ids for the file go when the
+broadcast ends (:func:`close`); the broadcast's row and its file's row (name and type) go
+:data:`ENDED_RETENTION_DAYS` days after it ended (:func:`delete_ended`), like its
+recipients' outbox rows. The audit log keeps that it was sent.
 """
 
 from __future__ import annotations
@@ -22,11 +27,13 @@ import aiosqlite
 
 from handlers.types import Document
 from storage.clock import from_text, to_text
+from storage.outbox import END_ROW
 
 AUDIENCES = ("project", "group", "mine", "news", "contacts")
 BULK = 1
 FINAL_STATES = ("sent", "unreachable", "failed", "cancelled")
 KNOWN_UNREACHABLE = "known unreachable"
+ENDED_RETENTION_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -287,25 +294,28 @@ async def enqueue_recipients(
     stored once."""
     rows = []
     for person in recipients:
-        state = "unreachable" if person.unreachable else "pending"
+        # A person known to be unreachable gets a row that has already ended (no text kept).
+        ended = person.unreachable
         rows.append(
             (
                 person.chat_id.split(":", 1)[0],
                 person.chat_id,
                 person.user_id,
-                html_by_locale[person.locale],
+                "" if ended else html_by_locale[person.locale],
                 recipient_key(broadcast_id, person.user_id),
-                state,
-                KNOWN_UNREACHABLE if person.unreachable else None,
+                "unreachable" if ended else "pending",
+                KNOWN_UNREACHABLE if ended else None,
                 to_text(send_at),
                 to_text(now),
                 BULK,
                 file_id,
+                to_text(now) if ended else None,
             )
         )
     await conn.executemany(
         "INSERT INTO outbox (transport, chat_id, user_id, html, dedupe_key, state, last_error,"
-        " not_before, created_at, priority, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " not_before, created_at, priority, file_id, ended_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (dedupe_key) DO NOTHING",
         rows,
     )
@@ -504,23 +514,23 @@ async def forget_unsent_files(conn: aiosqlite.Connection, cutoff: dt.datetime) -
     return cursor.rowcount
 
 
-async def cancel_pending(conn: aiosqlite.Connection, broadcast_id: int) -> int:
+async def cancel_pending(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime) -> int:
     """Cancel every recipient row not yet sent; returns how many."""
     low, high = _recipient_range(broadcast_id)
     cursor = await conn.execute(
-        "UPDATE outbox SET state = 'cancelled', last_error = 'cancelled'"
+        f"UPDATE outbox SET state = 'cancelled', last_error = 'cancelled', {END_ROW}"
         " WHERE state = 'pending' AND dedupe_key >= ? AND dedupe_key < ?",
-        (low, high),
+        (to_text(now), low, high),
     )
     return cursor.rowcount
 
 
-async def cancel_for_person(conn: aiosqlite.Connection, user_id: str) -> int:
+async def cancel_for_person(conn: aiosqlite.Connection, user_id: str, now: dt.datetime) -> int:
     """After /stop: the person's announcements still waiting are not sent."""
     cursor = await conn.execute(
-        "UPDATE outbox SET state = 'cancelled', last_error = 'opted out'"
+        f"UPDATE outbox SET state = 'cancelled', last_error = 'opted out', {END_ROW}"
         " WHERE user_id = ? AND state = 'pending' AND dedupe_key LIKE 'bc:%:r:%'",
-        (user_id,),
+        (to_text(now), user_id),
     )
     return cursor.rowcount
 
@@ -537,11 +547,27 @@ async def outbox_key(conn: aiosqlite.Connection, item_id: int) -> str | None:
     return row[0] if row else None
 
 
-async def cancel_if_pending(conn: aiosqlite.Connection, item_id: int) -> bool:
+async def cancel_if_pending(conn: aiosqlite.Connection, item_id: int, now: dt.datetime) -> bool:
     """Cancel a message that has not been sent (a superseded progress edit)."""
     cursor = await conn.execute(
-        "UPDATE outbox SET state = 'cancelled', last_error = 'superseded'"
+        f"UPDATE outbox SET state = 'cancelled', last_error = 'superseded', {END_ROW}"
         " WHERE id = ? AND state = 'pending'",
-        (item_id,),
+        (to_text(now), item_id),
     )
     return cursor.rowcount == 1
+
+
+async def delete_ended(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+    """Delete broadcasts that ended before ``cutoff``, with their file rows (housekeeping).
+
+    Their recipients' outbox rows ended no later than the broadcast and go by the outbox's
+    own rule (:func:`storage.outbox.delete_ended`)."""
+    ended = "SELECT id FROM broadcasts WHERE state IN ('done', 'cancelled') AND finished_at < ?"
+    await conn.execute(
+        f"DELETE FROM broadcast_files WHERE broadcast_id IN ({ended})", (to_text(cutoff),)
+    )
+    cursor = await conn.execute(
+        "DELETE FROM broadcasts WHERE state IN ('done', 'cancelled') AND finished_at < ?",
+        (to_text(cutoff),),
+    )
+    return cursor.rowcount

@@ -16,6 +16,8 @@ import aiosqlite
 
 from storage.clock import to_text
 
+RETENTION_DAYS = 90  # a button older than this answers as an old button
+
 
 @dataclass(frozen=True)
 class ButtonTarget:
@@ -82,5 +84,6 @@ async def numbered_token(conn: aiosqlite.Connection, chat_id: str, number: int) 
     return None
 
 
-async def forget_older_than(conn: aiosqlite.Connection, cutoff: dt.datetime) -> None:
-    await conn.execute("DELETE FROM buttons WHERE created_at < ?", (to_text(cutoff),))
+async def forget_older_than(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+    cursor = await conn.execute("DELETE FROM buttons WHERE created_at < ?", (to_text(cutoff),))
+    return cursor.rowcount

@@ -4,6 +4,9 @@ A code looks like ``OHJ-K7QM-P3XA``: the prefix ``OHJ`` (ohjaaja, coordinator) k
 from participants' invite codes, then 8 characters from an alphabet without look-alikes
 (40 bits). Only a SHA-256 hash of the code is stored, so a copy of the database does not
 hand out coordinator rights. A code works once, until it expires.
+
+Retention: a code ends when it is used or expires, and its row (who made it, who used it)
+is deleted :data:`ENDED_RETENTION_DAYS` days later (run by ``bot.maintenance``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ PREFIX = "OHJ"
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 RANDOM_LENGTH = 8
 VALID_FOR = dt.timedelta(days=7)
+ENDED_RETENTION_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,12 @@ async def count_open(conn: aiosqlite.Connection, project: str, now: dt.datetime)
     )
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def delete_ended(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+    """Delete codes that were used, or expired unused, before ``cutoff``."""
+    cursor = await conn.execute(
+        "DELETE FROM coordinator_invites WHERE COALESCE(used_at, expires_at) < ?",
+        (to_text(cutoff),),
+    )
+    return cursor.rowcount

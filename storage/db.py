@@ -4,6 +4,11 @@ All access goes through :meth:`Database.transaction`, which serialises work on t
 connection with an asyncio lock and wraps it in ``BEGIN IMMEDIATE`` … ``COMMIT``. A step's
 state change, its outgoing messages and the platform update id it answers are written in
 one such transaction, so a crash leaves either all of them or none.
+
+The file holds everyone's personal data and the Matrix access token: it is created 0600
+before SQLite opens it, and SQLite gives the -wal and -shm files it makes the database
+file's mode (:mod:`storage.private_files`). A looser mode found at start is logged and
+tightened.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from importlib import resources
 from pathlib import Path
 
 import aiosqlite
+
+from storage import private_files
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +54,10 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
+        if str(path) != ":memory:":
+            private_files.create_file(Path(path))
+            for suffix in ("-wal", "-shm"):
+                private_files.check(Path(f"{path}{suffix}"), private_files.FILE_MODE)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode=WAL")

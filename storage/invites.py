@@ -3,6 +3,10 @@
 An invite has two secrets: a short ``code`` a person types (``liity K7QM-P3XA``; 8 characters
 from an alphabet without look-alikes, 40 bits) and a long ``token`` for the Telegram deep
 link. Wrong codes are counted per person in ``invite_failures`` so guessing can be limited.
+
+Retention: an invite ends when it expires, is revoked or is used up (``used_up_at``), and is
+deleted :data:`ENDED_RETENTION_DAYS` days later; wrong-code records are kept
+:data:`FAILURE_MEMORY` (both run by ``bot.maintenance``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 CODE_LENGTH = 8
 TOKEN_PREFIX = "inv-"  # noqa: S105 - a marker, not a secret
 FAILURE_MEMORY = dt.timedelta(days=1)
+ENDED_RETENTION_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -119,9 +124,11 @@ async def find(
 async def use(conn: aiosqlite.Connection, invite_id: int, now: dt.datetime) -> bool:
     """Count one use; False when the invite is no longer usable (atomic check)."""
     cursor = await conn.execute(
-        "UPDATE invites SET uses = uses + 1 WHERE id = ? AND revoked_at IS NULL"
+        "UPDATE invites SET uses = uses + 1,"
+        " used_up_at = CASE WHEN uses + 1 = max_uses THEN ? ELSE used_up_at END"
+        " WHERE id = ? AND revoked_at IS NULL"
         " AND expires_at > ? AND (max_uses IS NULL OR uses < max_uses)",
-        (invite_id, to_text(now)),
+        (to_text(now), invite_id, to_text(now)),
     )
     return cursor.rowcount == 1
 
@@ -156,3 +163,19 @@ async def failures_since(conn: aiosqlite.Connection, user_id: str, since: dt.dat
     )
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+async def delete_ended(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+    """Delete invites that ended (expired, revoked or used up) before ``cutoff``."""
+    cursor = await conn.execute(
+        "DELETE FROM invites WHERE MIN(expires_at, COALESCE(revoked_at, expires_at),"
+        " COALESCE(used_up_at, expires_at)) < ?",
+        (to_text(cutoff),),
+    )
+    return cursor.rowcount
+
+
+async def forget_failures(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+    """Delete wrong-code records older than ``cutoff`` (also when nobody fails again)."""
+    cursor = await conn.execute("DELETE FROM invite_failures WHERE at < ?", (to_text(cutoff),))
+    return cursor.rowcount

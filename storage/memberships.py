@@ -63,3 +63,11 @@ async def members(conn: aiosqlite.Connection, project: str, role: str) -> list[M
         (project, role),
     )
     return [Membership.from_row(row) for row in await cursor.fetchall()]
+
+
+async def projects_of(conn: aiosqlite.Connection, user_id: str) -> list[str]:
+    """Every project the person is or was in (any role): their data there is kept."""
+    cursor = await conn.execute(
+        "SELECT DISTINCT project FROM memberships WHERE user_id = ? ORDER BY project", (user_id,)
+    )
+    return [row["project"] for row in await cursor.fetchall()]

@@ -4,6 +4,13 @@ Producers (conversation steps, reminders, broadcasts) insert rows inside their o
 transaction; a delivery worker per transport sends due rows in id order and records the
 outcome. ``dedupe_key`` makes a producer's insert idempotent: the same reminder or
 broadcast recipient can be enqueued any number of times and is stored once.
+
+Retention: when a row ends — sent, failed, unreachable or cancelled, whichever code ends it
+— its text, buttons and file bytes are dropped at once and ``ended_at`` is set
+(:data:`END_ROW`); the row itself is deleted :data:`ENDED_RETENTION_DAYS` days later
+(:func:`delete_ended`, run by ``bot.maintenance``). A row's dedupe key goes with it, which
+is safe: every producer that relies on one also records what it sent elsewhere (reminders,
+broadcasts) or keys it by a moment that does not come again.
 """
 
 from __future__ import annotations
@@ -18,6 +25,13 @@ import aiosqlite
 from handlers.types import Document
 from storage import buttons as button_store
 from storage.clock import from_text, to_text
+
+FINAL_STATES = ("sent", "failed", "unreachable", "cancelled")
+ENDED_RETENTION_DAYS = 30
+#: What every UPDATE that ends a row also sets (one parameter: the end time). Nothing of
+#: an ended row's content is kept: it is never sent again.
+END_ROW = "ended_at = ?, html = '', buttons = NULL, document = NULL"
+_ENDED = "state IN ('sent', 'failed', 'unreachable', 'cancelled')"  # = FINAL_STATES
 
 
 @dataclass(frozen=True)
@@ -198,8 +212,8 @@ async def mark_sent(
 ) -> None:
     await conn.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, platform_message_id = ?,"
-        " attempts = attempts + 1, document = NULL, html = '', buttons = NULL WHERE id = ?",
-        (to_text(now), platform_message_id, item_id),
+        f" attempts = attempts + 1, {END_ROW} WHERE id = ?",
+        (to_text(now), platform_message_id, to_text(now), item_id),
     )
 
 
@@ -220,28 +234,45 @@ async def delay_chat(conn: aiosqlite.Connection, chat_id: str, not_before: dt.da
     )
 
 
-async def mark_final(conn: aiosqlite.Connection, item_id: int, state: str, error: str) -> None:
+async def mark_final(
+    conn: aiosqlite.Connection, item_id: int, state: str, error: str, now: dt.datetime
+) -> None:
     """End a row as 'failed', 'unreachable' or 'cancelled'; it is never tried again."""
+    if state not in FINAL_STATES or state == "sent":
+        raise ValueError(state)
     await conn.execute(
-        "UPDATE outbox SET state = ?, last_error = ?, attempts = attempts + 1,"
-        " document = NULL, html = '', buttons = NULL WHERE id = ?",
-        (state, error, item_id),
+        f"UPDATE outbox SET state = ?, last_error = ?, attempts = attempts + 1, {END_ROW}"
+        " WHERE id = ?",
+        (state, error, to_text(now), item_id),
     )
 
 
-async def unreachable_chat(conn: aiosqlite.Connection, chat_id: str, error: str) -> None:
-    """The person blocked the bot: end every pending row to that chat."""
+async def unreachable_chat(
+    conn: aiosqlite.Connection, chat_id: str, error: str, now: dt.datetime
+) -> None:
+    """The person blocked the bot: end every pending row to that chat (files included)."""
     await conn.execute(
-        "UPDATE outbox SET state = 'unreachable', last_error = ? WHERE chat_id = ?"
-        " AND state = 'pending'",
-        (error, chat_id),
+        f"UPDATE outbox SET state = 'unreachable', last_error = ?, {END_ROW}"
+        " WHERE chat_id = ? AND state = 'pending'",
+        (error, to_text(now), chat_id),
     )
 
 
-async def purge_delivered(conn: aiosqlite.Connection, cutoff: dt.datetime) -> None:
-    """Drop the text of old finished rows: the outbox is not an archive of conversations."""
-    await conn.execute(
-        "UPDATE outbox SET html = '', buttons = NULL WHERE state != 'pending' AND created_at < ?"
-        " AND html != ''",
-        (to_text(cutoff),),
+async def clear_ended(conn: aiosqlite.Connection, now: dt.datetime) -> int:
+    """Safety net for housekeeping: an ended row that still holds content or has no end
+    time (ended by code that did not use :data:`END_ROW`) is emptied, and ends now."""
+    cursor = await conn.execute(
+        "UPDATE outbox SET ended_at = COALESCE(ended_at, ?), html = '', buttons = NULL,"
+        f" document = NULL WHERE {_ENDED} AND (ended_at IS NULL"
+        " OR html != '' OR buttons IS NOT NULL OR document IS NOT NULL)",
+        (to_text(now),),
     )
+    return cursor.rowcount
+
+
+async def delete_ended(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+    """Delete rows that ended before ``cutoff``: the outbox is not an archive."""
+    cursor = await conn.execute(
+        f"DELETE FROM outbox WHERE {_ENDED} AND ended_at < ?", (to_text(cutoff),)
+    )
+    return cursor.rowcount

@@ -8,6 +8,9 @@ import aiosqlite
 
 from storage.clock import to_text
 
+# Long enough for any platform to re-deliver an update (Telegram keeps them 24 hours).
+RETENTION_DAYS = 14
+
 
 async def seen(conn: aiosqlite.Connection, update_key: str) -> bool:
     cursor = await conn.execute(
@@ -23,8 +26,11 @@ async def record(conn: aiosqlite.Connection, update_key: str, now: dt.datetime) 
     )
 
 
-async def forget_older_than(conn: aiosqlite.Connection, cutoff: dt.datetime) -> None:
-    await conn.execute("DELETE FROM processed_updates WHERE processed_at < ?", (to_text(cutoff),))
+async def forget_older_than(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
+    cursor = await conn.execute(
+        "DELETE FROM processed_updates WHERE processed_at < ?", (to_text(cutoff),)
+    )
+    return cursor.rowcount
 
 
 async def get_value(conn: aiosqlite.Connection, key: str) -> str | None:

@@ -9,6 +9,9 @@ import aiosqlite
 
 from storage.clock import from_text, to_text
 
+# A person who has not used the bot this long and is in no project is deleted.
+INACTIVE_DAYS = 365
+
 
 @dataclass(frozen=True)
 class User:
@@ -93,3 +96,14 @@ async def mark_unreachable(conn: aiosqlite.Connection, user_id: str) -> None:
 
 async def mark_chat_unreachable(conn: aiosqlite.Connection, chat_id: str) -> None:
     await conn.execute("UPDATE users SET unreachable = 1 WHERE home_chat_id = ?", (chat_id,))
+
+
+async def inactive(conn: aiosqlite.Connection, cutoff: dt.datetime) -> list[tuple[str, str]]:
+    """(user id, home chat) of people last seen before ``cutoff`` who are in no project."""
+    cursor = await conn.execute(
+        "SELECT user_id, home_chat_id FROM users WHERE last_seen_at < ? AND NOT EXISTS"
+        " (SELECT 1 FROM memberships m WHERE m.user_id = users.user_id"
+        " AND m.left_at IS NULL)",
+        (to_text(cutoff),),
+    )
+    return [(row["user_id"], row["home_chat_id"]) for row in await cursor.fetchall()]

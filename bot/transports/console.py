@@ -16,6 +16,7 @@ from typing import TextIO
 from bot.markup import html_to_plain
 from bot.transports.base import Delivery, Inbox, Pacing
 from handlers.types import Incoming
+from storage import private_files
 from storage.outbox import OutboxItem
 
 CONSOLE_USER = "console:local"
@@ -82,5 +83,4 @@ class ConsoleTransport:
 
 
 def _write_file(path: str, content: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(content)
+    private_files.write_file(path, content)  # exports hold personal data: 0600

@@ -95,7 +95,7 @@ from bot.i18n import Renderer
 from bot.markup import html_to_plain, split_html
 from bot.transports.base import Delivery, Inbox, Pacing, Status
 from handlers.types import FILE_LIMIT, Document, Incoming
-from storage import outbox, updates, users
+from storage import outbox, private_files, updates, users
 from storage.db import Database
 from storage.outbox import OutboxItem
 
@@ -630,9 +630,7 @@ class MatrixTransport:
         return Identity(str(response.user_id), str(response.device_id), str(response.access_token))
 
     async def _open_client(self, identity: Identity) -> Any:
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
-            self.store_dir.chmod(0o700)
+        private_files.make_dir(self.store_dir)  # the device's keys: 0700 from the start
         async with self.db.transaction() as conn:
             pickle_key = await updates.get_value(conn, KEY_PICKLE)
             if pickle_key is None:
@@ -972,7 +970,7 @@ class MatrixTransport:
     async def _mark_unreachable(self, room_id: str) -> None:
         chat_id = f"matrix:{room_id}"
         async with self.db.transaction() as conn:
-            await outbox.unreachable_chat(conn, chat_id, "left the room")
+            await outbox.unreachable_chat(conn, chat_id, "left the room", self.clock())
             await users.mark_chat_unreachable(conn, chat_id)
 
     # --- undecryptable messages ------------------------------------------------------------
