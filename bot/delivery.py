@@ -324,6 +324,8 @@ class DeliveryWorker:
                         "delivery observer failed: outbox=%s %s", item.id, type(error).__name__
                     )
                 await conn.execute("RELEASE observer")
+        if item.farewell and final is not None:
+            await self.db.checkpoint()  # the deleted farewell leaves no copy in the log
 
     async def _store_outcome(
         self, conn: aiosqlite.Connection, item: OutboxItem, result: Delivery, now: dt.datetime

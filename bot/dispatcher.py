@@ -97,6 +97,8 @@ class Dispatcher:
                     self._log_failure(incoming, second)
                     touched = set()
             await conn.execute("RELEASE step")
+        if ctx.forgotten:
+            await self.db.checkpoint()  # no copy of the deleted rows left in the log
         if touched and self.on_enqueued:
             self.on_enqueued(touched)
         return Outcome(handled=True, enqueued=len(touched))

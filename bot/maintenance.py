@@ -50,6 +50,7 @@ async def run_once(db: Database, now: dt.datetime) -> int:
         for row in stale:
             await personal_data.delete(conn, row["user_id"], row["home_chat_id"])
     if stale:
+        await db.checkpoint()  # as after /unohda: no copy left in the write-ahead log
         log.info("retention: deleted %d inactive people", len(stale))
     return len(stale)
 

@@ -149,6 +149,9 @@ def _bookkeeping(data: Mapping[str, Any]) -> list[Param]:
         lines.append(Text("mydata.line_queued", {"count": waiting}))
     if len(messages) > waiting:
         lines.append(Text("mydata.line_sent", {"count": len(messages) - waiting}))
+    told = len(_rows(data, "notices_about_you"))
+    if told:
+        lines.append(Text("mydata.line_notices", {"count": told}))
     sent = len(_rows(data, "broadcasts"))
     if sent:
         lines.append(Text("mydata.line_broadcasts", {"count": sent}))

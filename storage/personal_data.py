@@ -148,7 +148,27 @@ async def export(conn: aiosqlite.Connection, user_id: str, chat_id: str) -> dict
                 item["html"] = row["html"]
             exported.append(item)
         result[spec.table] = exported
+    result["notices_about_you"] = await _notices_about(conn, user_id)
     return result
+
+
+async def _notices_about(conn: aiosqlite.Connection, user_id: str) -> list[dict[str, Any]]:
+    """Messages to others about the person (a coordinator's "Anna can't come"): when and in
+    what state, and the text of those not yet delivered, but not whom they went to."""
+    cursor = await conn.execute(
+        "SELECT o.state, o.created_at, o.sent_at, o.html FROM outbox o"
+        " JOIN person_refs r ON r.ref = o.about WHERE r.user_id = ? ORDER BY o.id",
+        (user_id,),
+    )
+    return [
+        {
+            "state": row["state"],
+            "created_at": row["created_at"],
+            "sent_at": row["sent_at"],
+            **({"html": row["html"]} if row["state"] == "pending" else {}),
+        }
+        for row in await cursor.fetchall()
+    ]
 
 
 def pseudonym() -> str:

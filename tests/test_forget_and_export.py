@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from bot.delivery import DeliveryWorker
 from bot.i18n import Renderer
@@ -182,6 +183,11 @@ async def test_mydata_reads_first_and_leaves_other_people_out(db: Database) -> N
                 not_before=w.clock() + dt.timedelta(hours=5),
             )
 
+        await person.says("Voiko ryhmään tulla kesken kauden?")  # asked from a person:
+        await person.press("q:ask")
+        await person.press(f"q:p:{PROJECT}")
+        await person.says("040 765 4321")
+        await person.press("q:send")  # a contact request, and a notice about them
         [export] = await person.says("/omattiedot")
         today = Day(local(2026, 11, 2).date())
         project = "Tukea vankilasta vapautuville ja päihdekuntoutuksesta kotiutuville"
@@ -197,6 +203,8 @@ async def test_mydata_reads_first_and_leaves_other_people_out(db: Database) -> N
             text("mydata.line_answers", answers=0, marks=1, ratings=0, comments=0),
             text("mydata.line_queued", count=1),
             text("mydata.line_audit", count=1),
+            text("mydata.line_contacts", count=1, days=90, next=Day(local(2027, 1, 31).date())),
+            text("mydata.line_notices", count=1),
         ):
             assert line in export.text, line
         assert "12 kuukauteen" in export.text  # until when, as bot/maintenance.py does it
@@ -209,6 +217,8 @@ async def test_mydata_reads_first_and_leaves_other_people_out(db: Database) -> N
         assert entry["actor"] is None  # the coordinator is someone else
         waiting = [r for r in data["tables"]["outbox"] if r["state"] == "pending"]
         assert [r["text"] for r in waiting] == ["Muista eväät huomenna"]
+        [notice] = data["tables"]["notices_about_you"]
+        assert notice["state"] == "sent" and set(notice) == {"state", "created_at", "sent_at"}
         assert coordinator.user_id not in export.document[1].decode("utf-8")
 
 
@@ -217,3 +227,23 @@ async def test_privacy_says_what_forget_cannot_remove(db: Database) -> None:
         await person.says("/tietosuoja")
         [more] = await person.press("privacy:more")
         assert text("privacy.cannot_remove") in more.text
+
+
+async def test_forgotten_text_is_not_left_in_the_database_files(db: Database) -> None:
+    """Not only the tables: the database file and its write-ahead log hold no copy of what
+    was deleted (SQLite's deleted cells and old WAL frames would otherwise keep it)."""
+    async with telegram_world(db) as (_, person, _, _):
+        question = "Saako Musti-koiran ottaa mukaan ryhmään?"
+        contact = "musti.omistaja@example.net"
+        await person.says(question)
+        await person.press("q:ask")
+        await person.press(f"q:p:{PROJECT}")
+        await person.says(contact)
+        await person.press("q:send")
+        await person.says("/unohda")
+        await person.press("forget:yes")
+        needles = [person.account.name, question, contact, person.user_id]
+        files = [Path(str(db.path)), Path(f"{db.path}-wal")]
+        raw = b"".join(path.read_bytes() for path in files if path.exists())
+        left = [needle for needle in needles if needle.encode("utf-8") in raw]
+        assert left == []
