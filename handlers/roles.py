@@ -219,6 +219,7 @@ async def redeem_code(ctx: Context, argument: str) -> bool:
             "coord.joined_notice",
             name=await _label(ctx, ctx.user.user_id),
             project=project_name(ctx, invite.project),
+            about=ctx.user.user_id,  # deleted with the new coordinator on /forget
         )
     ctx.roles = replace(ctx.roles, coordinator_of=ctx.roles.coordinator_of | {invite.project})
     ctx.end()

@@ -205,3 +205,15 @@ async def test_what_others_hold_about_the_person_never_names_them(db: Database) 
         assert others  # the coordinator got buttons and keyed notices about the person
         naming = [value for (value,) in others if person.bare_user in str(value)]
         assert naming == []
+        # Every notice about the person is marked as such (and so goes with them).
+        [(ref,)] = await w.rows("SELECT ref FROM person_refs WHERE user_id = ?", person.user_id)
+        about = await w.rows(
+            "SELECT substr(dedupe_key, 1, instr(dedupe_key, ':') - 1), about FROM outbox"
+            " WHERE user_id = ? AND dedupe_key IS NOT NULL",
+            cast.coordinator.user_id,
+        )
+        notices = [
+            (kind, marked) for kind, marked in about if kind in ("silent", "talk", "contact")
+        ]
+        assert {kind for kind, _ in notices} == {"silent", "talk", "contact"}
+        assert [kind for kind, marked in notices if marked != ref] == []
