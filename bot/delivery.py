@@ -18,6 +18,11 @@ carry it (``OutboxItem.remote_file_id``) so the transport can send the id instea
 
 Observers (by default the broadcast progress tracker) run after each recorded outcome, in
 the same transaction, inside a savepoint: an observer's failure never loses the outcome.
+
+The farewell of /unohda (``OutboxItem.farewell``) is the one row that is not kept: when it
+ends in any state the transport is first asked to forget the chat (:class:`ForgetsChats`),
+then the row is deleted with the outcome. A crash before that commit sends it again after the
+restart (Matrix deduplicates it; the transport forgets again), so neither step is lost.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiosqlite
 
-from bot.transports.base import Delivery, Status, Transport
+from bot.transports.base import Delivery, ForgetsChats, Status, Transport
 from storage import broadcasts, outbox, users
 from storage.db import Database
 from storage.outbox import OutboxItem
@@ -281,6 +286,8 @@ class DeliveryWorker:
             except Exception as error:
                 result = Delivery(Status.RETRY, error=type(error).__name__)
             self._last_to_chat[item.chat_id] = time.monotonic()
+            if item.farewell and self._ends(item, result):
+                await self._forget_chat(item)
             await self._record(item, result)
         except Exception as error:
             log.error("recording delivery %s failed: %s", item.id, type(error).__name__)
@@ -289,6 +296,19 @@ class DeliveryWorker:
             self._in_flight.discard(item.chat_id)
             self._slots.release()
             self._wake.set()  # the chat is free again
+
+    @staticmethod
+    def _ends(item: OutboxItem, result: Delivery) -> bool:
+        """Whether this outcome is the row's last (as :meth:`_record_outcome` decides)."""
+        return result.status is not Status.RETRY or item.attempts + 1 >= MAX_ATTEMPTS
+
+    async def _forget_chat(self, item: OutboxItem) -> None:
+        if not isinstance(self.transport, ForgetsChats):
+            return
+        try:
+            await self.transport.forget_chat(item.chat_id, item.user_id)
+        except Exception as error:
+            log.error("forgetting the chat of outbox %s failed: %s", item.id, type(error).__name__)
 
     async def _record(self, item: OutboxItem, result: Delivery) -> None:
         now = self.clock()
@@ -304,11 +324,12 @@ class DeliveryWorker:
                         "delivery observer failed: outbox=%s %s", item.id, type(error).__name__
                     )
                 await conn.execute("RELEASE observer")
+        if item.farewell and final is not None:
+            await self.db.checkpoint()  # the deleted farewell leaves no copy in the log
 
-    async def _record_outcome(
+    async def _store_outcome(
         self, conn: aiosqlite.Connection, item: OutboxItem, result: Delivery, now: dt.datetime
     ) -> str | None:
-        """Store one attempt's outcome; returns the row's final state, or None (retried)."""
         if result.status is Status.SENT:
             await outbox.mark_sent(conn, item.id, result.platform_message_id, now)
             if result.uploaded_file_id is not None and item.shared_file is not None:
@@ -338,3 +359,13 @@ class DeliveryWorker:
         await outbox.mark_retry(conn, item.id, not_before, result.error)
         await outbox.delay_chat(conn, item.chat_id, not_before)
         return None
+
+    async def _record_outcome(
+        self, conn: aiosqlite.Connection, item: OutboxItem, result: Delivery, now: dt.datetime
+    ) -> str | None:
+        """Store one attempt's outcome; returns the row's final state, or None (retried).
+        A farewell that has ended is deleted instead of kept."""
+        final = await self._store_outcome(conn, item, result, now)
+        if final is not None and item.farewell:
+            await outbox.delete(conn, item.id)
+        return final

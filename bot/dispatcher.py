@@ -10,6 +10,7 @@ to a savepoint: the person gets a short explanation and stays on the same step.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import traceback
@@ -23,7 +24,7 @@ from handlers.context import Context, Notice, Roles, Services
 from handlers.flow import Command
 from handlers.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
 from storage import buttons as button_store
-from storage import conversations, memberships, outbox, updates, users
+from storage import conversations, keyed, memberships, outbox, person_refs, updates, users
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ class Dispatcher:
                     self._log_failure(incoming, second)
                     touched = set()
             await conn.execute("RELEASE step")
+        if ctx.forgotten:
+            await self.db.checkpoint()  # no copy of the deleted rows left in the log
         if touched and self.on_enqueued:
             self.on_enqueued(touched)
         return Outcome(handled=True, enqueued=len(touched))
@@ -294,16 +297,20 @@ class Dispatcher:
             # The new question has no options, so a number typed now is an answer to it,
             # not a press of an older keyboard's button.
             await button_store.forget_keyboard(conn, chat_id)
-        owner = None if ctx.forgotten else ctx.incoming.user_id
         for group in group_replies(ctx.replies):
+            if ctx.forgotten:
+                # The farewell of /unohda: no buttons (nothing may point back), and the row is
+                # deleted once it ends (see :mod:`bot.delivery`).
+                group = [dataclasses.replace(reply, buttons=()) for reply in group]
             if await self.enqueue_reply(
                 conn,
                 chat_id=ctx.incoming.chat_id,
-                user_id=owner,
+                user_id=ctx.incoming.user_id,
                 locale=ctx.user.locale,
                 replies=group,
                 now=now,
-                position=position,
+                position=None if ctx.forgotten else position,
+                farewell=ctx.forgotten,
             ):
                 touched.add(outbox.transport_of(ctx.incoming.chat_id))
         for notice in ctx.notices:
@@ -319,6 +326,13 @@ class Dispatcher:
         person = await users.get(conn, notice.user_id)
         if person is None or person.unreachable:
             return None
+        # A notice's key often names people ("talk:<meeting>:<participant>:<coordinator>"):
+        # stored as a keyed hash, it stays unique and names nobody (kept after /unohda).
+        dedupe_key = None
+        if notice.dedupe_key is not None:
+            kind = notice.dedupe_key.split(":", 1)[0]
+            dedupe_key = f"{kind}:{await keyed.hashed(conn, 'notice', notice.dedupe_key)}"
+        about = await person_refs.ref_of(conn, notice.about) if notice.about else None
         stored = await self.enqueue_reply(
             conn,
             chat_id=person.home_chat_id,
@@ -327,8 +341,9 @@ class Dispatcher:
             replies=[notice.reply],
             now=now,
             position=None,
-            dedupe_key=notice.dedupe_key,
+            dedupe_key=dedupe_key,
             not_before=notice.not_before,
+            about=about,
         )
         return person.transport if stored else None
 
@@ -344,6 +359,8 @@ class Dispatcher:
         position: tuple[str, str] | None,
         dedupe_key: str | None = None,
         not_before: dt.datetime | None = None,
+        about: str | None = None,
+        farewell: bool = False,
     ) -> bool:
         """Render replies in ``locale`` as one message and store it; False for a duplicate."""
         html = "\n\n".join(self.renderer.text(locale, r.key, r.params) for r in replies)
@@ -361,6 +378,8 @@ class Dispatcher:
             not_before=not_before,
             dedupe_key=dedupe_key,
             numbered_buttons=outbox.transport_of(chat_id) in self.numbered_transports,
+            about=about,
+            farewell=farewell,
         )
         return item is not None
 

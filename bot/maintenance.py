@@ -115,6 +115,8 @@ async def run_once(
         for user_id, home_chat_id in stale:
             await personal_data.delete(conn, user_id, home_chat_id)
         done.people_deleted = len(stale)
+    if stale:
+        await db.checkpoint()  # as after /unohda: no copy left in the write-ahead log
     if done.nonzero():
         log.info("retention: %s", " ".join(f"{k}={v}" for k, v in done.nonzero().items()))
     return done

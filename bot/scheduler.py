@@ -380,8 +380,13 @@ class ReminderScheduler:
                     "project": common.project_name(self.services, project, locale),
                 },
             )
+            # The key is stored as a keyed hash (Dispatcher.enqueue_notice) and the notice is
+            # about the participant: their /forget deletes it, sent or waiting.
             notice = Notice(
-                coordinator, reply, dedupe_key=f"silent:{user_id}:{project}:{now:%Y%m%d}"
+                coordinator,
+                reply,
+                dedupe_key=f"silent:{user_id}:{project}:{now:%Y%m%d}",
+                about=user_id,
             )
             await self.dispatcher.enqueue_notice(conn, notice, now)
 

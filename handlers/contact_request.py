@@ -121,6 +121,7 @@ async def send(ctx: Context, *, project: str | None, contact: str, question: str
                 contact=contact,
                 days=contact_requests.RETENTION_DAYS,
                 dedupe_key=dedupe,
+                about=ctx.user.user_id,
             )
         else:
             ctx.notify(
@@ -131,6 +132,7 @@ async def send(ctx: Context, *, project: str | None, contact: str, question: str
                 contact=contact,
                 days=contact_requests.RETENTION_DAYS,
                 dedupe_key=dedupe,
+                about=ctx.user.user_id,
             )
     ctx.reply("contact.sent", days=contact_requests.RETENTION_DAYS)
     return True

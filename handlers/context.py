@@ -58,6 +58,9 @@ class Notice:
     reply: Reply
     dedupe_key: str | None = None
     not_before: dt.datetime | None = None
+    # Whom the notice is about when that is someone else than its reader (a participant a
+    # coordinator is told of): /unohda of that person deletes the notice, sent or not.
+    about: str | None = None
 
 
 class Context:
@@ -133,10 +136,14 @@ class Context:
         *,
         buttons: Sequence[Sequence[Button]] = (),
         dedupe_key: str | None = None,
+        about: str | None = None,
         **params: Param,
     ) -> None:
+        """A message to ``user_id``'s private chat; ``about`` as in :class:`Notice`."""
         reply = Reply(key=key, params=dict(params), buttons=tuple(tuple(r) for r in buttons))
-        self.notices.append(Notice(user_id=user_id, reply=reply, dedupe_key=dedupe_key))
+        self.notices.append(
+            Notice(user_id=user_id, reply=reply, dedupe_key=dedupe_key, about=about)
+        )
 
     # --- moving the conversation ---------------------------------------------------------
     def begin(self, flow: str, **data: Any) -> None:

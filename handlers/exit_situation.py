@@ -29,7 +29,7 @@ from handlers.coordination import is_staff, manageable_projects, project_name
 from handlers.flow import Command, Flow, Registry, Step
 from handlers.participation import label_of, wake_scheduler
 from handlers.types import Button, InvalidInput
-from storage import audit, exit_situations, memberships, reminders
+from storage import audit, exit_situations, memberships, person_refs, reminders
 
 FLOW = "mark_left"
 PAYLOAD = "exitq"
@@ -129,7 +129,7 @@ async def _person_prompt(ctx: Context) -> None:
             [
                 Button(
                     "exit.person_button",
-                    f"xu:{member.user_id}",
+                    f"xu:{await person_refs.ref_of(ctx.conn, member.user_id)}",
                     {"name": await label_of(ctx, member.user_id)},
                 )
             ]
@@ -148,7 +148,10 @@ async def _person_handle(ctx: Context) -> None:
         return
     if not payload.startswith("xu:"):
         raise InvalidInput("exit.use_buttons")
-    ctx.data["person"] = payload.removeprefix("xu:")
+    person = await person_refs.user_of(ctx.conn, payload.removeprefix("xu:"))
+    if person is None:  # forgotten since the list was shown
+        raise InvalidInput("exit.use_buttons")
+    ctx.data["person"] = person
     ctx.goto("confirm")
 
 

@@ -58,7 +58,7 @@ from handlers.recurrence import (
 )
 from handlers.types import Button, Day, InvalidInput, Param, Text, When
 from storage import meetings as meeting_store
-from storage import memberships, reminders
+from storage import memberships, person_refs, reminders
 from storage.meetings import HORIZON, Meeting
 
 PEOPLE_PAGE = 15
@@ -141,7 +141,13 @@ async def _person_prompt(ctx: Context) -> None:
         ctx.reply("meetings.no_participants")
         return
     rows = [
-        [Button("people.person", f"u:{m.user_id}", {"name": await common.label_of(ctx, m.user_id)})]
+        [
+            Button(
+                "people.person",
+                f"u:{await person_refs.ref_of(ctx.conn, m.user_id)}",
+                {"name": await common.label_of(ctx, m.user_id)},
+            )
+        ]
         for m in shown
     ]
     if len(members) > (page + 1) * PEOPLE_PAGE:
@@ -154,7 +160,7 @@ async def _person_handle(ctx: Context) -> None:
         ctx.data["page"] = int(ctx.data.get("page", 0)) + 1
         ctx.goto("person")
         return
-    user_id = expect_payload(ctx, "u:")
+    user_id = await person_refs.user_of(ctx.conn, expect_payload(ctx, "u:"))
     members = await memberships.members(ctx.conn, ctx.data["project"], "participant")
     if user_id not in {m.user_id for m in members}:
         raise InvalidInput("meetings.use_buttons")

@@ -27,7 +27,7 @@ from handlers.meeting_support import (
 )
 from handlers.participant import REMINDER_CHOICES, offsets_text
 from handlers.types import Button, Day, Lines, Param, Text, When
-from storage import audit, memberships, participants, reminders
+from storage import audit, memberships, participants, person_refs, reminders
 from storage import meetings as meeting_store
 from storage.meetings import HORIZON, Meeting, Occurrence
 
@@ -190,7 +190,7 @@ async def show_occurrence(ctx: Context, occurrence: Occurrence, meeting: Meeting
 
 async def meeting_button(ctx: Context) -> None:
     assert ctx.payload is not None
-    parts = ctx.payload.split(":", 3)  # the last part may be a user id ("matrix:@a:b.org")
+    parts = ctx.payload.split(":", 3)
     action = parts[1] if len(parts) > 1 else ""
     ctx.require_coordinator()
     if not private_only(ctx):
@@ -233,14 +233,16 @@ async def meeting_button(ctx: Context) -> None:
         else:
             ctx.begin(EDIT_FLOW, occ=found[0].id, what=action)
             ctx.goto("confirm" if action in ("cancel", "stop") else "value")
-    elif action == "mark" and len(parts) == 4:
-        found = await _occurrence_for_coordinator(ctx, parts[2])
-        if found is not None:
-            await _toggle_attendance(ctx, found[0], found[1], parts[3])
-    elif action == "newtime" and len(parts) == 4:
-        found = await _occurrence_for_coordinator(ctx, parts[2])
-        if found is not None:
-            ctx.begin(NEW_TIME_FLOW, occ=found[0].id, user=parts[3])
+    elif action in ("mark", "newtime") and len(parts) == 4:
+        # The last part is the participant's reference: gone once they used /forget.
+        user_id = await person_refs.user_of(ctx.conn, parts[3])
+        found = await _occurrence_for_coordinator(ctx, parts[2]) if user_id else None
+        if user_id is None:
+            ctx.reply("error.old_button")
+        elif found is not None and action == "mark":
+            await _toggle_attendance(ctx, found[0], found[1], user_id)
+        elif found is not None:
+            ctx.begin(NEW_TIME_FLOW, occ=found[0].id, user=user_id)
     else:
         ctx.reply("error.old_button")
 
@@ -262,7 +264,7 @@ async def _attendance(ctx: Context, occurrence: Occurrence, meeting: Meeting) ->
             [
                 Button(
                     MARKS.get(mark or "", "meetings.mark_none"),
-                    f"mt:mark:{occurrence.id}:{user_id}",
+                    f"mt:mark:{occurrence.id}:{await person_refs.ref_of(ctx.conn, user_id)}",
                     {"name": await common.label_of(ctx, user_id)},
                 )
             ]

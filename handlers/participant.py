@@ -47,7 +47,7 @@ from handlers.context import Context
 from handlers.flow import Command, Flow, MenuEntry, Registry, Step
 from handlers.types import Button, Document, InvalidInput, Lines, NotAllowed, Reply, Text, When
 from storage import meetings as meeting_store
-from storage import memberships, participants, reminders
+from storage import memberships, participants, person_refs, reminders
 from storage.meetings import Meeting, Occurrence
 
 RATING_FLOW = "rating"
@@ -167,11 +167,12 @@ async def answer_rsvp(ctx: Context) -> None:
         )
         await reminders.plan_check_in_for(ctx.conn, occurrence, user_id, now=ctx.now, tz=tz)
         if previous != answer:
+            ref = await person_refs.ref_of(ctx.conn, user_id)  # the button must not name them
             await common.notify_coordinators(
                 ctx,
                 meeting.project,
                 "notify.rsvp_no" if answer == "no" else "notify.rsvp_other",
-                buttons=[[Button("notify.offer_time", f"mt:newtime:{occurrence.id}:{user_id}")]],
+                buttons=[[Button("notify.offer_time", f"mt:newtime:{occurrence.id}:{ref}")]],
                 name=await common.label_of(ctx, user_id),
                 title=meeting.title,
                 when=When(occurrence.start),

@@ -179,6 +179,9 @@ async def notify_coordinators(
     dedupe_key: str | None = None,
     **params: Param,
 ) -> None:
+    """Tell the project's coordinators (else the admins) about the person who is acting.
+
+    The notices are about that person: their /unohda deletes them (:class:`Notice`)."""
     for user_id in await coordinators_of(ctx, project):
         if user_id == ctx.user.user_id:
             continue
@@ -193,5 +196,6 @@ async def notify_coordinators(
                     tuple(tuple(row) for row in buttons),
                 ),
                 dedupe_key=f"{dedupe_key}:{user_id}" if dedupe_key else None,
+                about=ctx.user.user_id,
             )
         )

@@ -67,10 +67,14 @@ _BROADCASTS = Statement("privacy.keep.broadcasts", _fixed(days=broadcasts.ENDED_
 
 #: Table → what /privacy says about how long it is kept, in the order shown (a sentence
 #: shared by several tables is shown once).
+_ACCOUNT = Statement(
+    "privacy.keep.users", _fixed(months=round(users.INACTIVE_DAYS * 12 / DAYS_PER_YEAR))
+)
+
 STATEMENTS: dict[str, Statement] = {
-    "users": Statement(
-        "privacy.keep.users", _fixed(months=round(users.INACTIVE_DAYS * 12 / DAYS_PER_YEAR))
-    ),
+    "users": _ACCOUNT,
+    # the random reference that coordinators' buttons and notices use instead of the id
+    "person_refs": _ACCOUNT,
     "memberships": _PARTICIPATION,
     "participant_settings": _PARTICIPATION,
     "meetings": _PARTICIPATION,  # personal meetings (a talk with one participant)

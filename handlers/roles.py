@@ -40,7 +40,7 @@ from handlers.coordination import (
 from handlers.flow import Command, MenuEntry, Registry
 from handlers.start import main_menu
 from handlers.types import Button, Document, InvalidInput, Lines, Param, Text, When
-from storage import audit, coordinator_invites, memberships, users
+from storage import audit, coordinator_invites, memberships, person_refs, users
 from storage.audit import AuditEntry
 
 AUDIT_DEFAULT = 20
@@ -132,7 +132,7 @@ async def show_coordinators(ctx: Context) -> None:
                 [
                     Button(
                         "coord.remove_button",
-                        f"coord:rm:{slug}:{member.user_id}",
+                        f"coord:rm:{slug}:{await person_refs.ref_of(ctx.conn, member.user_id)}",
                         {
                             "name": await _label(ctx, member.user_id),
                             "project": project_name(ctx, slug),
@@ -219,6 +219,7 @@ async def redeem_code(ctx: Context, argument: str) -> bool:
             "coord.joined_notice",
             name=await _label(ctx, ctx.user.user_id),
             project=project_name(ctx, invite.project),
+            about=ctx.user.user_id,  # deleted with the new coordinator on /forget
         )
     ctx.roles = replace(ctx.roles, coordinator_of=ctx.roles.coordinator_of | {invite.project})
     ctx.end()
@@ -306,7 +307,8 @@ async def remove_command(ctx: Context) -> None:
 
 
 async def coordinator_button(ctx: Context) -> None:
-    """``coord:invite:SLUG``, ``coord:rm:SLUG:USER`` (asks), ``coord:rmok:SLUG:USER``."""
+    """``coord:invite:SLUG``, ``coord:rm:SLUG:REF`` (asks), ``coord:rmok:SLUG:REF``; REF is the
+    coordinator's reference (:mod:`storage.person_refs`), never their id."""
     ctx.require_admin()  # whoever pressed, wherever the button came from
     if not in_private_chat(ctx):
         return
@@ -315,19 +317,23 @@ async def coordinator_button(ctx: Context) -> None:
     kind = parts[1] if len(parts) > 1 else ""
     if kind == "invite" and len(parts) == 3 and project_exists(ctx, parts[2]):
         await _create_invite(ctx, parts[2])
-    elif kind == "rm" and len(parts) == 4 and project_exists(ctx, parts[2]):
-        slug, user_id = parts[2], parts[3]
-        ctx.reply(
-            "coord.remove_confirm",
-            name=await _label(ctx, user_id),
-            project=project_name(ctx, slug),
-            buttons=[
-                [Button("coord.remove_yes", f"coord:rmok:{slug}:{user_id}")],
-                [Button("coord.remove_no", "coord:keep")],
-            ],
-        )
-    elif kind == "rmok" and len(parts) == 4 and project_exists(ctx, parts[2]):
-        await _remove(ctx, parts[2], parts[3])
+    elif kind in ("rm", "rmok") and len(parts) == 4 and project_exists(ctx, parts[2]):
+        slug, ref = parts[2], parts[3]
+        user_id = await person_refs.user_of(ctx.conn, ref)
+        if user_id is None:  # the coordinator has used /forget since
+            ctx.reply("error.old_button")
+        elif kind == "rmok":
+            await _remove(ctx, slug, user_id)
+        else:
+            ctx.reply(
+                "coord.remove_confirm",
+                name=await _label(ctx, user_id),
+                project=project_name(ctx, slug),
+                buttons=[
+                    [Button("coord.remove_yes", f"coord:rmok:{slug}:{ref}")],
+                    [Button("coord.remove_no", "coord:keep")],
+                ],
+            )
     elif kind == "keep":
         ctx.reply("coord.kept")
     else:

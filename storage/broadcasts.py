@@ -359,6 +359,16 @@ async def open_broadcasts(conn: aiosqlite.Connection) -> list[Broadcast]:
     return [Broadcast.from_row(row) for row in await cursor.fetchall()]
 
 
+async def open_by(conn: aiosqlite.Connection, user_id: str) -> list[Broadcast]:
+    """The person's announcements that are scheduled or still being sent."""
+    cursor = await conn.execute(
+        "SELECT * FROM broadcasts WHERE created_by = ? AND state IN ('scheduled', 'sending')"
+        " ORDER BY id",
+        (user_id,),
+    )
+    return [Broadcast.from_row(row) for row in await cursor.fetchall()]
+
+
 async def recent(
     conn: aiosqlite.Connection, projects: frozenset[str] | None, limit: int = 10
 ) -> list[Broadcast]:
@@ -515,7 +525,7 @@ async def forget_unsent_files(conn: aiosqlite.Connection, cutoff: dt.datetime) -
 
 
 async def cancel_pending(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime) -> int:
-    """Cancel every recipient row not yet sent; returns how many."""
+    """Cancel every recipient row not yet sent (and drop its text); returns how many."""
     low, high = _recipient_range(broadcast_id)
     cursor = await conn.execute(
         f"UPDATE outbox SET state = 'cancelled', last_error = 'cancelled', {END_ROW}"

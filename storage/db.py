@@ -63,6 +63,8 @@ class Database:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=FULL")
         await conn.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left in free space (/unohda).
+        await conn.execute("PRAGMA secure_delete=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
         db = cls(conn, path)
         await db.migrate()
@@ -108,3 +110,12 @@ class Database:
                 raise
             else:
                 await self._conn.execute("COMMIT")
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it.
+
+        After /unohda: the log would otherwise keep the pages as they were before the
+        deletion until SQLite happens to overwrite them. Busy readers (another process)
+        only postpone it to a later checkpoint."""
+        async with self._lock:
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

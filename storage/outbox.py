@@ -58,6 +58,8 @@ class OutboxItem:
     # (Telegram's file_id), which later sends pass instead of the bytes.
     shared_file: int | None = None
     remote_file_id: str | None = None
+    # The last message to a person who used /unohda: deleted once it ends (see 010).
+    farewell: bool = False
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> OutboxItem:
@@ -94,6 +96,7 @@ class OutboxItem:
             not_before=from_text(row["not_before"]),
             shared_file=shared_file,
             remote_file_id=row["shared_remote_id"] if shared_file is not None else None,
+            farewell=bool(row["farewell"]),
         )
 
     @property
@@ -120,11 +123,15 @@ async def enqueue(
     dedupe_key: str | None = None,
     edit_of: int | None = None,
     numbered_buttons: bool = False,
+    about: str | None = None,
+    farewell: bool = False,
 ) -> int | None:
     """Store one message; returns its id, or None when ``dedupe_key`` was already stored.
 
     ``buttons`` are rows of (label, payload); each payload gets a fresh token bound to
     ``chat_id``. ``position`` is the conversation (flow, step) the buttons belong to.
+    ``about`` is the reference (:mod:`storage.person_refs`) of the person a message to
+    someone else is about; ``farewell`` marks the last message to a forgotten person.
     """
     if dedupe_key is not None:
         cursor = await conn.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
@@ -143,8 +150,8 @@ async def enqueue(
         await button_store.remember_keyboard(conn, chat_id, tokens)
     cursor = await conn.execute(
         "INSERT INTO outbox (transport, chat_id, user_id, html, buttons, document_name,"
-        " document_mime, document, edit_of, dedupe_key, not_before, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " document_mime, document, edit_of, dedupe_key, not_before, created_at, about, farewell)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             transport_of(chat_id),
             chat_id,
@@ -158,6 +165,8 @@ async def enqueue(
             dedupe_key,
             to_text(not_before or now),
             to_text(now),
+            about,
+            int(farewell),
         ),
     )
     return cursor.lastrowid
@@ -245,6 +254,11 @@ async def mark_final(
         " WHERE id = ?",
         (state, error, to_text(now), item_id),
     )
+
+
+async def delete(conn: aiosqlite.Connection, item_id: int) -> None:
+    """Drop a row for good (a farewell that has ended: nothing of it is kept)."""
+    await conn.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
 
 
 async def unreachable_chat(

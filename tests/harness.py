@@ -46,9 +46,13 @@ class MemoryTransport:
     numbered_buttons: bool = False
     pacing: Pacing = field(default_factory=Pacing)
     delivered: list[Delivered] = field(default_factory=list)
+    forgotten_chats: list[tuple[str, str | None]] = field(default_factory=list)
 
     async def start(self, inbox: Inbox) -> None:
         return None
+
+    async def forget_chat(self, chat_id: str, user_id: str | None) -> None:
+        self.forgotten_chats.append((chat_id, user_id))
 
     async def stop(self) -> None:
         return None

@@ -429,7 +429,7 @@ async def test_forget_keeps_the_audit_trail_without_the_person(
         counts = await broadcasts.counts(conn, 1)
     assert entry.action == "broadcast.send" and entry.actor.startswith("poistettu-")
     assert stored is not None and stored.created_by == entry.actor
-    assert stored.report_chat == entry.actor
+    assert stored.report_chat is None  # their chat, not an actor: cleared, not marked
     assert counts.sent == 2  # the recipients' rows are theirs, not the coordinator's
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from handlers.types import Incoming
 from storage.outbox import OutboxItem
@@ -61,3 +61,13 @@ class Transport(Protocol):
 
     async def deliver(self, item: OutboxItem) -> Delivery:
         """Send one outbox row; must not raise for platform errors (return a Delivery)."""
+
+
+@runtime_checkable
+class ForgetsChats(Protocol):
+    """A transport that keeps something of its own about a chat (Matrix: the room and its
+    encryption keys). After /unohda the core asks it to forget the person's private chat;
+    what that means on the platform is the transport's business."""
+
+    async def forget_chat(self, chat_id: str, user_id: str | None) -> None:
+        """Forget ``chat_id`` (a ``platform:id`` string) and ``user_id``'s keys; idempotent."""

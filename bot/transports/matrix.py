@@ -93,6 +93,7 @@ from bot.config import Settings
 from bot.dispatcher import utc_now
 from bot.i18n import Renderer
 from bot.markup import html_to_plain, split_html
+from bot.transports import matrix_forget
 from bot.transports.base import Delivery, Inbox, Pacing, Status
 from handlers.types import FILE_LIMIT, Document, Incoming
 from storage import outbox, private_files, updates, users
@@ -972,6 +973,28 @@ class MatrixTransport:
         async with self.db.transaction() as conn:
             await outbox.unreachable_chat(conn, chat_id, "left the room", self.clock())
             await users.mark_chat_unreachable(conn, chat_id)
+
+    # --- forgetting a person (after /unohda) ------------------------------------------------
+    async def forget_chat(self, chat_id: str, user_id: str | None) -> None:
+        """Leave and forget the person's direct room, then drop its keys and (unless they
+        share another room with the bot) the person's device keys and Olm sessions; see
+        :mod:`bot.transports.matrix_forget`. Called by the delivery worker once the farewell
+        has ended; doing it again is harmless."""
+        room_id = chat_id.split(":", 1)[1]
+        person = user_id.split(":", 1)[1] if user_id and user_id.startswith("matrix:") else None
+        self._inviters.pop(room_id, None)
+        self._undecrypted = [item for item in self._undecrypted if item.room_id != room_id]
+        self._left.add(room_id)
+        if self.client is None:
+            return
+        for call in (self.client.room_leave, self.client.room_forget):
+            response = await call(room_id)
+            if isinstance(response, ErrorResponse):  # already left, or never there
+                log.info("matrix: %s %s: %s", call.__name__, room_id, response.status_code)
+        dropped = matrix_forget.drop_room_keys(self.client, room_id)
+        if person is not None and not matrix_forget.shares_other_room(self.client, person, room_id):
+            dropped += matrix_forget.drop_person_keys(self.client, person)
+        log.info("matrix: forgot %s (%d crypto store rows)", room_id, dropped)
 
     # --- undecryptable messages ------------------------------------------------------------
     async def _undecryptable(self, room: Any, event: Any) -> None:
