@@ -230,10 +230,11 @@ async def mark_final(conn: aiosqlite.Connection, item_id: int, state: str, error
 
 
 async def unreachable_chat(conn: aiosqlite.Connection, chat_id: str, error: str) -> None:
-    """The person blocked the bot: end every pending row to that chat."""
+    """The person blocked the bot: end every pending row to that chat (emptied like every
+    row that ends: a message may show a code, which is never kept in clear)."""
     await conn.execute(
-        "UPDATE outbox SET state = 'unreachable', last_error = ? WHERE chat_id = ?"
-        " AND state = 'pending'",
+        "UPDATE outbox SET state = 'unreachable', last_error = ?, document = NULL, html = '',"
+        " buttons = NULL WHERE chat_id = ? AND state = 'pending'",
         (error, chat_id),
     )
 
