@@ -14,8 +14,10 @@ The kinds of code plug in as :class:`handlers.flow.CodeKind` (``handlers/enrolme
 3. Only then the code is looked up by its keyed hash. Unknown, expired, used-up and
    malformed codes all get the same answer and count as one wrong code.
 
-With these numbers at most 4 320 codes a day are checked, however many accounts guess; see
-:mod:`storage.invites` for what that means for 60-bit codes.
+With these numbers at most 4 320 wrong codes a day are checked, however many accounts guess;
+see :mod:`storage.invites` for what that means for 60-bit codes. Someone who keeps guessing
+can keep the pause on and so slow down joining for everyone; that is the price chosen: it
+gives no code away, and the log shows that it is happening.
 
 ```mermaid
 stateDiagram-v2
@@ -119,7 +121,7 @@ async def _count_wrong(ctx: Context) -> None:
         log.warning(
             "code checks paused: %d wrong codes from everyone in %d minutes",
             everyone,
-            EVERYONE_WINDOW.total_seconds() // 60,
+            int(EVERYONE_WINDOW.total_seconds() // 60),
         )
 
 
