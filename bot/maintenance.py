@@ -37,6 +37,7 @@ from storage import (
     audit,
     broadcasts,
     buttons,
+    code_limits,
     contact_requests,
     coordinator_invites,
     invites,
@@ -92,8 +93,8 @@ async def run_once(
         done.invites_deleted = await invites.delete_ended(
             conn, now - invites.ENDED_RETENTION_DAYS * DAY
         )
-        done.invite_failures_deleted = await invites.forget_failures(
-            conn, now - invites.FAILURE_MEMORY
+        done.invite_failures_deleted = await code_limits.forget_failures(
+            conn, now - code_limits.FAILURE_MEMORY
         )
         done.coordinator_invites_deleted = await coordinator_invites.delete_ended(
             conn, now - coordinator_invites.ENDED_RETENTION_DAYS * DAY

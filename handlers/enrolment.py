@@ -4,11 +4,13 @@ what will be stored, and only then is anything about them stored.
 A coordinator's invite (``/kutsu``) is for a project and optionally a group, for one person or
 many, and expires. On Telegram the coordinator gets a deep link
 ``https://t.me/<bot>?start=<token>``; everywhere they get a short code that a person types
-on any platform: ``liity K7QM-P3XA`` (``gå med``, ``join``, or ``/liity``).
+on any platform: ``liity K7QM-P3XA-9HTD`` (``gå med``, ``join``, or ``/liity``). Both are
+shown once and stored only as keyed hashes (``storage/invites.py``); invites are made only in
+private chats.
 
-Expired, used-up and made-up codes all get the same answer, so the answer never tells
-whether a project or a code exists; five wrong codes in an hour stop further tries for the
-hour.
+The code and the link are two kinds of code of ``handlers/codes.py``, which checks the chat
+and the limits of wrong codes before looking a code up and gives expired, used-up and made-up
+codes all the same answer, so the answer never tells whether a project or a code exists.
 
 ```mermaid
 stateDiagram-v2
@@ -19,8 +21,8 @@ stateDiagram-v2
     validity --> [*]: link + code shown
 
     state join {
-        [*] --> check: /start <token>, "liity KOODI", /liity KOODI
-        check --> refused: wrong, expired or used up (same answer); 5 wrong / hour → wait
+        [*] --> check: handlers/codes.py (private chat, limits, lookup by hash)
+        check --> refused: wrong, expired or used up (same answer)
         check --> consent: what is stored, why, for how long
         consent --> joined: "Kyllä, liityn" → name + membership stored, coordinators told
         consent --> declined: "En halua" → nothing stored
@@ -31,25 +33,17 @@ stateDiagram-v2
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 
 from handlers import participation as common
 from handlers.context import Context
-from handlers.flow import Action, Command, Flow, MenuEntry, Registry, Step
+from handlers.flow import CodeKind, Command, Flow, MenuEntry, Registry, Step
 from handlers.types import Button, InvalidInput, Param, Reply, Text, When
 from storage import audit, invites, memberships, reminders, users
 
 INVITE_FLOW = "invite"
-JOIN_FLOW = "join"
 CONSENT_FLOW = "enrol"
-MAX_FAILURES = 5
-FAILURE_WINDOW = dt.timedelta(hours=1)
 VALIDITY_DAYS = (1, 7, 30)
 NAME_LIMIT = 64
-# "liity KOODI" typed without a slash, in any of the three languages
-JOIN_WORDS = ("liity", "gå med", "ga med", "join")
-
-Lookup = Callable[[], Awaitable[invites.Invite | None]]
 
 
 # --- coordinator: creating an invite ------------------------------------------------------
@@ -149,7 +143,7 @@ async def _validity_handle(ctx: Context) -> None:
         raise InvalidInput("enrol.use_buttons")
     project = ctx.data["project"]
     ctx.require_coordinator(project)
-    invite = await invites.create(
+    made = await invites.create(
         ctx.conn,
         project=project,
         group=ctx.data.get("group"),
@@ -163,19 +157,22 @@ async def _validity_handle(ctx: Context) -> None:
         action="participant.invite",
         now=ctx.now,
         project=project,
-        detail={"invite": invite.id},
+        detail={"invite": made.invite.id},
     )
     ctx.end()
-    show_invite(ctx, invite)
+    show_invite(ctx, made)
 
 
-def show_invite(ctx: Context, invite: invites.Invite) -> None:
+def show_invite(ctx: Context, made: invites.NewInvite) -> None:
+    """The invite's code (and link) are shown this once: only their hashes are stored, and
+    the outbox row of this message is emptied when it has been delivered."""
+    invite = made.invite
     username = ctx.services.extras.get(common.TELEGRAM_USERNAME)
     group = common.group_name(ctx.services, invite.project, invite.group, ctx.locale)
     params: dict[str, Param] = {
         "project": _project_label(ctx, invite.project),
         "group": Text("enrol.group_line", {"group": group}) if group else "",
-        "code": invite.display_code,
+        "code": made.display_code,
         "expires": When(invite.expires_at),
         "uses": Text("enrol.uses_one_line" if invite.max_uses == 1 else "enrol.uses_many_line"),
     }
@@ -183,7 +180,7 @@ def show_invite(ctx: Context, invite: invites.Invite) -> None:
     key = "enrol.invite_ready"
     if ctx.incoming.platform == "telegram" and username:
         key = "enrol.invite_ready_link"
-        params["link"] = f"https://t.me/{username}?start={invite.token}"
+        params["link"] = f"https://t.me/{username}?start={made.token}"
     ctx.replies.append(Reply(key, params, revoke))
 
 
@@ -205,83 +202,30 @@ async def invite_button(ctx: Context) -> None:
         project=invite.project,
         detail={"invite": invite.id},
     )
-    ctx.reply("enrol.revoked", code=invite.display_code)
+    ctx.reply("enrol.revoked", project=_project_label(ctx, invite.project))
 
 
-# --- joining --------------------------------------------------------------------------------
+# --- joining: the code kinds of handlers/codes.py ----------------------------------------
 
 
-async def join_command(ctx: Context) -> None:
-    """``/liity KOODI`` (or ``/liity`` and then the code)."""
-    if ctx.args:
-        await redeem(ctx, ctx.args)
-        return
-    ctx.begin(JOIN_FLOW)
+def _token_shape(text: str) -> str | None:
+    return text if invites.looks_like_token(text) else None
 
 
-async def _code_prompt(ctx: Context) -> None:
-    ctx.reply("enrol.ask_code")
+async def _redeem_code(ctx: Context, code: str) -> bool:
+    return _consent_for(ctx, await invites.find(ctx.conn, code=code))
 
 
-async def _code_handle(ctx: Context) -> None:
-    await redeem(ctx, ctx.text or "")
+async def _redeem_token(ctx: Context, token: str) -> bool:
+    return _consent_for(ctx, await invites.find(ctx.conn, token=token))
 
 
-async def redeem(ctx: Context, text: str) -> None:
-    """Offer a typed code to every invite handler (coordinators' codes are not ours)."""
-    for handler in ctx.services.registry.start_arguments:
-        if await handler(ctx, text.strip()):
-            return
-    await _check(ctx, await _limited(ctx), _nothing)
-
-
-async def _nothing() -> invites.Invite | None:
-    return None
-
-
-async def from_start_argument(ctx: Context, argument: str) -> bool:
-    """A participant invite: ``/start inv-…`` (deep link) or a typed code; else False."""
-    if invites.looks_like_token(argument):
-        await _check(ctx, await _limited(ctx), lambda: invites.find(ctx.conn, token=argument))
-        return True
-    code = invites.normalise_code(argument)
-    if code is None:
-        return False
-    await _check(ctx, await _limited(ctx), lambda: invites.find(ctx.conn, code=code))
-    return True
-
-
-def join_text_prefix(text: str) -> str | None:
-    """The code in "liity K7QM-P3XA" / "gå med …" / "join …", else None."""
-    lowered = text.casefold()
-    for word in JOIN_WORDS:
-        if lowered.startswith(word + " "):
-            return text[len(word) + 1 :].strip()
-    return None
-
-
-async def _limited(ctx: Context) -> bool:
-    since = ctx.now - FAILURE_WINDOW
-    return await invites.failures_since(ctx.conn, ctx.user.user_id, since) >= MAX_FAILURES
-
-
-async def _check(ctx: Context, limited: bool, lookup: Lookup) -> None:
-    in_join_flow = ctx.state is not None and ctx.state.flow == JOIN_FLOW
-    if limited:
-        if in_join_flow:
-            ctx.end()
-        ctx.reply("enrol.too_many")
-        return
-    invite = await lookup()
+def _consent_for(ctx: Context, invite: invites.Invite | None) -> bool:
+    """Ask for consent when the invite can be used; else False (handlers/codes.py answers)."""
     if invite is None or not invite.usable(ctx.now):
-        # The same answer for every reason; in the join flow the person can type it again.
-        await invites.record_failure(ctx.conn, ctx.user.user_id, ctx.now)
-        ctx.reply("enrol.invalid")
-        return
-    if ctx.incoming.is_group_chat:
-        ctx.reply("privacy.private_only")
-        return
+        return False
     ctx.begin(CONSENT_FLOW, invite=invite.id)
+    return True
 
 
 async def _consent_prompt(ctx: Context) -> None:
@@ -340,22 +284,6 @@ async def _consent_handle(ctx: Context) -> None:
     common.wake_scheduler(ctx)
 
 
-def _with_join_prefix(inner: Action | None) -> Action:
-    async def free_text(ctx: Context) -> None:
-        code = join_text_prefix(ctx.text or "")
-        if code is not None:
-            await redeem(ctx, code)
-        elif inner is not None:
-            await inner(ctx)
-        else:
-            from handlers.start import main_menu
-
-            ctx.reply("error.unknown_input")
-            main_menu(ctx)
-
-    return free_text
-
-
 def register(registry: Registry) -> None:
     registry.add_flow(
         Flow(
@@ -369,7 +297,6 @@ def register(registry: Registry) -> None:
             "project",
         )
     )
-    registry.add_flow(Flow(JOIN_FLOW, {"code": Step(_code_prompt, _code_handle)}, "code"))
     registry.add_flow(
         Flow(CONSENT_FLOW, {"consent": Step(_consent_prompt, _consent_handle)}, "consent")
     )
@@ -382,21 +309,9 @@ def register(registry: Registry) -> None:
             order=41,
         )
     )
-    # handlers/roles.py may have registered /liity for coordinators' codes already: it offers
-    # every code to registry.start_arguments, where ours is listed too.
-    if registry.command_named("liity") is None and registry.command_named("join") is None:
-        registry.add_command(
-            Command(
-                {"fi": ("liity",), "sv": ("anslut",), "en": ("join",)},
-                join_command,
-                "cmd.join",
-                order=21,
-            )
-        )
     registry.add_global_payload("inv", invite_button)
-    registry.start_arguments.append(from_start_argument)
-    # "liity KOODI" without a slash; whatever handled free text before still gets the rest.
-    registry.free_text = _with_join_prefix(registry.free_text)
+    registry.code_kinds.append(CodeKind("participant code", invites.normalise_code, _redeem_code))
+    registry.code_kinds.append(CodeKind("invite link", _token_shape, _redeem_token))
     registry.add_menu_entry(
         MenuEntry("menu.invite", "cmd:kutsu", visible=common.is_coordinator, order=41)
     )

@@ -73,6 +73,19 @@ class MenuEntry:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class CodeKind:
+    """A kind of secret people send: a participant's invite code, a deep-link token, a
+    coordinator code. :mod:`handlers.codes` offers a text to every kind whose ``parse``
+    accepts it (the secret in its stored form, else None), after the chat and the limits of
+    wrong codes are checked; ``redeem`` acts on a usable code and returns True, or returns
+    False (unknown, expired, used up) without answering, so every refusal is the same."""
+
+    name: str
+    parse: Callable[[str], str | None]
+    redeem: Callable[[Context, str], Awaitable[bool]]
+
+
 @dataclass
 class Registry:
     flows: dict[str, Flow] = field(default_factory=dict)
@@ -84,6 +97,8 @@ class Registry:
     free_text: Action | None = None
     # "/start ARG" deep links: first matching handler wins (invites plug in here)
     start_arguments: list[Callable[[Context, str], Awaitable[bool]]] = field(default_factory=list)
+    # the secrets people send (handlers/codes.py checks them all the same way)
+    code_kinds: list[CodeKind] = field(default_factory=list)
 
     def add_flow(self, flow: Flow) -> None:
         if flow.name in self.flows:

@@ -25,6 +25,7 @@ from handlers.types import Button, Lines, Param, Text
 from storage import (
     broadcasts,
     buttons,
+    code_limits,
     contact_requests,
     coordinator_invites,
     invites,
@@ -98,7 +99,7 @@ STATEMENTS: dict[str, Statement] = {
     "invites": Statement("privacy.keep.invites", _fixed(days=invites.ENDED_RETENTION_DAYS)),
     "invite_failures": Statement(
         "privacy.keep.invite_failures",
-        _fixed(hours=int(invites.FAILURE_MEMORY.total_seconds() // 3600)),
+        _fixed(hours=int(code_limits.FAILURE_MEMORY.total_seconds() // 3600)),
     ),
     "coordinator_invites": Statement(
         "privacy.keep.coordinator_invites", _fixed(days=coordinator_invites.ENDED_RETENTION_DAYS)
@@ -113,6 +114,7 @@ NOTHING_ABOUT_ANYONE: dict[str, str] = {
     "kv": "transport cursors, the bot's own Matrix login and the database's secrets",
     "project_settings": "a project's default reminder times",
     "occurrences": "dates of meetings; those of a personal meeting go with it (meetings)",
+    "code_failures_recent": "wrong codes from everyone together, counted per minute",
     "faq_feedback": "counts of 'did this help?' answers, nobody named",
     "broadcast_file_uploads": "a platform's id for an announcement's file, dropped when it ends",
 }

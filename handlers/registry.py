@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import (
     broadcast,
     budget_flow,
+    codes,
     enrolment,
     exit_situation,
     faq,
@@ -24,7 +25,7 @@ from handlers.flow import Registry
 
 def build_registry() -> Registry:
     registry = Registry()
-    # Applicants (issue #5) first: the FAQ sets free_text, which enrolment then wraps.
+    # Applicants (issue #5) first: the FAQ sets free_text, which codes ("liity KOODI") wraps.
     for module in (idea_fit_flow, join_check, budget_flow, faq):
         module.register(registry)
     for module in (
@@ -38,6 +39,7 @@ def build_registry() -> Registry:
         broadcast,
         reports,
         roles,
+        codes,  # after the modules that add kinds of code
     ):
         module.register(registry)
     exit_situation.register(registry)

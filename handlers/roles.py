@@ -1,8 +1,9 @@
 """Roles: administrators make and remove coordinators; the audit log of privileged actions.
 
 Administrators come from ``HANKEBOT_ADMINS``. An administrator makes someone a coordinator
-of a project with a single-use invite code (``/ohjaajakutsu HANKE``; the new coordinator
-types ``/liity OHJ-XXXX-XXXX`` or opens ``/start OHJ…``) or by naming their user id
+of a project with a single-use invite code (``/ohjaajakutsu HANKE``, in a private chat; the
+new coordinator types ``/liity OHJ-XXXX-XXXX-XXXX`` or opens ``/start OHJ…``; the code is
+checked by ``handlers/codes.py`` like every other code) or by naming their user id
 (``/lisaa_ohjaaja HANKE telegram:12345``), and takes the role away with
 ``/poista_ohjaaja``. ``/ohjaajat`` lists coordinators with buttons for the same actions and
 ``/loki`` shows the latest audit entries (``/loki csv`` as a file).
@@ -37,7 +38,8 @@ from handlers.coordination import (
     project_exists,
     project_name,
 )
-from handlers.flow import Command, MenuEntry, Registry
+from handlers.flow import CodeKind, Command, MenuEntry, Registry
+from handlers.participation import TELEGRAM_USERNAME
 from handlers.start import main_menu
 from handlers.types import Button, Document, InvalidInput, Lines, Param, Text, When
 from storage import audit, coordinator_invites, memberships, person_refs, users
@@ -154,8 +156,8 @@ async def _create_invite(ctx: Context, slug: str) -> None:
     await audit.record(
         ctx.conn, actor=ctx.user.user_id, action="coordinator.invite", now=ctx.now, project=slug
     )
-    shown = coordinator_invites.display(code)
-    username = ctx.services.extras.get("telegram_username")
+    shown = coordinator_invites.display(code)  # shown this once: only a keyed hash is kept
+    username = ctx.services.extras.get(TELEGRAM_USERNAME)
     link: Param = ""
     if username:
         link = Text("coord.invite_link", {"url": f"https://t.me/{username}?start={code}"})
@@ -170,6 +172,8 @@ async def _create_invite(ctx: Context, slug: str) -> None:
 
 async def invite_command(ctx: Context) -> None:
     ctx.require_admin()
+    if not in_private_chat(ctx):  # before anything else: the same answer for every argument
+        return
     if ctx.args:
         await _create_invite(ctx, _project_or_invalid(ctx, ctx.args))
         return
@@ -189,22 +193,14 @@ async def invite_command(ctx: Context) -> None:
     )
 
 
-async def redeem_code(ctx: Context, argument: str) -> bool:
-    """A ``/start`` argument or ``/liity`` code; False when it is not a coordinator code."""
-    code = coordinator_invites.normalise(argument)
-    if code is None:
-        return False
+async def redeem_code(ctx: Context, code: str) -> bool:
+    """A coordinator code (a kind of code of ``handlers/codes.py``, which has checked the chat
+    and the limits); False, without an answer, when it cannot be used."""
     invite = await coordinator_invites.find(ctx.conn, code)
-    if invite is None:
+    if invite is None or not invite.usable(ctx.now) or not project_exists(ctx, invite.project):
         return False
-    if not in_private_chat(ctx):
-        return True
-    if not invite.usable(ctx.now) or not project_exists(ctx, invite.project):
-        ctx.reply("coord.invite_invalid")
-        return True
-    if not await coordinator_invites.use(ctx.conn, code, ctx.user.user_id, ctx.now):
-        ctx.reply("coord.invite_invalid")
-        return True
+    if not await coordinator_invites.use(ctx.conn, invite.id, ctx.user.user_id, ctx.now):
+        return False
     await memberships.add(ctx.conn, ctx.user.user_id, invite.project, "coordinator", ctx.now)
     await audit.record(
         ctx.conn,
@@ -226,16 +222,6 @@ async def redeem_code(ctx: Context, argument: str) -> bool:
     ctx.reply("coord.welcome", project=project_name(ctx, invite.project))
     main_menu(ctx)
     return True
-
-
-async def join_command(ctx: Context) -> None:
-    """``/liity KOODI``: every invite handler may claim the code (participants' ones too)."""
-    if not ctx.args:
-        raise InvalidInput("coord.join_usage")
-    for handler in ctx.services.registry.start_arguments:
-        if await handler(ctx, ctx.args):
-            return
-    ctx.reply("coord.invite_invalid")
 
 
 # --- adding and removing -------------------------------------------------------------------
@@ -420,7 +406,9 @@ async def audit_button(ctx: Context) -> None:
 
 # --- registration --------------------------------------------------------------------------
 def register(registry: Registry) -> None:
-    registry.start_arguments.append(redeem_code)
+    registry.code_kinds.append(
+        CodeKind("coordinator code", coordinator_invites.normalise, redeem_code)
+    )
     registry.add_command(
         Command(
             {"fi": ("ohjaajat",), "sv": ("handledare",), "en": ("coordinators",)},
@@ -470,17 +458,6 @@ def register(registry: Registry) -> None:
             order=64,
         )
     )
-    # handlers/enrolment.py (participants' invites) registers /liity first when it is there;
-    # it offers every code to registry.start_arguments, where redeem_code is listed.
-    if registry.command_named("liity") is None and registry.command_named("join") is None:
-        registry.add_command(
-            Command(
-                {"fi": ("liity",), "sv": ("anslut",), "en": ("join",)},
-                join_command,
-                "cmd.join",
-                order=20,
-            )
-        )
     registry.add_global_payload("coord", coordinator_button)
     registry.add_global_payload("audit", audit_button)
     registry.add_menu_entry(

@@ -24,6 +24,7 @@ from pathlib import Path
 import aiosqlite
 
 from storage import private_files
+from storage.migrations import data_step
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,23 @@ class Database:
             if version <= current:
                 continue
             log.info("applying migration %s", name)
+            step = data_step(name.removesuffix(".sql").split("_", 1)[1])
             async with self._lock:
-                # executescript commits first; each migration runs in its own transaction.
-                await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
-                )
+                # executescript commits first; each migration runs in its own transaction,
+                # its data step (if any) included.
+                if step is None:
+                    await self._conn.executescript(
+                        f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+                    )
+                    continue
+                try:
+                    await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n")
+                    await step(self._conn)
+                    await self._conn.execute(f"PRAGMA user_version = {version}")
+                    await self._conn.execute("COMMIT")
+                except BaseException:
+                    await asyncio.shield(self._conn.rollback())
+                    raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -264,7 +264,8 @@ async def delete(conn: aiosqlite.Connection, item_id: int) -> None:
 async def unreachable_chat(
     conn: aiosqlite.Connection, chat_id: str, error: str, now: dt.datetime
 ) -> None:
-    """The person blocked the bot: end every pending row to that chat (files included)."""
+    """The person blocked the bot: end every pending row to that chat (emptied like every
+    row that ends: a message may show a code, which is never kept in clear)."""
     await conn.execute(
         f"UPDATE outbox SET state = 'unreachable', last_error = ?, {END_ROW}"
         " WHERE chat_id = ? AND state = 'pending'",

@@ -22,6 +22,7 @@ from storage import (
     audit,
     broadcasts,
     buttons,
+    code_limits,
     contact_requests,
     coordinator_invites,
     invites,
@@ -233,20 +234,20 @@ async def test_invites_are_deleted_30_days_after_they_expired_were_used_up_or_re
         used = await invites.create(
             conn, project="osmari", group=None, max_uses=1, expires_at=START + 30 * DAY, now=START
         )
-        assert await invites.use(conn, used.id, START + DAY)
+        assert await invites.use(conn, used.invite.id, START + DAY)
         revoked = await invites.create(
             conn, project="osmari", group=None, max_uses=5, expires_at=START + 30 * DAY, now=START
         )
-        await invites.revoke(conn, revoked.id, START + DAY)
+        await invites.revoke(conn, revoked.invite.id, START + DAY)
         open_one = await invites.create(
             conn, project="osmari", group=None, max_uses=5, expires_at=START + 30 * DAY, now=START
         )
-        assert await invites.use(conn, open_one.id, START + DAY)  # used once, still open
+        assert await invites.use(conn, open_one.invite.id, START + DAY)  # used once, still open
     days = invites.ENDED_RETENTION_DAYS
     await maintenance.run_once(db, START + days * DAY)
     assert await count(db, "invites") == 4
     await maintenance.run_once(db, START + (days + 2) * DAY)
-    assert [row["id"] for row in await rows(db, "SELECT id FROM invites")] == [open_one.id]
+    assert [row["id"] for row in await rows(db, "SELECT id FROM invites")] == [open_one.invite.id]
     await maintenance.run_once(db, START + (30 + days + 1) * DAY)
     assert await count(db, "invites") == 0
 
@@ -256,7 +257,9 @@ async def test_coordinator_invites_are_deleted_30_days_after_use_or_expiry(db: D
         code, _ = await coordinator_invites.create(
             conn, project="osmari", created_by="test:99", now=START
         )
-        assert await coordinator_invites.use(conn, code, "test:5", START + DAY)
+        made = await coordinator_invites.find(conn, code)
+        assert made is not None
+        assert await coordinator_invites.use(conn, made.id, "test:5", START + DAY)
         await coordinator_invites.create(conn, project="osmari", created_by="test:99", now=START)
     days = coordinator_invites.ENDED_RETENTION_DAYS
     valid = coordinator_invites.VALID_FOR.days
@@ -331,7 +334,9 @@ async def test_existing_bookkeeping_rules_still_hold(db: Database) -> None:
             question="?",
             now=START,
         )
-        await invites.record_failure(conn, "test:1", START)
+        await code_limits.record_failure(
+            conn, "test:1", START, person_window=DAY, everyone_window=DAY
+        )
     await maintenance.run_once(db, START + (updates.RETENTION_DAYS - 1) * DAY)
     assert await count(db, "processed_updates") == 1
     assert await count(db, "invite_failures") == 0  # kept one day
