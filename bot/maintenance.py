@@ -48,7 +48,9 @@ async def run_once(db: Database, now: dt.datetime) -> int:
         )
         stale = list(await cursor.fetchall())
         for row in stale:
-            await personal_data.delete(conn, row["user_id"], row["home_chat_id"])
+            # with no private chat known, the person's id (a Telegram private chat's id)
+            chat = row["home_chat_id"] or row["user_id"]
+            await personal_data.delete(conn, row["user_id"], chat)
     if stale:
         log.info("retention: deleted %d inactive people", len(stale))
     return len(stale)

@@ -8,8 +8,9 @@ scheduled broadcast's rows carry ``not_before`` = the chosen time. Rows are ``pr
 (bulk): the delivery worker serves conversations first.
 
 Everyone in an audience who has used /stop (``users.news_opt_in = 0``) is left out; people
-known to be unreachable (blocked the bot, left the room) get a row that is already
-``unreachable``, so the report lists them without a send being tried.
+known to be unreachable (blocked the bot, left the room) and people with no private chat
+with the bot (seen only in groups: an announcement is never sent to a group) get a row that
+is already ``unreachable``, so the report lists them without a send being tried.
 """
 
 from __future__ import annotations
@@ -27,14 +28,19 @@ AUDIENCES = ("project", "group", "mine", "news", "contacts")
 BULK = 1
 FINAL_STATES = ("sent", "unreachable", "failed", "cancelled")
 KNOWN_UNREACHABLE = "known unreachable"
+NO_PRIVATE_CHAT = "no private chat"
 
 
 @dataclass(frozen=True)
 class Recipient:
     user_id: str
-    chat_id: str
+    chat_id: str | None  # the person's private chat; None while none is known
     locale: str
     unreachable: bool
+
+    @property
+    def transport(self) -> str:
+        return self.user_id.split(":", 1)[0]
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Recipient:
@@ -287,16 +293,21 @@ async def enqueue_recipients(
     stored once."""
     rows = []
     for person in recipients:
-        state = "unreachable" if person.unreachable else "pending"
+        reason = None
+        if person.unreachable:
+            reason = KNOWN_UNREACHABLE
+        elif person.chat_id is None:
+            reason = NO_PRIVATE_CHAT
         rows.append(
             (
-                person.chat_id.split(":", 1)[0],
-                person.chat_id,
+                person.transport,
+                # never sent: the person's id stands where no private chat is known
+                person.chat_id or person.user_id,
                 person.user_id,
-                html_by_locale[person.locale],
+                "" if reason == NO_PRIVATE_CHAT else html_by_locale[person.locale],
                 recipient_key(broadcast_id, person.user_id),
-                state,
-                KNOWN_UNREACHABLE if person.unreachable else None,
+                "unreachable" if reason else "pending",
+                reason,
                 to_text(send_at),
                 to_text(now),
                 BULK,

@@ -60,6 +60,8 @@ PERSONAL_TABLES: list[PersonalTable] = [
     # 006_exit_situations: the situation on leaving a project, only when the person told
     PersonalTable("exit_situations", "user_id"),
     PersonalTable("outbox", "user_id"),
+    # 010_private_chats: messages waiting for the person to open a private chat
+    PersonalTable("held_notices", "user_id"),
     PersonalTable("buttons", "chat_id", by_chat=True, export=False),
     PersonalTable("chat_keyboards", "chat_id", by_chat=True, export=False),
     PersonalTable("users", "user_id"),
