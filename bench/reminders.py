@@ -340,7 +340,7 @@ async def _naive_burst(
         async with db.transaction() as conn:
             found = await meeting_store.occurrence(conn, occurrence_id)
             person = await users.get(conn, user_id)
-            assert found is not None and person is not None
+            assert found is not None and person is not None and person.home_chat_id
             await dispatcher.enqueue_reply(
                 conn,
                 chat_id=person.home_chat_id,

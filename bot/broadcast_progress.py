@@ -9,7 +9,10 @@ recipient row is pending any more the broadcast is closed, the message shows the
 figures and a report follows, with a button for the list of people it did not reach.
 
 Nothing here knows a platform: messages are rendered from the catalogs and written to the
-outbox like every other message.
+outbox like every other message. Progress goes only to ``report_chat`` while that is still
+its coordinator's private chat; the report goes to the coordinator like any personal
+message (:func:`storage.held_notices.to_person`), so it waits for a coordinator who started
+the announcement in a group and has no private chat with the bot yet.
 """
 
 from __future__ import annotations
@@ -24,14 +27,13 @@ import aiosqlite
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from handlers.types import Param, Text
-from storage import broadcasts, outbox
+from storage import broadcasts, held_notices, outbox, users
 from storage.broadcasts import Broadcast, Counts
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = dt.timedelta(seconds=10)
-NUMBERED_TRANSPORTS = frozenset({"console", "matrix"})
 EXCERPT_LENGTH = 60
 
 
@@ -60,15 +62,26 @@ def progress_html(broadcast: Broadcast, counts: Counts, status: str) -> str:
     return renderer_for(broadcast.timezone).text(broadcast.locale, "broadcast.progress", params)
 
 
+async def _report_chat(conn: aiosqlite.Connection, broadcast: Broadcast) -> str | None:
+    """``report_chat`` if it is still the private chat of the coordinator who sent it."""
+    if broadcast.report_chat is None or broadcast.created_by is None:
+        return None
+    person = await users.get(conn, broadcast.created_by)
+    if person is None or person.home_chat_id != broadcast.report_chat:
+        return None
+    return broadcast.report_chat
+
+
 async def start(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime) -> None:
     """After the recipients are enqueued: the progress message (at the send time)."""
     broadcast = await broadcasts.get(conn, broadcast_id)
     assert broadcast is not None
     counts = await broadcasts.counts(conn, broadcast_id)
-    if broadcast.report_chat is not None:
+    report_chat = await _report_chat(conn, broadcast)
+    if report_chat is not None:
         item = await outbox.enqueue(
             conn,
-            chat_id=broadcast.report_chat,
+            chat_id=report_chat,
             user_id=broadcast.created_by,
             html=progress_html(broadcast, counts, "sending"),
             now=now,
@@ -118,7 +131,7 @@ async def advance(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetim
         await finish(conn, broadcast_id, now)
         return
     due = broadcast.progress_at is None or now - broadcast.progress_at >= PROGRESS_INTERVAL
-    if broadcast.report_chat is not None and broadcast.progress_id is not None and due:
+    if broadcast.progress_id is not None and due and await _report_chat(conn, broadcast):
         counts = await broadcasts.counts(conn, broadcast_id)
         await _show_progress(conn, broadcast, progress_html(broadcast, counts, "sending"), now)
 
@@ -136,10 +149,12 @@ async def finish(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime
         counts.unreachable,
         counts.failed,
     )
-    if broadcast.report_chat is None:
-        return
+    coordinator = await users.get(conn, broadcast.created_by) if broadcast.created_by else None
+    if coordinator is None:
+        return  # from the command line (or the coordinator has been forgotten)
     renderer = renderer_for(broadcast.timezone)
-    await _show_progress(conn, broadcast, progress_html(broadcast, counts, "done"), now)
+    if broadcast.progress_id is not None and await _report_chat(conn, broadcast):
+        await _show_progress(conn, broadcast, progress_html(broadcast, counts, "done"), now)
     params: dict[str, Param] = {
         "id": broadcast_id,
         "excerpt": excerpt(broadcast.text),
@@ -155,15 +170,13 @@ async def finish(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime
         html += "\n\n" + renderer.text(broadcast.locale, "broadcast.report_missing")
         label = html_to_plain(renderer.text(broadcast.locale, "broadcast.missing_button"))
         buttons = [[(label, f"bcx:missing:{broadcast_id}")]]
-    await outbox.enqueue(
+    await held_notices.to_person(
         conn,
-        chat_id=broadcast.report_chat,
-        user_id=broadcast.created_by,
+        coordinator,
         html=html,
         now=now,
         buttons=buttons,
         dedupe_key=broadcasts.report_key(broadcast_id),
-        numbered_buttons=outbox.transport_of(broadcast.report_chat) in NUMBERED_TRANSPORTS,
     )
 
 
@@ -174,7 +187,7 @@ async def cancel(conn: aiosqlite.Connection, broadcast_id: int, now: dt.datetime
     assert broadcast is not None
     await broadcasts.close(conn, broadcast_id, "cancelled", now)
     counts = await broadcasts.counts(conn, broadcast_id)
-    if broadcast.report_chat is not None and broadcast.progress_id is not None:
+    if broadcast.progress_id is not None and await _report_chat(conn, broadcast):
         html = progress_html(broadcast, counts, "cancelled")
         if await broadcasts.outbox_state(conn, broadcast.progress_id) == "pending":
             # Not started yet (a scheduled one): nothing to show at the send time.

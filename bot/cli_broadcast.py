@@ -132,7 +132,8 @@ async def broadcast_from_cli(
                 recipients = await broadcasts.contacts(conn, args.project)
             else:
                 recipients = await broadcasts.participants(conn, [args.project], args.group)
-            unreachable = sum(1 for r in recipients if r.unreachable)
+            # blocked the bot, left the room, or no private chat with it yet
+            unreachable = sum(1 for r in recipients if r.unreachable or r.chat_id is None)
             if not recipients:
                 who = "people who asked to be contacted" if contacts else "participants"
                 raise BroadcastError(f"nobody would get it (no {who} who take news)")

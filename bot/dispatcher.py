@@ -19,12 +19,22 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot import private_chats
 from bot.i18n import Renderer, normalise_locale
 from handlers.context import Context, Notice, Roles, Services
 from handlers.flow import Command
 from handlers.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
 from storage import buttons as button_store
-from storage import conversations, keyed, memberships, outbox, person_refs, updates, users
+from storage import (
+    conversations,
+    held_notices,
+    keyed,
+    memberships,
+    outbox,
+    person_refs,
+    updates,
+    users,
+)
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -134,9 +144,12 @@ class Dispatcher:
             now=now,
             private_chat=not incoming.is_group_chat,
         )
+        released = await private_chats.seen_in_chat(
+            conn, user, incoming.chat_id, incoming.is_group_chat, now
+        )
         roles = await self.roles_of(conn, incoming.user_id)
         state = await conversations.load(conn, incoming.user_id, incoming.chat_id)
-        return Context(
+        ctx = Context(
             incoming=incoming,
             user=user,
             roles=roles,
@@ -145,6 +158,9 @@ class Dispatcher:
             state=state,
             now=now,
         )
+        if released:
+            ctx.wake.add(user.transport)
+        return ctx
 
     async def roles_of(self, conn: aiosqlite.Connection, user_id: str) -> Roles:
         rows = await memberships.active_for(conn, user_id)
@@ -317,12 +333,29 @@ class Dispatcher:
             transport = await self.enqueue_notice(conn, notice, now)
             if transport:
                 touched.add(transport)
+        if ctx.incoming.is_group_chat and not ctx.forgotten:
+            # Someone seen here with messages waiting for a private chat: tell them (once a
+            # day), in words that say nothing about what waits.
+            person = await users.get(conn, ctx.incoming.user_id)
+            hint = person and await private_chats.hint_for(conn, self.services, person, now)
+            if hint and await self.enqueue_reply(
+                conn,
+                chat_id=chat_id,
+                user_id=ctx.incoming.user_id,
+                locale=ctx.user.locale,
+                replies=[hint],
+                now=now,
+                position=None,
+            ):
+                touched.add(outbox.transport_of(chat_id))
         return touched | ctx.wake
 
     async def enqueue_notice(
         self, conn: aiosqlite.Connection, notice: Notice, now: dt.datetime
     ) -> str | None:
-        """Send ``notice`` to its person's private chat; returns the transport, if stored."""
+        """Send ``notice`` to its person's private chat, or hold it until they open one
+        (:func:`storage.held_notices.to_person`); returns the transport if it is in the
+        outbox now."""
         person = await users.get(conn, notice.user_id)
         if person is None or person.unreachable:
             return None
@@ -333,19 +366,19 @@ class Dispatcher:
             kind = notice.dedupe_key.split(":", 1)[0]
             dedupe_key = f"{kind}:{await keyed.hashed(conn, 'notice', notice.dedupe_key)}"
         about = await person_refs.ref_of(conn, notice.about) if notice.about else None
-        stored = await self.enqueue_reply(
+        reply = notice.reply
+        stored = await held_notices.to_person(
             conn,
-            chat_id=person.home_chat_id,
-            user_id=person.user_id,
-            locale=person.locale,
-            replies=[notice.reply],
+            person,
+            html=self.renderer.text(person.locale, reply.key, reply.params),
             now=now,
-            position=None,
+            buttons=render_buttons(self.renderer, person.locale, reply.buttons),
+            document=reply.document,
             dedupe_key=dedupe_key,
             not_before=notice.not_before,
             about=about,
         )
-        return person.transport if stored else None
+        return stored.transport if stored is not None and not stored.held else None
 
     async def enqueue_reply(
         self,

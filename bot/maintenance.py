@@ -40,6 +40,7 @@ from storage import (
     code_limits,
     contact_requests,
     coordinator_invites,
+    held_notices,
     invites,
     outbox,
     personal_data,
@@ -69,6 +70,7 @@ class Pass:
     buttons_deleted: int = 0
     contact_requests_deleted: int = 0
     conversations_deleted: int = 0
+    held_deleted: int = 0
     people_deleted: int = 0
 
     def nonzero(self) -> dict[str, int]:
@@ -112,9 +114,11 @@ async def run_once(
         done.conversations_deleted = await contact_requests.purge_abandoned_conversations(
             conn, now - dt.timedelta(hours=contact_requests.ABANDONED_HOURS)
         )
+        done.held_deleted = await held_notices.delete_expired(conn, now)
         stale = await users.inactive(conn, now - users.INACTIVE_DAYS * DAY)
         for user_id, home_chat_id in stale:
-            await personal_data.delete(conn, user_id, home_chat_id)
+            # with no private chat known, the person's id (a Telegram private chat's id)
+            await personal_data.delete(conn, user_id, home_chat_id or user_id)
         done.people_deleted = len(stale)
     if stale:
         await db.checkpoint()  # as after /unohda: no copy left in the write-ahead log

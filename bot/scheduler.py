@@ -45,6 +45,7 @@ import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 
 from bot.dispatcher import Dispatcher, render_buttons, utc_now
+from bot.private_chats import MATRIX_USER_ID
 from handlers import participant
 from handlers import participation as common
 from handlers.context import Notice
@@ -57,7 +58,7 @@ from handlers.reminder_times import (
     plan_reminders,
 )
 from handlers.types import Reply
-from storage import conversations, memberships, participants, reminders, users
+from storage import conversations, held_notices, memberships, participants, reminders, users
 from storage import meetings as meeting_store
 from storage.conversations import ConversationState
 from storage.db import Database
@@ -74,6 +75,9 @@ BATCH = 100
 JOB_ID = "hankebot-reminders"
 STOP_GRACE_SECONDS = 10.0
 SILENCE_AFTER = 3  # reminders in a row without an answer
+# How long a follow-up or check-in waits for someone who has no private chat yet (a
+# reminder waits until its meeting begins).
+HELD_FOR = dt.timedelta(days=7)
 
 _FINAL = {ReminderStatus.MISSED: "missed", ReminderStatus.SKIPPED: "skipped"}
 
@@ -120,6 +124,9 @@ class ReminderScheduler:
         username = getattr(telegram, "username", None)
         if username:
             self.services.extras[common.TELEGRAM_USERNAME] = username
+        matrix_id = getattr((transports or {}).get("matrix"), "user_id", None)
+        if matrix_id:  # for the hint to open a private chat (bot.private_chats)
+            self.services.extras[MATRIX_USER_ID] = matrix_id
         self._aps = AsyncIOScheduler(timezone=self.tz)
         self._aps.start()
         await self.tick()
@@ -326,14 +333,17 @@ class ReminderScheduler:
         transport = await self._send(
             conn, item, person, participant.follow_up_reply(occurrence, meeting), now
         )
-        if transport is not None:
-            # A typed "1"–"5" answers it, unless the person is in the middle of something.
-            chat = person.home_chat_id
-            if await conversations.load(conn, person.user_id, chat) is None:
-                state = ConversationState(
-                    participant.RATING_FLOW, participant.RATING_STEP, {"occ": occurrence.id}
-                )
-                await conversations.save(conn, person.user_id, chat, state, now)
+        chat = person.home_chat_id
+        # A typed "1"–"5" answers it, unless the person is in the middle of something.
+        if (
+            transport is not None
+            and chat is not None
+            and await conversations.load(conn, person.user_id, chat) is None
+        ):
+            state = ConversationState(
+                participant.RATING_FLOW, participant.RATING_STEP, {"occ": occurrence.id}
+            )
+            await conversations.save(conn, person.user_id, chat, state, now)
         return transport
 
     async def _check_in(
@@ -399,20 +409,38 @@ class ReminderScheduler:
         now: dt.datetime,
     ) -> str | None:
         """Render the message; it is written to the outbox with the batch (same transaction)
-        under a dedupe key per (occurrence, participant, kind, offset, start)."""
+        under a dedupe key per (occurrence, participant, kind, offset, start). For someone
+        with no private chat yet it is held instead (``storage.held_notices``), a reminder
+        until its meeting begins, other messages for :data:`HELD_FOR`; returns the
+        transport only when the outbox got a row."""
         work = item.work
         key = (
             f"rem:{work.occurrence_id}:{work.user_id}:{work.kind}:"
             f"{int(work.offset.total_seconds())}:{int(work.start.timestamp())}"
         )
         renderer = self.dispatcher.renderer
+        html = renderer.text(person.locale, reply.key, reply.params)
+        buttons = render_buttons(renderer, person.locale, reply.buttons)
+        if person.home_chat_id is None:
+            expires = item.occurrence.start if work.kind == "reminder" else now + HELD_FOR
+            await held_notices.to_person(
+                conn,
+                person,
+                html=html,
+                now=now,
+                buttons=buttons,
+                dedupe_key=key,
+                expires_at=expires,
+            )
+            await reminders.finish(conn, work.id, "sent", now)
+            return None
         self._outgoing.append(
             Outgoing(
                 work_id=work.id,
                 chat_id=person.home_chat_id,
                 user_id=person.user_id,
-                html=renderer.text(person.locale, reply.key, reply.params),
-                buttons=render_buttons(renderer, person.locale, reply.buttons),
+                html=html,
+                buttons=buttons,
                 dedupe_key=key,
                 numbered=person.transport in self.dispatcher.numbered_transports,
             )

@@ -517,6 +517,7 @@ async def _confirm(ctx: Context, send_at: dt.datetime | None) -> None:
         recipients=recipients,
         actor=ctx.user.user_id,
         created_by=ctx.user.user_id,
+        # progress and report only in a private chat (None: the report waits for one)
         report_chat=ctx.user.home_chat_id if ctx.incoming.is_group_chat else ctx.incoming.chat_id,
         locale=ctx.locale,
         timezone=ctx.services.timezone.key,
@@ -543,7 +544,7 @@ async def _confirm(ctx: Context, send_at: dt.datetime | None) -> None:
     else:
         # Sending now: the progress message (already queued) is the confirmation; the
         # workers start at once instead of at their next idle look.
-        ctx.wake.update(outbox.transport_of(r.chat_id) for r in recipients)
+        ctx.wake.update(r.transport for r in recipients if r.chat_id is not None)
         if new.report_chat is not None:
             ctx.wake.add(outbox.transport_of(new.report_chat))
 

@@ -28,6 +28,7 @@ from storage import (
     code_limits,
     contact_requests,
     coordinator_invites,
+    held_notices,
     invites,
     memberships,
     outbox,
@@ -89,6 +90,9 @@ STATEMENTS: dict[str, Statement] = {
     ),
     "contact_requests": Statement(
         "privacy.keep.contact_requests", _fixed(days=contact_requests.RETENTION_DAYS)
+    ),
+    "held_notices": Statement(
+        "privacy.keep.held_notices", _fixed(days=held_notices.RETENTION_DAYS)
     ),
     "outbox": Statement("privacy.keep.outbox", _fixed(days=outbox.ENDED_RETENTION_DAYS)),
     "buttons": _BUTTONS,

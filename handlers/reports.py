@@ -4,7 +4,8 @@ The summary comes with a PNG chart and a button for the CSV file. Figures are co
 :mod:`storage.reports` (one source per section, plugged in when its tables exist) and
 protected by :mod:`handlers.report_math` (counts below 5 are shown as "< 5"; rates and
 averages over fewer than 5 are not shown). Only the project's coordinators and the
-administrators may see a project's report; every view and export is in the audit log.
+administrators may see a project's report, and only in a private chat with the bot (in a
+group the answer says so and nothing else); every view and export is in the audit log.
 
 ```mermaid
 stateDiagram-v2
@@ -25,6 +26,7 @@ from bot.markup import html_to_plain
 from handlers.context import Context
 from handlers.coordination import (
     csv_bytes,
+    in_private_chat,
     is_staff,
     manageable_projects,
     project_exists,
@@ -130,6 +132,8 @@ async def _send_csv(ctx: Context, slug: str) -> None:
 
 async def report_command(ctx: Context) -> None:
     ctx.require_coordinator()
+    if not in_private_chat(ctx):
+        return
     words = ctx.args.lower().split()
     want_csv = bool(words) and words[-1] in CSV_WORDS
     if want_csv:
@@ -168,6 +172,8 @@ async def report_command(ctx: Context) -> None:
 async def report_button(ctx: Context) -> None:
     """``rep:view:SLUG`` and ``rep:csv:SLUG``; the presser's role is checked here."""
     ctx.require_coordinator()
+    if not in_private_chat(ctx):
+        return
     assert ctx.payload is not None
     parts = ctx.payload.split(":")
     if len(parts) != 3 or not project_exists(ctx, parts[2]):

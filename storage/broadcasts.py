@@ -8,8 +8,9 @@ scheduled broadcast's rows carry ``not_before`` = the chosen time. Rows are ``pr
 (bulk): the delivery worker serves conversations first.
 
 Everyone in an audience who has used /stop (``users.news_opt_in = 0``) is left out; people
-known to be unreachable (blocked the bot, left the room) get a row that is already
-``unreachable``, so the report lists them without a send being tried.
+known to be unreachable (blocked the bot, left the room) and people with no private chat
+with the bot (seen only in groups: an announcement is never sent to a group) get a row that
+is already ``unreachable``, so the report lists them without a send being tried.
 
 Retention: the text, the file's bytes and the platforms' ids for the file go when the
 broadcast ends (:func:`close`); the broadcast's row and its file's row (name and type) go
@@ -34,14 +35,19 @@ BULK = 1
 FINAL_STATES = ("sent", "unreachable", "failed", "cancelled")
 KNOWN_UNREACHABLE = "known unreachable"
 ENDED_RETENTION_DAYS = 30
+NO_PRIVATE_CHAT = "no private chat"
 
 
 @dataclass(frozen=True)
 class Recipient:
     user_id: str
-    chat_id: str
+    chat_id: str | None  # the person's private chat; None while none is known
     locale: str
     unreachable: bool
+
+    @property
+    def transport(self) -> str:
+        return self.user_id.split(":", 1)[0]
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Recipient:
@@ -294,22 +300,26 @@ async def enqueue_recipients(
     stored once."""
     rows = []
     for person in recipients:
-        # A person known to be unreachable gets a row that has already ended (no text kept).
-        ended = person.unreachable
+        reason = None
+        if person.unreachable:
+            reason = KNOWN_UNREACHABLE
+        elif person.chat_id is None:
+            reason = NO_PRIVATE_CHAT
         rows.append(
             (
-                person.chat_id.split(":", 1)[0],
-                person.chat_id,
+                person.transport,
+                # never sent: the person's id stands where no private chat is known
+                person.chat_id or person.user_id,
                 person.user_id,
-                "" if ended else html_by_locale[person.locale],
+                "" if reason else html_by_locale[person.locale],  # an ended row keeps no text
                 recipient_key(broadcast_id, person.user_id),
-                "unreachable" if ended else "pending",
-                KNOWN_UNREACHABLE if ended else None,
+                "unreachable" if reason else "pending",
+                reason,
                 to_text(send_at),
                 to_text(now),
                 BULK,
                 file_id,
-                to_text(now) if ended else None,
+                to_text(now) if reason else None,
             )
         )
     await conn.executemany(

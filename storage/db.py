@@ -82,28 +82,48 @@ class Database:
             return int(row[0]) if row else 0
 
     async def migrate(self) -> None:
+        """Apply the migrations not applied yet, each in its own transaction.
+
+        Foreign keys are off while a migration runs (SQLite's procedure for rebuilding a
+        table that others reference: dropping it would otherwise cascade to their rows) and
+        checked before it commits: a migration that leaves a dangling reference is rolled
+        back and raises.
+        """
         current = await self.schema_version()
-        for version, name, sql in migration_scripts():
-            if version <= current:
-                continue
-            log.info("applying migration %s", name)
-            step = data_step(name.removesuffix(".sql").split("_", 1)[1])
-            async with self._lock:
-                # executescript commits first; each migration runs in its own transaction,
-                # its data step (if any) included.
-                if step is None:
-                    await self._conn.executescript(
-                        f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
-                    )
-                    continue
-                try:
-                    await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n")
-                    await step(self._conn)
-                    await self._conn.execute(f"PRAGMA user_version = {version}")
-                    await self._conn.execute("COMMIT")
-                except BaseException:
-                    await asyncio.shield(self._conn.rollback())
-                    raise
+        pending = [m for m in migration_scripts() if m[0] > current]
+        if not pending:
+            return
+        async with self._lock:
+            await self._conn.execute("PRAGMA foreign_keys=OFF")  # no effect inside a transaction
+            try:
+                for version, name, sql in pending:
+                    log.info("applying migration %s", name)
+                    await self._apply(version, name, sql)
+            finally:
+                await self._conn.execute("PRAGMA foreign_keys=ON")
+
+    async def _apply(self, version: int, name: str, sql: str) -> None:
+        """One migration in one transaction: its SQL, then its data step (if any)."""
+        step = data_step(name.removesuffix(".sql").split("_", 1)[1])
+        try:
+            # executescript commits a transaction in progress first: BEGIN is in the script.
+            await self._conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};"
+            )
+            if step is not None:
+                await step(self._conn)
+            cursor = await self._conn.execute("PRAGMA foreign_key_check")
+            broken = list(await cursor.fetchall())
+            if broken:
+                raise RuntimeError(
+                    f"migration {version} leaves {len(broken)} broken references"
+                    f" (first in table {broken[0][0]})"
+                )
+        except BaseException:
+            if self._conn.in_transaction:
+                await asyncio.shield(self._conn.rollback())
+            raise
+        await self._conn.execute("COMMIT")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

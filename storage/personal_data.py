@@ -75,6 +75,8 @@ PERSONAL_TABLES: list[PersonalTable] = [
     PersonalTable("outbox", "user_id"),
     # 010: the person's random reference (for payloads and rows about them)
     PersonalTable("person_refs", "user_id", export=False),
+    # 010_private_chats: messages waiting for the person to open a private chat
+    PersonalTable("held_notices", "user_id"),
     PersonalTable("buttons", "chat_id", by_chat=True, export=False),
     PersonalTable("chat_keyboards", "chat_id", by_chat=True, export=False),
     PersonalTable("users", "user_id"),
@@ -187,8 +189,9 @@ async def _delete_traces(conn: aiosqlite.Connection, user_id: str, chat_id: str)
     cursor = await conn.execute("SELECT ref FROM person_refs WHERE user_id = ?", (user_id,))
     row = await cursor.fetchone()
     if row is not None:
-        cursor = await conn.execute("DELETE FROM outbox WHERE about = ?", (row[0],))
-        removed += cursor.rowcount
+        for table in ("outbox", "held_notices"):
+            cursor = await conn.execute(f"DELETE FROM {table} WHERE about = ?", (row[0],))
+            removed += cursor.rowcount
     # The messages to their private chat, also those that named no recipient.
     cursor = await conn.execute(
         "DELETE FROM outbox WHERE chat_id = ? AND (user_id IS NULL OR user_id = ?)",

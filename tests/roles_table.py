@@ -566,14 +566,15 @@ ACTIONS = [
         STAFF,
         (say("/raportti osmari"),),
         audit_of("report.view"),
-        ButtonSpec((say("/raportti"),), "Osmari", where="group"),
+        # reports only in a private chat: the button is the administrator's there
+        ButtonSpec((say("/raportti"),), "Osmari"),
     ),
     Action(
         "report.csv",
         STAFF,
         (say("/raportti osmari csv"),),
         audit_of("report.csv"),
-        ButtonSpec((say("/raportti osmari"),), "Lataa CSV-tiedosto", where="group"),
+        ButtonSpec((say("/raportti osmari"),), "Lataa CSV-tiedosto"),
     ),
     Action(
         "participant.invite",

@@ -247,7 +247,7 @@ async def test_enqueueing_twice_stores_each_recipient_once(db: Database) -> None
     async with db.transaction() as conn:
         for person in people:
             await users.touch(
-                conn, person.user_id, person.chat_id, locale="fi", now=START, private_chat=True
+                conn, person.user_id, person.user_id, locale="fi", now=START, private_chat=True
             )
         number = await new_project_broadcast(conn)
         first = await broadcasts.enqueue_recipients(

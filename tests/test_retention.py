@@ -89,7 +89,7 @@ async def announcement(
 ) -> int:
     """A broadcast with a file to ``recipients`` (written as the confirm step writes it)."""
     async with db.transaction() as conn:
-        for person in recipients:
+        for person in [*recipients, "test:90"]:  # test:90 is the coordinator
             await users.touch(conn, person, person, locale="fi", now=now, private_chat=True)
         file_id = await broadcasts.store_file(conn, created_by="test:90", document=PDF, now=now)
         broadcast_id = await broadcasts.create(

@@ -27,6 +27,14 @@ text; otherwise ``body`` is just the file name and the text is None. Pictures, f
 voice messages in group rooms are ignored, and audio, video and other kinds of messages are
 not fetched (as on Telegram, they get the "text and buttons only" answer).
 
+Private chats. A room is a person's private chat only while exactly the bot and that person
+are in it (both joined, the server's member count 2) and nobody else is invited
+(:func:`is_direct_room`): only events from such a room are private, and anything
+addressed to a person is sent only there (``storage.held_notices``). When someone else
+joins or is invited, the room stops being the person's private chat at once (what waits
+for them there is held again); after the first sync of a start, direct rooms are found for
+people who have none and rooms that are direct no more are given up.
+
 Sending. One outbox row is one ``m.notice`` (HTML ``formatted_body`` plus a plain ``body``;
 buttons become numbered lines that the dispatcher maps back) or one ``m.file``/``m.image``
 uploaded to the media repository (encrypted in encrypted rooms). The transaction id is
@@ -89,6 +97,7 @@ from nio import (
 )
 from nio.crypto.attachments import decrypt_attachment
 
+from bot import private_chats
 from bot.config import Settings
 from bot.dispatcher import utc_now
 from bot.i18n import Renderer
@@ -96,7 +105,7 @@ from bot.markup import html_to_plain, split_html
 from bot.transports import matrix_forget
 from bot.transports.base import Delivery, Inbox, Pacing, Status
 from handlers.types import FILE_LIMIT, Document, Incoming
-from storage import outbox, private_files, updates, users
+from storage import held_notices, outbox, private_files, updates, users
 from storage.db import Database
 from storage.outbox import OutboxItem
 
@@ -177,6 +186,19 @@ def same_account(stored_user_id: str, configured: str) -> bool:
 
 
 _PRE = re.compile(r"(<pre>.*?</pre>)", re.DOTALL)
+
+
+def is_direct_room(room: Any, bot_id: str, person_id: str) -> bool:
+    """Whether ``room`` (nio's ``MatrixRoom``) is a private chat of the bot and ``person_id``:
+    both joined, nobody else joined (by the server's count too) and nobody invited."""
+    try:
+        joined, invited = int(room.joined_count), int(room.invited_count)
+    except (AttributeError, TypeError, ValueError):
+        return False
+    if joined != 2 or invited != 0:
+        return False
+    members = {uid for uid, user in room.users.items() if not getattr(user, "invited", False)}
+    return members == {bot_id, person_id}
 
 
 def matrix_html(markup: str) -> str:
@@ -672,6 +694,8 @@ class MatrixTransport:
                 failures = 0
                 await self._handle_sync(response, history=first and fresh)
                 self._since = response.next_batch
+                if first:
+                    await self._guard(self._find_private_chats(), "(all rooms)")
                 first = False
                 self._ready.set()
                 self._sync_tick.set()
@@ -800,6 +824,12 @@ class MatrixTransport:
         if self._is_own_join(event):
             await self._greet(room, event, timeline)
             return
+        if (
+            isinstance(event, RoomMemberEvent)
+            and event.membership in ("join", "invite")
+            and event.state_key != self.user_id
+        ):
+            await self._check_private(room)  # whoever it is (also from a refused server)
         sender = getattr(event, "sender", None)
         if not sender or sender == self.user_id:
             return  # our own messages come back in the sync (also after a restart)
@@ -833,7 +863,7 @@ class MatrixTransport:
             text = None  # audio, video, unknown: the dispatcher explains
         else:
             return  # reactions, redactions, state changes
-        group = self._is_group(room)
+        group = self._is_group(room, sender)
         if group:
             if text is None:
                 return  # nothing in a group room takes files; pictures are not for the bot
@@ -935,15 +965,50 @@ class MatrixTransport:
                 text="/start",
                 display_name=self._display_name(room, inviter),
                 update_key=f"matrix:{join.event_id}",
-                is_group_chat=self._is_group(room),
+                is_group_chat=self._is_group(room, inviter),
             )
         )
 
-    def _is_group(self, room: Any) -> bool:
-        try:
-            return int(room.member_count) > 2
-        except (TypeError, ValueError):
-            return len(room.users) > 2
+    def _is_group(self, room: Any, person: str) -> bool:
+        """Not the private chat of ``person`` (see :func:`is_direct_room`)."""
+        return not is_direct_room(room, self.user_id, person)
+
+    async def _check_private(self, room: Any) -> None:
+        """Someone joined or was invited: a private chat it was is one no more."""
+        chat_id = f"matrix:{room.room_id}"
+        async with self.db.transaction() as conn:
+            owners = await users.owners_of_chat(conn, chat_id)
+            if any(self._is_group(room, owner.removeprefix("matrix:")) for owner in owners):
+                await private_chats.chat_not_private(conn, chat_id, self.clock())
+                log.info("matrix: %s is no longer a private chat", room.room_id)
+
+    async def _find_private_chats(self) -> None:
+        """After the first sync: give up home chats that are not direct rooms any more, and
+        give people who have none their direct room (their held messages go there)."""
+        rooms: Mapping[str, Any] = self.client.rooms
+        now = self.clock()
+        released = 0
+        async with self.db.transaction() as conn:
+            people = await users.private_chats(conn, "matrix")
+            for user_id, chat in sorted(people.items()):
+                room = rooms.get(chat.removeprefix("matrix:")) if chat else None
+                person = user_id.removeprefix("matrix:")
+                if chat and room is not None and self._is_group(room, person):
+                    await private_chats.chat_not_private(conn, chat, now)
+                    people[user_id] = None
+            for room_id in sorted(rooms):
+                others = [u for u in rooms[room_id].users if u != self.user_id]
+                if len(others) != 1 or self._is_group(rooms[room_id], others[0]):
+                    continue
+                user_id = f"matrix:{others[0]}"
+                if user_id not in people or people[user_id] is not None:
+                    continue  # not someone the bot knows, or they have a private chat
+                chat = f"matrix:{room_id}"
+                if await users.set_private_chat(conn, user_id, chat):
+                    people[user_id] = chat
+                    released += await held_notices.release(conn, user_id, chat, now)
+        if released and self.wake is not None:
+            self.wake()
 
     @staticmethod
     def _display_name(room: Any, user_id: str) -> str | None:

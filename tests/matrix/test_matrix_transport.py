@@ -249,6 +249,44 @@ async def test_group_room_answers_only_when_addressed(
         await chat.no_more_replies(0.5)
 
 
+def _home_chat(database: Path, user_id: str) -> str | None:
+    with sqlite3.connect(database) as conn:
+        row = conn.execute(
+            "SELECT home_chat_id FROM users WHERE user_id = ?", (f"matrix:{user_id}",)
+        ).fetchone()
+    return None if row is None else row[0]
+
+
+async def _until_home_chat(database: Path, user_id: str, expected: str | None) -> None:
+    for _ in range(200):
+        if _home_chat(database, user_id) == expected:
+            return
+        await asyncio.sleep(0.1)
+    assert _home_chat(database, user_id) == expected
+
+
+async def test_a_room_is_a_private_chat_only_while_the_bot_and_the_person_are_alone(
+    synapse: SynapseServer, running_bot: BotProcess
+) -> None:
+    """Two members on a real Synapse: the person's private chat; a third member invited (and
+    then joined): not any more, so nothing personal is sent there (issue 11, item 2)."""
+    person = synapse.register_user("human")
+    friend = synapse.register_user("friend")
+    async with Human(synapse, person, None) as human:
+        chat = await human.open_chat(running_bot.account.user_id, encrypted=False)
+        await _until_home_chat(running_bot.database, person.user_id, f"matrix:{chat.room_id}")
+        invited = await human.client.room_invite(chat.room_id, friend.user_id)
+        assert not hasattr(invited, "status_code"), invited
+        await _until_home_chat(running_bot.database, person.user_id, None)
+        async with Human(synapse, friend, None) as other:
+            await other.client.join(chat.room_id)
+            await chat.send("!omattiedot")  # the bot is not addressed in a shared room
+            await chat.send(f"{running_bot.account.localpart}: !omattiedot")
+            [refused] = await chat.replies()
+            assert refused.file is None and "kahdenkeskisessä" in refused.text
+        assert _home_chat(running_bot.database, person.user_id) is None
+
+
 async def test_rate_limited_bot_waits_and_delivers_everything_in_order(
     synapse: SynapseServer, tmp_path: Path
 ) -> None:

@@ -137,10 +137,17 @@ def test_error_responses_map_to_delivery_outcomes() -> None:
 
 @dataclass
 class FakeRoom:
+    """The bot and Anna (a direct chat) unless told otherwise; ``member_count`` joined."""
+
     room_id: str = ROOM
     encrypted: bool = False
-    users: dict[str, Any] = field(default_factory=dict)
+    users: dict[str, Any] = field(default_factory=lambda: {BOT: object(), ANNA: object()})
     member_count: int = 2
+    invited_count: int = 0
+
+    @property
+    def joined_count(self) -> int:
+        return self.member_count
 
 
 class FakeClient:
