@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -9,13 +10,19 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+#: What Telegram accepts as a webhook's ``secret_token``.
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
     """Every knob the bot has; README.md lists them for operators."""
 
     model_config = SettingsConfigDict(
-        env_prefix="HANKEBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="HANKEBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,  # a bad setting's error never shows its (secret) value
     )
 
     database: Path = Path("./hankebot.sqlite3")
@@ -23,6 +30,8 @@ class Settings(BaseSettings):
     content_dir: Path | None = None
     admins: Annotated[frozenset[str], NoDecode] = frozenset()
     log_level: str = "INFO"
+    # Messages (texts, button presses, files) one person is served a minute; 0: no limit.
+    rate_limit_per_minute: int = Field(default=20, ge=0)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
@@ -42,12 +51,31 @@ class Settings(BaseSettings):
     matrix_access_token: SecretStr | None = None
     matrix_allowed_servers: Annotated[frozenset[str], NoDecode] = frozenset()
 
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_PATTERN.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "telegram_webhook_secret: 1-256 characters, only A-Z, a-z, 0-9, _ and -"
+            )
+        return value
+
     @field_validator("admins", "matrix_allowed_servers", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for :mod:`bot.log_safety` to keep out of the logs."""
+        fields = (
+            self.telegram_token,
+            self.telegram_webhook_secret,
+            self.matrix_password,
+            self.matrix_access_token,
+        )
+        return [f.get_secret_value() for f in fields if f is not None and f.get_secret_value()]
 
     @property
     def telegram_enabled(self) -> bool:
