@@ -16,8 +16,9 @@ from bot.delivery import DeliveryWorker
 from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
 from bot.maintenance import Maintenance
+from bot.rate_limit import PerPersonLimit
 from bot.scheduler import ReminderScheduler
-from bot.transports.base import Transport
+from bot.transports.base import Inbound, Transport
 from bot.transports.console import ConsoleTransport
 from content import content_warnings, load_content
 from handlers.context import Services
@@ -74,35 +75,17 @@ class Application:
             content=content,
             audit_retention_days=settings.audit_retention_days,
         )
+        inbound = self._make_transports()
+        per_minute = settings.rate_limit_per_minute
         self.dispatcher = Dispatcher(
             self.db,
             self.services,
             self.renderer,
             clock=self.clock,
             on_enqueued=self._wake_workers,
+            inbound=inbound,
+            rate_limit=PerPersonLimit(per_minute) if per_minute else None,
         )
-        if settings.telegram_enabled:
-            from bot.transports.telegram import TelegramTransport
-
-            self.transports["telegram"] = TelegramTransport(
-                settings, self.db, self.registry, self.renderer
-            )
-        if settings.matrix_enabled:
-            from bot.transports.matrix import MatrixTransport
-
-            self.transports["matrix"] = MatrixTransport(
-                settings,
-                self.db,
-                self.renderer,
-                wake=lambda: self._wake_workers({"matrix"}),
-                commands=frozenset(
-                    name for command in self.registry.commands for name in command.all_names()
-                ),
-            )
-        if not self.transports:
-            self.transports["console"] = ConsoleTransport(
-                stdin=self.console_stdin, stdout=self.console_stdout
-            )
         for name, transport in self.transports.items():
             self.workers[name] = DeliveryWorker(self.db, transport, clock=self.clock)
         self.maintenance = Maintenance(
@@ -111,6 +94,40 @@ class Application:
         self.scheduler = ReminderScheduler(
             self.db, self.dispatcher, clock=self.clock, on_enqueued=self._wake_workers
         )
+
+    def _make_transports(self) -> dict[str, Inbound]:
+        """The configured transports; returns what the core may assume of each one's events."""
+        settings = self.settings
+        inbound: dict[str, Inbound] = {}
+        if settings.telegram_enabled:
+            from bot.transports.telegram import TelegramTransport
+
+            telegram = TelegramTransport(
+                settings, self.db, self.registry, self.renderer, wants_file=self.wants_file
+            )
+            self.transports["telegram"], inbound["telegram"] = telegram, telegram.inbound
+        if settings.matrix_enabled:
+            from bot.transports.matrix import MatrixTransport
+
+            matrix = MatrixTransport(
+                settings,
+                self.db,
+                self.renderer,
+                wake=lambda: self._wake_workers({"matrix"}),
+                commands=frozenset(
+                    name for command in self.registry.commands for name in command.all_names()
+                ),
+                wants_file=self.wants_file,
+            )
+            self.transports["matrix"], inbound["matrix"] = matrix, matrix.inbound
+        if not self.transports:
+            console = ConsoleTransport(stdin=self.console_stdin, stdout=self.console_stdout)
+            self.transports["console"], inbound["console"] = console, console.inbound
+        return inbound
+
+    async def wants_file(self, user_id: str, chat_id: str) -> bool:
+        """The transports' port to :meth:`Dispatcher.wants_file` (made after them)."""
+        return await self.dispatcher.wants_file(user_id, chat_id)
 
     def _wake_workers(self, transports: set[str]) -> None:
         for name in transports:

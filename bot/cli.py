@@ -8,33 +8,55 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from pydantic import ValidationError
+
 from bot.cli_broadcast import add_broadcast_parser
 from bot.cli_budget import add_budget_parser, add_check_content_parser
 from bot.cli_meetings import add_meetings_parser
 from bot.cli_report import add_report_parser
 from bot.config import Settings
+from bot.log_safety import protect
 
 SubcommandRunner = Callable[[argparse.Namespace], int]
 
 
-def configure_logging(level: str) -> None:
-    """Log records carry ids and error types only (see :func:`bot.app.quiet_libraries`)."""
+def configure_logging(settings: Settings) -> None:
+    """Log records carry ids and error types only (see :func:`bot.app.quiet_libraries`);
+    the configured secrets are redacted from every line and traceback besides."""
     logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    protect(settings.secret_values())
+
+
+def settings_problems(error: ValidationError) -> str:
+    """One line naming each bad setting and why, never the value given."""
+    problems = []
+    for problem in error.errors(include_input=False, include_url=False):
+        field = "_".join(str(part) for part in problem["loc"]).upper()
+        problems.append(f"HANKEBOT_{field}: {problem['msg']}")
+    return "; ".join(problems)
 
 
 def _run(args: argparse.Namespace) -> int:
     from bot.app import Application
+    from bot.transports.base import StartupError
 
-    settings = Settings()
-    configure_logging(settings.log_level)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"hankebot: configuration error: {settings_problems(error)}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
     try:
         return asyncio.run(Application(settings).run())
     except KeyboardInterrupt:
         return 0
+    except StartupError as error:
+        print(f"hankebot: {error}", file=sys.stderr)
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:

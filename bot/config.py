@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -11,13 +12,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from storage.audit import DEFAULT_RETENTION_DAYS
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+#: What Telegram accepts as a webhook's ``secret_token``.
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
     """Every knob the bot has; README.md lists them for operators."""
 
     model_config = SettingsConfigDict(
-        env_prefix="HANKEBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="HANKEBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,  # a bad setting's error never shows its (secret) value
     )
 
     database: Path = Path("./hankebot.sqlite3")
@@ -27,6 +34,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # How long audit log entries are kept (default six years; see storage.audit).
     audit_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
+    # Messages (texts, button presses, files) one person is served a minute; 0: no limit.
+    rate_limit_per_minute: int = Field(default=20, ge=0)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
@@ -46,12 +55,31 @@ class Settings(BaseSettings):
     matrix_access_token: SecretStr | None = None
     matrix_allowed_servers: Annotated[frozenset[str], NoDecode] = frozenset()
 
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_PATTERN.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "telegram_webhook_secret: 1-256 characters, only A-Z, a-z, 0-9, _ and -"
+            )
+        return value
+
     @field_validator("admins", "matrix_allowed_servers", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for :mod:`bot.log_safety` to keep out of the logs."""
+        fields = (
+            self.telegram_token,
+            self.telegram_webhook_secret,
+            self.matrix_password,
+            self.matrix_access_token,
+        )
+        return [f.get_secret_value() for f in fields if f is not None and f.get_secret_value()]
 
     @property
     def telegram_enabled(self) -> bool:

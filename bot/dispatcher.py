@@ -6,6 +6,13 @@ their conversation, routes the event (button, command, flow step or free text), 
 new conversation state and writes the rendered replies to the outbox. Either all of that
 is committed or none of it. A step that rejects its input (``InvalidInput``) is rolled back
 to a savepoint: the person gets a short explanation and stays on the same step.
+
+The gate before routing: an event whose private chat is not its sender's, on a platform
+where a private chat's id is the person's id (:class:`~bot.transports.base.Inbound`), is
+dropped: only its update id is recorded, nothing else is read or written (ids logged). An
+event beyond the person's rate limit (:mod:`bot.rate_limit`) is recorded as handled and
+gets at most one short "slow down" answer per burst. :meth:`Dispatcher.wants_file` is the
+port transports ask before they fetch a file a person sent.
 """
 
 from __future__ import annotations
@@ -14,15 +21,17 @@ import dataclasses
 import datetime as dt
 import logging
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
 
 from bot import private_chats
 from bot.i18n import Renderer, normalise_locale
+from bot.rate_limit import PerPersonLimit, Verdict
+from bot.transports.base import Inbound
 from handlers.context import Context, Notice, Roles, Services
-from handlers.flow import Command
+from handlers.flow import Command, Step
 from handlers.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
 from storage import buttons as button_store
 from storage import (
@@ -50,6 +59,8 @@ class Outcome:
     handled: bool
     enqueued: int  # transports that got new outbox rows
     duplicate: bool = False
+    forged: bool = False  # a private chat that is not its sender's: dropped
+    limited: bool = False  # over the person's rate limit: recorded, not routed
 
 
 def clean_text(text: str) -> str:
@@ -72,6 +83,8 @@ class Dispatcher:
         numbered_transports: frozenset[str] = frozenset({"console", "matrix"}),
         clock: Callable[[], dt.datetime] = utc_now,
         on_enqueued: Callable[[set[str]], None] | None = None,
+        inbound: Mapping[str, Inbound] | None = None,
+        rate_limit: PerPersonLimit | None = None,
     ) -> None:
         self.db = db
         self.services = services
@@ -79,39 +92,121 @@ class Dispatcher:
         self.numbered_transports = numbered_transports
         self.clock = clock
         self.on_enqueued = on_enqueued
+        # What each platform's events may be trusted for (by platform name); a platform not
+        # named gets Inbound()'s defaults: no chat-id rule, rate limited.
+        self.inbound: Mapping[str, Inbound] = inbound or {}
+        self.rate_limit = rate_limit
 
     # ------------------------------------------------------------------------------------
     async def handle(self, incoming: Incoming) -> Outcome:
         now = self.clock()
+        forged = self._forged(incoming)
         async with self.db.transaction() as conn:
             if incoming.update_key is not None:
                 if await updates.seen(conn, incoming.update_key):
                     return Outcome(handled=False, enqueued=0, duplicate=True)
                 await updates.record(conn, incoming.update_key, now)
-            ctx = await self._context(conn, incoming, now)
-            await conn.execute("SAVEPOINT step")
-            try:
-                await self._step(conn, ctx)
-                touched = await self._finish(conn, ctx, now)
-            except Exception as error:
-                # A bug in a step, or in rendering its replies: the person gets a kind
-                # answer and the menu; the step's own writes are undone.
-                self._log_failure(incoming, error)
-                await self._rollback_step(conn, ctx)
-                ctx.state = None
-                ctx.reply("error.internal")
-                self._main_menu(ctx)
-                try:
-                    touched = await self._finish(conn, ctx, now)
-                except Exception as second:
-                    self._log_failure(incoming, second)
-                    touched = set()
-            await conn.execute("RELEASE step")
-        if ctx.forgotten:
+            if forged:  # only the update's id is kept, so that it is not looked at again
+                return Outcome(handled=False, enqueued=0, forged=True)
+            verdict = self._admit(incoming, now)
+            if verdict is Verdict.SERVE:
+                touched, forgotten = await self._serve(conn, incoming, now)
+            else:
+                touched = await self._slow_down(conn, incoming, now, verdict)
+                forgotten = False
+        if forgotten:
             await self.db.checkpoint()  # no copy of the deleted rows left in the log
         if touched and self.on_enqueued:
             self.on_enqueued(touched)
-        return Outcome(handled=True, enqueued=len(touched))
+        return Outcome(handled=True, enqueued=len(touched), limited=verdict is not Verdict.SERVE)
+
+    async def _serve(
+        self, conn: aiosqlite.Connection, incoming: Incoming, now: dt.datetime
+    ) -> tuple[set[str], bool]:
+        """Route the event and store the answers; returns the transports that got rows and
+        whether the person was forgotten (/unohda)."""
+        ctx = await self._context(conn, incoming, now)
+        await conn.execute("SAVEPOINT step")
+        try:
+            await self._step(conn, ctx)
+            touched = await self._finish(conn, ctx, now)
+        except Exception as error:
+            # A bug in a step, or in rendering its replies: the person gets a kind
+            # answer and the menu; the step's own writes are undone.
+            self._log_failure(incoming, error)
+            await self._rollback_step(conn, ctx)
+            ctx.state = None
+            ctx.reply("error.internal")
+            self._main_menu(ctx)
+            try:
+                touched = await self._finish(conn, ctx, now)
+            except Exception as second:
+                self._log_failure(incoming, second)
+                touched = set()
+        await conn.execute("RELEASE step")
+        return touched, ctx.forgotten
+
+    # --- the gate ------------------------------------------------------------------------
+    def _rules(self, incoming: Incoming) -> Inbound:
+        return self.inbound.get(incoming.platform) or Inbound()
+
+    def _forged(self, incoming: Incoming) -> bool:
+        """A private-chat event whose chat is not its sender's, where they must be equal."""
+        if incoming.is_group_chat or incoming.chat_id == incoming.user_id:
+            return False
+        if not self._rules(incoming).private_chat_is_user:
+            return False
+        log.warning(
+            "dropped update %s: private chat %s is not that of its sender %s",
+            incoming.update_key,
+            incoming.chat_id,
+            incoming.user_id,
+        )
+        return True
+
+    def _admit(self, incoming: Incoming, now: dt.datetime) -> Verdict:
+        if self.rate_limit is None or not self._rules(incoming).rate_limited:
+            return Verdict.SERVE
+        verdict = self.rate_limit.admit(incoming.user_id, now)
+        if verdict is Verdict.WARN:
+            log.info("rate limit: %s is sending too fast", incoming.user_id)
+        return verdict
+
+    async def _slow_down(
+        self, conn: aiosqlite.Connection, incoming: Incoming, now: dt.datetime, verdict: Verdict
+    ) -> set[str]:
+        """Over the limit: the first of a burst gets one short answer, the rest nothing."""
+        if verdict is not Verdict.WARN:
+            return set()
+        person = await users.get(conn, incoming.user_id)
+        locale = person.locale if person else normalise_locale(incoming.locale_hint)
+        stored = await self.enqueue_reply(
+            conn,
+            chat_id=incoming.chat_id,
+            user_id=incoming.user_id,
+            locale=locale,
+            replies=[Reply("error.slow_down")],
+            now=now,
+            position=None,
+        )
+        return {outbox.transport_of(incoming.chat_id)} if stored else set()
+
+    async def wants_file(self, user_id: str, chat_id: str) -> bool:
+        """The port transports ask before fetching a file a person sent: does the person's
+        conversation in this chat stand at a step that takes files (and would the event be
+        served at all)? Reads only; nothing is counted or stored."""
+        probe = Incoming(user_id=user_id, chat_id=chat_id)
+        if chat_id != user_id and self._rules(probe).private_chat_is_user:
+            return False  # a forged private chat (a group's file is not asked about)
+        if (
+            self.rate_limit is not None
+            and self._rules(probe).rate_limited
+            and self.rate_limit.limited(user_id, self.clock())
+        ):
+            return False
+        async with self.db.transaction() as conn:
+            state = await conversations.load(conn, user_id, chat_id)
+        return self._file_step(state) is not None
 
     async def _step(self, conn: aiosqlite.Connection, ctx: Context) -> None:
         """Route the event and ask the next question; expected refusals are answered here."""
@@ -251,12 +346,20 @@ class Dispatcher:
         ctx.args = args.strip()
         await command.action(ctx)
 
-    async def _file(self, ctx: Context, caption: str | None) -> None:
-        """A file or picture: only a step that takes files gets it (caption as the text)."""
-        state = ctx.state
+    def _file_step(self, state: conversations.ConversationState | None) -> Step | None:
+        """The conversation's current step if it takes files."""
         flow = self.services.registry.flows.get(state.flow) if state else None
         step = flow.steps.get(state.step) if flow and state else None
-        if step is None or not step.takes_files:
+        return step if step is not None and step.takes_files else None
+
+    async def _file(self, ctx: Context, caption: str | None) -> None:
+        """A file or picture: only a step that takes files gets it (caption as the text).
+
+        A file the transport did not fetch because no step wanted it (``not_wanted``) gets
+        the same answer; if the step changed meanwhile, the person is asked to send again.
+        """
+        step = self._file_step(ctx.state)
+        if step is None:
             ctx.reply("error.no_file_here")
             return
         if ctx.incoming.attachment is None:  # sent, but the transport did not take it

@@ -33,8 +33,9 @@ class Incoming:
     ``attachment`` is a file or picture the person sent (``text`` is then its caption, if
     any); only transports that can fetch files set it (Telegram, Matrix). ``refused_file``
     says that the person sent one the transport did not take: ``"too_large"`` (over
-    :data:`FILE_LIMIT`) or ``"unreadable"`` (it could not be downloaded or
-    decrypted); the dispatcher then explains.
+    :data:`FILE_LIMIT`), ``"unreadable"`` (it could not be downloaded or decrypted) or
+    ``"not_wanted"`` (the conversation takes no file now, so nothing was downloaded); the
+    dispatcher then explains.
     """
 
     user_id: str

@@ -17,6 +17,10 @@ import aiosqlite
 from storage.clock import to_text
 
 RETENTION_DAYS = 90  # a button older than this answers as an old button
+#: Buttons kept per chat: the newest ones, enough for every keyboard a person still sees
+#: and presses (a coordinator's lists included). Older rows of the chat are pruned when new
+#: ones are stored, so one person sending /start thousands of times stores no more.
+MAX_PER_CHAT = 200
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,16 @@ async def issue(
         (token, chat_id, payload, flow, step, to_text(now)),
     )
     return token
+
+
+async def prune_chat(conn: aiosqlite.Connection, chat_id: str, keep: int = MAX_PER_CHAT) -> None:
+    """Delete the chat's buttons beyond its ``keep`` newest."""
+    await conn.execute(
+        "DELETE FROM buttons WHERE chat_id = ? AND rowid IN ("
+        " SELECT rowid FROM buttons WHERE chat_id = ?"
+        " ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
+        (chat_id, chat_id, keep),
+    )
 
 
 async def resolve(conn: aiosqlite.Connection, chat_id: str, token: str) -> ButtonTarget | None:

@@ -146,6 +146,8 @@ async def enqueue(
             tokens.append(token)
             out_row.append({"label": label, "token": token})
         button_rows.append(out_row)
+    if tokens:
+        await button_store.prune_chat(conn, chat_id)
     if tokens and numbered_buttons:
         await button_store.remember_keyboard(conn, chat_id, tokens)
     cursor = await conn.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +12,8 @@ from bot.delivery import DeliveryWorker
 from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
-from bot.transports.base import Delivery, Inbox, Pacing
+from bot.rate_limit import PerPersonLimit
+from bot.transports.base import Delivery, Inbound, Inbox, Pacing
 from content.schema import Content
 from handlers.context import Services
 from handlers.flow import Registry
@@ -93,6 +94,8 @@ class Bot:
         registry: Registry | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
         content: Content | None = None,
+        inbound: Mapping[str, Inbound] | None = None,
+        rate_limit: PerPersonLimit | None = None,
     ) -> None:
         self.db = db
         self.transport = MemoryTransport()
@@ -112,6 +115,8 @@ class Bot:
             numbered_transports=frozenset(),
             clock=clock,
             on_enqueued=lambda _: self.worker.wake(),
+            inbound=inbound,
+            rate_limit=rate_limit,
         )
 
     async def __aenter__(self) -> Bot:

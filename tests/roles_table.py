@@ -99,6 +99,9 @@ class World(abc.ABC):
     #: Participants get names (as when they join through an invite) instead of the
     #: short-id label; see the Matrix world for why.
     named_participants = False
+    #: A press forged into someone else's private chat is dropped unanswered (Telegram: a
+    #: private chat's id is its person's id, so ``chat.id != from.id`` there is a forgery).
+    drops_presses_forged_into_private_chats = False
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -760,6 +763,10 @@ async def check_button(world: World, action: Action, role: str) -> None:
                 faq.FLOW,
             )
             assert asked == 1, (action.id, role, shown)
+        return
+    if role != spec.owner and chat != world.group and world.drops_presses_forged_into_private_chats:
+        # Forged into someone else's private chat: dropped, whoever presses (no answer).
+        assert not happened and answer == [], (action.id, role, shown)
         return
     expected = role == spec.owner if spec.owner_only else role in action.allowed
     assert happened == expected, (action.id, role, shown)

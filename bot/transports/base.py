@@ -11,6 +11,37 @@ from handlers.types import Incoming
 from storage.outbox import OutboxItem
 
 Inbox = Callable[[Incoming], Awaitable[None]]
+#: The core's answer to "does this person's conversation take a file now?" (user id, chat
+#: id). Transports ask it before they fetch a file a person sent, and fetch only on yes.
+WantsFile = Callable[[str, str], Awaitable[bool]]
+
+
+async def never_wants_files(user_id: str, chat_id: str) -> bool:
+    """The default when a transport is built without the core's port: fetch nothing."""
+    return False
+
+
+class StartupError(RuntimeError):
+    """A transport cannot start as configured (a rejected token, bad credentials).
+
+    The message is one line for the operator, naming the setting; it never contains the
+    secret itself. ``hankebot run`` prints it and exits without a traceback.
+    """
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What the core may assume about the events a transport delivers.
+
+    ``private_chat_is_user``: on this platform a private chat's id *is* the person's id
+    (Telegram: ``chat.id == from.id`` in a private chat; the console), so a private-chat
+    event whose chat differs from its sender is forged and dropped. Matrix rooms have ids
+    of their own. ``rate_limited``: the people writing are strangers, so each is served at
+    most ``HANKEBOT_RATE_LIMIT_PER_MINUTE`` events a minute (not the local console).
+    """
+
+    private_chat_is_user: bool = False
+    rate_limited: bool = True
 
 
 class Status(enum.Enum):

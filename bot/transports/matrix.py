@@ -15,17 +15,21 @@ directory beside the database (``<database>.matrix-store/``), so a restart keeps
 device and keys: people's clients keep trusting it and old sessions still decrypt.
 
 Files people send. An ``m.file`` or ``m.image`` in a direct chat (plain or encrypted) is
-downloaded from the media repository with nio's ``download`` (the authenticated media API,
-``/_matrix/client/v1/media``, which Synapse requires by default since 1.120), decrypted with
-the key, hash and IV in the event when the room is encrypted, and handed over as
-``Incoming.attachment``: the same 10 MB limit as on Telegram (:data:`FILE_LIMIT`), checked
-against the size the sender's client declares before downloading and against the bytes
-after. A refused or failed file becomes ``Incoming(refused_file=...)`` and the dispatcher
-explains. Matrix media have a caption only in the newer form (spec 1.10): when the event has
-a ``filename`` and a ``body`` that differs from it, ``body`` is the caption and becomes the
-text; otherwise ``body`` is just the file name and the text is None. Pictures, files and
-voice messages in group rooms are ignored, and audio, video and other kinds of messages are
-not fetched (as on Telegram, they get the "text and buttons only" answer).
+fetched only when the person's conversation takes a file (the core's ``wants_file`` port;
+otherwise the event says ``not_wanted`` and nothing is downloaded). It is streamed from the
+media repository (the authenticated media API, ``/_matrix/client/v1/media``, which Synapse
+requires by default since 1.120) through nio's HTTP session, decrypted with the key, hash
+and IV in the event when the room is encrypted, and handed over as ``Incoming.attachment``:
+the same 10 MB limit as on Telegram (:data:`FILE_LIMIT`), checked against the size the
+sender's client declares and the ``Content-Length`` before reading, and while reading,
+which stops at the first chunk past the limit (:mod:`bot.transports.capped`; for encrypted
+media the ciphertext is as long as the file). A refused or failed file becomes
+``Incoming(refused_file=...)`` and the dispatcher explains. Matrix media have a caption
+only in the newer form (spec 1.10): when the event has a ``filename`` and a ``body`` that
+differs from it, ``body`` is the caption and becomes the text; otherwise ``body`` is just
+the file name and the text is None. Pictures, files and voice messages in group rooms are
+ignored, and audio, video and other kinds of messages are not fetched (as on Telegram, they
+get the "text and buttons only" answer).
 
 Private chats. A room is a person's private chat only while exactly the bot and that person
 are in it (both joined, the server's member count 2) and nobody else is invited
@@ -51,6 +55,7 @@ import functools
 import hashlib
 import html
 import io
+import json
 import logging
 import mimetypes
 import re
@@ -61,6 +66,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlparse
 
 from aiohttp import ClientError
 from nio import (
@@ -76,7 +82,6 @@ from nio import (
     LocalProtocolError,
     LoginResponse,
     MegolmEvent,
-    MemoryDownloadResponse,
     OlmTrustError,
     RoomEncryptedFile,
     RoomEncryptedImage,
@@ -95,15 +100,27 @@ from nio import (
     UploadResponse,
     WhoamiResponse,
 )
+from nio.api import MATRIX_MEDIA_API_PATH
 from nio.crypto.attachments import decrypt_attachment
 
 from bot import private_chats
 from bot.config import Settings
 from bot.dispatcher import utc_now
 from bot.i18n import Renderer
+from bot.log_safety import add_secret
 from bot.markup import html_to_plain, split_html
 from bot.transports import matrix_forget
-from bot.transports.base import Delivery, Inbox, Pacing, Status
+from bot.transports.base import (
+    Delivery,
+    Inbound,
+    Inbox,
+    Pacing,
+    StartupError,
+    Status,
+    WantsFile,
+    never_wants_files,
+)
+from bot.transports.capped import CHUNK, declared_too_large, read_capped
 from handlers.types import FILE_LIMIT, Document, Incoming
 from storage import held_notices, outbox, private_files, updates, users
 from storage.db import Database
@@ -138,7 +155,7 @@ ROOM_WAIT_SECONDS = 10.0
 MAX_PART_BYTES = 24_000
 MAX_PART_CHARS = 8_000
 START_ATTEMPTS = 6
-#: How long fetching one file a person sent may take (nio's download has no timeout).
+#: How long fetching one file a person sent may take, all in all.
 DOWNLOAD_TIMEOUT_SECONDS = 60.0
 
 #: Matrix's own pace: a bot account should have its homeserver rate limit lifted (see
@@ -152,8 +169,12 @@ UNREACHABLE_ERRORS = frozenset({"M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN_ROOM"})
 TOKEN_ERRORS = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"})
 
 
-class MatrixStartError(RuntimeError):
+class MatrixStartError(StartupError):
     """The Matrix account could not be used (bad credentials, homeserver unreachable)."""
+
+
+class _NotFetched(Exception):
+    """A file could not be downloaded; the message is an error code, never a file name."""
 
 
 # --- pure helpers ---------------------------------------------------------------------------
@@ -408,6 +429,16 @@ def _transient(response: Any) -> bool:
     return code == "M_LIMIT_EXCEEDED" or status == 429 or (status is not None and status >= 500)
 
 
+async def _error_code(response: Any) -> str:
+    """The Matrix error code of a failed media request (``M_NOT_FOUND``), else its status."""
+    errcode: object = None
+    with contextlib.suppress(ClientError, ValueError, TimeoutError):
+        body = await read_capped(response.content.iter_chunked(4096), 4096)
+        parsed = json.loads(body) if body else None
+        errcode = parsed.get("errcode") if isinstance(parsed, dict) else None
+    return errcode if isinstance(errcode, str) else f"HTTP {response.status}"
+
+
 def store_dir_for(database: Path) -> Path:
     return Path(f"{database}.matrix-store")
 
@@ -458,6 +489,8 @@ class MatrixTransport:
     name = "matrix"
     numbered_buttons = True
     pacing = MATRIX_PACING
+    # Rooms have ids of their own: a direct room's id is never the person's id.
+    inbound = Inbound(private_chat_is_user=False)
 
     def __init__(
         self,
@@ -468,9 +501,11 @@ class MatrixTransport:
         wake: Callable[[], None] | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
         commands: frozenset[str] = frozenset(),
+        wants_file: WantsFile = never_wants_files,
     ) -> None:
         assert settings.matrix_homeserver and settings.matrix_user
         self.settings = settings
+        self.wants_file = wants_file
         self.commands = commands  # the bot's command names, shown as !name
         self.db = db
         self.renderer = renderer
@@ -500,6 +535,7 @@ class MatrixTransport:
         quiet_nio_logs()
         self._inbox = inbox
         identity = await self._identity()
+        add_secret(identity.access_token)  # also one got by logging in with the password
         self.client = await self._open_client(identity)
         self.user_id = identity.user_id
         if self.client.should_upload_keys:
@@ -892,7 +928,8 @@ class MatrixTransport:
         await self._dispatch(incoming)
 
     async def _with_attachment(self, incoming: Incoming, media: Media, event_id: str) -> Incoming:
-        """Download (and decrypt) a file a person sent, up to :data:`FILE_LIMIT` bytes.
+        """Download (and decrypt) a file a person sent, up to :data:`FILE_LIMIT` bytes,
+        when their conversation takes one.
 
         Only the event id and an error type are logged, never the file's name or content.
         """
@@ -900,33 +937,31 @@ class MatrixTransport:
             async with self.db.transaction() as conn:
                 if await updates.seen(conn, incoming.update_key):
                     return incoming  # replayed after a restart: the dispatcher skips it
-        if media.size is not None and media.size > FILE_LIMIT:
+        if not await self.wants_file(incoming.user_id, incoming.chat_id):
+            return dataclasses.replace(incoming, refused_file="not_wanted")
+        if declared_too_large(media.size, FILE_LIMIT):
             return dataclasses.replace(incoming, refused_file="too_large")
         problem = ""
-        data = b""
-        content_type = ""
+        fetched: tuple[bytes, str] | None = None
         if not media.url.startswith("mxc://") or (
             media.encrypted and not (media.key and media.sha256 and media.iv)
         ):
             problem = "bad event"
         else:
             try:
-                response = await asyncio.wait_for(
-                    self.client.download(mxc=media.url), timeout=DOWNLOAD_TIMEOUT_SECONDS
+                fetched = await asyncio.wait_for(
+                    self._fetch_media(media.url), timeout=DOWNLOAD_TIMEOUT_SECONDS
                 )
+            except _NotFetched as error:
+                problem = str(error)
             except (ClientError, TimeoutError, OSError) as error:
                 problem = type(error).__name__
-            else:
-                if isinstance(response, MemoryDownloadResponse):
-                    data = bytes(response.body)
-                    content_type = str(response.content_type or "")
-                else:
-                    problem = str(getattr(response, "status_code", None) or "download error")
         if problem:
             log.info("matrix: file of event %s not fetched: %s", event_id, problem)
             return dataclasses.replace(incoming, refused_file="unreadable")
-        if len(data) > FILE_LIMIT:  # AES-CTR: the ciphertext is as long as the file
+        if fetched is None:  # AES-CTR: the ciphertext is as long as the file
             return dataclasses.replace(incoming, refused_file="too_large")
+        data, content_type = fetched
         if media.encrypted:
             try:
                 data = decrypt_attachment(data, media.key, media.sha256, media.iv)
@@ -939,6 +974,34 @@ class MatrixTransport:
             media = dataclasses.replace(media, mime_type=content_type.split(";", 1)[0].strip())
         mime = media.mime_type or "application/octet-stream"
         return dataclasses.replace(incoming, attachment=Document(media.name, data, mime))
+
+    async def _fetch_media(self, mxc: str) -> tuple[bytes, str] | None:
+        """(bytes, content type) of a media item, or None when it is larger than
+        :data:`FILE_LIMIT`: reading stops at the first chunk past it and the connection is
+        closed. Raises :class:`_NotFetched` with the server's error code."""
+        parsed = urlparse(mxc)
+        server, media_id = parsed.netloc, parsed.path.lstrip("/")
+        if not server or not media_id or "/" in media_id:
+            raise _NotFetched("bad event")
+        path = (
+            f"{MATRIX_MEDIA_API_PATH}/download/{quote(server, safe='')}/"
+            f"{quote(media_id, safe='')}?allow_remote=true"
+        )
+        headers = {"Authorization": f"Bearer {self.client.access_token}"}
+        response = await self.client.send(
+            "GET", path, headers=headers, timeout=DOWNLOAD_TIMEOUT_SECONDS
+        )
+        try:
+            if response.status != 200:
+                raise _NotFetched(await _error_code(response))
+            if declared_too_large(response.content_length, FILE_LIMIT):
+                return None
+            data = await read_capped(response.content.iter_chunked(CHUNK), FILE_LIMIT)
+            if data is None:
+                return None
+            return data, str(response.headers.get("Content-Type", ""))
+        finally:
+            response.close()  # also cuts off a body still coming
 
     async def _greet(self, room: Any, join: Any, timeline: Sequence[Any]) -> None:
         """The bot has joined: greet whoever invited it, as if they had typed /start."""

@@ -9,6 +9,16 @@ commit, so Telegram re-delivers whatever was not handled.
 
 An announcement's file is uploaded once: later recipients get it by the ``file_id`` Telegram
 gave for the upload (:mod:`bot.transports.upload_once`; the worker stores the id).
+
+Webhook mode never takes an update without Telegram's ``X-Telegram-Bot-Api-Secret-Token``
+header: the secret is ``HANKEBOT_TELEGRAM_WEBHOOK_SECRET`` or, when none is configured, a
+random one made at start and registered with ``setWebhook``; it is compared in constant
+time, and a request without it (401) or with a wrong one (403) is not handled.
+
+A file a person sends is fetched only when their conversation takes one (the core's
+:data:`~bot.transports.base.WantsFile` port); it is refused by the declared size first
+(the message's, then getFile's), and the download is streamed and cut off as soon as it
+passes :data:`~handlers.types.FILE_LIMIT` (:mod:`bot.transports.capped`).
 """
 
 from __future__ import annotations
@@ -16,11 +26,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import hmac
 import logging
 import os
+import secrets
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import httpx
 from aiohttp import web
 from telegram import (
     BotCommand,
@@ -48,8 +62,19 @@ from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.i18n import LOCALES, Renderer
+from bot.log_safety import add_secret
 from bot.markup import split_html, visible_length
-from bot.transports.base import Delivery, Inbox, Pacing, Status
+from bot.transports.base import (
+    Delivery,
+    Inbound,
+    Inbox,
+    Pacing,
+    StartupError,
+    Status,
+    WantsFile,
+    never_wants_files,
+)
+from bot.transports.capped import CHUNK, declared_too_large, read_capped, read_file_capped
 from bot.transports.upload_once import UploadOnce
 from handlers.context import Roles
 from handlers.flow import Registry
@@ -64,6 +89,9 @@ MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 OFFSET_KEY = "telegram:offset"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+#: How long fetching one file a person sent may take, all in all.
+DOWNLOAD_TIMEOUT_SECONDS = 60.0
 # What Telegram answers (400) when a file_id cannot be used (another bot's or token's id, a
 # file gone on its side): "wrong file identifier/HTTP URL specified", "wrong remote file
 # identifier specified: …", "invalid remote file identifier", "FILE_REFERENCE_EXPIRED" …
@@ -149,9 +177,17 @@ def keyboard(rows: Sequence[Sequence[OutgoingButton]]) -> InlineKeyboardMarkup |
 class TelegramTransport:
     name = "telegram"
     numbered_buttons = False
+    # In a private chat Telegram's chat id is the person's id (``chat.id == from.id``).
+    inbound = Inbound(private_chat_is_user=True)
 
     def __init__(
-        self, settings: Settings, db: Database, registry: Registry, renderer: Renderer
+        self,
+        settings: Settings,
+        db: Database,
+        registry: Registry,
+        renderer: Renderer,
+        *,
+        wants_file: WantsFile = never_wants_files,
     ) -> None:
         assert settings.telegram_token is not None
         # Opt in to PTB 22's future behaviour (retry_after as a timedelta) instead of a
@@ -184,11 +220,20 @@ class TelegramTransport:
         self._poller: asyncio.Task[None] | None = None
         self.shared_files = UploadOnce()
         self._web_runner: web.AppRunner | None = None
+        self.wants_file = wants_file
+        # File downloads are streamed (PTB's File.download_* read a whole body first).
+        self._downloads = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
 
     # --- life cycle ------------------------------------------------------------------------
     async def start(self, inbox: Inbox) -> None:
         self._inbox = inbox
-        await self._with_retries(self.bot.initialize)
+        try:
+            await self._with_retries(self.bot.initialize)
+        except InvalidToken:
+            # PTB's message quotes the token: say which setting is wrong, never its value.
+            raise StartupError(
+                "Telegram did not accept the bot token: check HANKEBOT_TELEGRAM_TOKEN"
+            ) from None
         await self._publish_commands()
         if self.settings.telegram_webhook_url:
             await self._start_webhook()
@@ -203,6 +248,7 @@ class TelegramTransport:
             await asyncio.gather(self._poller, return_exceptions=True)
         if self._web_runner is not None:
             await self._web_runner.cleanup()
+        await self._downloads.aclose()
         try:
             await self.bot.shutdown()
         except TelegramError as error:
@@ -297,27 +343,54 @@ class TelegramTransport:
     async def _with_attachment(self, update: Update, incoming: Incoming) -> Incoming:
         """Fetch a sent document or photo (up to :data:`FILE_LIMIT` bytes) into the event.
 
-        Only private chats: nothing in a group takes files. The caption becomes the text only
-        together with the file: a file too large or one that cannot be fetched arrives as an
-        event without text that says so (``refused_file``), and the dispatcher explains.
+        Only private chats (nothing in a group takes files), and only when the person's
+        conversation takes a file now: otherwise nothing is fetched and the event says so
+        (``not_wanted``). The caption becomes the text only together with the file: a file
+        too large or one that cannot be fetched arrives as an event without text that says
+        so (``refused_file``), and the dispatcher explains.
         """
         found = attached_file(update.message)
         if found is None or incoming.is_group_chat:
             return incoming
+        if not await self.wants_file(incoming.user_id, incoming.chat_id):
+            return dataclasses.replace(incoming, refused_file="not_wanted")
         file_id, name, mime, size = found
-        if size is not None and size > FILE_LIMIT:
+        if declared_too_large(size, FILE_LIMIT):
             return dataclasses.replace(incoming, refused_file="too_large")
         try:
             remote = await self.bot.get_file(file_id)
-            data = bytes(await remote.download_as_bytearray())
         except TelegramError as error:
             log.info("getFile failed: %s", type(error).__name__)
             return dataclasses.replace(incoming, refused_file="unreadable")
-        if len(data) > FILE_LIMIT:
+        if declared_too_large(remote.file_size, FILE_LIMIT):
+            return dataclasses.replace(incoming, refused_file="too_large")
+        try:
+            data = await self._download(remote.file_path)
+        except (httpx.HTTPError, OSError, TimeoutError, ValueError) as error:
+            log.info("file download failed: %s", type(error).__name__)
+            return dataclasses.replace(incoming, refused_file="unreadable")
+        if data is None:
             return dataclasses.replace(incoming, refused_file="too_large")
         caption = update.message.caption if update.message is not None else None
         document = Document(name, data, mime, platform_id=file_id)
         return dataclasses.replace(incoming, text=caption, attachment=document)
+
+    async def _download(self, location: str | None) -> bytes | None:
+        """The file's bytes, or None when it is larger than :data:`FILE_LIMIT` (reading
+        stops at the first chunk past it). The URL holds the token: it is never logged."""
+        if not location:
+            raise ValueError("getFile gave no file path")
+        if not location.startswith(("http://", "https://")):
+            # A self-hosted Bot API server in --local mode gives a path on this machine.
+            return await asyncio.to_thread(read_file_capped, Path(location), FILE_LIMIT)
+        async with (
+            asyncio.timeout(DOWNLOAD_TIMEOUT_SECONDS),
+            self._downloads.stream("GET", location) as response,
+        ):
+            response.raise_for_status()
+            if declared_too_large(response.headers.get("Content-Length"), FILE_LIMIT):
+                return None
+            return await read_capped(response.aiter_bytes(CHUNK), FILE_LIMIT)
 
     async def _membership_changed(self, update: Update) -> None:
         member = update.my_chat_member
@@ -330,15 +403,20 @@ class TelegramTransport:
             await updates.record(conn, f"telegram:{update.update_id}", dt.datetime.now(dt.UTC))
 
     async def _start_webhook(self) -> None:
-        secret = self.settings.telegram_webhook_secret
-        secret_value = secret.get_secret_value() if secret else None
+        configured = self.settings.telegram_webhook_secret
+        # Never a webhook without a secret: 43 characters of Telegram's alphabet (256 bits).
+        secret_value = configured.get_secret_value() if configured else secrets.token_urlsafe(32)
+        add_secret(secret_value)
+        expected = secret_value.encode()
         app = web.Application()
 
         async def receive(request: web.Request) -> web.Response:
-            if (
-                secret_value
-                and request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret_value
-            ):
+            given = request.headers.get(SECRET_HEADER)
+            if given is None:
+                log.warning("webhook: refused a request without the secret header")
+                return web.Response(status=401)
+            if not hmac.compare_digest(given.encode("utf-8", "replace"), expected):
+                log.warning("webhook: refused a request with a wrong secret header")
                 return web.Response(status=403)
             try:
                 update = Update.de_json(await request.json(), self.bot)

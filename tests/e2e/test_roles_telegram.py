@@ -4,7 +4,8 @@ through PTB's real HTTP stack and the fake Bot API server.
 Each role is a Telegram user with a private chat; all of them are in one group chat. A
 button press is a ``callback_query``: in the group anyone can press the administrator's
 inline button, and into someone else's private chat a modified client can send any
-callback data (``forge=True``). One bot serves the module; every case starts from the same
+callback data (``forge=True``): such a press (``chat.id != from.id`` in a private chat) is
+dropped without an answer. One bot serves the module; every case starts from the same
 database (``tests/e2e/roles_world.py``).
 
 Below the table, what it does not show: a button's data pressed in another chat is an old
@@ -54,6 +55,8 @@ def number(chat: str) -> int:
 
 class TelegramWorld(AppWorld):
     """The role table on Telegram (see the module docstring)."""
+
+    drops_presses_forged_into_private_chats = True
 
     def __init__(self, app: Application, server: FakeTelegramServer) -> None:
         super().__init__(app)
@@ -137,6 +140,9 @@ async def telegram_world(
         telegram_per_chat_interval=0,
         telegram_messages_per_second=1000,
         telegram_group_per_minute=100_000,
+        # The table walks every action as every role within seconds, far faster than any
+        # person types: no per-person limit here (tests/test_inbound_gate.py tests it).
+        rate_limit_per_minute=0,
     )
     async with running_bot(settings) as app:
         await server.async_wait_until(lambda: server.waiting_long_polls, 30, what="polling")

@@ -36,6 +36,14 @@ Deliberate deviations from the real service (documented so tests are read correc
 * Flood control is a deterministic model of the documented limits (30 sends/s overall,
   1 send/s per private chat, 20 sends/min per group); the real service is fuzzier.
 * Leading/trailing whitespace is not trimmed from stored texts (only checked for emptiness).
+* ``user_sends_document(..., served_size=N)`` makes a file whose download is longer than the
+  size the message and getFile declare (streamed in chunks, without Content-Length), to test
+  that a bot stops reading at its own limit; :meth:`FakeTelegramServer.downloads` records how
+  many bytes each download wrote before the bot hung up.  Real Telegram never lies so.
+
+As the real API: an unknown token answers 401 "Unauthorized" (also for file downloads), and
+a ``secret_token`` given to setWebhook is sent as the ``X-Telegram-Bot-Api-Secret-Token``
+header of every update POSTed to the webhook.
 """
 
 from __future__ import annotations
@@ -66,6 +74,7 @@ __all__ = [
     "MAX_MESSAGE_LENGTH",
     "BotMessage",
     "CallbackAnswer",
+    "DownloadRecord",
     "FakeTelegramServer",
     "FakeTelegramTimeout",
     "HtmlParseError",
@@ -477,6 +486,9 @@ class SentFile:
     file_unique_id: str
     caption: str | None = None
     kind: str = "document"  # "document" or "photo": a file_id is re-sent only as its kind
+    # A file whose download is longer than it says: the message and getFile declare
+    # ``len(data)``, the download streams this many bytes (chunked, no Content-Length).
+    served_size: int | None = None
 
 
 @dataclass
@@ -576,6 +588,18 @@ class CallbackAnswer:
     show_alert: bool
     url: str | None
     cache_time: int | None
+    time: float
+
+
+@dataclass(frozen=True)
+class DownloadRecord:
+    """One file download (``GET /file/bot<token>/<path>``); ``bytes_sent`` counts the bytes
+    the server wrote before the download ended, ``complete`` whether all of them went."""
+
+    file_id: str
+    size: int  # what the download would serve in full
+    bytes_sent: int
+    complete: bool
     time: float
 
 
@@ -1000,6 +1024,7 @@ class FakeTelegramServer:
         self._bot_texts: dict[tuple[str, str], str] = {}
         self._files: dict[str, SentFile] = {}
         self._uploads: list[UploadRecord] = []
+        self._downloads: list[DownloadRecord] = []
         self._id_counter = itertools.count(1)
 
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -1211,11 +1236,17 @@ class FakeTelegramServer:
         *,
         caption: str | None = None,
         mime_type: str | None = None,
+        served_size: int | None = None,
     ) -> int:
-        """The user sends a file; the bot can fetch it with getFile and download it."""
+        """The user sends a file; the bot can fetch it with getFile and download it.
+
+        With ``served_size`` the file lies about its size: the message and getFile say
+        ``len(data)``, the download streams ``served_size`` bytes (see :meth:`downloads`).
+        """
         with self._lock:
             user = self._user(user_id)
             stored = self._store_file(filename, data, mime_type, caption)
+            stored.served_size = served_size
             fields: JSONDict = {"document": self._document_json(stored)}
             if caption:
                 fields["caption"] = caption
@@ -1503,6 +1534,11 @@ class FakeTelegramServer:
         with self._lock:
             return list(self._uploads)
 
+    def downloads(self) -> list[DownloadRecord]:
+        """Every file download by the bot, oldest first (getFile calls are in requests)."""
+        with self._lock:
+            return list(self._downloads)
+
     @property
     def upload_count(self) -> int:
         with self._lock:
@@ -1719,13 +1755,42 @@ class FakeTelegramServer:
             )
         file_path = request.path[len(prefix) :]
         with self._lock:
-            for stored in self._files.values():
-                if self._file_path(stored) == file_path:
-                    return web.Response(
-                        body=stored.data,
-                        content_type=stored.mime_type or "application/octet-stream",
-                    )
-        return web.json_response(_json_body(False, code=404, description="Not Found"), status=404)
+            found = [s for s in self._files.values() if self._file_path(s) == file_path]
+        if not found:
+            return web.json_response(
+                _json_body(False, code=404, description="Not Found"), status=404
+            )
+        stored = found[0]
+        content_type = stored.mime_type or "application/octet-stream"
+        if stored.served_size is None:
+            self._record_download(stored, len(stored.data), len(stored.data), True)
+            return web.Response(body=stored.data, content_type=content_type)
+        # A body longer than declared, streamed until the reader hangs up.
+        response = web.StreamResponse(headers={"Content-Type": content_type})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        chunk = b"\0" * 65536
+        sent = 0
+        complete = False
+        try:
+            while sent < stored.served_size:
+                part = chunk[: stored.served_size - sent]
+                await response.write(part)
+                sent += len(part)
+            await response.write_eof()
+            complete = True
+        except ConnectionError:
+            pass
+        finally:
+            self._record_download(stored, stored.served_size, sent, complete)
+        return response
+
+    def _record_download(self, stored: SentFile, size: int, sent: int, complete: bool) -> None:
+        with self._lock:
+            self._downloads.append(
+                DownloadRecord(stored.file_id, size, sent, complete, time.monotonic())
+            )
+            self._changed()
 
     async def _dispatch(self, method: str, p: _Params) -> Any:
         if method == "getUpdates":

@@ -272,11 +272,18 @@ class MatrixDriver:
         assert isinstance(response, RoomSendResponse), response
 
     async def send_file(
-        self, name: str, data: bytes, mime_type: str, *, caption: str | None = None
+        self,
+        name: str,
+        data: bytes,
+        mime_type: str,
+        *,
+        caption: str | None = None,
+        declared_size: int | None = None,
     ) -> None:
         """Upload a file (encrypted in an encrypted room) and send it as Element does:
         ``m.image`` for pictures, ``m.file`` otherwise; a caption in the newer form
-        (``body`` the caption, ``filename`` the name)."""
+        (``body`` the caption, ``filename`` the name). ``declared_size`` makes the event
+        lie about the size, as a modified client could."""
         self.sent_at = time.monotonic()
         upload, keys = await self.human.client.upload(
             io.BytesIO(data),
@@ -290,7 +297,10 @@ class MatrixDriver:
             "msgtype": "m.image" if mime_type.startswith("image/") else "m.file",
             "body": caption or name,
             "filename": name,
-            "info": {"size": len(data), "mimetype": mime_type},
+            "info": {
+                "size": len(data) if declared_size is None else declared_size,
+                "mimetype": mime_type,
+            },
         }
         if self.encrypted:
             assert keys is not None

@@ -5,7 +5,8 @@ room and in an encrypted direct chat, each with a new person, against one bot pr
 also serves Telegram (the fake Bot API server). Other bots: one killed with SIGKILL in the
 middle of a conversation and started again, one whose homeserver rate limit is one message a
 second, one restarted with a password and then without its crypto store. A coordinator sends
-an announcement with a file (plain room) and a captioned picture (encrypted direct chat).
+an announcement with a file (plain room) and a captioned picture (encrypted direct chat); a
+file sent where none is wanted, or larger than the limit whatever its event says, is refused.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 import vodozemac
 from nio import RoomCreateResponse
 
+from bot.i18n import Renderer
+from bot.markup import html_to_plain
+from handlers.types import FILE_LIMIT, Param
 from storage import memberships
 from storage.db import Database
 from tests.e2e.scenarios import SCENARIOS, Scenario
@@ -429,3 +434,52 @@ async def test_coordinator_announces_with_a_file_sent_on_matrix(
         await inbox.no_more_replies(0.3)
     log = running_bot.log()
     assert name not in log and "retkeltä" not in log  # no file names or texts in the log
+
+
+def _said(key: str, **params: Param) -> str:
+    return html_to_plain(Renderer(ZoneInfo("Europe/Helsinki")).text("fi", key, params))
+
+
+def _option_number(database: Path, room_id: str, payload: str) -> str:
+    """The number to type for the option that stands for ``payload`` in the latest keyboard."""
+    with sqlite3.connect(database) as conn:
+        [(tokens,)] = conn.execute(
+            "SELECT tokens FROM chat_keyboards WHERE chat_id = ?", (f"matrix:{room_id}",)
+        ).fetchall()
+        for index, token in enumerate(json.loads(tokens), start=1):
+            found = conn.execute("SELECT payload FROM buttons WHERE token = ?", (token,)).fetchone()
+            if found and found[0] == payload:
+                return str(index)
+    raise AssertionError(f"no option {payload!r} in {room_id}")
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain-room", "encrypted-dm"])
+async def test_files_are_fetched_only_when_wanted_and_never_past_the_limit(
+    synapse: SynapseServer, running_bot: BotProcess, tmp_path: Path, encrypted: bool
+) -> None:
+    """Against Synapse's media repository: a file in the menu gets the "no file here"
+    answer; in the announcement step a file whose event declares 100 bytes but that is
+    larger than the limit is refused as too large; a small one is taken."""
+    bot_id = running_bot.account.user_id
+    lead, member = synapse.register_user("human"), synapse.register_user("human")
+    async with (
+        Human(synapse, lead, tmp_path / "lead-store" if encrypted else None) as human,
+        Human(synapse, member, None) as participant,
+    ):
+        chat = await human.open_chat(bot_id, encrypted=encrypted)
+        await participant.open_chat(bot_id, encrypted=False)
+        await _add_roles(running_bot.database, "osmari", lead.user_id, member.user_id)
+        await chat.send_file("cv.pdf", PDF, "application/pdf")
+        [not_here] = await chat.replies()
+        assert not_here.text == _said("error.no_file_here")
+        await chat.send("!tiedote")
+        await chat.replies()
+        await chat.send(_option_number(running_bot.database, chat.room_id, "bca:project"))
+        await chat.replies()  # the announcement text: a file may come with it
+        big = bytes(FILE_LIMIT + 512 * 1024)
+        await chat.send_file("iso.pdf", big, "application/pdf", declared_size=100)
+        [refused] = await chat.replies(timeout=60)
+        assert refused.text == _said("error.file_too_large", limit=FILE_LIMIT // (1024 * 1024))
+        await chat.send_file("ohjelma.pdf", PDF, "application/pdf")
+        [saved] = await chat.replies()
+        assert saved.text == _said("broadcast.file_received", name="ohjelma.pdf")

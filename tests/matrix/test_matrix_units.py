@@ -15,11 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import web
 from nio import (
-    DownloadError,
+    AsyncClient,
     InviteMemberEvent,
     JoinResponse,
-    MemoryDownloadResponse,
     RoomEncryptedImage,
     RoomMessage,
     RoomSendError,
@@ -182,9 +182,58 @@ class FakeClient:
     async def room_leave(self, room_id: str) -> None:
         self.left.append(room_id)
 
-    async def download(self, mxc: str) -> Any:
+    access_token = "syt_fake"
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        trace_context: Any = None,
+        timeout: float | None = None,
+    ) -> FakeResponse:
+        """nio's raw request: here only media downloads, answered from ``media``."""
+        assert method == "GET" and headers == {"Authorization": f"Bearer {self.access_token}"}
+        server, media_id = path.split("?", 1)[0].split("/")[-2:]
+        mxc = f"mxc://{server}/{media_id}"
         self.downloads.append(mxc)
-        return self.media[mxc]
+        answer: FakeResponse = self.media[mxc]
+        return answer
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    async def iter_chunked(self, size: int) -> Any:
+        for start in range(0, len(self.data), size):
+            yield self.data[start : start + size]
+
+
+@dataclass
+class FakeResponse:
+    """An aiohttp response as nio's ``send`` gives it (status, headers, a body stream)."""
+
+    body: bytes
+    content_type: str = "application/octet-stream"
+    status: int = 200
+    closed: bool = False
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Content-Type": self.content_type}
+
+    @property
+    def content_length(self) -> int | None:
+        return None  # streamed: only the bytes tell
+
+    @property
+    def content(self) -> _Body:
+        return _Body(self.body)
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def _transport(db: Database, tmp_path: Path, allowed: str = "") -> MatrixTransport:
@@ -196,9 +245,16 @@ def _transport(db: Database, tmp_path: Path, allowed: str = "") -> MatrixTranspo
         matrix_password="x",
         matrix_allowed_servers=allowed,
     )
-    transport = MatrixTransport(settings, db, Renderer(ZoneInfo("Europe/Helsinki")))
+    transport = MatrixTransport(
+        settings, db, Renderer(ZoneInfo("Europe/Helsinki")), wants_file=wanted
+    )
     transport.user_id = BOT
     return transport
+
+
+async def wanted(user_id: str, chat_id: str) -> bool:
+    """The core's port as a step that takes files answers it."""
+    return True
 
 
 async def test_rate_limited_message_is_retried_after_retry_after_and_delivered(
@@ -358,8 +414,8 @@ async def _received(
     return got, client
 
 
-def _download(body: bytes, content_type: str = "application/octet-stream") -> Any:
-    return MemoryDownloadResponse(body=body, content_type=content_type, filename=None)
+def _download(body: bytes, content_type: str = "application/octet-stream") -> FakeResponse:
+    return FakeResponse(body, content_type)
 
 
 def test_media_events_name_caption_and_kind() -> None:
@@ -457,7 +513,7 @@ async def test_too_large_or_unfetchable_files_are_refused_without_names_in_the_l
     lied = _message(_file_content("salainen.pdf", "application/pdf", 10))
     [really_big], _ = await _received(db, tmp_path, lied, {url: _download(b"x" * (FILE_LIMIT + 1))})
     assert really_big.refused_file == "too_large" and really_big.attachment is None
-    missing = DownloadError.from_dict({"errcode": "M_NOT_FOUND", "error": "salainen.pdf"})
+    missing = FakeResponse(b'{"errcode": "M_NOT_FOUND", "error": "salainen.pdf"}', status=404)
     [gone], _ = await _received(db, tmp_path, lied, {url: missing})
     assert gone.refused_file == "unreadable" and gone.attachment is None
     assert gone.text is None
@@ -474,6 +530,31 @@ async def test_files_in_group_rooms_and_voice_messages_are_not_fetched(
     [incoming], client = await _received(db, tmp_path, voice, {})
     assert client.downloads == []
     assert incoming.attachment is None and incoming.refused_file is None and incoming.text is None
+
+
+async def test_a_file_no_step_wants_is_not_downloaded(db: Database, tmp_path: Path) -> None:
+    asked: list[tuple[str, str]] = []
+
+    async def not_wanted(user_id: str, chat_id: str) -> bool:
+        asked.append((user_id, chat_id))
+        return False
+
+    transport = _transport(db, tmp_path)
+    transport.wants_file = not_wanted
+    client = FakeClient([])
+    transport.client = client
+    got: list[Incoming] = []
+
+    async def inbox(incoming: Incoming) -> None:
+        got.append(incoming)
+
+    transport._inbox = inbox
+    event = _message(_file_content("ohjelma.pdf", "application/pdf", len(PDF)))
+    await transport._on_event(FakeRoom(), event, ())
+    [incoming] = got
+    assert asked == [(f"matrix:{ANNA}", f"matrix:{ROOM}")]
+    assert client.downloads == []
+    assert incoming.refused_file == "not_wanted" and incoming.attachment is None
 
 
 async def test_a_replayed_file_event_is_not_downloaded_again(db: Database, tmp_path: Path) -> None:
@@ -495,3 +576,76 @@ def test_commands_are_shown_with_an_exclamation_mark_and_links_are_left_alone() 
         '<a href="https://t.me/botti?start=x">https://example.org/apua</a> a/peru /apuaa /muu'
     )
     assert bang_commands("/apua", frozenset()) == "/apua"
+
+
+# --- a file longer than it says, against a real HTTP media repository ----------------------
+@dataclass
+class _MediaServer:
+    """A stand-in media repository on 127.0.0.1 that streams more than the event declared."""
+
+    served: int
+    sent: int = 0
+    complete: bool = False
+    authorization: str | None = None
+    paths: list[str] = field(default_factory=list)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.paths.append(request.path)
+        self.authorization = request.headers.get("Authorization")
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        response.enable_chunked_encoding()  # no Content-Length: only the bytes tell
+        await response.prepare(request)
+        chunk = b"\0" * 65536
+        try:
+            while self.sent < self.served:
+                await response.write(chunk)
+                self.sent += len(chunk)
+            await response.write_eof()
+            self.complete = True
+        except ConnectionError:
+            pass
+        return response
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+async def test_a_file_longer_than_declared_is_not_read_past_the_limit(
+    db: Database, tmp_path: Path, encrypted: bool
+) -> None:
+    media = _MediaServer(served=64 * 1024 * 1024)
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", media.handle)
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    client = AsyncClient(f"http://127.0.0.1:{port}", BOT)
+    client.access_token = "syt_secret_token"
+    try:
+        transport = _transport(db, tmp_path)
+        transport.client = client
+        got: list[Incoming] = []
+
+        async def inbox(incoming: Incoming) -> None:
+            got.append(incoming)
+
+        transport._inbox = inbox
+        if encrypted:
+            _, keys = encrypt_attachment(PDF)
+            content = {
+                "msgtype": "m.file",
+                "body": "ohjelma.pdf",
+                "info": {"mimetype": "application/pdf", "size": len(PDF)},
+                "file": {**keys, "url": "mxc://kunta.fi/abc", "mimetype": "application/pdf"},
+            }
+            event = _message(content, decrypted=True)
+        else:
+            event = _message(_file_content("ohjelma.pdf", "application/pdf", len(PDF)))
+        await transport._on_event(FakeRoom(), event, ())
+    finally:
+        await client.close()
+        await runner.cleanup()
+    [incoming] = got
+    assert incoming.refused_file == "too_large" and incoming.attachment is None
+    assert not media.complete and media.sent < media.served // 2, media.sent
+    assert media.paths == ["/_matrix/client/v1/media/download/kunta.fi/abc"]
+    assert media.authorization == "Bearer syt_secret_token"

@@ -225,6 +225,9 @@ async def matrix_world(
         matrix_user=accounts.bot.user_id,
         matrix_password=accounts.bot.password,
         admins=frozenset({f"matrix:{accounts.people['admin'].user_id}"}),
+        # The table walks every action as every role within seconds, far faster than any
+        # person types: no per-person limit here (tests/test_inbound_gate.py tests it).
+        rate_limit_per_minute=0,
         _env_file=None,
     )
     app = Application(settings)
