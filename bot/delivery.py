@@ -135,6 +135,9 @@ class DeliveryWorker:
         self._runner: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self.sent_count = 0
+        # Called with (chat id, monotonic time) as each send starts: what the worker itself
+        # did, for tests and benchmarks that check its pacing whatever the machine's load.
+        self.on_send_start: Callable[[str, float], None] | None = None
 
     # --- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -269,6 +272,8 @@ class DeliveryWorker:
 
     def _record_send(self, chat_id: str) -> None:
         now = time.monotonic()
+        if self.on_send_start is not None:
+            self.on_send_start(chat_id, now)
         self._overall.record(now)
         self._spacing.record(now)
         self._last_to_chat[chat_id] = now

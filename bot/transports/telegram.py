@@ -1,4 +1,4 @@
-"""Telegram through python-telegram-bot's ``ExtBot`` (HTTP stack, types, AIORateLimiter).
+"""Telegram through python-telegram-bot's ``ExtBot`` (HTTP stack and types).
 
 PTB is used as the transport only. Its ``Updater`` confirms updates to Telegram as soon as
 it has fetched them, before they are handled, so a crash would lose them; instead this
@@ -57,7 +57,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
@@ -210,11 +210,6 @@ class TelegramTransport:
             base_file_url=f"{api}/file/bot",
             request=HTTPXRequest(connection_pool_size=16, read_timeout=20.0),
             get_updates_request=HTTPXRequest(read_timeout=settings.telegram_poll_timeout + 15.0),
-            rate_limiter=AIORateLimiter(
-                overall_max_rate=settings.telegram_messages_per_second,
-                group_max_rate=settings.telegram_group_per_minute,
-                max_retries=0,
-            ),
         )
         self._inbox: Inbox | None = None
         self._poller: asyncio.Task[None] | None = None
