@@ -22,6 +22,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 PYTEST_NO_TESTS = 5
+WORKERS = "2"  # the CI machine has 2 cores
 
 
 def ensure_environment(extra: str | None) -> None:
@@ -58,11 +59,29 @@ def test(args: list[str]) -> int:
         if subprocess.call(command, cwd=ROOT) != 0:
             print(f"FAILED: {name}", flush=True)
             return 1
-    print("== pytest", flush=True)
+    if args:  # a chosen part of the suite, as pytest is told
+        return pytest("pytest", list(args))
+    # The fast tests in parallel, then the end-to-end tiers (fake Bot API, Synapse): these
+    # start servers and processes of their own, one file per worker.
+    tiers = [
+        ("pytest: fast tests", ["-n", WORKERS, "-m", "not e2e"]),
+        ("pytest: end to end", ["-n", WORKERS, "--dist", "loadfile", "-m", "e2e"]),
+    ]
+    for name, tier_args in tiers:
+        code = pytest(name, tier_args)
+        if code != 0:
+            return code
+    return 0
+
+
+def pytest(name: str, args: list[str]) -> int:
+    print(f"== {name}", flush=True)
     code = subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT)
     if code == PYTEST_NO_TESTS:
-        print("FAILED: pytest collected no tests", flush=True)
+        print(f"FAILED: {name} collected no tests", flush=True)
         return 1
+    if code != 0:
+        print(f"FAILED: {name}", flush=True)
     return code
 
 

@@ -8,6 +8,17 @@ import pytest
 from storage.db import Database
 from tests.harness import Bot, open_db
 
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in tests/e2e and every test that starts Synapse is an end-to-end test
+    (``python3 dev.py test`` runs those after the fast ones), marked or not."""
+    for item in items:
+        in_e2e = E2E_DIR in Path(str(item.fspath)).parents
+        if in_e2e or "synapse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
+
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
