@@ -2,7 +2,7 @@
 """Set-up and everyday commands; needs nothing but Python 3.11 or newer.
 
     python3 dev.py run     # the bot (console chat when no platform token is set)
-    python3 dev.py test    # ruff, mypy and the whole pytest suite
+    python3 dev.py test    # ruff, mypy, import contracts and the whole pytest suite
 
 Each creates ``.venv`` on first use and reinstalls only when pyproject.toml changes.
 Extra arguments after ``run`` go to ``hankebot run``; after ``test`` to pytest.
@@ -53,6 +53,7 @@ def test(args: list[str]) -> int:
         ("ruff check", [BIN / "ruff", "check", "."]),
         ("ruff format", [BIN / "ruff", "format", "--check", "."]),
         ("mypy", [BIN / "mypy"]),
+        ("import contracts", [BIN / "lint-imports"]),
     ]
     for name, command in steps:
         print(f"== {name}", flush=True)

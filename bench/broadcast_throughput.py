@@ -42,8 +42,8 @@ from telegram.ext import AIORateLimiter, ExtBot
 from bot.app import Application
 from bot.config import Settings
 from bot.i18n import Renderer
-from handlers.broadcast import NewBroadcast, enqueue_broadcast, message_html
-from handlers.types import Document
+from handlers.core.types import Document
+from handlers.staff.broadcast import NewBroadcast, enqueue_broadcast, message_html
 from storage import broadcasts, memberships, users
 from storage.db import Database
 from tests.fakes.telegram_api import FakeTelegramServer
@@ -147,7 +147,9 @@ async def run_hankebot(count: int, workdir: Path, attachment: Document | None = 
                     timezone="Europe/Helsinki",
                     file_id=file_id,
                 )
-                number, _ = await enqueue_broadcast(conn, new, send_at=None, now=now)
+                number, _ = await enqueue_broadcast(
+                    conn, new, send_at=None, now=now, rendering=renderer
+                )
         finally:
             await db.close()
         settings = Settings(

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from content import load_content
-from handlers import budget_draft as bd
-from handlers.budget_flow import budget_sheets, row_name, summary_params
-from handlers.budget_math import Contribution
-from handlers.budget_outputs import chart_png, to_csv, to_xlsx
-from handlers.types import Param
+from handlers.applicant.budget_flow import budget_sheets, row_name, summary_params
+from handlers.core.types import Param
+from handlers.domain import budget_draft as bd
+from handlers.domain.budget_math import Contribution
+from handlers.domain.budget_outputs import chart_png, to_csv, to_xlsx
 
 RUNS = 15
 

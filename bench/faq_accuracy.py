@@ -22,7 +22,7 @@ import yaml
 
 from content import load_content
 from content.schema import FaqEntry
-from handlers.faq_match import _STOP_WORDS, FaqMatcher, tokenize
+from handlers.domain.faq_match import _STOP_WORDS, FaqMatcher, tokenize
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 EVAL_FILE = DATA / "faq_eval.yaml"

@@ -157,14 +157,17 @@ def _meeting(
 def _core(path: Path) -> Callable[[], Awaitable[tuple[Database, Dispatcher]]]:
     from bot.dispatcher import Dispatcher
     from bot.i18n import Renderer
-    from handlers.context import Services
+    from handlers.core.context import Services
     from handlers.registry import build_registry
     from storage.db import Database
 
     async def make() -> tuple[Database, Dispatcher]:
         db = await Database.open(path)
-        services = Services(registry=build_registry(), timezone=TZ, admins=frozenset())
-        return db, Dispatcher(db, services, Renderer(TZ), numbered_transports=frozenset())
+        renderer = Renderer(TZ)
+        services = Services(
+            registry=build_registry(), timezone=TZ, admins=frozenset(), rendering=renderer
+        )
+        return db, Dispatcher(db, services, renderer, numbered_transports=frozenset())
 
     return make
 
@@ -328,7 +331,7 @@ async def _naive_burst(
     """One APScheduler job per due reminder, each its own transaction."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from handlers.participant import reminder_reply
+    from handlers.participant.answers import reminder_reply
     from storage import meetings as meeting_store
     from storage import reminders, users
 

@@ -21,9 +21,9 @@ from bot.scheduler import ReminderScheduler
 from bot.transports.base import Inbound, Transport
 from bot.transports.console import ConsoleTransport
 from content import content_warnings, load_content
-from handlers.context import Services
+from handlers.core.context import Services
+from handlers.core.types import Incoming
 from handlers.registry import build_registry
-from handlers.types import Incoming
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ class Application:
             registry=self.registry,
             timezone=timezone,
             admins=settings.admins,
+            rendering=self.renderer,
             content=content,
             audit_retention_days=settings.audit_retention_days,
         )

@@ -19,11 +19,12 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.i18n import LOCALES, Renderer
+from bot.i18n import Renderer
 from content.loader import ContentError, load_content
-from handlers.broadcast import MAX_TEXT, NewBroadcast, enqueue_broadcast, message_html
-from handlers.coordination import project_label
-from handlers.datetime_input import DateTimeInputError, parse_datetime
+from handlers.common.coordination import project_label
+from handlers.domain.datetime_input import DateTimeInputError, parse_datetime
+from handlers.staff.broadcast import MAX_TEXT, NewBroadcast, enqueue_broadcast, message_html
+from messages.languages import LOCALES
 from storage import broadcasts
 from storage.audit import CLI_ACTOR
 from storage.db import Database
@@ -166,7 +167,9 @@ async def broadcast_from_cli(
                 locale="fi",
                 timezone=settings.timezone,
             )
-            broadcast_id, total = await enqueue_broadcast(conn, new, send_at=send_at, now=moment)
+            broadcast_id, total = await enqueue_broadcast(
+                conn, new, send_at=send_at, now=moment, rendering=renderer
+            )
     finally:
         await db.close()
     when = send_at.astimezone(zone).strftime("%d.%m.%Y %H.%M") if send_at else "now"

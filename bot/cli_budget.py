@@ -20,7 +20,7 @@ from babel.numbers import format_decimal
 
 from content.loader import ContentError, check_content, content_warnings, load_content
 from content.schema import Programme
-from handlers.budget_math import (
+from handlers.domain.budget_math import (
     BudgetInputError,
     BudgetProblem,
     Contribution,
@@ -37,7 +37,7 @@ from handlers.budget_math import (
     rules_from_programme,
     split_municipal,
 )
-from handlers.money import NumberInputError, parse_money, parse_percent
+from handlers.domain.money import NumberInputError, parse_money, parse_percent
 
 BUDGET_EPILOG = """\
 staff lines: --staff-line "TITLE;KEY=VALUE;..." (repeatable), keys:

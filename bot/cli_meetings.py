@@ -8,7 +8,7 @@ all-or-nothing: a file with any problem imports nothing and every problem is lis
 
 CSV columns (header row first; ``,``, ``;`` or tab; Finnish and Swedish names work too):
 ``title, start_date, start_time, duration_min, repeat, count, until, place, link, note,
-group`` — see :mod:`handlers.calendar_files`.
+group`` — see :mod:`handlers.domain.calendar_files`.
 """
 
 from __future__ import annotations
@@ -23,21 +23,28 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, utc_now
-from bot.i18n import LOCALES, Renderer
+from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from content.loader import ContentError, load_content
-from handlers.calendar_files import (
+from handlers.common.participation import card, describe_meeting
+from handlers.core.context import Notice, Services
+from handlers.core.types import Param, Reply, Text
+from handlers.domain.calendar_files import (
     MeetingImportError,
     MeetingSpec,
     parse_ics,
     parse_meetings_csv,
 )
-from handlers.context import Notice, Services
-from handlers.datetime_input import DateTimeInputError, localize, parse_full_date, parse_time
-from handlers.participation import card, describe_meeting
-from handlers.recurrence import MAX_COUNT, RecurrenceError, RepeatKind, RuleProblem, build_rule
+from handlers.domain.datetime_input import DateTimeInputError, localize, parse_full_date, parse_time
+from handlers.domain.recurrence import (
+    MAX_COUNT,
+    RecurrenceError,
+    RepeatKind,
+    RuleProblem,
+    build_rule,
+)
 from handlers.registry import build_registry
-from handlers.types import Param, Reply, Text
+from messages.languages import LOCALES
 from storage import audit, reminders
 from storage import meetings as meeting_store
 from storage.audit import CLI_ACTOR
@@ -159,7 +166,11 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         raise MeetingsCliError(f"{args.project} has no group {group!r}; its groups: {known}")
     renderer = Renderer(tz)
     services = Services(
-        registry=build_registry(), timezone=tz, admins=settings.admins, content=content
+        registry=build_registry(),
+        timezone=tz,
+        admins=settings.admins,
+        rendering=renderer,
+        content=content,
     )
     db = await Database.open(settings.database)
     try:

@@ -15,12 +15,13 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.i18n import LOCALES, Renderer
+from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from content.loader import ContentError, load_content
-from handlers.coordination import project_label
-from handlers.reports import report_csv, report_lines
-from handlers.types import Day
+from handlers.common.coordination import project_label
+from handlers.core.types import Day
+from handlers.staff.reports import report_csv, report_lines
+from messages.languages import LOCALES
 from storage import private_files, reports
 from storage.db import Database
 

@@ -59,9 +59,10 @@ DeliveryObserver = Callable[
 
 
 def default_observers() -> list[DeliveryObserver]:
-    from bot.broadcast_progress import observe_delivery
+    from bot.i18n import renderer
+    from handlers.common.broadcast_progress import Progress
 
-    return [observe_delivery]
+    return [Progress(renderer()).observe_delivery]
 
 
 class RateWindow:

@@ -30,9 +30,9 @@ from bot import private_chats
 from bot.i18n import Renderer, normalise_locale
 from bot.rate_limit import PerPersonLimit, Verdict
 from bot.transports.base import Inbound
-from handlers.context import Context, Notice, Roles, Services
-from handlers.flow import Command, Step
-from handlers.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
+from handlers.core.context import Context, Notice, Roles, Services
+from handlers.core.flow import Command, Step
+from handlers.core.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
 from storage import buttons as button_store
 from storage import (
     conversations,
@@ -396,7 +396,7 @@ class Dispatcher:
         raise RuntimeError("prompts keep moving the conversation")
 
     def _main_menu(self, ctx: Context) -> None:
-        from handlers.start import main_menu  # the menu lives with /start
+        from handlers.common.start import main_menu  # the menu lives with /start
 
         main_menu(ctx)
 

@@ -21,14 +21,11 @@ from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from handlers.money import format_money
-from handlers.types import Day, Lines, Money, Param, Percent, Raw, Text, When
+from bot.markup import html_to_plain
+from handlers.core.types import Day, Lines, Money, Param, Percent, Raw, Text, When
+from handlers.domain.money import format_money
+from messages.languages import BABEL_LOCALES, LOCALES, SOURCE_LOCALE, base_locale
 
-LOCALES: tuple[str, ...] = ("fi", "sv", "en")
-SOURCE_LOCALE = "fi"
-# Finnish conventions in every language: a Swedish- or English-speaking person in Finland
-# still reads "216 618 €" and "24.11." as their letters and bank do.
-BABEL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_FI"}
 _WHEN_PATTERNS = {
     "fi": "EEE d.M. 'klo' H.mm",
     "sv": "EEE d.M. 'kl.' H.mm",
@@ -40,10 +37,7 @@ _TIME_PATTERNS = {"fi": "H.mm", "sv": "H.mm", "en": "HH:mm"}
 
 def normalise_locale(hint: str | None) -> str:
     """Map a platform language code ("fi", "sv-FI", "en_US") to a supported locale."""
-    if not hint:
-        return SOURCE_LOCALE
-    base = hint.replace("_", "-").split("-", 1)[0].lower()
-    return base if base in LOCALES else SOURCE_LOCALE
+    return base_locale(hint)
 
 
 @cache
@@ -57,6 +51,12 @@ def catalog(locale: str) -> dict[str, str]:
         if message.id and isinstance(message.id, str) and isinstance(message.string, str):
             entries[message.id] = message.string
     return entries
+
+
+@cache
+def renderer(timezone: str = "Europe/Helsinki") -> Renderer:
+    """The renderer for ``timezone``, made once."""
+    return Renderer(ZoneInfo(timezone))
 
 
 def placeholders(text: str) -> set[str]:
@@ -111,6 +111,15 @@ class Renderer:
             case str():
                 return html.escape(value, quote=False)
         raise TypeError(f"cannot render parameter of type {type(value).__name__}")
+
+    def plain(self, locale: str, key: str, params: Mapping[str, Param] | None = None) -> str:
+        return html_to_plain(self.text(locale, key, params))
+
+    def to_plain(self, markup: str) -> str:
+        return html_to_plain(markup)
+
+    def in_timezone(self, timezone: str) -> Renderer:
+        return renderer(timezone)
 
     def local_time(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.timezone)

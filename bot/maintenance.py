@@ -1,4 +1,4 @@
-"""Daily housekeeping that keeps the promises of /privacy (``handlers.privacy_notice``).
+"""Daily housekeeping that keeps the promises of /privacy (``handlers.common.privacy_notice``).
 
 Each rule is one storage function in the module of its table; this module only runs them
 once a day, in one transaction, with the time the caller's clock gives:
@@ -10,7 +10,8 @@ outbox                        text, buttons and file dropped when a row ends (an
 broadcasts, broadcast_files   text and file bytes dropped when the broadcast ends; rows
                               deleted 30 days after it ended; a file of an announcement never
                               sent after a day; an open broadcast with nothing left to send
-                              is finished (``storage.broadcasts``, ``bot.broadcast_progress``)
+                              is finished (``storage.broadcasts``,
+                              ``handlers.common.broadcast_progress``)
 invites                       deleted 30 days after they expired, were revoked or used up
 invite_failures               wrong codes kept a day (``storage.invites``)
 coordinator_invites           deleted 30 days after use or expiry
@@ -32,7 +33,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-from bot import broadcast_progress
+from bot.i18n import renderer
+from handlers.common.broadcast_progress import Progress
 from storage import (
     audit,
     broadcasts,
@@ -83,7 +85,7 @@ async def run_once(
     """One housekeeping pass at ``now``."""
     done = Pass()
     async with db.transaction() as conn:
-        await broadcast_progress.advance_open(conn, now)
+        await Progress(renderer()).advance_open(conn, now)
         done.outbox_emptied = await outbox.clear_ended(conn, now)
         done.outbox_deleted = await outbox.delete_ended(
             conn, now - outbox.ENDED_RETENTION_DAYS * DAY

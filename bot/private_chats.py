@@ -14,10 +14,11 @@ import datetime as dt
 
 import aiosqlite
 
-from bot import broadcast_progress
-from handlers import participation as common
-from handlers.context import Services
-from handlers.types import Reply
+from bot.i18n import renderer
+from handlers.common import participation as common
+from handlers.common.broadcast_progress import Progress
+from handlers.core.context import Services
+from handlers.core.types import Reply
 from storage import held_notices, users
 from storage.users import User
 
@@ -42,7 +43,7 @@ async def seen_in_chat(
 async def chat_not_private(conn: aiosqlite.Connection, chat_id: str, now: dt.datetime) -> None:
     """Nobody's private chat any more: held again what waited for it (see storage)."""
     for broadcast_id in await held_notices.chat_not_private(conn, chat_id, now):
-        await broadcast_progress.advance(conn, broadcast_id, now)
+        await Progress(renderer()).advance(conn, broadcast_id, now)
 
 
 async def hint_for(

@@ -46,10 +46,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 
 from bot.dispatcher import Dispatcher, render_buttons, utc_now
 from bot.private_chats import MATRIX_USER_ID
-from handlers import participant
-from handlers import participation as common
-from handlers.context import Notice
-from handlers.reminder_times import (
+from handlers.common import participation as common
+from handlers.core.context import Notice
+from handlers.core.types import Reply
+from handlers.domain.reminder_times import (
     DEFAULT_POLICY,
     ReminderPolicy,
     ReminderStatus,
@@ -57,7 +57,7 @@ from handlers.reminder_times import (
     plan_follow_up,
     plan_reminders,
 )
-from handlers.types import Reply
+from handlers.participant import answers as participant
 from storage import conversations, held_notices, memberships, participants, reminders, users
 from storage import meetings as meeting_store
 from storage.conversations import ConversationState

@@ -63,7 +63,8 @@ from pydantic import (
     model_validator,
 )
 
-LOCALES: tuple[str, ...] = ("fi", "sv", "en")
+from messages.languages import base_locale
+
 OTHER_MUNICIPALITY = "other"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -76,8 +77,7 @@ class Model(BaseModel):
 
 
 def _base_locale(locale: str | None) -> str:
-    base = (locale or "fi").replace("_", "-").split("-", 1)[0].lower()
-    return base if base in LOCALES else "fi"
+    return base_locale(locale)
 
 
 class Localized(Model):

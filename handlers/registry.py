@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from handlers import (
-    broadcast,
-    budget_flow,
-    codes,
-    enrolment,
-    exit_situation,
-    faq,
-    idea_fit_flow,
-    join_check,
-    meeting_edit,
-    meeting_new,
-    meetings,
-    participant,
-    privacy,
-    reports,
-    roles,
-    start,
-)
-from handlers.flow import Registry
+from handlers.applicant import budget_flow, faq, idea_fit_flow, join_check
+from handlers.common import codes, privacy, start
+from handlers.core.flow import Registry
+from handlers.participant import answers as participant
+from handlers.participant import enrolment, exit_situation
+from handlers.staff import broadcast, meeting_edit, meeting_new, meetings, reports, roles
 
 
 def build_registry() -> Registry:

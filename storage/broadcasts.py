@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from handlers.types import Document
+from handlers.core.types import Document
 from storage.clock import from_text, to_text
 from storage.outbox import END_ROW
 

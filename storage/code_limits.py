@@ -2,7 +2,7 @@
 ``code_failures_recent`` (everyone together, per minute, naming nobody).
 
 The policy — how many, in what window, and what people are told — is in
-:mod:`handlers.codes`; this module only counts, and forgets what is older than the window,
+:mod:`handlers.common.codes`; this module only counts, and forgets what is older than the window,
 so both tables stay small and a restart does not reset the limits.
 """
 
@@ -17,7 +17,7 @@ from storage.clock import from_text, to_text
 
 _PAUSE_KEY = "codes:paused_at"
 #: Wrong-code records are deleted this long after they were made, also when nobody fails
-#: again (the limits themselves look back less far, see :mod:`handlers.codes`).
+#: again (the limits themselves look back less far, see :mod:`handlers.common.codes`).
 FAILURE_MEMORY = dt.timedelta(days=1)
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from handlers.types import Document
+from handlers.core.types import Document
 from storage import broadcasts, outbox, users
 from storage import buttons as button_store
 from storage.clock import from_text, to_text
@@ -195,7 +195,7 @@ async def chat_not_private(conn: aiosqlite.Connection, chat_id: str, now: dt.dat
     """``chat_id`` is no longer anyone's private chat: take back what waits for it.
 
     Returns the broadcasts whose recipient rows were ended here (their progress must be
-    advanced by the caller, :mod:`bot.broadcast_progress`).
+    advanced by the caller, :mod:`handlers.common.broadcast_progress`).
     """
     owners = await users.forget_private_chat(conn, chat_id)
     if not owners:

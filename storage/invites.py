@@ -9,7 +9,7 @@ codes are limited in :mod:`storage.code_limits`.
 Code strength: 12 characters from a 32-letter alphabet without look-alikes (no I, O, 0, 1),
 shown in three groups of four — 60 bits, any case, spaces and dashes ignored. Typed codes are
 limited to 5 wrong an hour per person and 30 wrong in 10 minutes from everyone together
-(:mod:`handlers.codes`), at most 4 320 guesses a day however many accounts guess. With
+(:mod:`handlers.common.codes`), at most 4 320 guesses a day however many accounts guess. With
 10 000 live invites a guess hits one with probability 10 000 / 2⁶⁰ ≈ 9·10⁻¹⁵: expected
 ≈ 1.2·10¹⁴ guesses, some 70 million years at that rate. The limiter alone would make 40 bits
 enough; 60 bits are for a stolen copy of the database, which holds the HMAC secret too:

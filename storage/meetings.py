@@ -1,7 +1,7 @@
 """Meetings: ``meetings`` (one-off meetings and series) and ``occurrences`` tables.
 
 A series is stored as its first start in local wall-clock time plus an RRULE
-(:mod:`handlers.recurrence`); its occurrences are *materialized* as rows for a rolling
+(:mod:`handlers.domain.recurrence`); its occurrences are *materialized* as rows for a rolling
 :data:`HORIZON` ahead, so each one has a stable id that reminders, answers and buttons refer
 to, and so one occurrence can be moved or cancelled. ``materialized_until`` says how far a
 series has been expanded; the scheduler extends it as time passes.
@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from handlers.calendar_files import MeetingSpec
-from handlers.recurrence import UTC, as_local, expand, occurrences, split_rule
+from handlers.domain.calendar_files import MeetingSpec
+from handlers.domain.recurrence import UTC, as_local, expand, occurrences, split_rule
 from storage.clock import from_text, to_text
 
 HORIZON = dt.timedelta(days=35)

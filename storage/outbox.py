@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from handlers.types import Document
+from handlers.core.types import Document
 from storage import buttons as button_store
 from storage.clock import from_text, to_text
 

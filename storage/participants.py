@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from handlers.reminder_times import DEFAULT_OFFSETS
+from handlers.domain.reminder_times import DEFAULT_OFFSETS
 from storage.clock import from_text, to_text
 
 ANSWERS = ("yes", "no", "other")

@@ -1,7 +1,7 @@
 """The reminder work queue: ``reminders`` table (reminders, follow-ups and check-ins).
 
 Every message the scheduler will send about a meeting is a row here with its ``due_at``,
-planned by :mod:`handlers.reminder_times` (quiet hours, merging, late and missed ones). The
+planned by :mod:`handlers.domain.reminder_times` (quiet hours, merging, late and missed ones). The
 partial index on ``due_at`` for pending rows lets the scheduler find the next due moment and
 the rows due now without keeping anything in memory.
 
@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from handlers.reminder_times import (
+from handlers.domain.reminder_times import (
     DEFAULT_POLICY,
     ReminderPolicy,
     ReminderStatus,

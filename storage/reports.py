@@ -7,7 +7,7 @@ tables exist.
   002) exist: meetings held (occurrences that have ended and were not cancelled), the
   attendance rate (attended / marked) and the ratings.
 * results — when a table ``exit_situations`` exists with the columns ``user_id``,
-  ``project``, ``situation`` (one of ``handlers.report_math.RESULT_SITUATIONS``) and
+  ``project``, ``situation`` (one of ``handlers.domain.report_math.RESULT_SITUATIONS``) and
   ``consent`` (1 when the person agreed to tell): the ESF+ result indicators on leaving.
   Migration 006 creates it (:mod:`storage.exit_situations`); a database without it has no
   results section.
@@ -24,7 +24,7 @@ from decimal import Decimal
 
 import aiosqlite
 
-from handlers.report_math import (
+from handlers.domain.report_math import (
     RATING_TARGET,
     RESULT_SITUATIONS,
     Report,

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from content import Content, load_content
-from handlers.types import Incoming
+from handlers.core.types import Incoming
 from storage.db import Database
 from tests.harness import Bot, Delivered, Person
 

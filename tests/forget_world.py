@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.types import Incoming
+from handlers.core.types import Incoming
 from storage.db import Database
 from tests.harness import Bot, Delivered, Person
 

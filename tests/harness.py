@@ -15,10 +15,10 @@ from bot.markup import html_to_plain
 from bot.rate_limit import PerPersonLimit
 from bot.transports.base import Delivery, Inbound, Inbox, Pacing
 from content.schema import Content
-from handlers.context import Services
-from handlers.flow import Registry
+from handlers.core.context import Services
+from handlers.core.flow import Registry
+from handlers.core.types import Incoming
 from handlers.registry import build_registry
-from handlers.types import Incoming
 from storage.db import Database
 from storage.outbox import OutboxItem
 
@@ -100,13 +100,14 @@ class Bot:
         self.db = db
         self.transport = MemoryTransport()
         self.registry = registry or build_registry()
+        self.renderer = Renderer(ZoneInfo("Europe/Helsinki"))
         self.services = Services(
             registry=self.registry,
-            timezone=ZoneInfo("Europe/Helsinki"),
+            timezone=self.renderer.timezone,
             admins=admins,
+            rendering=self.renderer,
             content=content,
         )
-        self.renderer = Renderer(self.services.timezone)
         self.worker = DeliveryWorker(db, self.transport, clock=clock)
         self.dispatcher = Dispatcher(
             db,

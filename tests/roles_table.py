@@ -37,10 +37,10 @@ import pytest
 
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
-from handlers import faq
-from handlers.participation import person_label
-from handlers.recurrence import RepeatKind, build_rule
-from handlers.types import Param, When
+from handlers.applicant import faq
+from handlers.common.participation import person_label
+from handlers.core.types import Param, When
+from handlers.domain.recurrence import RepeatKind, build_rule
 from storage import audit, broadcasts, contact_requests, memberships, users
 from storage import buttons as button_store
 from storage import meetings as meeting_store

@@ -17,13 +17,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import broadcast_progress, maintenance
+from bot import maintenance
 from bot.cli_broadcast import BroadcastError, broadcast_from_cli
 from bot.config import Settings
 from bot.delivery import SPACING_TOLERANCE, DeliveryWorker, Spacing
+from bot.i18n import renderer
 from bot.transports.base import Delivery, Inbox, Pacing, Status
 from content import Content, load_content
-from handlers.types import Document, Incoming
+from handlers.common.broadcast_progress import Progress
+from handlers.core.types import Document, Incoming
 from storage import audit, broadcasts, contact_requests, memberships, outbox, users
 from storage.broadcasts import Recipient
 from storage.db import Database
@@ -310,7 +312,7 @@ async def test_outcomes_are_reported_and_progress_edits_coalesce(
         await broadcasts.enqueue_recipients(
             conn, number, recipients, {"fi": "fi", "sv": "sv"}, send_at=START, now=START
         )
-        await broadcast_progress.start(conn, number, START)
+        await Progress(renderer()).start(conn, number, START)
     worker.start()
     try:
         # deliveries while the clock stands still: at most one progress edit waits at a time
@@ -441,7 +443,7 @@ async def test_a_waiting_progress_edit_is_rewritten_not_repeated(db: Database) -
         await broadcasts.enqueue_recipients(
             conn, number, recipients, {"fi": "x"}, send_at=START, now=START
         )
-        await broadcast_progress.start(conn, number, START)
+        await Progress(renderer()).start(conn, number, START)
         stored = await broadcasts.get(conn, number)
         assert stored is not None and stored.progress_id is not None
         await outbox.mark_sent(conn, stored.progress_id, "55", START)
@@ -452,7 +454,7 @@ async def test_a_waiting_progress_edit_is_rewritten_not_repeated(db: Database) -
             for item_id in recipient_rows[:count]:
                 await outbox.mark_sent(conn, item_id, None, START)
             del recipient_rows[:count]
-            await broadcast_progress.advance(conn, number, START + dt.timedelta(seconds=seconds))
+            await Progress(renderer()).advance(conn, number, START + dt.timedelta(seconds=seconds))
             cursor = await conn.execute(
                 "SELECT id, state, html FROM outbox WHERE edit_of = ? ORDER BY id",
                 (stored.progress_id,),

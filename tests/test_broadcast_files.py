@@ -15,7 +15,7 @@ from bot.delivery import DeliveryWorker
 from bot.transports.base import Delivery, Inbox, Pacing
 from bot.transports.telegram import file_id_refused
 from bot.transports.upload_once import UploadOnce
-from handlers.types import Document
+from handlers.core.types import Document
 from storage import broadcasts, outbox, users
 from storage.broadcasts import Recipient
 from storage.db import Database

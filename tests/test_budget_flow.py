@@ -17,9 +17,9 @@ from PIL import Image
 
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
-from handlers import budget_draft as bd
-from handlers.budget_flow import summary_params
-from handlers.budget_math import (
+from handlers.applicant.budget_flow import summary_params
+from handlers.domain import budget_draft as bd
+from handlers.domain.budget_math import (
     Contribution,
     FlagCode,
     StaffLine,

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from content import load_content
-from handlers.budget_math import (
+from handlers.domain.budget_math import (
     BudgetInputError,
     BudgetProblem,
     Contribution,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.calendar_files import (
+from handlers.domain.calendar_files import (
     DEFAULT_DURATION,
     ImportProblem,
     ImportReason,
@@ -19,8 +19,8 @@ from handlers.calendar_files import (
     parse_meetings_csv,
     series_to_ics,
 )
-from handlers.datetime_input import DateTimeProblem
-from handlers.recurrence import RepeatKind, RuleProblem, build_rule, occurrences
+from handlers.domain.datetime_input import DateTimeProblem
+from handlers.domain.recurrence import RepeatKind, RuleProblem, build_rule, occurrences
 
 TZ = ZoneInfo("Europe/Helsinki")
 UTC = dt.UTC

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.i18n import LOCALES, SOURCE_LOCALE, catalog, placeholders
+from bot.i18n import catalog, placeholders
 from handlers.registry import build_registry
+from messages.languages import LOCALES, SOURCE_LOCALE
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_USE = re.compile(

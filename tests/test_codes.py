@@ -22,7 +22,7 @@ import pytest
 
 from bot.markup import html_to_plain
 from content import load_content
-from handlers.types import Incoming
+from handlers.core.types import Incoming
 from storage import memberships
 from storage.db import Database
 from tests.harness import Bot, Clock, Delivered, Person

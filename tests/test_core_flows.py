@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from handlers.context import Context
-from handlers.flow import Flow, Step
+from handlers.core.context import Context
+from handlers.core.flow import Flow, Step
+from handlers.core.types import Incoming
 from handlers.registry import build_registry
-from handlers.types import Incoming
 from storage.db import Database
 from tests.harness import Bot
 
@@ -209,7 +209,7 @@ async def test_a_reply_that_cannot_be_rendered_still_gets_an_answer(db: Database
     async def broken(ctx: Context) -> None:
         ctx.reply("no.such.key")
 
-    from handlers.flow import Command
+    from handlers.core.flow import Command
 
     registry.add_command(Command({"fi": ("rikki",)}, broken, "cmd.help"))
     async with Bot(db, registry=registry) as bot:

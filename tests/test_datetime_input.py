@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from handlers.datetime_input import (
+from handlers.domain.datetime_input import (
     DateTimeInputError,
     DateTimeProblem,
     localize,

@@ -296,7 +296,7 @@ async def test_forget_removes_reminders_answers_and_ratings(db: Database) -> Non
 
 
 def test_unnamed_people_are_told_apart_by_the_end_of_their_own_id() -> None:
-    from handlers.participation import short_ref
+    from handlers.common.participation import short_ref
 
     assert short_ref("telegram:123456") == "3456"
     assert short_ref("test:7") == "7"

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from content import Content, load_content
-from handlers.report_math import PROTECTED
+from handlers.domain.report_math import PROTECTED
 from storage import audit, exit_situations, memberships, personal_data, reports, users
 from storage.db import Database
 from tests.harness import Bot, Clock, Person

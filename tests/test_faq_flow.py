@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from handlers.faq import matcher_for, small_talk
+from handlers.applicant.faq import matcher_for, small_talk
 from storage import contact_requests, memberships
 from storage.db import Database
 from tests.applicant_chat import conversation, group_says, press, rows, say, seed_content, tap

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from content import load_content
-from handlers.faq_match import FaqMatcher, tokenize
+from handlers.domain.faq_match import FaqMatcher, tokenize
 
 DATA = Path(__file__).parent / "data"
 

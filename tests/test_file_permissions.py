@@ -21,7 +21,7 @@ import pytest
 from bot.cli_report import report_from_cli
 from bot.config import Settings
 from bot.transports.console import ConsoleTransport
-from handlers.types import Document
+from handlers.core.types import Document
 from storage.db import Database
 from storage.outbox import OutboxItem
 

@@ -13,7 +13,7 @@ from bot.delivery import DeliveryWorker
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from content import load_content
-from handlers.types import Day, Incoming, Param, Text
+from handlers.core.types import Day, Incoming, Param, Text
 from storage import broadcasts, memberships, outbox, users
 from storage.db import Database
 from tests.forget_world import ACCOUNTS, Someone, needles_of, starts, traces, utc

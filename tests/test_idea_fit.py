@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from content.schema import Localized, OwnKindName, Programme
-from handlers.idea_fit import (
+from handlers.domain.idea_fit import (
     ADDED_VALUE,
     CO_FINANCING_EARMARKED,
     EMPLOYERS_COMMITTED,

@@ -16,8 +16,8 @@ import pytest
 from bot.markup import html_to_plain
 from bot.rate_limit import PerPersonLimit, Verdict
 from bot.transports.base import Inbound
-from handlers.context import Notice
-from handlers.types import Incoming, Reply
+from handlers.core.context import Notice
+from handlers.core.types import Incoming, Reply
 from storage import buttons as button_store
 from storage import conversations
 from storage.db import Database

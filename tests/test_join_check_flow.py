@@ -11,7 +11,7 @@ import pytest
 
 from bot import maintenance
 from content.schema import Outcome
-from handlers.join_check import match_municipality, settled
+from handlers.applicant.join_check import match_municipality, settled
 from storage import contact_requests, memberships, personal_data
 from storage.db import Database
 from tests.applicant_chat import (
@@ -199,7 +199,7 @@ async def test_join_is_private_only(bot: Bot) -> None:
     token = next(
         t for row in menu.buttons for label, t in row if label == "Voinko liittyä hankkeeseen?"
     )
-    from handlers.types import Incoming
+    from handlers.core.types import Incoming
 
     await bot.dispatcher.handle(
         Incoming(user_id="test:7", chat_id="test:group-1", button_token=token, is_group_chat=True)

@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 
 from bot.cli import main
-from handlers.types import Incoming
+from handlers.core.types import Incoming
 from storage import memberships, outbox
 from storage.db import Database
 from tests.meeting_helpers import PROJECT, TZ, World, local, messages_to, world

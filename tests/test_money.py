@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.money import (
+from handlers.domain.money import (
     InputProblem,
     MoneyInputError,
     PercentInputError,

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.i18n import LOCALES, Renderer, catalog
+from bot.i18n import Renderer, catalog
 from content import load_content
 from content.loader import DEFAULT_CONTENT_DIR, PROGRAMME_FILE, PROJECTS_DIR
 from content.schema import Content
-from handlers import privacy_notice
-from handlers.context import Services
+from handlers.common import privacy_notice
+from handlers.core.context import Services
 from handlers.registry import build_registry
+from messages.languages import LOCALES
 from storage import audit, memberships, outbox
 from storage.db import Database
 from storage.personal_data import PERSONAL_TABLES
@@ -193,7 +194,9 @@ async def test_every_table_has_a_retention_statement_or_a_reason_it_needs_none(
 async def test_every_retention_statement_is_shown(db: Database) -> None:
     async with Bot(db, content=load_content()) as bot:
         _, whole = await full_notice(db, bot.person())
-    services = Services(registry=build_registry(), timezone=RENDER.timezone, admins=frozenset())
+    services = Services(
+        registry=build_registry(), timezone=RENDER.timezone, admins=frozenset(), rendering=RENDER
+    )
     for statement in privacy_notice.STATEMENTS.values():
         assert plain(statement.key, **statement.params(services)) in whole, statement.key
 
@@ -201,7 +204,11 @@ async def test_every_retention_statement_is_shown(db: Database) -> None:
 def test_the_statements_carry_the_numbers_the_code_uses() -> None:
     def rendered(table: str, **settings: Any) -> str:
         services = Services(
-            registry=build_registry(), timezone=RENDER.timezone, admins=frozenset(), **settings
+            registry=build_registry(),
+            timezone=RENDER.timezone,
+            admins=frozenset(),
+            rendering=RENDER,
+            **settings,
         )
         statement = privacy_notice.STATEMENTS[table]
         return plain(statement.key, **statement.params(services))

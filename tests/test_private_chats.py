@@ -14,7 +14,7 @@ import datetime as dt
 
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
-from handlers.types import Incoming, Param
+from handlers.core.types import Incoming, Param
 from storage import buttons as button_store
 from storage import held_notices, memberships, person_refs, personal_data, users
 from storage.db import Database

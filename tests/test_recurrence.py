@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.recurrence import (
+from handlers.domain.recurrence import (
     MAX_COUNT,
     RecurrenceError,
     RepeatKind,

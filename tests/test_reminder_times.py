@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.reminder_times import (
+from handlers.domain.reminder_times import (
     DEFAULT_OFFSETS,
     Adjustment,
     PlannedReminder,

@@ -8,7 +8,7 @@ import pytest
 
 from bot.i18n import Renderer, normalise_locale
 from bot.markup import html_to_plain, split_html, visible_length
-from handlers.types import Day, Lines, Money, Percent, Text, When
+from handlers.core.types import Day, Lines, Money, Percent, Text, When
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.cli_report import report_from_cli
 from bot.config import Settings
 from content import Content, load_content
-from handlers.report_math import (
+from handlers.domain.report_math import (
     PROTECTED,
     RATING_TARGET,
     Kind,

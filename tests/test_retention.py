@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 
-from bot import broadcast_progress, maintenance
+from bot import maintenance
 from bot.config import Settings
 from bot.delivery import DeliveryWorker
+from bot.i18n import renderer
 from bot.transports.base import Delivery, Status
-from handlers.types import Document
+from handlers.common.broadcast_progress import Progress
+from handlers.core.types import Document
 from storage import (
     audit,
     broadcasts,
@@ -115,7 +117,7 @@ async def announcement(
             now=now,
             file_id=file_id,
         )
-        await broadcast_progress.start(conn, broadcast_id, now)
+        await Progress(renderer()).start(conn, broadcast_id, now)
     return broadcast_id
 
 
@@ -141,7 +143,7 @@ async def test_every_end_state_drops_text_and_file(db: Database) -> None:
     await deliver(db, clock, Delivery.sent(1), Delivery(Status.FAILED, error="BadRequest"))
     broadcast_id = await announcement(db, ["test:4", "test:5"], START, send_at=START + DAY)
     async with db.transaction() as conn:
-        await broadcast_progress.cancel(conn, broadcast_id, START)
+        await Progress(renderer()).cancel(conn, broadcast_id, START)
     ended = await rows(
         db, "SELECT id, state, html, document, buttons FROM outbox WHERE state != 'pending'"
     )
@@ -184,7 +186,7 @@ async def test_ended_outbox_rows_are_deleted_30_days_after_they_ended(db: Databa
     )
     broadcast_id = await announcement(db, ["test:4"], START, send_at=START + DAY)
     async with db.transaction() as conn:
-        await broadcast_progress.cancel(conn, broadcast_id, START)  # cancelled
+        await Progress(renderer()).cancel(conn, broadcast_id, START)  # cancelled
     later = await enqueue(db, "test:6", START, not_before=START + 365 * DAY)  # still pending
     states = {row[0] for row in await rows(db, "SELECT state FROM outbox")}
     assert states == {"sent", "failed", "unreachable", "cancelled", "pending"}
@@ -356,7 +358,7 @@ async def test_existing_bookkeeping_rules_still_hold(db: Database) -> None:
 async def test_opting_out_closes_an_announcement_left_with_nothing_to_send_at_once(
     db: Database,
 ) -> None:
-    from handlers.types import Incoming
+    from handlers.core.types import Incoming
     from tests.harness import Bot
 
     broadcast_id = await announcement(db, ["test:4"], START)

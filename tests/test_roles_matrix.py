@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from content import Content, load_content
-from handlers.types import Incoming
+from handlers.core.types import Incoming
 from storage.db import Database
 from tests.e2e.driver import SeenMessage
 from tests.harness import Bot, Delivered, open_db
@@ -122,7 +122,7 @@ async def world(tmp_path: Path, content: Content) -> AsyncIterator[MemoryWorld]:
 
 
 def test_every_privileged_action_is_in_the_table() -> None:
-    from handlers.roles import KNOWN_ACTIONS
+    from handlers.staff.roles import KNOWN_ACTIONS
 
     tested = {action.name for action in ACTIONS}
     assert tested | NOT_IN_CHAT == KNOWN_ACTIONS

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from handlers.types import Incoming
+from handlers.core.types import Incoming
 from storage.outbox import OutboxItem
 
 Inbox = Callable[[Incoming], Awaitable[None]]

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from bot.markup import html_to_plain
 from bot.transports.base import Delivery, Inbound, Inbox, Pacing
-from handlers.types import Incoming
+from handlers.core.types import Incoming
 from storage import private_files
 from storage.outbox import OutboxItem
 

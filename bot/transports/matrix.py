@@ -121,7 +121,7 @@ from bot.transports.base import (
     never_wants_files,
 )
 from bot.transports.capped import CHUNK, declared_too_large, read_capped
-from handlers.types import FILE_LIMIT, Document, Incoming
+from handlers.core.types import FILE_LIMIT, Document, Incoming
 from storage import held_notices, outbox, private_files, updates, users
 from storage.db import Database
 from storage.outbox import OutboxItem

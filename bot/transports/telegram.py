@@ -18,7 +18,7 @@ time, and a request without it (401) or with a wrong one (403) is not handled.
 A file a person sends is fetched only when their conversation takes one (the core's
 :data:`~bot.transports.base.WantsFile` port); it is refused by the declared size first
 (the message's, then getFile's), and the download is streamed and cut off as soon as it
-passes :data:`~handlers.types.FILE_LIMIT` (:mod:`bot.transports.capped`).
+passes :data:`~handlers.core.types.FILE_LIMIT` (:mod:`bot.transports.capped`).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
-from bot.i18n import LOCALES, Renderer
+from bot.i18n import Renderer
 from bot.log_safety import add_secret
 from bot.markup import split_html, visible_length
 from bot.transports.base import (
@@ -76,9 +76,10 @@ from bot.transports.base import (
 )
 from bot.transports.capped import CHUNK, declared_too_large, read_capped, read_file_capped
 from bot.transports.upload_once import UploadOnce
-from handlers.context import Roles
-from handlers.flow import Registry
-from handlers.types import FILE_LIMIT, Document, Incoming
+from handlers.core.context import Roles
+from handlers.core.flow import Registry
+from handlers.core.types import FILE_LIMIT, Document, Incoming
+from messages.languages import LOCALES
 from storage import updates, users
 from storage.db import Database
 from storage.outbox import OutboxItem, OutgoingButton

@@ -22,7 +22,7 @@ import pytest
 from bot.app import Application
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
-from handlers.types import Param
+from handlers.core.types import Param
 from tests.e2e.telegram_driver import bot_settings, running_bot
 from tests.fakes.telegram_api import FakeTelegramServer
 

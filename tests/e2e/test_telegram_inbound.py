@@ -26,7 +26,7 @@ import pytest
 
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
-from handlers.types import FILE_LIMIT, Param
+from handlers.core.types import FILE_LIMIT, Param
 from storage import memberships
 from tests.e2e.telegram_driver import (
     ROOT,

@@ -23,9 +23,9 @@ from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.i18n import Renderer
 from bot.transports.matrix import MatrixTransport
-from handlers.context import Notice, Services
+from handlers.core.context import Notice, Services
+from handlers.core.types import Incoming, Reply
 from handlers.registry import build_registry
-from handlers.types import Incoming, Reply
 from storage import held_notices, outbox, users
 from storage.db import Database
 
@@ -88,8 +88,11 @@ def _transport(db: Database, tmp_path: Path, dispatcher: Dispatcher) -> MatrixTr
 
 
 def _dispatcher(db: Database) -> Dispatcher:
-    services = Services(registry=build_registry(), timezone=TZ, admins=frozenset())
-    return Dispatcher(db, services, Renderer(TZ))
+    renderer = Renderer(TZ)
+    services = Services(
+        registry=build_registry(), timezone=TZ, admins=frozenset(), rendering=renderer
+    )
+    return Dispatcher(db, services, renderer)
 
 
 def _text_event(sender: str, body: str) -> Any:

@@ -27,7 +27,7 @@ from nio import RoomCreateResponse
 
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
-from handlers.types import FILE_LIMIT, Param
+from handlers.core.types import FILE_LIMIT, Param
 from storage import memberships
 from storage.db import Database
 from tests.e2e.scenarios import SCENARIOS, Scenario

@@ -46,7 +46,7 @@ from bot.transports.matrix import (
     server_allowed,
     strip_reply_fallback,
 )
-from handlers.types import FILE_LIMIT, Document, Incoming
+from handlers.core.types import FILE_LIMIT, Document, Incoming
 from storage import outbox, updates, users
 from storage.db import Database
 

@@ -1,0 +1,1 @@
+"""What applicants do: idea fit, can I join, the FAQ, contact requests, the budget."""

@@ -1,0 +1,262 @@
+"""Free-text questions: any text typed outside a flow is matched against the FAQ.
+
+The best answer comes with "did this help?" buttons and "ask a person", which forwards the
+question to a project's coordinators (or, for a general question, the administrators) after
+the person has typed a contact and agreed to send it
+(:mod:`handlers.applicant.contact_request`). Below the matcher's confidence threshold the
+bot says it does not know and offers the menu. The question is kept only in the conversation
+state while the person may still ask a person (forgotten after a day, ``bot.maintenance``).
+"Did this help?" is counted per FAQ entry, without saying who answered.
+
+The matcher (:class:`handlers.domain.faq_match.FaqMatcher`) is built once per content object
+and kept in ``ctx.services.extras``.
+
+```mermaid
+stateDiagram-v2
+    [*] --> answer: text outside a flow
+    answer --> answer: another question typed
+    answer --> [*]: "helped" (counted)
+    answer --> answer: "did not help" (counted) → offer "ask a person"
+    answer --> project: "ask a person"
+    project --> contact: project chosen / general question
+    contact --> consent: typed contact
+    consent --> [*]: send → stored + coordinators notified
+    consent --> [*]: don't send
+```
+"""
+
+from __future__ import annotations
+
+import re
+
+from content.schema import Content
+from handlers.applicant import contact_request
+from handlers.common.start import main_menu
+from handlers.core.context import Context, Services
+from handlers.core.flow import Flow, MenuEntry, Registry, Step
+from handlers.core.types import Button, InvalidInput
+from handlers.domain.faq_match import FaqMatcher
+from storage import contact_requests
+
+FLOW = "faq"
+ASK_FLOW = "ask"
+_EXTRAS_KEY = "faq_matcher"
+_SMALL_TALK = {
+    "greeting": re.compile(
+        r"^(?:hei+|moi+|moikka|terve|hello|hi|hey|hej|hejsan|tere|huomenta|iltaa|"
+        r"päivää|god morgon|good morning)(?:\s+(?:hei|vaan|botti|bot|there|på dig))?$"
+    ),
+    "how_are_you": re.compile(
+        r"^(?:mitä kuuluu|mitäs kuuluu|mitä sulle kuuluu|miten menee|how are you|"
+        r"how are you doing|hur mår du|hur är det)$"
+    ),
+    "thanks": re.compile(
+        r"^(?:kiitos|kiitoksia|kiitti|kiitos paljon|thanks|thank you|thank you very much|tack|"
+        r"tack så mycket|ok kiitos|okei kiitos)$"
+    ),
+}
+
+
+def small_talk(text: str) -> str | None:
+    """ "greeting", "how_are_you" or "thanks" for a message that is only that."""
+    cleaned = " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+    for kind, pattern in _SMALL_TALK.items():
+        if pattern.match(cleaned):
+            return kind
+    return None
+
+
+def matcher_for(services: Services) -> FaqMatcher | None:
+    """The FAQ matcher for the services' content, built on first use and kept."""
+    content = services.content
+    if content is None or not content.programme.faq:
+        return None
+    cached = services.extras.get(_EXTRAS_KEY)
+    if isinstance(cached, tuple) and cached[0] is content:
+        matcher: FaqMatcher = cached[1]
+        return matcher
+    matcher = FaqMatcher(content.programme.faq)
+    services.extras[_EXTRAS_KEY] = (content, matcher)
+    return matcher
+
+
+def _content(ctx: Context) -> Content:
+    content = ctx.services.content
+    assert content is not None
+    return content
+
+
+async def free_text(ctx: Context) -> None:
+    """Registered as ``registry.free_text``: any text outside a flow."""
+    assert ctx.text is not None
+    matcher = matcher_for(ctx.services)
+    if matcher is None or ctx.incoming.is_group_chat:
+        ctx.reply("error.unknown_input")
+        main_menu(ctx)
+        return
+    kind = small_talk(ctx.text)
+    if kind is not None:
+        ctx.reply(f"faq.small_talk.{kind}")
+        main_menu(ctx)
+        return
+    _ask(ctx, ctx.text)
+
+
+def _ask(ctx: Context, question: str) -> None:
+    matcher = matcher_for(ctx.services)
+    assert matcher is not None
+    best = matcher.best(question, ctx.locale)
+    ctx.begin(
+        FLOW,
+        question=question,
+        faq=best.faq_id if best else None,
+        lang=best.locale if best else ctx.locale,
+    )
+
+
+async def _answer_prompt(ctx: Context) -> None:
+    faq_id = ctx.data.get("faq")
+    ask = Button("faq.ask_person", "q:ask")
+    if faq_id is None:
+        ctx.reply("faq.unknown", buttons=[[ask]])
+        main_menu(ctx)
+        return
+    entry = _content(ctx).programme.faq_entry(faq_id)
+    language = ctx.data.get("lang") or ctx.locale  # the language the question was asked in
+    ctx.reply(
+        "faq.answer",
+        question=entry.questions.get(language)[0],
+        answer=entry.answer.get(language),
+        buttons=[
+            [Button("faq.helped", "q:yes"), Button("faq.not_helped", "q:no")],
+            [ask],
+        ],
+    )
+    if entry.check:
+        ctx.reply("content.unconfirmed")
+
+
+async def _answer_handle(ctx: Context) -> None:
+    faq_id = ctx.data.get("faq")
+    if ctx.text is not None:
+        kind = small_talk(ctx.text)
+        if kind is not None:
+            ctx.end()
+            ctx.reply(f"faq.small_talk.{kind}")
+            main_menu(ctx)
+            return
+        _ask(ctx, ctx.text)  # another question: start over with it
+        return
+    match ctx.payload:
+        case "q:yes" if faq_id is not None:
+            await contact_requests.count_feedback(ctx.conn, faq_id, helpful=True)
+            ctx.end()
+            ctx.reply("faq.glad")
+        case "q:no" if faq_id is not None and not ctx.data.get("rated"):
+            await contact_requests.count_feedback(ctx.conn, faq_id, helpful=False)
+            ctx.data["rated"] = True
+            ctx.reply("faq.sorry", buttons=[[Button("faq.ask_person", "q:ask")]])
+            main_menu(ctx)
+        case "q:no":
+            ctx.reply("faq.sorry", buttons=[[Button("faq.ask_person", "q:ask")]])
+        case "q:ask":
+            if ctx.incoming.is_group_chat:
+                ctx.reply("faq.private_only")
+                return
+            ctx.goto("project")
+        case _:
+            raise InvalidInput("applicant.use_buttons")
+
+
+async def _project_prompt(ctx: Context) -> None:
+    content = _content(ctx)
+    rows = [
+        [Button("applicant.option", f"q:p:{slug}", {"label": project.name.get(ctx.locale)})]
+        for slug, project in content.projects.items()
+    ]
+    rows.append([Button("faq.general_question", "q:p:")])
+    ctx.reply("faq.which_project", question=ctx.data["question"], buttons=rows)
+
+
+async def _project_handle(ctx: Context) -> None:
+    payload = ctx.payload or ""
+    if not payload.startswith("q:p:"):
+        raise InvalidInput("applicant.use_buttons")
+    slug = payload[4:] or None
+    if slug is not None and slug not in _content(ctx).projects:
+        raise InvalidInput("applicant.use_buttons")
+    ctx.data["project"] = slug
+    ctx.goto("contact")
+
+
+async def _contact_prompt(ctx: Context) -> None:
+    contact_request.ask_contact(ctx)
+
+
+async def _contact_handle(ctx: Context) -> None:
+    ctx.data["contact"] = contact_request.read_contact(ctx.text)
+    ctx.goto("consent")
+
+
+async def _consent_prompt(ctx: Context) -> None:
+    contact_request.ask_consent(
+        ctx,
+        project=ctx.data.get("project"),
+        contact=ctx.data["contact"],
+        question=_question_text(ctx),
+        yes="q:send",
+        no="q:nosend",
+    )
+
+
+def _question_text(ctx: Context) -> str:
+    return str(ctx.data["question"])[: contact_request.MAX_QUESTION]
+
+
+async def _consent_handle(ctx: Context) -> None:
+    if ctx.payload == "q:send":
+        await contact_request.send(
+            ctx,
+            project=ctx.data.get("project"),
+            contact=ctx.data["contact"],
+            question=_question_text(ctx),
+        )
+    elif ctx.payload == "q:nosend":
+        ctx.reply("contact.not_sent")
+    else:
+        raise InvalidInput("applicant.use_buttons")
+    ctx.end()
+    main_menu(ctx)
+
+
+async def _type_prompt(ctx: Context) -> None:
+    if matcher_for(ctx.services) is None:
+        ctx.end()
+        ctx.reply("applicant.unavailable")
+        main_menu(ctx)
+        return
+    ctx.reply("faq.type_question")
+
+
+async def _type_handle(ctx: Context) -> None:
+    if ctx.text is None:
+        raise InvalidInput("faq.type_question")
+    _ask(ctx, ctx.text)
+
+
+def register(registry: Registry) -> None:
+    registry.add_flow(
+        Flow(
+            FLOW,
+            {
+                "answer": Step(_answer_prompt, _answer_handle),
+                "project": Step(_project_prompt, _project_handle),
+                "contact": Step(_contact_prompt, _contact_handle),
+                "consent": Step(_consent_prompt, _consent_handle),
+            },
+            "answer",
+        )
+    )
+    registry.add_flow(Flow(ASK_FLOW, {"type": Step(_type_prompt, _type_handle)}, "type"))
+    registry.free_text = free_text
+    registry.add_menu_entry(MenuEntry("menu.ask", f"go:{ASK_FLOW}", order=130))

@@ -1,0 +1,273 @@
+"""Does our project idea fit ESR+? The organisations' walk-through; the decision is
+:func:`handlers.domain.idea_fit.assess_idea` (content-driven: target groups and actions are the
+objectives' own lists in ``programme.yaml``).
+
+Every step is a choice with buttons; target groups and actions can be several (pressing an
+option toggles it, "Valmis" moves on). The answers are about the organisation's idea, not a
+person, and live only in the conversation state until the result is shown.
+
+```mermaid
+stateDiagram-v2
+    [*] --> applicant: menu "Sopiiko hankeideamme ESR+:aan?"
+    applicant --> region
+    region --> groups
+    groups --> groups: toggle a target group
+    groups --> actions: done
+    actions --> actions: toggle an action
+    actions --> continuity: done
+    continuity --> cofinancing
+    cofinancing --> employers
+    employers --> [*]: objective + reasons, warnings, self-check list
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from content.schema import Content, OwnKindName, Programme
+from handlers.common.start import main_menu
+from handlers.core.context import Context
+from handlers.core.flow import Flow, MenuEntry, Registry, Step
+from handlers.core.types import Button, InvalidInput, Lines, Param, Text
+from handlers.domain.budget_draft import form_label
+from handlers.domain.idea_fit import (
+    CoFinancing,
+    Continuity,
+    Employers,
+    IdeaAnswers,
+    IdeaOption,
+    ItemStatus,
+    Region,
+    Warning,
+    action_options,
+    assess_idea,
+    target_group_options,
+)
+
+FLOW = "idea"
+_CHOICES: dict[str, type[StrEnum]] = {
+    "region": Region,
+    "continuity": Continuity,
+    "cofinancing": CoFinancing,
+    "employers": Employers,
+}
+_NEXT = {
+    "applicant": "region",
+    "region": "groups",
+    "groups": "actions",
+    "actions": "continuity",
+    "continuity": "cofinancing",
+    "cofinancing": "employers",
+}
+
+
+def _programme(ctx: Context) -> Programme:
+    content: Content | None = ctx.services.content
+    assert content is not None
+    return content.programme
+
+
+async def _applicant_prompt(ctx: Context) -> None:
+    if ctx.services.content is None:
+        ctx.end()
+        ctx.reply("applicant.unavailable")
+        main_menu(ctx)
+        return
+    programme = _programme(ctx)
+    ctx.reply(
+        "idea.intro",
+        buttons=[
+            [
+                Button(
+                    "applicant.option",
+                    f"i:applicant:{kind.key}",
+                    {"label": kind.name.get(ctx.locale)},
+                )
+            ]
+            for kind in programme.applicant_types
+        ],
+    )
+
+
+async def _applicant_handle(ctx: Context) -> None:
+    keys = {kind.key for kind in _programme(ctx).applicant_types}
+    value = _payload_value(ctx, "applicant")
+    if value not in keys:
+        raise InvalidInput("applicant.use_buttons")
+    ctx.data["applicant"] = value
+    ctx.goto(_NEXT["applicant"])
+
+
+def _payload_value(ctx: Context, step: str) -> str:
+    prefix = f"i:{step}:"
+    payload = ctx.payload or ""
+    if not payload.startswith(prefix):
+        raise InvalidInput("applicant.use_buttons")
+    return payload[len(prefix) :]
+
+
+def _choice_step(step: str) -> Step:
+    enum = _CHOICES[step]
+
+    async def prompt(ctx: Context) -> None:
+        ctx.reply(
+            f"idea.ask.{step}",
+            buttons=[
+                [Button(f"idea.{step}.{member.value}", f"i:{step}:{member.value}")]
+                for member in enum
+            ],
+        )
+
+    async def handle(ctx: Context) -> None:
+        value = _payload_value(ctx, step)
+        if value not in {member.value for member in enum}:
+            raise InvalidInput("applicant.use_buttons")
+        ctx.data[step] = value
+        if step == "employers":
+            _result(ctx)
+        else:
+            ctx.goto(_NEXT[step])
+
+    return Step(prompt, handle)
+
+
+def _multi_step(step: str) -> Step:
+    def options(ctx: Context) -> list[IdeaOption]:
+        programme = _programme(ctx)
+        return target_group_options(programme) if step == "groups" else action_options(programme)
+
+    async def prompt(ctx: Context) -> None:
+        selected = set(ctx.data.get(step) or [])
+        shown = options(ctx)
+        chosen = tuple(o.text.get(ctx.locale) for o in shown if o.id in selected)
+        rows = [
+            [
+                Button(
+                    "applicant.option_selected" if option.id in selected else "applicant.option",
+                    f"i:{step}:{option.id}",
+                    {"label": option.text.get(ctx.locale)},
+                )
+            ]
+            for option in shown
+        ]
+        rows.append([Button("applicant.done", f"i:{step}:done")])
+        ctx.reply(
+            f"idea.ask.{step}",
+            chosen=Lines(chosen) if chosen else Text("applicant.nothing_chosen"),
+            buttons=rows,
+        )
+
+    async def handle(ctx: Context) -> None:
+        value = _payload_value(ctx, step)
+        selected: list[str] = list(ctx.data.get(step) or [])
+        if value == "done":
+            ctx.data[step] = selected
+            ctx.goto(_NEXT[step])
+            return
+        if value not in {option.id for option in options(ctx)}:
+            raise InvalidInput("applicant.use_buttons")
+        if value in selected:
+            selected.remove(value)
+        else:
+            selected.append(value)
+        ctx.data[step] = selected
+        ctx.goto(step)
+
+    return Step(prompt, handle)
+
+
+def answers_from(data: dict[str, object]) -> IdeaAnswers:
+    def ids(key: str) -> frozenset[str]:
+        value = data.get(key) or []
+        assert isinstance(value, list)
+        return frozenset(str(item) for item in value)
+
+    return IdeaAnswers(
+        applicant_type=str(data["applicant"]),
+        region=Region(str(data["region"])),
+        target_groups=ids("groups"),
+        actions=ids("actions"),
+        continuity=Continuity(str(data["continuity"])),
+        co_financing=CoFinancing(str(data["cofinancing"])),
+        employers=Employers(str(data["employers"])),
+    )
+
+
+def _result(ctx: Context) -> None:
+    programme = _programme(ctx)
+    locale = ctx.locale
+    fit = assess_idea(programme, answers_from(ctx.data))
+    ctx.end()
+    if fit.best:
+        best: Param = Lines(
+            tuple(
+                Text(
+                    "idea.objective",
+                    {
+                        "code": code,
+                        "name": programme.objective(code).name.get(locale),
+                        "summary": programme.objective(code).summary.get(locale),
+                    },
+                )
+                for code in fit.best
+            )
+        )
+        reasons: Param = Lines(
+            tuple(
+                Text(
+                    "idea.reason_group" if reason.weight > 1 else "idea.reason_action",
+                    {"text": reason.option.text.get(locale), "code": reason.objective},
+                )
+                for reason in fit.reasons
+            )
+        )
+        ctx.reply("idea.result", best=best, reasons=reasons)
+    rows = programme.budget_rows
+    own_row = rows.own_municipal if fit.own_kind is OwnKindName.MUNICIPAL else rows.own_private
+    warnings = [_warning(programme, warning, locale) for warning in fit.warnings]
+    warnings.append(Text("idea.own_row", {"row": form_label(own_row, locale)}))
+    ctx.reply("idea.warnings", warnings=Lines(tuple(warnings)))
+    ctx.reply(
+        "idea.self_check",
+        items=Lines(
+            tuple(
+                Text(
+                    "idea.check_needs_work"
+                    if item.status is ItemStatus.NEEDS_WORK
+                    else "idea.check_ok",
+                    {"text": item.text.get(locale)},
+                )
+                for item in fit.self_check
+            )
+        ),
+        count=len(fit.needs_work),
+    )
+    main_menu(ctx)
+
+
+def _warning(programme: Programme, warning: Warning, locale: str) -> Text:
+    params: dict[str, Param] = {}
+    if warning is Warning.STATUTORY:
+        params["items"] = _joined([item.get(locale) for item in programme.not_funded])
+    elif warning is Warning.NOT_FOR_PROFIT:
+        params["items"] = _joined([item.get(locale) for item in programme.applicant_requirements])
+    elif warning is Warning.NATIONAL_CALL:
+        params["note"] = programme.financing.note.get(locale)
+    return Text(f"idea.warning.{warning.value}", params)
+
+
+def _joined(items: Sequence[str]) -> str:
+    return "; ".join(items)
+
+
+def register(registry: Registry) -> None:
+    steps = {"applicant": Step(_applicant_prompt, _applicant_handle)}
+    steps["region"] = _choice_step("region")
+    steps["groups"] = _multi_step("groups")
+    steps["actions"] = _multi_step("actions")
+    for step in ("continuity", "cofinancing", "employers"):
+        steps[step] = _choice_step(step)
+    registry.add_flow(Flow(FLOW, steps, "applicant"))
+    registry.add_menu_entry(MenuEntry("menu.idea", f"go:{FLOW}", order=100))

@@ -1,0 +1,529 @@
+"""Can I join this project? A person picks a project (or finds one by municipality), answers
+its questions from the project's YAML and gets "you can probably join", "this project is not
+for you, but try …" or "not sure" (``Project.assess``). They may then ask the coordinator to
+contact them (:mod:`handlers.applicant.contact_request`).
+
+The answers live only in the conversation state while the questions run: they are dropped as
+soon as the outcome is shown, and the conversation row is deleted when the flow ends (an
+abandoned one after a day, ``bot.maintenance``). Only a contact the person types and agrees
+to send is stored. Sensitive answers are never echoed back. The flow runs in private chats
+only.
+
+```mermaid
+stateDiagram-v2
+    [*] --> project: menu "Voinko liittyä hankkeeseen?"
+    project --> project: typed municipality → projects serving it
+    project --> question: project chosen (summary + intro)
+    question --> question: next question (number typed, no buttons; choices as buttons)
+    question --> after: outcome shown, answers dropped
+    after --> question: "try project X"
+    after --> project: "another project"
+    after --> contact: "ask the coordinator to contact me"
+    contact --> consent: typed contact
+    consent --> [*]: send → stored + coordinators notified
+    consent --> [*]: don't send
+    after --> [*]: done (conversation row deleted)
+```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from content.schema import (
+    OTHER_MUNICIPALITY,
+    Answer,
+    Content,
+    Outcome,
+    Project,
+    ProjectStatus,
+    Question,
+    QuestionType,
+)
+from handlers.applicant import contact_request
+from handlers.common.start import main_menu
+from handlers.core.context import Context
+from handlers.core.flow import Flow, MenuEntry, Registry, Step
+from handlers.core.types import Button, InvalidInput, Lines, Param, Text
+
+FLOW = "canjoin"
+_AGE = re.compile(
+    r"^(?P<n>\d{1,3})\s*(?:v|v\.|vuotta|vuotias|vuoden|år|ar|years?|yrs?|y)?\.?$", re.IGNORECASE
+)
+SKIP_WORDS = frozenset(
+    {"ohita", "en halua sanoa", "en halua vastata", "hoppa över", "vill inte säga", "skip", "-"}
+)
+
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _common_prefix(first: str, second: str) -> int:
+    length = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        length += 1
+    return length
+
+
+def match_municipality(text: str, names: Iterable[str]) -> str | None:
+    """The municipality in ``names`` that ``text`` names, allowing Finnish case endings and
+    one slip ("Mikkelissä", "Juvalla", "Kangasniemellä", "Mikkelli" → the name)."""
+    typed = _fold(text)
+    if len(typed) < 2 or not all(ch.isalpha() or ch in " -" for ch in typed):
+        return None
+    candidates: list[tuple[int, str]] = []
+    for name in names:
+        folded = _fold(name)
+        if typed == folded:
+            return name
+        common = _common_prefix(typed, folded)
+        needed = max(len(folded) - (2 if len(folded) >= 8 else 1), 3)
+        if common >= needed and len(typed) <= len(folded) + 6:
+            candidates.append((common, name))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda item: -item[0])
+    if len(candidates) > 1 and candidates[0][0] == candidates[1][0]:
+        return None
+    return candidates[0][1]
+
+
+def all_municipalities(content: Content) -> list[str]:
+    seen: dict[str, str] = {}
+    for project in content.projects.values():
+        for name in project.municipalities:
+            seen.setdefault(_fold(name), name)
+    return list(seen.values())
+
+
+def parse_age(text: str, question: Question) -> int | None:
+    """A typed number answer; None when the person prefers not to say."""
+    cleaned = _fold(text)
+    if cleaned in SKIP_WORDS:
+        return None
+    found = _AGE.match(cleaned)
+    if found is None:
+        raise InvalidInput("join.error.number")
+    value = int(found["n"])
+    low = question.min if question.min is not None else 0
+    high = question.max if question.max is not None else 999
+    if not low <= value <= high:
+        raise InvalidInput("join.error.number_range", low=low, high=high)
+    return value
+
+
+def answers_for_assess(raw: dict[str, Any]) -> dict[str, Answer]:
+    """Stored JSON answers → what ``Project.assess`` takes (multi-choice as frozensets)."""
+    return {
+        key: frozenset(value) if isinstance(value, list) else value for key, value in raw.items()
+    }
+
+
+def settled(project: Project, answers: dict[str, Answer]) -> bool:
+    """True when the answers so far already decide: a rule surely holds and every rule
+    before it surely does not (so no later answer can change the outcome)."""
+    questions = {question.id: question for question in project.eligibility.questions}
+    for rule in project.eligibility.rules:
+        holds = rule.when.holds(answers, questions, project.area)
+        if holds is None:
+            return False
+        if holds:
+            return True
+    return False
+
+
+def suggestions(
+    content: Content, project: Project, rule_projects: Iterable[str], municipality: Any
+) -> list[str]:
+    """Other projects to try: the rule's, then those serving the person's municipality."""
+    found: list[str] = []
+    for slug in rule_projects:
+        if slug in content.projects and slug != project.slug and slug not in found:
+            found.append(slug)
+    if isinstance(municipality, str) and municipality != OTHER_MUNICIPALITY:
+        for other in content.projects_serving(municipality):
+            if other.slug != project.slug and other.slug not in found:
+                found.append(other.slug)
+    return found
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+
+def _content(ctx: Context) -> Content:
+    content = ctx.services.content
+    assert content is not None
+    return content
+
+
+def _project(ctx: Context) -> Project:
+    return _content(ctx).project(ctx.data["project"])
+
+
+async def _project_prompt(ctx: Context) -> None:
+    if ctx.incoming.is_group_chat:
+        ctx.end()
+        ctx.reply("join.private_only")
+        return
+    content = ctx.services.content
+    if content is None or not content.projects:
+        ctx.end()
+        ctx.reply("applicant.unavailable")
+        main_menu(ctx)
+        return
+    wanted = ctx.data.get("filter")
+    projects = [
+        project for slug, project in content.projects.items() if wanted is None or slug in wanted
+    ]
+    lines = tuple(
+        Text(
+            "join.project_line",
+            {"name": project.name.get(ctx.locale), "region": project.region.get(ctx.locale)},
+        )
+        for project in projects
+    )
+    ctx.reply(
+        "join.pick_filtered" if wanted is not None else "join.pick",
+        projects=Lines(lines),
+        buttons=[
+            [
+                Button(
+                    "applicant.option",
+                    f"j:p:{project.slug}",
+                    {"label": project.name.get(ctx.locale)},
+                )
+            ]
+            for project in projects
+        ]
+        + ([[Button("join.all_projects", "j:all")]] if wanted is not None else []),
+    )
+
+
+async def _project_handle(ctx: Context) -> None:
+    content = _content(ctx)
+    payload = ctx.payload or ""
+    if payload == "j:all":
+        ctx.data.pop("filter", None)
+        ctx.goto("project")
+        return
+    if payload.startswith("j:p:"):
+        slug = payload[4:]
+        if slug not in content.projects:
+            raise InvalidInput("applicant.use_buttons")
+        _begin_project(ctx, slug)
+        return
+    if ctx.text is None:
+        raise InvalidInput("applicant.use_buttons")
+    typed = _fold(ctx.text)
+    for slug, project in content.projects.items():
+        names = {_fold(project.name.get(ctx.locale)), _fold(project.short_name or slug)}
+        if typed in names:
+            _begin_project(ctx, slug)
+            return
+    name = match_municipality(ctx.text, all_municipalities(content))
+    if name is None:
+        raise InvalidInput("join.error.no_project_there")
+    ctx.data["filter"] = [project.slug for project in content.projects_serving(name)]
+    ctx.goto("project")
+
+
+def _begin_project(ctx: Context, slug: str) -> None:
+    assert ctx.state is not None
+    ctx.state.data = {"project": slug, "answers": {}, "q": 0}
+    project = _project(ctx)
+    locale = ctx.locale
+    notes: list[Param] = []
+    if project.area_note is not None:
+        notes.append(project.area_note.get(locale))
+    if project.status is not ProjectStatus.FUNDED:
+        notes.append(Text(f"join.status.{project.status.value}"))
+    ctx.reply(
+        "join.project_intro",
+        name=project.name.get(locale),
+        region=project.region.get(locale),
+        summary=project.summary.get(locale),
+        target=project.target_group.get(locale),
+        notes=Lines(tuple(notes)),
+        intro=project.eligibility.intro.get(locale),
+    )
+    ctx.goto("question")
+
+
+def _question(ctx: Context) -> Question:
+    return _project(ctx).eligibility.questions[int(ctx.data["q"])]
+
+
+async def _question_prompt(ctx: Context) -> None:
+    project = _project(ctx)
+    question = _question(ctx)
+    locale = ctx.locale
+    count = len(project.eligibility.questions)
+    text = question.text.get(locale)
+    if question.help is not None:
+        text = f"{text}\n{question.help.get(locale)}"
+    number = int(ctx.data["q"]) + 1
+    if question.type is QuestionType.NUMBER:
+        # Typed: asked without buttons, so a typed number is never a button press.
+        ctx.reply("join.question_number", number=number, count=count, text=text)
+        return
+    if question.type is QuestionType.CHOICE:
+        ctx.reply(
+            "join.question_choice",
+            buttons=[
+                [
+                    Button(
+                        "applicant.option", f"j:o:{option.id}", {"label": option.label.get(locale)}
+                    )
+                ]
+                for option in question.options
+            ],
+            number=number,
+            count=count,
+            text=text,
+        )
+        return
+    if question.type is QuestionType.MULTI_CHOICE:
+        selected = set(ctx.data.get("sel") or [])
+        chosen = tuple(
+            option.label.get(locale) for option in question.options if option.id in selected
+        )
+        rows = [
+            [
+                Button(
+                    "applicant.option_selected" if option.id in selected else "applicant.option",
+                    f"j:t:{option.id}",
+                    {"label": option.label.get(locale)},
+                )
+            ]
+            for option in question.options
+        ]
+        rows.append([Button("applicant.done", "j:done")])
+        ctx.reply(
+            "join.question_multi",
+            chosen=Lines(chosen) if chosen else Text("applicant.nothing_chosen"),
+            buttons=rows,
+            number=number,
+            count=count,
+            text=text,
+        )
+        return
+    names = [
+        Button("applicant.option", f"j:m:{name}", {"label": name})
+        for name in project.municipalities
+    ]
+    rows = [names[start : start + 2] for start in range(0, len(names), 2)]
+    ctx.reply(
+        "join.question_municipality",
+        buttons=[*rows, [Button("join.other_municipality", f"j:m:{OTHER_MUNICIPALITY}")]],
+        number=number,
+        count=count,
+        text=text,
+    )
+
+
+async def _question_handle(ctx: Context) -> None:
+    project = _project(ctx)
+    question = _question(ctx)
+    payload = ctx.payload or ""
+    answers: dict[str, Any] = ctx.data["answers"]
+    if question.type is QuestionType.NUMBER:
+        if ctx.text is None:
+            raise InvalidInput("join.error.number")
+        value = parse_age(ctx.text, question)
+        if value is not None:
+            answers[question.id] = value
+    elif question.type is QuestionType.CHOICE:
+        option = _option_from(question, payload, ctx.text, "j:o:", ctx.locale)
+        answers[question.id] = option
+    elif question.type is QuestionType.MULTI_CHOICE:
+        selected: list[str] = list(ctx.data.get("sel") or [])
+        if payload.startswith("j:t:"):
+            option_id = payload[4:]
+            if option_id not in {option.id for option in question.options}:
+                raise InvalidInput("applicant.use_buttons")
+            if option_id in selected:
+                selected.remove(option_id)
+            else:
+                selected.append(option_id)
+            ctx.data["sel"] = selected
+            ctx.goto("question")  # show the choices again
+            return
+        if payload != "j:done":
+            raise InvalidInput("join.error.multi")
+        if selected:
+            answers[question.id] = selected
+        ctx.data.pop("sel", None)
+    else:
+        answers[question.id] = _municipality_from(ctx, project, payload)
+    _next_question(ctx)
+
+
+def _option_from(
+    question: Question, payload: str, text: str | None, prefix: str, locale: str
+) -> str:
+    ids = {option.id for option in question.options}
+    if payload.startswith(prefix) and payload[len(prefix) :] in ids:
+        return payload[len(prefix) :]
+    if text is not None:
+        typed = _fold(text)
+        for option in question.options:
+            if typed in {_fold(option.label.get(locale)), option.id}:
+                return option.id
+    raise InvalidInput("applicant.use_buttons")
+
+
+def _municipality_from(ctx: Context, project: Project, payload: str) -> str:
+    if payload.startswith("j:m:"):
+        value = payload[4:]
+        if value == OTHER_MUNICIPALITY or value in project.municipalities:
+            return value
+        raise InvalidInput("applicant.use_buttons")
+    if ctx.text is None:
+        raise InvalidInput("applicant.use_buttons")
+    name = match_municipality(ctx.text, project.municipalities) or match_municipality(
+        ctx.text, all_municipalities(_content(ctx))
+    )
+    if name is None:
+        raise InvalidInput("join.error.municipality")
+    return name
+
+
+def _next_question(ctx: Context) -> None:
+    project = _project(ctx)
+    index = int(ctx.data["q"]) + 1
+    answers = answers_for_assess(ctx.data["answers"])
+    if index < len(project.eligibility.questions) and not settled(project, answers):
+        ctx.data["q"] = index
+        ctx.goto("question")
+        return
+    _outcome(ctx, project)
+
+
+def _outcome(ctx: Context, project: Project) -> None:
+    assert ctx.state is not None
+    content = _content(ctx)
+    locale = ctx.locale
+    raw = dict(ctx.data["answers"])
+    assessment = project.assess(answers_for_assess(raw))
+    municipality = next(
+        (
+            raw.get(q.id)
+            for q in project.eligibility.questions
+            if q.type is QuestionType.MUNICIPALITY
+        ),
+        None,
+    )
+    others = (
+        suggestions(content, project, assessment.try_projects, municipality)
+        if assessment.outcome is not Outcome.LIKELY_ELIGIBLE
+        else []
+    )
+    # The answers are not needed any more: keep only which project this was about.
+    ctx.state.data = {"project": project.slug}
+    details: list[Param] = [assessment.reason.get(locale)]
+    if assessment.try_elsewhere is not None:
+        details.append(assessment.try_elsewhere.get(locale))
+    if others:
+        names = ", ".join(content.project(slug).name.get(locale) for slug in others)
+        details.append(Text("join.try_projects", {"projects": names}))
+    ctx.reply(
+        "join.outcome",
+        outcome=Text(f"eligibility.outcome.{assessment.outcome.value}"),
+        details=Lines(tuple(details)),
+    )
+    ctx.data["others"] = others
+    ctx.goto("after")
+
+
+async def _after_prompt(ctx: Context) -> None:
+    content = _content(ctx)
+    rows = [[Button("join.ask_contact", "j:contact")]]
+    for slug in ctx.data.get("others") or []:
+        rows.append(
+            [
+                Button(
+                    "join.try",
+                    f"j:try:{slug}",
+                    {"project": content.project(slug).name.get(ctx.locale)},
+                )
+            ]
+        )
+    rows.append([Button("join.another", "j:other")])
+    rows.append([Button("applicant.finish", "j:end")])
+    ctx.reply("join.next", buttons=rows)
+
+
+async def _after_handle(ctx: Context) -> None:
+    assert ctx.state is not None
+    payload = ctx.payload or ""
+    if payload == "j:contact":
+        ctx.goto("contact")
+    elif payload.startswith("j:try:") and payload[6:] in (ctx.data.get("others") or []):
+        _begin_project(ctx, payload[6:])
+    elif payload == "j:other":
+        ctx.state.data = {}
+        ctx.goto("project")
+    elif payload == "j:end":
+        ctx.end()
+        ctx.reply("join.bye")
+        main_menu(ctx)
+    else:
+        raise InvalidInput("applicant.use_buttons")
+
+
+async def _contact_prompt(ctx: Context) -> None:
+    contact_request.ask_contact(ctx)
+
+
+async def _contact_handle(ctx: Context) -> None:
+    ctx.data["contact"] = contact_request.read_contact(ctx.text)
+    ctx.goto("consent")
+
+
+async def _consent_prompt(ctx: Context) -> None:
+    contact_request.ask_consent(
+        ctx,
+        project=ctx.data["project"],
+        contact=ctx.data["contact"],
+        question=None,
+        yes="j:send",
+        no="j:nosend",
+    )
+
+
+async def _consent_handle(ctx: Context) -> None:
+    if ctx.payload == "j:send":
+        await contact_request.send(
+            ctx, project=ctx.data["project"], contact=ctx.data["contact"], question=None
+        )
+    elif ctx.payload == "j:nosend":
+        ctx.reply("contact.not_sent")
+    else:
+        raise InvalidInput("applicant.use_buttons")
+    ctx.end()
+    main_menu(ctx)
+
+
+def register(registry: Registry) -> None:
+    registry.add_flow(
+        Flow(
+            FLOW,
+            {
+                "project": Step(_project_prompt, _project_handle),
+                "question": Step(_question_prompt, _question_handle),
+                "after": Step(_after_prompt, _after_handle),
+                "contact": Step(_contact_prompt, _contact_handle),
+                "consent": Step(_consent_prompt, _consent_handle),
+            },
+            "project",
+        )
+    )
+    registry.add_menu_entry(MenuEntry("menu.join", f"go:{FLOW}", order=110))

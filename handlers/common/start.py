@@ -1,0 +1,150 @@
+"""/start, the main menu, /help, /cancel and /language.
+
+```mermaid
+stateDiagram-v2
+    [*] --> menu: /start
+    menu --> area: menu button (go:FLOW / cmd:NAME)
+    area --> menu: /cancel (any step)
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.core.context import Context
+from handlers.core.flow import Command, MenuEntry, Registry
+from handlers.core.types import Button, Lines, Text
+from storage import users
+
+LANGUAGE_NAMES = {"fi": "language.fi", "sv": "language.sv", "en": "language.en"}
+
+
+def main_menu(ctx: Context) -> None:
+    """The menu as buttons, showing only what the person's roles allow."""
+    registry = ctx.services.registry
+    rows = [
+        (Button(entry.label_key, entry.payload),)
+        for entry in registry.menu
+        if entry.visible(ctx.roles)
+    ]
+    ctx.reply("menu.prompt", buttons=rows)
+
+
+async def start(ctx: Context) -> None:
+    if ctx.args:
+        for handler in ctx.services.registry.start_arguments:
+            if await handler(ctx, ctx.args):
+                return
+    ctx.end()
+    ctx.reply("start.greeting")
+    main_menu(ctx)
+
+
+async def show_help(ctx: Context) -> None:
+    locale = ctx.locale
+    lines = tuple(
+        Text(
+            "help.line",
+            {
+                "command": "/" + command.names.get(locale, command.names["fi"])[0],
+                "description": Text(command.description_key),
+            },
+        )
+        for command in ctx.services.registry.commands
+        if command.visible(ctx.roles)
+    )
+    ctx.reply("help.text", commands=Lines(lines))
+
+
+async def cancel(ctx: Context) -> None:
+    if ctx.state is None:
+        ctx.reply("cancel.nothing")
+    else:
+        ctx.end()
+        ctx.reply("cancel.done")
+    main_menu(ctx)
+
+
+async def choose_language(ctx: Context) -> None:
+    ctx.reply(
+        "language.prompt",
+        buttons=[[Button(label, f"lang:{code}")] for code, label in LANGUAGE_NAMES.items()],
+    )
+
+
+async def set_language(ctx: Context) -> None:
+    assert ctx.payload is not None
+    code = ctx.payload.split(":", 1)[1]
+    if code not in LANGUAGE_NAMES:
+        await choose_language(ctx)
+        return
+    await users.set_locale(ctx.conn, ctx.user.user_id, code)
+    ctx.user = replace(ctx.user, locale=code, locale_chosen=True)
+    ctx.reply("language.changed")
+    if ctx.state is not None:
+        ctx.next_step = ctx.state.step  # carry on where we were, in the new language
+    else:
+        main_menu(ctx)
+
+
+async def show_menu(ctx: Context) -> None:
+    main_menu(ctx)
+
+
+async def run_command_button(ctx: Context) -> None:
+    """Menu buttons with payload ``cmd:NAME`` behave exactly like typing /NAME."""
+    assert ctx.payload is not None
+    command = ctx.services.registry.command_named(ctx.payload.split(":", 1)[1])
+    if command is None or not command.visible(ctx.roles):
+        ctx.reply("error.not_allowed")
+        return
+    await command.action(ctx)
+
+
+async def start_flow_button(ctx: Context) -> None:
+    """Menu buttons with payload ``go:FLOW`` start that flow (flows check roles themselves)."""
+    assert ctx.payload is not None
+    name = ctx.payload.split(":", 1)[1]
+    if name not in ctx.services.registry.flows:
+        ctx.reply("error.old_button")
+        main_menu(ctx)
+        return
+    ctx.begin(name)
+
+
+def register(registry: Registry) -> None:
+    registry.add_command(
+        Command({"fi": ("start",), "sv": ("start",), "en": ("start",)}, start, "cmd.start", order=0)
+    )
+    registry.add_command(
+        Command(
+            {"fi": ("apua",), "sv": ("hjalp",), "en": ("help",)}, show_help, "cmd.help", order=1
+        )
+    )
+    registry.add_command(
+        Command(
+            {"fi": ("valikko",), "sv": ("meny",), "en": ("menu",)}, show_menu, "cmd.menu", order=2
+        )
+    )
+    registry.add_command(
+        Command(
+            {"fi": ("peru", "lopeta"), "sv": ("avbryt",), "en": ("cancel",)},
+            cancel,
+            "cmd.cancel",
+            order=3,
+        )
+    )
+    registry.add_command(
+        Command(
+            {"fi": ("kieli",), "sv": ("sprak",), "en": ("language",)},
+            choose_language,
+            "cmd.language",
+            order=90,
+        )
+    )
+    registry.add_global_payload("lang", set_language)
+    registry.add_global_payload("cmd", run_command_button)
+    registry.add_global_payload("go", start_flow_button)
+    registry.add_menu_entry(MenuEntry("menu.language", "cmd:kieli", order=900))
+    registry.add_menu_entry(MenuEntry("menu.help", "cmd:apua", order=910))

@@ -1,0 +1,688 @@
+"""Meetings to and from files: .ics export/import and a CSV import (pure, bytes/str in/out).
+
+Export (``icalendar`` writes CRLF lines, folding and escaping):
+
+* :func:`series_to_ics` — one VEVENT per series with RRULE and EXDATE, one override VEVENT
+  (same UID, RECURRENCE-ID) per moved occurrence, and a VTIMEZONE for the zone;
+* :func:`occurrences_to_ics` — one VEVENT per occurrence in a window (a participant's own
+  schedule); cancelled occurrences are left out. The UID of an occurrence is derived from
+  the series UID and its *original* start, so a moved meeting updates the same calendar
+  entry instead of adding a second one.
+
+Times are written as local time with ``TZID`` (e.g. ``Europe/Helsinki``). The link goes both
+to ``URL`` and to the end of ``DESCRIPTION`` (many phone calendars ignore ``URL``); the group
+goes to ``X-HANKEBOT-GROUP``. ``DTSTAMP`` is the injected ``now``.
+
+Import raises :class:`MeetingImportError` listing *every* problem (all-or-nothing, so a
+fixed file can simply be sent again). :func:`parse_ics` reads one-off and RRULE events,
+EXDATEs and moved/cancelled overrides; all-day events, RDATEs and several RRULEs are refused;
+an event without an end lasts :data:`DEFAULT_DURATION`. Problems are numbered by event
+(1 = the first VEVENT).
+
+CSV columns (:func:`parse_meetings_csv`): a header row, then one meeting per row; the row
+number of a problem is the spreadsheet row (the header is row 1). Separator ``,``, ``;`` or
+tab, detected from the header. Finnish and Swedish header names are accepted too.
+
+==============  ===========================  ==============================================
+column          aliases (fi / sv)            value
+==============  ===========================  ==============================================
+title*          otsikko, nimi / titel        text, at most 200 characters
+start_date*     päivä, pvm / datum           ``24.11.2026`` or ``2026-11-24``
+start_time*     aika, klo / tid              ``13.00``, ``13:00``, ``13``
+duration_min    kesto / längd                whole minutes 1–1440, default 60
+repeat          toisto / upprepning          empty/once, weekly, biweekly, monthly (the
+                                             start's weekday, e.g. 2nd Tuesday; a 5th week
+                                             means the last), fi/sv words too, or an RRULE
+                                             (``FREQ=...``)
+count           kertoja / antal              number of meetings (not with until)
+until           asti / till                  last day, ``31.5.2027`` (not with count)
+place           paikka / plats               text
+link            linkki / länk                ``https://...``
+note            lisätieto / anteckning       text
+group           ryhmä / grupp                a group key of the project
+==============  ===========================  ==============================================
+
+(* = required.) Past meetings are not rejected here; that is the calling flow's choice.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vRecur
+
+from handlers.domain.datetime_input import (
+    DateTimeInputError,
+    DateTimeProblem,
+    localize,
+    parse_full_date,
+    parse_time,
+)
+from handlers.domain.recurrence import (
+    UTC,
+    RecurrenceError,
+    RepeatKind,
+    RuleProblem,
+    as_local,
+    build_rule,
+    describe_rule,
+    expand,
+    is_occurrence,
+    normalize_rule,
+)
+
+PRODID = "-//hankebot//hankebot//FI"
+GROUP_PROPERTY = "X-HANKEBOT-GROUP"
+DEFAULT_DURATION = dt.timedelta(minutes=60)
+MAX_DURATION = dt.timedelta(hours=24)
+MAX_LENGTHS = {"title": 200, "place": 200, "link": 500, "note": 2000, "group": 100}
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    """A meeting or a series, as read from or written to a file.
+
+    ``start`` is aware, in the project's zone; ``rule`` is a canonical RRULE value (see
+    :func:`handlers.domain.recurrence.normalize_rule`) or ``None`` for a one-off. ``cancelled`` and
+    the first items of ``moved`` are original starts of occurrences.
+    """
+
+    title: str
+    start: dt.datetime
+    duration: dt.timedelta = DEFAULT_DURATION
+    rule: str | None = None
+    place: str = ""
+    link: str = ""
+    note: str = ""
+    group: str = ""
+    uid: str = ""
+    cancelled: tuple[dt.datetime, ...] = ()
+    moved: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+
+    @property
+    def moved_map(self) -> dict[dt.datetime, dt.datetime]:
+        return dict(self.moved)
+
+
+class ImportReason(StrEnum):
+    """What is wrong with a row or an event."""
+
+    NOT_A_CALENDAR = "not_a_calendar"
+    EMPTY_FILE = "empty_file"
+    MISSING_COLUMN = "missing_column"
+    UNKNOWN_COLUMN = "unknown_column"
+    DUPLICATE_COLUMN = "duplicate_column"
+    EXTRA_VALUES = "extra_values"
+    MISSING_VALUE = "missing_value"
+    TOO_LONG = "too_long"
+    BAD_DATE = "bad_date"
+    BAD_TIME = "bad_time"
+    BAD_DURATION = "bad_duration"
+    BAD_REPEAT = "bad_repeat"
+    BAD_COUNT = "bad_count"
+    BAD_UNTIL = "bad_until"
+    BAD_RULE = "bad_rule"
+    RULE_WITH_END = "rule_with_end"
+    BAD_LINK = "bad_link"
+    BAD_START = "bad_start"
+    BAD_END = "bad_end"
+    ALL_DAY_EVENT = "all_day_event"
+    UNSUPPORTED_RECURRENCE = "unsupported_recurrence"
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One problem: the row (CSV) or event number (.ics), the column and the cause if known."""
+
+    row: int
+    reason: ImportReason
+    column: str | None = None
+    cause: RuleProblem | DateTimeProblem | None = None
+
+
+class MeetingImportError(ValueError):
+    """A file could not be imported; ``problems`` lists everything that is wrong."""
+
+    def __init__(self, problems: Sequence[ImportProblem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems: tuple[ImportProblem, ...] = tuple(problems)
+
+
+# --- export ---------------------------------------------------------------------------
+
+
+def occurrence_uid(series_uid: str, recurrence_id: dt.datetime) -> str:
+    """A stable UID for one occurrence: the series UID plus its original start in UTC."""
+    stamp = recurrence_id.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    local, at, domain = series_uid.partition("@")
+    return f"{local}-{stamp}{at}{domain}"
+
+
+def series_to_ics(
+    meetings: Sequence[MeetingSpec],
+    *,
+    tz: ZoneInfo,
+    now: dt.datetime,
+    calendar_name: str | None = None,
+) -> bytes:
+    """A calendar with each series as RRULE + EXDATE + overrides; every meeting needs a UID."""
+    calendar = _new_calendar(calendar_name)
+    last_days: list[dt.date] = []
+    for meeting in meetings:
+        _require_uid(meeting)
+        first = as_local(meeting.start, tz)
+        moved = meeting.moved_map
+        cancelled = {c.astimezone(UTC) for c in meeting.cancelled}
+        if meeting.rule is None:
+            rid = first.astimezone(UTC)
+            if rid not in cancelled:
+                start = moved.get(rid, first)
+                calendar.add_component(_event(meeting, start, meeting.uid, now, tz))
+                last_days.append(start.astimezone(tz).date())
+            continue
+        master = _event(meeting, first, meeting.uid, now, tz)
+        master.add("rrule", vRecur.from_ical(meeting.rule))
+        if meeting.cancelled:
+            master.add("exdate", [c.astimezone(tz) for c in sorted(meeting.cancelled)])
+        calendar.add_component(master)
+        for rid, new_start in sorted(moved.items()):
+            if rid.astimezone(UTC) in cancelled or not is_occurrence(meeting.rule, first, rid, tz):
+                continue
+            override = _event(meeting, new_start, meeting.uid, now, tz)
+            override.add("recurrence-id", rid.astimezone(tz))
+            calendar.add_component(override)
+            last_days.append(new_start.astimezone(tz).date())
+        last = describe_rule(meeting.rule, first, tz).last
+        last_days.append(last or first.date() + dt.timedelta(days=5 * 366))
+    return _finish(calendar, meetings, last_days, tz)
+
+
+def occurrences_to_ics(
+    meetings: Sequence[MeetingSpec],
+    *,
+    start_utc: dt.datetime,
+    end_utc: dt.datetime,
+    tz: ZoneInfo,
+    now: dt.datetime,
+    calendar_name: str | None = None,
+) -> bytes:
+    """A calendar with one VEVENT per occurrence in ``[start_utc, end_utc)``."""
+    calendar = _new_calendar(calendar_name)
+    last_days: list[dt.date] = []
+    for meeting in meetings:
+        _require_uid(meeting)
+        found = expand(
+            meeting.rule,
+            meeting.start,
+            start_utc,
+            end_utc,
+            tz,
+            cancelled=meeting.cancelled,
+            moved=meeting.moved_map,
+        )
+        for occ in found:
+            uid = occurrence_uid(meeting.uid, occ.recurrence_id)
+            calendar.add_component(_event(meeting, occ.start, uid, now, tz))
+            last_days.append(occ.start.astimezone(tz).date())
+    return _finish(calendar, meetings, last_days, tz)
+
+
+def _new_calendar(name: str | None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    if name:
+        calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _event(
+    meeting: MeetingSpec, start: dt.datetime, uid: str, now: dt.datetime, tz: ZoneInfo
+) -> Event:
+    begin = start.astimezone(tz)
+    end = (begin.astimezone(UTC) + meeting.duration).astimezone(tz)
+    description = "\n\n".join(part for part in (meeting.note, meeting.link) if part)
+    event = Event.new(
+        uid=uid,
+        summary=meeting.title,
+        start=begin,
+        end=end,
+        stamp=now.astimezone(UTC),
+        location=meeting.place or None,
+        description=description or None,
+        url=meeting.link or None,
+    )
+    if meeting.group:
+        event.add(GROUP_PROPERTY, meeting.group)
+    return event
+
+
+def _finish(
+    calendar: Calendar, meetings: Sequence[MeetingSpec], last_days: list[dt.date], tz: ZoneInfo
+) -> bytes:
+    if meetings:
+        first_year = min(m.start.astimezone(tz).year for m in meetings)
+        last_year = max([*(day.year for day in last_days), first_year])
+        calendar.add_missing_timezones(
+            first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year + 1, 1, 1)
+        )
+    data: bytes = calendar.to_ical()
+    return data
+
+
+def _require_uid(meeting: MeetingSpec) -> None:
+    if not meeting.uid:
+        raise ValueError("a meeting needs a uid to be exported")
+
+
+# --- .ics import ----------------------------------------------------------------------
+
+
+def parse_ics(data: bytes, *, tz: ZoneInfo) -> list[MeetingSpec]:
+    """Meetings from an .ics file; floating times are read in ``tz``."""
+    try:
+        calendar = Calendar.from_ical(data)
+    except ValueError as exc:
+        raise MeetingImportError([ImportProblem(0, ImportReason.NOT_A_CALENDAR)]) from exc
+    if not isinstance(calendar, Calendar) or calendar.name != "VCALENDAR":
+        raise MeetingImportError([ImportProblem(0, ImportReason.NOT_A_CALENDAR)])
+    problems: list[ImportProblem] = []
+    masters: list[tuple[int, Event]] = []
+    overrides: dict[str, list[tuple[int, Event]]] = {}
+    for number, event in enumerate(calendar.events, start=1):
+        if "RECURRENCE-ID" in event:
+            overrides.setdefault(str(event.get("UID", "")), []).append((number, event))
+        else:
+            masters.append((number, event))
+    specs: list[MeetingSpec] = []
+    master_uids = {str(event.get("UID", "")) for _, event in masters}
+    for number, event in masters:
+        spec = _read_event(number, event, overrides.get(str(event.get("UID", "")), []), tz)
+        if isinstance(spec, MeetingSpec):
+            if not _is_cancelled(event):
+                specs.append(spec)
+        else:
+            problems.extend(spec)
+    for uid, orphans in overrides.items():
+        if uid in master_uids:
+            continue
+        for number, event in orphans:
+            spec = _read_event(number, event, [], tz)
+            if isinstance(spec, list):
+                problems.extend(spec)
+            elif not _is_cancelled(event):
+                rid = _moment(event.get("RECURRENCE-ID").dt, tz)
+                specs.append(replace(spec, uid=occurrence_uid(uid, rid)))
+    if problems:
+        raise MeetingImportError(sorted(problems, key=lambda p: p.row))
+    return specs
+
+
+def _read_event(
+    number: int, event: Event, overrides: list[tuple[int, Event]], tz: ZoneInfo
+) -> MeetingSpec | list[ImportProblem]:
+    problems: list[ImportProblem] = []
+
+    def problem(reason: ImportReason, column: str, cause: RuleProblem | None = None) -> None:
+        problems.append(ImportProblem(number, reason, column, cause))
+
+    title = str(event.get("SUMMARY", "")).strip()
+    if not title:
+        problem(ImportReason.MISSING_VALUE, "SUMMARY")
+    start = _event_start(event, tz)
+    if isinstance(start, ImportReason):
+        problem(start, "DTSTART")
+        return problems
+    duration = _event_duration(event, start)
+    if duration is None:
+        problem(ImportReason.BAD_END, "DTEND")
+    rule = None
+    if event.rdates or len(event.rrules) > 1:
+        problem(ImportReason.UNSUPPORTED_RECURRENCE, "RRULE")
+    elif event.rrules:
+        try:
+            rule = normalize_rule(event.rrules[0].to_ical().decode(), start, tz)
+        except RecurrenceError as exc:
+            problem(ImportReason.BAD_RULE, "RRULE", exc.reason)
+    link = str(event.get("URL", "")).strip()
+    if not _is_web_link(link):
+        link = ""
+    note = str(event.get("DESCRIPTION", "")).strip()
+    if link and note.endswith(link):
+        note = note.removesuffix(link).rstrip()
+    cancelled = [_moment(value, tz, start) for value in event.exdates]
+    moved: list[tuple[dt.datetime, dt.datetime]] = []
+    for override_number, override in overrides:
+        rid = _moment(override.get("RECURRENCE-ID").dt, tz, start)
+        if _is_cancelled(override):
+            cancelled.append(rid)
+            continue
+        new_start = _event_start(override, tz)
+        if isinstance(new_start, ImportReason):
+            problems.append(ImportProblem(override_number, new_start, "DTSTART"))
+        else:
+            moved.append((rid, new_start))
+    fields = {"title": title, "place": str(event.get("LOCATION", "")).strip(), "note": note}
+    fields["group"] = str(event.get(GROUP_PROPERTY, "")).strip()
+    for name, value in fields.items():
+        if len(value) > MAX_LENGTHS[name]:
+            problem(ImportReason.TOO_LONG, name)
+    if problems or duration is None:
+        return problems
+    return MeetingSpec(
+        title=title,
+        start=start,
+        duration=duration,
+        rule=rule,
+        place=fields["place"],
+        link=link,
+        note=note,
+        group=fields["group"],
+        uid=str(event.get("UID", "")).strip(),
+        cancelled=tuple(sorted(set(cancelled))),
+        moved=tuple(sorted(moved)),
+    )
+
+
+def _event_start(event: Event, tz: ZoneInfo) -> dt.datetime | ImportReason:
+    try:
+        value = event.start
+    except ValueError:
+        return ImportReason.BAD_START
+    if not isinstance(value, dt.datetime):
+        return ImportReason.ALL_DAY_EVENT
+    return _moment(value, tz)
+
+
+def _event_duration(event: Event, start: dt.datetime) -> dt.timedelta | None:
+    try:
+        if "DTEND" in event:
+            end = event.end
+            if not isinstance(end, dt.datetime):
+                return None
+            duration = end.astimezone(UTC) - start.astimezone(UTC)
+        elif "DURATION" in event:
+            duration = event.duration
+        else:
+            return DEFAULT_DURATION
+    except ValueError:
+        return None
+    return duration if dt.timedelta(0) <= duration <= MAX_DURATION else None
+
+
+def _moment(value: dt.date, tz: ZoneInfo, start: dt.datetime | None = None) -> dt.datetime:
+    """An aware local datetime from an .ics value; a DATE takes the start's time of day."""
+    if not isinstance(value, dt.datetime):
+        clock = start.astimezone(tz).time() if start is not None else dt.time()
+        value = dt.datetime.combine(value, clock)
+    return as_local(value, tz)
+
+
+def _is_cancelled(event: Event) -> bool:
+    return str(event.get("STATUS", "")).upper() == "CANCELLED"
+
+
+# --- CSV import -----------------------------------------------------------------------
+
+COLUMNS = (
+    "title",
+    "start_date",
+    "start_time",
+    "duration_min",
+    "repeat",
+    "count",
+    "until",
+    "place",
+    "link",
+    "note",
+    "group",
+)
+REQUIRED_COLUMNS = ("title", "start_date", "start_time")
+_COLUMN_ALIASES: dict[str, str] = {
+    **{name: name for name in COLUMNS},
+    "date": "start_date",
+    "time": "start_time",
+    "duration": "duration_min",
+    "rrule": "repeat",
+    "otsikko": "title",
+    "nimi": "title",
+    "päivä": "start_date",
+    "pvm": "start_date",
+    "päivämäärä": "start_date",
+    "aika": "start_time",
+    "klo": "start_time",
+    "kellonaika": "start_time",
+    "kesto": "duration_min",
+    "kesto_min": "duration_min",
+    "toisto": "repeat",
+    "kertoja": "count",
+    "asti": "until",
+    "paikka": "place",
+    "linkki": "link",
+    "lisätieto": "note",
+    "lisätiedot": "note",
+    "ryhmä": "group",
+    "titel": "title",
+    "rubrik": "title",
+    "datum": "start_date",
+    "startdatum": "start_date",
+    "tid": "start_time",
+    "starttid": "start_time",
+    "längd": "duration_min",
+    "längd_min": "duration_min",
+    "upprepning": "repeat",
+    "antal": "count",
+    "till": "until",
+    "plats": "place",
+    "länk": "link",
+    "anteckning": "note",
+    "grupp": "group",
+}
+_REPEAT_WORDS: dict[str, RepeatKind] = {
+    **dict.fromkeys(
+        ("", "once", "kerran", "kertaluonteinen", "en gång", "engång"), RepeatKind.ONCE
+    ),
+    **dict.fromkeys(
+        ("weekly", "viikoittain", "joka viikko", "varje vecka", "veckovis"), RepeatKind.WEEKLY
+    ),
+    **dict.fromkeys(
+        (
+            "biweekly",
+            "every two weeks",
+            "fortnightly",
+            "joka toinen viikko",
+            "kahden viikon välein",
+            "varannan vecka",
+        ),
+        RepeatKind.BIWEEKLY,
+    ),
+    **dict.fromkeys(
+        ("monthly", "kuukausittain", "kerran kuussa", "månadsvis", "varje månad"),
+        RepeatKind.MONTHLY_NTH_WEEKDAY,
+    ),
+}
+
+
+@dataclass
+class _Row:
+    """Problems found in one CSV row so far."""
+
+    number: int
+    problems: list[ImportProblem] = field(default_factory=list)
+
+    def add(
+        self,
+        reason: ImportReason,
+        column: str | None,
+        cause: RuleProblem | DateTimeProblem | None = None,
+    ) -> None:
+        self.problems.append(ImportProblem(self.number, reason, column, cause))
+
+
+def parse_meetings_csv(text: str, *, tz: ZoneInfo) -> list[MeetingSpec]:
+    """Meetings from CSV text with the columns in the module docstring."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise MeetingImportError([ImportProblem(1, ImportReason.EMPTY_FILE)])
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    header = next(reader)
+    columns = _read_header(header)
+    specs: list[MeetingSpec] = []
+    problems: list[ImportProblem] = []
+    for number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = _Row(number)
+        extra = cells[len(columns) :]
+        if any(cell.strip() for cell in extra):
+            row.add(ImportReason.EXTRA_VALUES, None)
+        values = {name: "" for name in COLUMNS}
+        values.update(
+            {name: cell.strip() for name, cell in zip(columns, cells, strict=False) if name}
+        )
+        spec = _read_row(values, row, tz)
+        problems.extend(row.problems)
+        if spec is not None and not row.problems:
+            specs.append(spec)
+    if problems:
+        raise MeetingImportError(problems)
+    return specs
+
+
+def _delimiter(text: str) -> str:
+    header = text.splitlines()[0]
+    counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _read_header(header: Sequence[str]) -> list[str | None]:
+    problems: list[ImportProblem] = []
+    columns: list[str | None] = []
+    for cell in header:
+        raw = cell.strip()
+        key = "_".join(raw.lower().replace("-", " ").split())
+        name = _COLUMN_ALIASES.get(key) or _COLUMN_ALIASES.get(key.replace("_", " "))
+        if not raw:
+            columns.append(None)
+        elif name is None:
+            problems.append(ImportProblem(1, ImportReason.UNKNOWN_COLUMN, raw))
+            columns.append(None)
+        elif name in columns:
+            problems.append(ImportProblem(1, ImportReason.DUPLICATE_COLUMN, name))
+            columns.append(None)
+        else:
+            columns.append(name)
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            problems.append(ImportProblem(1, ImportReason.MISSING_COLUMN, name))
+    if problems:
+        raise MeetingImportError(problems)
+    return columns
+
+
+def _read_row(values: Mapping[str, str], row: _Row, tz: ZoneInfo) -> MeetingSpec | None:
+    for name in REQUIRED_COLUMNS:
+        if not values[name]:
+            row.add(ImportReason.MISSING_VALUE, name)
+    for name, limit in MAX_LENGTHS.items():
+        if len(values[name]) > limit:
+            row.add(ImportReason.TOO_LONG, name)
+    link = values["link"]
+    if link and not _is_web_link(link):
+        row.add(ImportReason.BAD_LINK, "link")
+    start = _row_start(values, row, tz)
+    duration = _row_duration(values["duration_min"], row)
+    rule = _row_rule(values, start, row, tz) if start is not None else None
+    if start is None or duration is None or row.problems:
+        return None
+    return MeetingSpec(
+        title=values["title"],
+        start=start,
+        duration=duration,
+        rule=rule,
+        place=values["place"],
+        link=link,
+        note=values["note"],
+        group=values["group"],
+    )
+
+
+def _row_start(values: Mapping[str, str], row: _Row, tz: ZoneInfo) -> dt.datetime | None:
+    day = clock = None
+    if values["start_date"]:
+        try:
+            day = parse_full_date(values["start_date"])
+        except DateTimeInputError as exc:
+            row.add(ImportReason.BAD_DATE, "start_date", exc.reason)
+    if values["start_time"]:
+        try:
+            clock = parse_time(values["start_time"])
+        except DateTimeInputError as exc:
+            row.add(ImportReason.BAD_TIME, "start_time", exc.reason)
+    if day is None or clock is None:
+        return None
+    try:
+        return localize(day, clock, tz)
+    except DateTimeInputError as exc:
+        row.add(ImportReason.BAD_TIME, "start_time", exc.reason)
+        return None
+
+
+def _row_duration(value: str, row: _Row) -> dt.timedelta | None:
+    if not value:
+        return DEFAULT_DURATION
+    minutes = int(value) if value.isdigit() else 0
+    if not 1 <= minutes <= MAX_DURATION // dt.timedelta(minutes=1):
+        row.add(ImportReason.BAD_DURATION, "duration_min")
+        return None
+    return dt.timedelta(minutes=minutes)
+
+
+def _row_rule(values: Mapping[str, str], start: dt.datetime, row: _Row, tz: ZoneInfo) -> str | None:
+    repeat = " ".join(values["repeat"].lower().split())
+    count: int | None = None
+    until: dt.date | None = None
+    if values["count"]:
+        if values["count"].isdigit():
+            count = int(values["count"])
+        else:
+            row.add(ImportReason.BAD_COUNT, "count")
+    if values["until"]:
+        try:
+            until = parse_full_date(values["until"])
+        except DateTimeInputError as exc:
+            row.add(ImportReason.BAD_UNTIL, "until", exc.reason)
+    try:
+        if "freq=" in repeat:
+            if values["count"] or values["until"]:
+                row.add(ImportReason.RULE_WITH_END, "repeat")
+                return None
+            return normalize_rule(values["repeat"], start, tz)
+        kind = _REPEAT_WORDS.get(repeat)
+        if kind is None:
+            row.add(ImportReason.BAD_REPEAT, "repeat")
+            return None
+        return build_rule(kind, start, tz, count=count, until=until)
+    except RecurrenceError as exc:
+        row.add(ImportReason.BAD_RULE, _RULE_COLUMNS.get(exc.reason, "repeat"), exc.reason)
+        return None
+
+
+_RULE_COLUMNS = {
+    RuleProblem.COUNT_OUT_OF_RANGE: "count",
+    RuleProblem.UNTIL_BEFORE_START: "until",
+    RuleProblem.COUNT_AND_UNTIL: "count",
+}
+
+
+def _is_web_link(link: str) -> bool:
+    return link.startswith(("https://", "http://")) and len(link.split()) == 1 and "." in link

@@ -1,0 +1,281 @@
+"""Match a free-text question to the FAQ (Finnish-aware BM25, no I/O).
+
+Each FAQ entry becomes one document per language: its question variants (counted twice)
+plus its answer. Words are lower-cased and stop words dropped; each word then gives its
+Snowball stem and, in Finnish and Swedish, its first five letters (Snowball leaves consonant
+gradation alone) and the two known parts of a compound ("omarahoitusosuus" → "omarahoitus" +
+"osuus"). Ranking is Okapi BM25.
+
+The confidence is not the raw BM25 score (which grows with the question's length) but the
+share of the question's information the best entry explains: the idf mass of the question's
+terms that the entry contains (half for a term only its answer contains) over the idf mass of
+all of them, where a word the FAQ never uses weighs as much as its rarest word; it is scaled
+down when the runner-up scores close. Below ``threshold`` the caller should say it does not
+know. The user's locale is searched first; the other languages are a fallback when it finds
+nothing confident (someone writing English in a Finnish chat).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import snowballstemmer
+
+from content.schema import FaqEntry
+from messages.languages import LOCALES
+
+DEFAULT_THRESHOLD = 0.2
+_STEMMERS = {"fi": "finnish", "sv": "swedish", "en": "english"}
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_MIN_HEAD = 3  # shortest first part of a compound, and shortest stemmed second part
+_MIN_TAIL = 4  # shortest second part before stemming (not just a case ending)
+_ANSWER_ONLY = 0.5  # weight, in the confidence, of a word found only in an answer
+_STEM_CACHE = 50_000
+_PREFIX = 5  # Finnish/Swedish words also match on their first five letters
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Function words that say nothing about the topic (questions words included).
+_STOP_WORDS: dict[str, frozenset[str]] = {
+    "fi": _word_set(
+        """
+        ja tai sekä mutta kuin että jos kun niin myös vain jo vielä sitten nyt siis eli
+        on ole olla oli ovat olen olet olemme ette ei en et emme eivät ollut olisi onko
+        se ne sen sitä siitä siihen sillä tämä tää tätä tässä tästä nämä ne noita mikä mitä
+        mistä mihin missä miten millä mille miksi milloin kuka ketkä kenelle kenen kuinka
+        montako paljonko voi voiko voinko voimme voitte saa saako saanko pitää pitääkö
+        täytyy täytyykö tarvitaan tarvitseeko minä mä minun minulle minua sinä sun sinun
+        sinulle me meidän meille meitä te teidän he heidän hänen hän itse oikein juttu
+        jotain joku jokin joka jonka jossa johon kanssa ilman yli alle ennen jälkeen
+        """
+    ),
+    "sv": _word_set(
+        """
+        och eller men som att om när så också bara redan än nu då är var vara varit blir
+        inte ej det den de detta dessa vad vilken vilka vilket var varför när hur vem vems
+        mycket många kan får måste ska skall behöver jag mig min mitt mina du dig din vi
+        oss vår ni er han hon hen de dem deras en ett i på av för till från med utan över
+        under före efter
+        """
+    ),
+    "en": _word_set(
+        """
+        a an the and or but as that if when so also only already yet now then is are was
+        were be been being am do does did not no it its this that these those what which
+        who whom whose why when where how much many can could may might must shall should
+        will would need i me my mine you your we us our they them their he she his her
+        of in on at by for to from with without over under before after about into
+        """
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Match:
+    """A candidate answer: the FAQ id, a confidence in [0, 1] and the language matched."""
+
+    faq_id: str
+    confidence: float
+    locale: str
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words (letters or digits), NFKC-normalised."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+@cache
+def _stemmer(locale: str) -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer(_STEMMERS[locale])
+
+
+class _Index:
+    """BM25 over one language's documents."""
+
+    def __init__(
+        self,
+        locale: str,
+        documents: Sequence[tuple[str, Counter[str], frozenset[str]]],
+        k1: float,
+        b: float,
+    ) -> None:
+        self.locale = locale
+        self.k1, self.b = k1, b
+        self.ids = [doc_id for doc_id, _, _ in documents]
+        self.docs = [terms for _, terms, _ in documents]
+        self.question_terms = [asked for _, _, asked in documents]
+        self.lengths = [sum(terms.values()) for terms in self.docs]
+        self.average = sum(self.lengths) / max(len(self.lengths), 1)
+        frequency: Counter[str] = Counter()
+        for terms in self.docs:
+            frequency.update(terms.keys())
+        total = len(self.docs)
+        self.idf = {
+            term: math.log(1 + (total - count + 0.5) / (count + 0.5))
+            for term, count in frequency.items()
+        }
+        self.unseen_idf = math.log(1 + (total + 0.5) / 0.5)
+
+    def scores(self, query: Sequence[str]) -> list[float]:
+        results = []
+        for terms, length in zip(self.docs, self.lengths, strict=True):
+            score = 0.0
+            norm = self.k1 * (1 - self.b + self.b * length / self.average)
+            for term in query:
+                tf = terms.get(term, 0)
+                if tf:
+                    score += self.idf[term] * tf * (self.k1 + 1) / (tf + norm)
+            results.append(score)
+        return results
+
+    def coverage(self, query: Sequence[str], doc: int) -> float:
+        """Share of the query's idf mass that document ``doc`` contains; a term found only
+        in the answer, not in any question variant, counts half."""
+        weights = [self.idf.get(term, self.unseen_idf) for term in query]
+        total = sum(weights)
+        if total == 0:
+            return 0.0
+        found = 0.0
+        for term, weight in zip(query, weights, strict=True):
+            if term in self.question_terms[doc]:
+                found += weight
+            elif term in self.docs[doc]:
+                found += weight * _ANSWER_ONLY
+        return found / total
+
+
+class _Analyzer:
+    """Stop words, stemming and compound splitting for one language."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self.stop = _STOP_WORDS[locale]
+        self.known: frozenset[str] = frozenset()
+        self._stems: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        stemmed = self._stems.get(word)
+        if stemmed is None:
+            if len(self._stems) >= _STEM_CACHE:  # user input must not grow it forever
+                self._stems.clear()
+            stemmed = self._stems[word] = str(_stemmer(self.locale).stemWord(word))
+        return stemmed
+
+    def words(self, text: str) -> list[str]:
+        return [word for word in tokenize(text) if word not in self.stop]
+
+    def learn(self, texts: Iterable[str]) -> None:
+        """Remember the corpus's stems, the parts compounds are split into."""
+        self.known = frozenset(self.stem(word) for text in texts for word in self.words(text))
+
+    def terms(self, text: str) -> list[str]:
+        result = []
+        for word in self.words(text):
+            result.append(self.stem(word))
+            if self.locale != "en":
+                if len(word) > _PREFIX:
+                    # Snowball stems inflections apart ("hylättiin" → "hylät", "hylätyissä"
+                    # → "hyläty"); a shared five-letter prefix still ties them.
+                    result.append("#" + word[:_PREFIX])
+                result.extend(self._parts(word))
+        return result
+
+    def _parts(self, word: str) -> list[str]:
+        """Split a compound into two known stems: the longest known head that leaves a known,
+        stemmed tail ("kuntarahoitus" → "kunt", "rahoitus")."""
+        for cut in range(len(word) - _MIN_TAIL, _MIN_HEAD - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            head_stem, tail_stem = self.stem(head), self.stem(tail)
+            if (
+                len(tail_stem) >= _MIN_HEAD
+                and tail_stem in self.known
+                and (head in self.known or head_stem in self.known)
+            ):
+                return [head_stem, tail_stem]
+        return []
+
+
+class FaqMatcher:
+    """Ranks FAQ entries for a question; build once, query many times."""
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        k1: float = 1.2,
+        b: float = 0.75,
+        question_weight: int = 2,
+    ) -> None:
+        self.threshold = threshold
+        self.analyzers = {locale: _Analyzer(locale) for locale in LOCALES}
+        self.indexes: dict[str, _Index] = {}
+        for locale in LOCALES:
+            analyzer = self.analyzers[locale]
+            analyzer.learn(
+                text
+                for entry in entries
+                for text in [*entry.questions.get(locale), entry.answer.get(locale)]
+            )
+            documents = []
+            for entry in entries:
+                terms: Counter[str] = Counter()
+                for question in entry.questions.get(locale):
+                    for term in analyzer.terms(question):
+                        terms[term] += question_weight
+                asked = frozenset(terms)
+                terms.update(analyzer.terms(entry.answer.get(locale)))
+                documents.append((entry.id, terms, asked))
+            self.indexes[locale] = _Index(locale, documents, k1, b)
+
+    def _rank(self, question: str, locale: str, limit: int) -> list[Match]:
+        index = self.indexes[locale]
+        query = self.analyzers[locale].terms(question)
+        if not query:
+            return []
+        scores = index.scores(query)
+        order = sorted(range(len(scores)), key=lambda doc: -scores[doc])
+        matches = []
+        for rank, doc in enumerate(order[:limit]):
+            if scores[doc] <= 0:
+                break
+            runner_up = scores[order[rank + 1]] if rank + 1 < len(order) else 0.0
+            lead = 1.0 if rank == 0 else scores[doc] / scores[order[0]]
+            margin = 0.5 + 0.5 * (1 - runner_up / scores[doc]) if rank == 0 else lead * 0.5
+            confidence = index.coverage(query, doc) * margin
+            matches.append(Match(index.ids[doc], round(min(confidence, 1.0), 4), locale))
+        return matches
+
+    def match(self, question: str, locale: str, limit: int = 3) -> list[Match]:
+        """The best entries, most confident first (possibly below the threshold).
+
+        Searches ``locale`` first; if nothing there reaches the threshold, the other
+        languages are tried and the more confident result wins.
+        """
+        home = locale if locale in self.indexes else "fi"
+        best = self._rank(question, home, limit)
+        if best and best[0].confidence >= self.threshold:
+            return best
+        for other in LOCALES:
+            if other == home:
+                continue
+            candidate = self._rank(question, other, limit)
+            if candidate and (not best or candidate[0].confidence > best[0].confidence):
+                best = candidate
+        return best
+
+    def best(self, question: str, locale: str) -> Match | None:
+        """The top match if it reaches the threshold, else None ("I don't know")."""
+        matches = self.match(question, locale, limit=2)
+        if matches and matches[0].confidence >= self.threshold:
+            return matches[0]
+        return None

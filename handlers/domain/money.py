@@ -1,0 +1,213 @@
+"""Reading and writing euro amounts and percentages the way people in Finland type them.
+
+``parse_money`` is strict: it accepts the habits of Finnish budget writing ("154 727",
+"154 727,50 €", "154727e", "154 727 euroa", "154 727,-", "1,5 milj. €", "2 t€", no-break and
+narrow no-break spaces as group separators) and refuses anything it would have to guess, with a
+machine-readable :class:`InputProblem`. Formatting follows Finnish conventions in every
+language ("216 618 €"), as the funder's forms and people's banks show amounts.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+
+from babel.numbers import format_currency
+from babel.numbers import format_percent as babel_format_percent
+
+from messages.languages import BABEL_LOCALES, base_locale
+
+# Finnish number conventions in every language (same choice as bot.i18n).
+DEFAULT_MAXIMUM = Decimal(1_000_000_000)
+
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\t": " "})
+_MINUS = ("-", "\u2212", "\u2013", "\u2014")
+_MULTIPLIERS = {
+    "k": 1_000,
+    "t": 1_000,
+    "tuh": 1_000,
+    "tuhatta": 1_000,
+    "tusen": 1_000,
+    "thousand": 1_000,
+    "m": 1_000_000,
+    "mn": 1_000_000,
+    "milj": 1_000_000,
+    "miljoona": 1_000_000,
+    "miljoonaa": 1_000_000,
+    "miljon": 1_000_000,
+    "miljoner": 1_000_000,
+    "million": 1_000_000,
+    "millions": 1_000_000,
+}
+_CURRENCY = r"(?:€|e|eur|euro|euroa|euros|eurot|euron)"
+# Single letters count as multipliers only right before a currency sign: "2 t€", "1,5 M€".
+_MULTIPLIER = (
+    "|".join(sorted((word for word in _MULTIPLIERS if len(word) > 1), key=len, reverse=True))
+    + rf"|[ktm](?={_CURRENCY})"
+)
+_MONEY_RE = re.compile(
+    rf"^(?:€|eur)?\s*(?P<number>\d[\d ,.]*?)\s*(?:,-{{1,2}})?"
+    rf"(?:\s*(?P<mult>{_MULTIPLIER})\.?)?\s*{_CURRENCY}?\.?$"
+)
+_NEGATIVE_RE = re.compile(r"^(?:€|eur)?\s*[-\u2212\u2013\u2014]")
+_PERCENT_RE = re.compile(
+    r"^(?P<number>\d+(?:[.,]\d+)?)\s*(?:%|prosenttia|prosentti|procent|percent|pct)?$"
+)
+
+
+class InputProblem(StrEnum):
+    """Why a typed number was refused; the caller maps it to a catalog key."""
+
+    EMPTY = "empty"
+    FORMAT = "format"
+    NEGATIVE = "negative"
+    TOO_LARGE = "too_large"
+    TOO_MANY_DECIMALS = "too_many_decimals"
+    AMBIGUOUS = "ambiguous"
+
+
+class NumberInputError(ValueError):
+    """A typed number could not be accepted; ``reason`` says why."""
+
+    def __init__(self, reason: InputProblem, text: str) -> None:
+        super().__init__(f"{reason.value}: {text!r}")
+        self.reason = reason
+        self.text = text
+
+
+class MoneyInputError(NumberInputError):
+    """A typed euro amount could not be accepted."""
+
+
+class PercentInputError(NumberInputError):
+    """A typed percentage could not be accepted."""
+
+
+def parse_money(text: str, locale: str = "fi", *, maximum: Decimal = DEFAULT_MAXIMUM) -> Decimal:
+    """Read a non-negative euro amount with at most two decimals.
+
+    ``locale`` only settles "1,500" (a thousand and five hundred in English, an ambiguous
+    amount otherwise). Returns whole euros as an integral Decimal, otherwise two decimals.
+    """
+    cleaned = text.translate(_SPACES).strip().lower()
+    cleaned = re.sub(r" {2,}", " ", cleaned)
+    if not cleaned:
+        raise MoneyInputError(InputProblem.EMPTY, text)
+    if _NEGATIVE_RE.match(cleaned):
+        raise MoneyInputError(InputProblem.NEGATIVE, text)
+    found = _MONEY_RE.match(cleaned)
+    if found is None:
+        raise MoneyInputError(InputProblem.FORMAT, text)
+    multiplier = _MULTIPLIERS[found["mult"]] if found["mult"] else 1
+    number = found["number"].strip()
+    value = _read_number(number, base_locale(locale), text, scaled=multiplier != 1) * multiplier
+    if value != value.quantize(Decimal("0.01")):
+        raise MoneyInputError(InputProblem.TOO_MANY_DECIMALS, text)
+    if value > maximum:
+        raise MoneyInputError(InputProblem.TOO_LARGE, text)
+    return _tidy(value)
+
+
+def _read_number(number: str, locale: str, text: str, *, scaled: bool) -> Decimal:
+    """Digits with group separators and at most one decimal separator, as a Decimal."""
+    decimal_sep = _decimal_separator(number, locale, text, scaled=scaled)
+    if decimal_sep is None:
+        integer, fraction = number, ""
+    else:
+        integer, fraction = number.rsplit(decimal_sep, 1)
+        if not fraction.isdigit():
+            raise MoneyInputError(InputProblem.FORMAT, text)
+        if len(fraction) > 2 and not scaled:
+            raise MoneyInputError(InputProblem.TOO_MANY_DECIMALS, text)
+    digits = _ungroup(integer.strip(), text)
+    try:
+        return Decimal(f"{digits}.{fraction}" if fraction else digits)
+    except InvalidOperation as error:  # pragma: no cover - regex admits digits only
+        raise MoneyInputError(InputProblem.FORMAT, text) from error
+
+
+def _decimal_separator(number: str, locale: str, text: str, *, scaled: bool) -> str | None:
+    commas, dots = number.count(","), number.count(".")
+    if commas and dots:
+        last = "," if number.rfind(",") > number.rfind(".") else "."
+        if number.count(last) > 1:
+            raise MoneyInputError(InputProblem.FORMAT, text)
+        return last
+    if not commas and not dots:
+        return None
+    sep = "," if commas else "."
+    if number.count(sep) > 1:
+        return None  # "1,234,567" or "1.234.567": grouping only
+    after = number.rsplit(sep, 1)[1]
+    if scaled or len(after) != 3 or " " in number:
+        return sep
+    # "1,500" / "154.727": a group separator or three decimals?
+    if locale == "en":
+        return None if sep == "," else sep
+    raise MoneyInputError(InputProblem.AMBIGUOUS, text)
+
+
+def _ungroup(integer: str, text: str) -> str:
+    """ "154 727" / "154,727" / "154.727" → "154727", checking groups of three."""
+    if integer.isdigit():
+        return integer
+    groups = re.split(r"[ ,.]", integer)
+    separators = set(re.findall(r"[ ,.]", integer))
+    valid = (
+        len(separators) == 1
+        and 1 <= len(groups[0]) <= 3
+        and all(group.isdigit() for group in groups)
+        and all(len(group) == 3 for group in groups[1:])
+    )
+    if not valid:
+        raise MoneyInputError(InputProblem.FORMAT, text)
+    return "".join(groups)
+
+
+def _tidy(value: Decimal) -> Decimal:
+    """Whole numbers as integral Decimals ("80"), anything else with two decimals."""
+    whole = value.to_integral_value()
+    return Decimal(int(whole)) if value == whole else value.quantize(Decimal("0.01"))
+
+
+def parse_percent(text: str, *, maximum: Decimal = Decimal(100)) -> Decimal:
+    """Read a percentage such as "80", "80 %", "80,00 %" or "12,5%" (0–100, two decimals)."""
+    cleaned = text.translate(_SPACES).strip().lower()
+    if not cleaned:
+        raise PercentInputError(InputProblem.EMPTY, text)
+    if cleaned.startswith(_MINUS):
+        raise PercentInputError(InputProblem.NEGATIVE, text)
+    found = _PERCENT_RE.match(cleaned)
+    if found is None:
+        raise PercentInputError(InputProblem.FORMAT, text)
+    value = Decimal(found["number"].replace(",", "."))
+    if value != value.quantize(Decimal("0.01")):
+        raise PercentInputError(InputProblem.TOO_MANY_DECIMALS, text)
+    if value > maximum:
+        raise PercentInputError(InputProblem.TOO_LARGE, text)
+    return _tidy(value)
+
+
+def format_money(amount: Decimal, locale: str, cents: bool = False) -> str:
+    """ "216 618 €" (whole euros, rounded half-up) or "154 727,50 €" with ``cents``."""
+    quantum = Decimal("0.01") if cents else Decimal(1)
+    rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    pattern = "#,##0.00\u00a0¤" if cents else "#,##0\u00a0¤"
+    return format_currency(
+        rounded,
+        "EUR",
+        format=pattern,
+        locale=BABEL_LOCALES[base_locale(locale)],
+        currency_digits=False,
+    )
+
+
+def format_percent(value: Decimal, locale: str, decimals: int = 2) -> str:
+    """``Decimal("80")`` → "80,00 %" (value is in percent, not a fraction)."""
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "\u00a0%"
+    return babel_format_percent(
+        rounded / 100, format=pattern, locale=BABEL_LOCALES[base_locale(locale)]
+    )

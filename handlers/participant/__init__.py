@@ -1,0 +1,2 @@
+"""What participants do: joining, answering reminders, their meetings and
+settings, leaving a project."""

@@ -1,0 +1,318 @@
+"""Enrolment: coordinators create invites; a person joins with a link or a code after seeing
+what will be stored, and only then is anything about them stored.
+
+A coordinator's invite (``/kutsu``) is for a project and optionally a group, for one person or
+many, and expires. On Telegram the coordinator gets a deep link
+``https://t.me/<bot>?start=<token>``; everywhere they get a short code that a person types
+on any platform: ``liity K7QM-P3XA-9HTD`` (``gå med``, ``join``, or ``/liity``). Both are
+shown once and stored only as keyed hashes (``storage/invites.py``); invites are made only in
+private chats.
+
+The code and the link are two kinds of code of ``handlers/common/codes.py``, which checks the chat
+and the limits of wrong codes before looking a code up and gives expired, used-up and made-up
+codes all the same answer, so the answer never tells whether a project or a code exists.
+
+```mermaid
+stateDiagram-v2
+    [*] --> project: /kutsu (coordinator)
+    project --> group
+    group --> uses: one person / many
+    uses --> validity: 1 / 7 / 30 days
+    validity --> [*]: link + code shown
+
+    state join {
+        [*] --> check: handlers/common/codes.py (private chat, limits, lookup by hash)
+        check --> refused: wrong, expired or used up (same answer)
+        check --> consent: what is stored, why, for how long
+        consent --> joined: "Kyllä, liityn" → name + membership stored, coordinators told
+        consent --> declined: "En halua" → nothing stored
+    }
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from handlers.common import participation as common
+from handlers.core.context import Context
+from handlers.core.flow import CodeKind, Command, Flow, MenuEntry, Registry, Step
+from handlers.core.types import Button, InvalidInput, Param, Reply, Text, When
+from storage import audit, invites, memberships, reminders, users
+
+INVITE_FLOW = "invite"
+CONSENT_FLOW = "enrol"
+VALIDITY_DAYS = (1, 7, 30)
+NAME_LIMIT = 64
+
+
+# --- coordinator: creating an invite ------------------------------------------------------
+
+
+async def new_invite(ctx: Context) -> None:
+    ctx.require_coordinator()
+    if ctx.incoming.is_group_chat:  # a code shown in a group could be used by anyone there
+        ctx.reply("privacy.private_only")
+        return
+    projects = common.coordinated_projects(ctx)
+    if not projects:
+        ctx.reply("enrol.no_projects")
+        return
+    ctx.begin(INVITE_FLOW)
+    if len(projects) == 1:
+        ctx.data["project"] = projects[0]
+        ctx.goto("group")
+
+
+def _project_label(ctx: Context, project: str) -> str:
+    return common.project_name(ctx.services, project, ctx.locale)
+
+
+async def _project_prompt(ctx: Context) -> None:
+    ctx.reply(
+        "enrol.invite_project",
+        buttons=[
+            [Button("people.project", f"p:{p}", {"name": _project_label(ctx, p)})]
+            for p in common.coordinated_projects(ctx)
+        ],
+    )
+
+
+async def _project_handle(ctx: Context) -> None:
+    payload = ctx.payload or ""
+    project = payload.removeprefix("p:")
+    if not payload.startswith("p:") or project not in common.coordinated_projects(ctx):
+        raise InvalidInput("enrol.use_buttons")
+    ctx.data["project"] = project
+    ctx.goto("group")
+
+
+async def _group_prompt(ctx: Context) -> None:
+    project = common.project_of(ctx.services, ctx.data["project"])
+    groups = list(project.groups) if project is not None else []
+    if not groups:
+        ctx.data["group"] = None
+        ctx.goto("uses")
+        return
+    rows = [
+        [Button("people.group", f"g:{g.id}", {"name": str(g.name.get(ctx.locale))})] for g in groups
+    ]
+    rows.append([Button("enrol.no_group", "g:")])
+    ctx.reply("enrol.invite_group", buttons=rows)
+
+
+async def _group_handle(ctx: Context) -> None:
+    payload = ctx.payload or ""
+    if not payload.startswith("g:"):
+        raise InvalidInput("enrol.use_buttons")
+    group = payload[2:] or None
+    if group is not None and common.group_of(ctx.services, ctx.data["project"], group) is None:
+        raise InvalidInput("enrol.use_buttons")
+    ctx.data["group"] = group
+    ctx.goto("uses")
+
+
+async def _uses_prompt(ctx: Context) -> None:
+    ctx.reply(
+        "enrol.invite_uses",
+        buttons=[
+            [Button("enrol.uses_one", "u:1")],
+            [Button("enrol.uses_many", "u:many")],
+        ],
+    )
+
+
+async def _uses_handle(ctx: Context) -> None:
+    if ctx.payload not in ("u:1", "u:many"):
+        raise InvalidInput("enrol.use_buttons")
+    ctx.data["max_uses"] = 1 if ctx.payload == "u:1" else None
+    ctx.goto("validity")
+
+
+async def _validity_prompt(ctx: Context) -> None:
+    ctx.reply(
+        "enrol.invite_validity",
+        buttons=[[Button(f"enrol.days_{days}", f"d:{days}")] for days in VALIDITY_DAYS],
+    )
+
+
+async def _validity_handle(ctx: Context) -> None:
+    payload = ctx.payload or ""
+    days = payload.removeprefix("d:")
+    if not payload.startswith("d:") or not days.isdigit() or int(days) not in VALIDITY_DAYS:
+        raise InvalidInput("enrol.use_buttons")
+    project = ctx.data["project"]
+    ctx.require_coordinator(project)
+    made = await invites.create(
+        ctx.conn,
+        project=project,
+        group=ctx.data.get("group"),
+        max_uses=ctx.data.get("max_uses"),
+        expires_at=ctx.now + dt.timedelta(days=int(days)),
+        now=ctx.now,
+    )
+    await audit.record(
+        ctx.conn,
+        actor=ctx.user.user_id,
+        action="participant.invite",
+        now=ctx.now,
+        project=project,
+        detail={"invite": made.invite.id},
+    )
+    ctx.end()
+    show_invite(ctx, made)
+
+
+def show_invite(ctx: Context, made: invites.NewInvite) -> None:
+    """The invite's code (and link) are shown this once: only their hashes are stored, and
+    the outbox row of this message is emptied when it has been delivered."""
+    invite = made.invite
+    username = ctx.services.extras.get(common.TELEGRAM_USERNAME)
+    group = common.group_name(ctx.services, invite.project, invite.group, ctx.locale)
+    params: dict[str, Param] = {
+        "project": _project_label(ctx, invite.project),
+        "group": Text("enrol.group_line", {"group": group}) if group else "",
+        "code": made.display_code,
+        "expires": When(invite.expires_at),
+        "uses": Text("enrol.uses_one_line" if invite.max_uses == 1 else "enrol.uses_many_line"),
+    }
+    revoke = ((Button("enrol.revoke", f"inv:revoke:{invite.id}"),),)
+    key = "enrol.invite_ready"
+    if ctx.incoming.platform == "telegram" and username:
+        key = "enrol.invite_ready_link"
+        params["link"] = f"https://t.me/{username}?start={made.token}"
+    ctx.replies.append(Reply(key, params, revoke))
+
+
+async def invite_button(ctx: Context) -> None:
+    assert ctx.payload is not None
+    parts = ctx.payload.split(":")
+    valid = len(parts) == 3 and parts[1] == "revoke" and parts[2].isdigit()
+    invite = await invites.get(ctx.conn, int(parts[2])) if valid else None
+    if invite is None:
+        ctx.reply("error.old_button")
+        return
+    ctx.require_coordinator(invite.project)
+    await invites.revoke(ctx.conn, invite.id, ctx.now)
+    await audit.record(
+        ctx.conn,
+        actor=ctx.user.user_id,
+        action="participant.invite_revoke",
+        now=ctx.now,
+        project=invite.project,
+        detail={"invite": invite.id},
+    )
+    ctx.reply("enrol.revoked", project=_project_label(ctx, invite.project))
+
+
+# --- joining: the code kinds of handlers/common/codes.py ----------------------------------------
+
+
+def _token_shape(text: str) -> str | None:
+    return text if invites.looks_like_token(text) else None
+
+
+async def _redeem_code(ctx: Context, code: str) -> bool:
+    return _consent_for(ctx, await invites.find(ctx.conn, code=code))
+
+
+async def _redeem_token(ctx: Context, token: str) -> bool:
+    return _consent_for(ctx, await invites.find(ctx.conn, token=token))
+
+
+def _consent_for(ctx: Context, invite: invites.Invite | None) -> bool:
+    """Ask for consent when the invite can be used; else False (handlers/common/codes.py
+    answers)."""
+    if invite is None or not invite.usable(ctx.now):
+        return False
+    ctx.begin(CONSENT_FLOW, invite=invite.id)
+    return True
+
+
+async def _consent_prompt(ctx: Context) -> None:
+    invite = await invites.get(ctx.conn, int(ctx.data["invite"]))
+    if invite is None:
+        ctx.end()
+        ctx.reply("enrol.invalid")
+        return
+    name = _name_from_platform(ctx)
+    group = common.group_name(ctx.services, invite.project, invite.group, ctx.locale)
+    ctx.reply(
+        "enrol.consent",
+        buttons=[
+            [Button("enrol.accept", "yes")],
+            [Button("enrol.decline", "no")],
+        ],
+        project=_project_label(ctx, invite.project),
+        group=Text("enrol.group_line", {"group": group}) if group else "",
+        name=name if name else Text("enrol.no_name"),
+    )
+
+
+def _name_from_platform(ctx: Context) -> str | None:
+    name = (ctx.incoming.display_name or "").strip()
+    return name[:NAME_LIMIT] if name else None
+
+
+async def _consent_handle(ctx: Context) -> None:
+    if ctx.payload == "no":
+        ctx.end()
+        ctx.reply("enrol.declined")
+        return
+    if ctx.payload != "yes":
+        raise InvalidInput("enrol.use_buttons")
+    invite_id = int(ctx.data["invite"])
+    ctx.end()
+    invite = await invites.get(ctx.conn, invite_id)
+    if invite is None or not await invites.use(ctx.conn, invite.id, ctx.now):
+        ctx.reply("enrol.invalid")
+        return
+    user_id = ctx.user.user_id
+    await users.set_display_name(ctx.conn, user_id, _name_from_platform(ctx))
+    await memberships.add(ctx.conn, user_id, invite.project, "participant", ctx.now, invite.group)
+    await reminders.replan_person(
+        ctx.conn, user_id, invite.project, now=ctx.now, tz=ctx.services.timezone
+    )
+    group = common.group_name(ctx.services, invite.project, invite.group, ctx.locale)
+    await common.notify_coordinators(
+        ctx,
+        invite.project,
+        "notify.joined",
+        name=await common.label_of(ctx, user_id),
+        group=Text("notify.group_part", {"group": group}) if group else "",
+    )
+    ctx.reply("enrol.welcome", project=_project_label(ctx, invite.project))
+    common.wake_scheduler(ctx)
+
+
+def register(registry: Registry) -> None:
+    registry.add_flow(
+        Flow(
+            INVITE_FLOW,
+            {
+                "project": Step(_project_prompt, _project_handle),
+                "group": Step(_group_prompt, _group_handle),
+                "uses": Step(_uses_prompt, _uses_handle),
+                "validity": Step(_validity_prompt, _validity_handle),
+            },
+            "project",
+        )
+    )
+    registry.add_flow(
+        Flow(CONSENT_FLOW, {"consent": Step(_consent_prompt, _consent_handle)}, "consent")
+    )
+    registry.add_command(
+        Command(
+            {"fi": ("kutsu",), "sv": ("inbjud",), "en": ("invite",)},
+            new_invite,
+            "cmd.invite",
+            visible=common.is_coordinator,
+            order=41,
+        )
+    )
+    registry.add_global_payload("inv", invite_button)
+    registry.code_kinds.append(CodeKind("participant code", invites.normalise_code, _redeem_code))
+    registry.code_kinds.append(CodeKind("invite link", _token_shape, _redeem_token))
+    registry.add_menu_entry(
+        MenuEntry("menu.invite", "cmd:kutsu", visible=common.is_coordinator, order=41)
+    )

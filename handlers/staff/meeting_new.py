@@ -1,0 +1,509 @@
+"""Coordinators plan a new meeting: one-off or a series (weekly, every two weeks, monthly
+on the nth weekday, or the group's own rhythm from content — e.g. the women's group's 13
+weeks — with a count or a last day), for a group, the whole project or one participant:
+
+```mermaid
+stateDiagram-v2
+    [*] --> project: "Uusi tapaaminen" (skipped with one project)
+    project --> audience: a group / the whole project / one participant
+    audience --> person: one participant
+    audience --> repeat
+    person --> repeat
+    repeat --> anchor: the group's rhythm is tied to a date (release)
+    repeat --> start
+    anchor --> start: within the rhythm's window
+    start --> end: repeating, no end in the rhythm
+    start --> duration
+    end --> duration
+    duration --> title: (the rhythm's duration skips this)
+    title --> place
+    place --> note
+    note --> confirm
+    confirm --> [*]: save → occurrences, reminders planned, participants told
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from handlers.common import participation as common
+from handlers.core.context import Context
+from handlers.core.flow import Flow, Registry, Step
+from handlers.core.types import Button, Day, InvalidInput, Param, Text, When
+from handlers.domain.datetime_input import (
+    DateTimeInputError,
+    parse_date,
+    parse_datetime,
+)
+from handlers.domain.recurrence import (
+    MAX_COUNT,
+    RecurrenceError,
+    RepeatKind,
+    build_rule,
+    normalize_rule,
+)
+from handlers.staff.meeting_support import (
+    DURATIONS,
+    NEW_FLOW,
+    NOTE_LIMIT,
+    PLACE_LIMIT,
+    TITLE_LIMIT,
+    audit_change,
+    expect_payload,
+    is_link,
+    minutes_from,
+    project_label_of,
+    tz_of,
+)
+from storage import meetings as meeting_store
+from storage import memberships, person_refs, reminders
+from storage.meetings import HORIZON, Meeting
+
+PEOPLE_PAGE = 15
+KINDS = {
+    "once": RepeatKind.ONCE,
+    "weekly": RepeatKind.WEEKLY,
+    "biweekly": RepeatKind.BIWEEKLY,
+    "monthly": RepeatKind.MONTHLY_NTH_WEEKDAY,
+}
+
+
+# --- a new meeting -----------------------------------------------------------------------------
+
+
+async def start_new(ctx: Context) -> None:
+    ctx.require_coordinator()
+    projects = common.coordinated_projects(ctx)
+    if not projects:
+        ctx.reply("enrol.no_projects")
+        return
+    ctx.begin(NEW_FLOW)
+    if len(projects) == 1:
+        ctx.data["project"] = projects[0]
+        ctx.goto("audience")
+
+
+async def _project_prompt(ctx: Context) -> None:
+    ctx.reply(
+        "meetings.ask_project",
+        buttons=[
+            [Button("people.project", f"p:{p}", {"name": project_label_of(ctx, p)})]
+            for p in common.coordinated_projects(ctx)
+        ],
+    )
+
+
+async def _project_handle(ctx: Context) -> None:
+    project = expect_payload(ctx, "p:")
+    if project not in common.coordinated_projects(ctx):
+        raise InvalidInput("meetings.use_buttons")
+    ctx.data["project"] = project
+    ctx.goto("audience")
+
+
+async def _audience_prompt(ctx: Context) -> None:
+    project = common.project_of(ctx.services, ctx.data["project"])
+    rows = [
+        [Button("people.group", f"a:group:{g.id}", {"name": str(g.name.get(ctx.locale))})]
+        for g in (project.groups if project is not None else [])
+    ]
+    rows.append([Button("meetings.audience_all", "a:all")])
+    rows.append([Button("meetings.audience_one", "a:one")])
+    ctx.reply("meetings.ask_audience", buttons=rows)
+
+
+async def _audience_handle(ctx: Context) -> None:
+    choice = expect_payload(ctx, "a:")
+    ctx.data["group"] = None
+    ctx.data["user"] = None
+    if choice == "one":
+        ctx.data["page"] = 0
+        ctx.goto("person")
+        return
+    if choice.startswith("group:"):
+        group = choice.removeprefix("group:")
+        if common.group_of(ctx.services, ctx.data["project"], group) is None:
+            raise InvalidInput("meetings.use_buttons")
+        ctx.data["group"] = group
+    elif choice != "all":
+        raise InvalidInput("meetings.use_buttons")
+    ctx.goto("repeat")
+
+
+async def _person_prompt(ctx: Context) -> None:
+    members = await memberships.members(ctx.conn, ctx.data["project"], "participant")
+    page = int(ctx.data.get("page", 0))
+    shown = members[page * PEOPLE_PAGE : (page + 1) * PEOPLE_PAGE]
+    if not members:
+        ctx.end()
+        ctx.reply("meetings.no_participants")
+        return
+    rows = [
+        [
+            Button(
+                "people.person",
+                f"u:{await person_refs.ref_of(ctx.conn, m.user_id)}",
+                {"name": await common.label_of(ctx, m.user_id)},
+            )
+        ]
+        for m in shown
+    ]
+    if len(members) > (page + 1) * PEOPLE_PAGE:
+        rows.append([Button("meetings.more", "more")])
+    ctx.reply("meetings.ask_person", buttons=rows)
+
+
+async def _person_handle(ctx: Context) -> None:
+    if ctx.payload == "more":
+        ctx.data["page"] = int(ctx.data.get("page", 0)) + 1
+        ctx.goto("person")
+        return
+    user_id = await person_refs.user_of(ctx.conn, expect_payload(ctx, "u:"))
+    members = await memberships.members(ctx.conn, ctx.data["project"], "participant")
+    if user_id not in {m.user_id for m in members}:
+        raise InvalidInput("meetings.use_buttons")
+    ctx.data["user"] = user_id
+    ctx.goto("repeat")
+
+
+def _rhythm(ctx: Context) -> Any:
+    group = common.group_of(ctx.services, ctx.data["project"], ctx.data.get("group"))
+    return group.rhythm if group is not None and group.rhythm.rrule else None
+
+
+async def _repeat_prompt(ctx: Context) -> None:
+    rows = []
+    rhythm = _rhythm(ctx)
+    if rhythm is not None:
+        rows.append(
+            [
+                Button(
+                    "meetings.repeat_rhythm",
+                    "r:rhythm",
+                    {"rhythm": str(rhythm.description.get(ctx.locale))},
+                )
+            ]
+        )
+    rows += [[Button(f"meetings.repeat_{kind}", f"r:{kind}")] for kind in KINDS]
+    ctx.reply("meetings.ask_repeat", buttons=rows)
+
+
+async def _repeat_handle(ctx: Context) -> None:
+    choice = expect_payload(ctx, "r:")
+    if choice not in KINDS and not (choice == "rhythm" and _rhythm(ctx) is not None):
+        raise InvalidInput("meetings.use_buttons")
+    ctx.data["repeat"] = choice
+    rhythm = _rhythm(ctx) if choice == "rhythm" else None
+    ctx.goto("anchor" if rhythm is not None and rhythm.anchor is not None else "start")
+
+
+async def _anchor_prompt(ctx: Context) -> None:
+    rhythm = _rhythm(ctx)
+    ctx.reply("meetings.ask_anchor", event=str(rhythm.anchor.name.get(ctx.locale)))
+
+
+async def _anchor_handle(ctx: Context) -> None:
+    try:
+        day = parse_date(ctx.text or "", now=ctx.now, tz=tz_of(ctx))
+    except DateTimeInputError as error:
+        raise InvalidInput(f"datetime.{error.reason.value}") from error
+    ctx.data["anchor"] = day.isoformat()
+    ctx.goto("start")
+
+
+def _anchor_window(ctx: Context) -> tuple[dt.date, dt.date] | None:
+    if "anchor" not in ctx.data or ctx.data.get("repeat") != "rhythm":
+        return None
+    rhythm = _rhythm(ctx)
+    event = dt.date.fromisoformat(ctx.data["anchor"])
+    first, last = rhythm.anchor.offset_days
+    return event + dt.timedelta(days=first), event + dt.timedelta(days=last)
+
+
+async def _start_prompt(ctx: Context) -> None:
+    window = _anchor_window(ctx)
+    if window is not None:
+        ctx.reply("meetings.ask_start_window", first=Day(window[0]), last=Day(window[1]))
+    else:
+        ctx.reply("meetings.ask_start")
+
+
+async def _start_handle(ctx: Context) -> None:
+    tz = tz_of(ctx)
+    try:
+        start = parse_datetime(ctx.text or "", now=ctx.now, tz=tz)
+    except DateTimeInputError as error:
+        raise InvalidInput(f"datetime.{error.reason.value}") from error
+    window = _anchor_window(ctx)
+    if window is not None and not window[0] <= start.date() <= window[1]:
+        raise InvalidInput(
+            "meetings.start_outside_window", first=Day(window[0]), last=Day(window[1])
+        )
+    ctx.data["start"] = start.isoformat()
+    repeat = ctx.data["repeat"]
+    if repeat == "once":
+        ctx.data["rule"] = None
+        ctx.goto("duration")
+        return
+    if repeat == "rhythm":
+        rhythm = _rhythm(ctx)
+        until = dt.date.fromisoformat(ctx.data["anchor"]) if "anchor" in ctx.data else None
+        template = rhythm.rrule.upper()
+        if "COUNT=" in template or "UNTIL=" in template or until is not None:
+            ctx.data["rule"] = _rule(ctx, None, until)
+            ctx.goto("duration")
+            return
+    ctx.goto("end")
+
+
+def _start(ctx: Context) -> dt.datetime:
+    return dt.datetime.fromisoformat(ctx.data["start"]).astimezone(tz_of(ctx))
+
+
+def _rule(ctx: Context, count: int | None, until: dt.date | None) -> str | None:
+    """The RRULE for the chosen repeat, start and end; InvalidInput when it cannot be."""
+    tz = tz_of(ctx)
+    start = _start(ctx)
+    repeat = ctx.data["repeat"]
+    try:
+        if repeat != "rhythm":
+            return build_rule(KINDS[repeat], start, tz, count=count, until=until)
+        template = _rhythm(ctx).rrule.upper()
+        parts = dict(part.split("=", 1) for part in template.split(";"))
+        if parts.get("FREQ") == "MONTHLY" and not {"BYDAY", "BYMONTHDAY"} & set(parts):
+            # "once a month" for a group means e.g. the 2nd Tuesday, not the 14th day.
+            template_count = int(parts["COUNT"]) if "COUNT" in parts else None
+            return build_rule(
+                RepeatKind.MONTHLY_NTH_WEEKDAY,
+                start,
+                tz,
+                count=count or template_count,
+                until=until if count is None and template_count is None else None,
+            )
+        if count is not None and "COUNT" not in parts:
+            template += f";COUNT={count}"
+        if until is not None and "COUNT" not in parts and "UNTIL" not in parts:
+            template += f";UNTIL={until.strftime('%Y%m%d')}"
+        return normalize_rule(template, start, tz)
+    except RecurrenceError as error:
+        raise InvalidInput(f"rule.{error.reason.value}", max=MAX_COUNT) from error
+
+
+async def _end_prompt(ctx: Context) -> None:
+    ctx.reply("meetings.ask_end", buttons=[[Button("meetings.no_end", "open")]])
+
+
+async def _end_handle(ctx: Context) -> None:
+    if ctx.payload == "open":
+        ctx.data["rule"] = _rule(ctx, None, None)
+        ctx.goto("duration")
+        return
+    text = (ctx.text or "").strip()
+    if text.isdigit():
+        ctx.data["rule"] = _rule(ctx, int(text), None)
+    else:
+        try:
+            until = parse_date(text, now=ctx.now, tz=tz_of(ctx))
+        except DateTimeInputError as error:
+            raise InvalidInput("meetings.end_invalid") from error
+        ctx.data["rule"] = _rule(ctx, None, until)
+    ctx.goto("duration")
+
+
+async def _duration_prompt(ctx: Context) -> None:
+    rhythm = _rhythm(ctx) if ctx.data.get("repeat") == "rhythm" else None
+    if rhythm is not None and rhythm.duration_minutes:
+        ctx.data["duration"] = rhythm.duration_minutes
+        ctx.goto("title")
+        return
+    ctx.reply(
+        "meetings.ask_duration",
+        buttons=[[Button("meetings.minutes", f"min:{m}", {"minutes": m}) for m in DURATIONS]],
+    )
+
+
+async def _duration_handle(ctx: Context) -> None:
+    ctx.data["duration"] = minutes_from(ctx)
+    ctx.goto("title")
+
+
+def _default_title(ctx: Context) -> str | None:
+    return common.group_name(ctx.services, ctx.data["project"], ctx.data.get("group"), ctx.locale)
+
+
+async def _title_prompt(ctx: Context) -> None:
+    default = _default_title(ctx)
+    buttons = [[Button("meetings.use_title", "default", {"title": default})]] if default else []
+    ctx.reply("meetings.ask_title", buttons=buttons)
+
+
+async def _title_handle(ctx: Context) -> None:
+    if ctx.payload == "default" and _default_title(ctx):
+        title = _default_title(ctx)
+    else:
+        title = (ctx.text or "").strip()
+    if not title:
+        raise InvalidInput("meetings.title_expected")
+    if len(title) > TITLE_LIMIT:
+        raise InvalidInput("meetings.too_long", limit=TITLE_LIMIT)
+    ctx.data["title"] = title
+    ctx.goto("place")
+
+
+async def _place_prompt(ctx: Context) -> None:
+    ctx.reply("meetings.ask_place", buttons=[[Button("meetings.skip", "skip")]])
+
+
+async def _place_handle(ctx: Context) -> None:
+    ctx.data["place"] = ""
+    ctx.data["link"] = ""
+    if ctx.payload != "skip":
+        text = (ctx.text or "").strip()
+        if not text:
+            raise InvalidInput("meetings.place_expected")
+        if len(text) > PLACE_LIMIT:
+            raise InvalidInput("meetings.too_long", limit=PLACE_LIMIT)
+        ctx.data["link" if is_link(text) else "place"] = text
+    ctx.goto("note")
+
+
+async def _note_prompt(ctx: Context) -> None:
+    ctx.reply("meetings.ask_note", buttons=[[Button("meetings.skip", "skip")]])
+
+
+async def _note_handle(ctx: Context) -> None:
+    note = "" if ctx.payload == "skip" else (ctx.text or "").strip()
+    if ctx.payload != "skip" and not note:
+        raise InvalidInput("meetings.note_expected")
+    if len(note) > NOTE_LIMIT:
+        raise InvalidInput("meetings.too_long", limit=NOTE_LIMIT)
+    ctx.data["note"] = note
+    ctx.goto("confirm")
+
+
+def _draft(ctx: Context) -> Meeting:
+    """The meeting being planned, as a (not yet stored) :class:`Meeting` for display."""
+    start = _start(ctx)
+    return Meeting(
+        id=0,
+        uid="",
+        project=ctx.data["project"],
+        group=ctx.data.get("group"),
+        user_id=ctx.data.get("user"),
+        title=ctx.data["title"],
+        dtstart_local=start.replace(tzinfo=None),
+        rule=ctx.data.get("rule"),
+        duration=dt.timedelta(minutes=int(ctx.data["duration"])),
+        place=ctx.data.get("place", ""),
+        link=ctx.data.get("link", ""),
+        note=ctx.data.get("note", ""),
+        first_start=start,
+        last_start=None,
+        materialized_until=start,
+        cancelled=False,
+    )
+
+
+async def _audience_text(ctx: Context, meeting: Meeting) -> Param:
+    if meeting.user_id is not None:
+        return Text("meetings.for_person", {"name": await common.label_of(ctx, meeting.user_id)})
+    group = common.group_name(ctx.services, meeting.project, meeting.group, ctx.locale)
+    return Text("meetings.for_group", {"group": group}) if group else Text("meetings.for_all")
+
+
+async def _confirm_prompt(ctx: Context) -> None:
+    draft = _draft(ctx)
+    period = None
+    rhythm = _rhythm(ctx) if ctx.data.get("repeat") == "rhythm" else None
+    if rhythm is not None and rhythm.periods:
+        number = await meeting_store.series_count(ctx.conn, draft.project, draft.group) + 1
+        period = Text("meetings.period", {"number": number, "periods": rhythm.periods})
+    ctx.reply(
+        "meetings.summary",
+        buttons=[[Button("meetings.save", "save")], [Button("meetings.discard", "discard")]],
+        card=common.card(draft, draft.first_start),
+        rhythm=common.describe_meeting(draft, ctx.services),
+        minutes=int(draft.duration.total_seconds() // 60),
+        audience=await _audience_text(ctx, draft),
+        period=period or "",
+    )
+
+
+async def _confirm_handle(ctx: Context) -> None:
+    if ctx.payload == "discard":
+        ctx.end()
+        ctx.reply("meetings.discarded")
+        return
+    if ctx.payload != "save":
+        raise InvalidInput("meetings.use_buttons")
+    draft = _draft(ctx)
+    ctx.require_coordinator(draft.project)
+    if draft.first_start <= ctx.now:
+        ctx.reply("datetime.in_past")
+        ctx.goto("start")
+        return
+    ctx.end()
+    meeting, told = await save_meeting(ctx, draft)
+    ctx.reply(
+        "meetings.saved",
+        when=When(meeting.first_start),
+        rhythm=common.describe_meeting(meeting, ctx.services),
+        people=told,
+    )
+
+
+async def save_meeting(ctx: Context, draft: Meeting) -> tuple[Meeting, int]:
+    """Store a meeting, create its first occurrences, plan reminders, tell the audience."""
+    tz = tz_of(ctx)
+    meeting = await meeting_store.create(
+        ctx.conn,
+        project=draft.project,
+        group=draft.group,
+        user_id=draft.user_id,
+        title=draft.title,
+        start_local=draft.start_local(tz),
+        rule=draft.rule,
+        duration=draft.duration,
+        place=draft.place,
+        link=draft.link,
+        note=draft.note,
+        tz=tz,
+        now=ctx.now,
+    )
+    await reminders.materialize_and_plan(ctx.conn, meeting, ctx.now + HORIZON, now=ctx.now, tz=tz)
+    await audit_change(ctx, "meeting.create", meeting)
+    people = await meeting_store.audience(ctx.conn, meeting)
+    for user_id in people:
+        ctx.notify(
+            user_id,
+            "participant.meeting_new",
+            card=common.card(meeting, meeting.first_start),
+            rhythm=common.describe_meeting(meeting, ctx.services),
+        )
+    common.wake_scheduler(ctx)
+    return meeting, len(people)
+
+
+def register(registry: Registry) -> None:
+    registry.add_flow(
+        Flow(
+            NEW_FLOW,
+            {
+                "project": Step(_project_prompt, _project_handle),
+                "audience": Step(_audience_prompt, _audience_handle),
+                "person": Step(_person_prompt, _person_handle),
+                "repeat": Step(_repeat_prompt, _repeat_handle),
+                "anchor": Step(_anchor_prompt, _anchor_handle),
+                "start": Step(_start_prompt, _start_handle),
+                "end": Step(_end_prompt, _end_handle),
+                "duration": Step(_duration_prompt, _duration_handle),
+                "title": Step(_title_prompt, _title_handle),
+                "place": Step(_place_prompt, _place_handle),
+                "note": Step(_note_prompt, _note_handle),
+                "confirm": Step(_confirm_prompt, _confirm_handle),
+            },
+            "project",
+        )
+    )
