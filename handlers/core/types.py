@@ -22,6 +22,15 @@ from typing import Union
 FILE_LIMIT = 10 * 1024 * 1024
 
 
+def well_formed(text: str) -> str:
+    """``text`` as valid Unicode: a surrogate pair written as two code points (JSON
+    ``"\\ud83d\\ude00"``) becomes its character; a lone surrogate, which no UTF-8 encoder
+    accepts, becomes U+FFFD. Platforms can deliver such text; nothing after this sees it."""
+    if text.isascii():
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One thing a person did: typed a text, or pressed a button.
@@ -48,6 +57,13 @@ class Incoming:
     is_group_chat: bool = False
     attachment: Document | None = None
     refused_file: str | None = None
+
+    def __post_init__(self) -> None:
+        # Where text enters the core: everything stored, rendered or sent later is UTF-8.
+        for name in ("user_id", "chat_id", "text", "button_token", "locale_hint", "display_name"):
+            value = getattr(self, name)
+            if value is not None and not value.isascii():
+                object.__setattr__(self, name, well_formed(value))
 
     @property
     def platform(self) -> str:
