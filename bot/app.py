@@ -25,6 +25,7 @@ from handlers.core.context import Services
 from handlers.core.types import Incoming
 from handlers.registry import build_registry
 from storage.db import Database
+from storage.instance_lock import InstanceLock
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,9 @@ class Application:
     async def setup(self) -> None:
         settings = self.settings
         quiet_libraries()
+        # one bot per database (AlreadyRunning otherwise); `hankebot db restore` checks it
+        self.instance_lock = InstanceLock(settings.database)
+        self.instance_lock.acquire()
         self.db = await Database.open(settings.database)
         timezone = ZoneInfo(settings.timezone)
         self.renderer = Renderer(timezone)
@@ -178,3 +182,4 @@ class Application:
         for transport in self.transports.values():
             await transport.stop()
         await self.db.close()
+        self.instance_lock.release()

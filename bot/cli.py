@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bot.cli_broadcast import add_broadcast_parser
 from bot.cli_budget import add_budget_parser, add_check_content_parser
+from bot.cli_db import add_db_parser
 from bot.cli_meetings import add_meetings_parser
 from bot.cli_report import add_report_parser
 from bot.config import Settings
@@ -43,6 +44,8 @@ def settings_problems(error: ValidationError) -> str:
 def _run(args: argparse.Namespace) -> int:
     from bot.app import Application
     from bot.transports.base import StartupError
+    from storage.db import NewerDatabase
+    from storage.instance_lock import AlreadyRunning
 
     try:
         settings = Settings()
@@ -54,7 +57,7 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(Application(settings).run())
     except KeyboardInterrupt:
         return 0
-    except StartupError as error:
+    except (StartupError, NewerDatabase, AlreadyRunning) as error:
         print(f"hankebot: {error}", file=sys.stderr)
         return 1
 
@@ -73,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_meetings_parser(commands)
     add_broadcast_parser(commands)
     add_report_parser(commands)
+    add_db_parser(commands)
     return parser
 
 

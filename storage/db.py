@@ -45,6 +45,24 @@ def migration_scripts() -> list[tuple[int, str, str]]:
     return found
 
 
+class NewerDatabase(RuntimeError):
+    """The database was written by a newer hankebot than this one: running on it could
+    corrupt what the newer code keeps. Upgrade the code, or restore a backup."""
+
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(
+            f"the database is at schema version {found}, but this hankebot knows only up to"
+            f" {known}: install the newer hankebot that wrote it (or restore a backup)"
+        )
+        self.found = found
+        self.known = known
+
+
+def latest_version() -> int:
+    """The schema version this code's migrations lead to."""
+    return max((version for version, _, _ in migration_scripts()), default=0)
+
+
 class Database:
     """The application's single connection; use :meth:`open` to get one."""
 
@@ -54,7 +72,10 @@ class Database:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+        """Open (creating it 0600 if needed) and bring the schema up to date; with
+        ``migrate=False`` only look (``hankebot db migrate --check``). A database newer than
+        the code raises :class:`NewerDatabase` either way."""
         if str(path) != ":memory:":
             private_files.create_file(Path(path))
             for suffix in ("-wal", "-shm"):
@@ -68,7 +89,14 @@ class Database:
         await conn.execute("PRAGMA secure_delete=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
         db = cls(conn, path)
-        await db.migrate()
+        try:
+            if migrate:
+                await db.migrate()
+            else:
+                await db.pending()
+        except BaseException:
+            await conn.close()
+            raise
         return db
 
     async def close(self) -> None:
@@ -89,8 +117,7 @@ class Database:
         checked before it commits: a migration that leaves a dangling reference is rolled
         back and raises.
         """
-        current = await self.schema_version()
-        pending = [m for m in migration_scripts() if m[0] > current]
+        pending = await self.pending()
         if not pending:
             return
         async with self._lock:
@@ -101,6 +128,14 @@ class Database:
                     await self._apply(version, name, sql)
             finally:
                 await self._conn.execute("PRAGMA foreign_keys=ON")
+
+    async def pending(self) -> list[tuple[int, str, str]]:
+        """The migrations not applied yet; :class:`NewerDatabase` if the schema is ahead."""
+        current = await self.schema_version()
+        known = latest_version()
+        if current > known:
+            raise NewerDatabase(current, known)
+        return [m for m in migration_scripts() if m[0] > current]
 
     async def _apply(self, version: int, name: str, sql: str) -> None:
         """One migration in one transaction: its SQL, then its data step (if any)."""
