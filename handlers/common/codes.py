@@ -40,6 +40,7 @@ import logging
 
 from handlers.core.context import Context
 from handlers.core.flow import Action, CodeKind, Command, Flow, Registry, Step
+from messages.words import command_names
 from storage import code_limits
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ def register(registry: Registry) -> None:
     registry.add_flow(Flow(JOIN_FLOW, {"code": Step(_code_prompt, _code_handle)}, "code"))
     registry.add_command(
         Command(
-            {"fi": ("liity",), "sv": ("anslut",), "en": ("join",)},
+            command_names("join"),
             join_command,
             "cmd.join",
             order=21,

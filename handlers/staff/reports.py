@@ -34,6 +34,7 @@ from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.ports import Rendering
 from handlers.core.types import Button, Day, Document, InvalidInput, Lines, Param, Percent, Text
 from handlers.domain.report_math import Kind, Metric, Report, csv_rows
+from messages.words import command_names
 from storage import audit
 from storage import reports as report_store
 
@@ -187,7 +188,7 @@ async def report_button(ctx: Context) -> None:
 def register(registry: Registry) -> None:
     registry.add_command(
         Command(
-            {"fi": ("raportti",), "sv": ("rapport",), "en": ("report",)},
+            command_names("report"),
             report_command,
             "cmd.report",
             visible=is_staff,
