@@ -42,7 +42,7 @@ from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import CodeKind, Command, MenuEntry, Registry
 from handlers.core.types import Button, Document, InvalidInput, Lines, Param, Text, When
-from messages.words import command_names
+from messages.words import command_names, every
 from storage import audit, coordinator_invites, memberships, person_refs, users
 from storage.audit import AuditEntry
 
@@ -346,7 +346,7 @@ async def show_audit(ctx: Context) -> None:
     if not in_private_chat(ctx):
         return
     argument = ctx.args.strip().lower()
-    if argument in ("csv", "tiedosto", "fil", "file"):
+    if argument in every(lambda words: words.answers.file):
         await _audit_csv(ctx)
         return
     limit = AUDIT_DEFAULT
