@@ -25,14 +25,7 @@ from bot.markup import html_to_plain
 from handlers.core.types import Day, Lines, Money, Param, Percent, Raw, Text, When
 from handlers.domain.money import format_money
 from messages.languages import BABEL_LOCALES, LOCALES, SOURCE_LOCALE, base_locale
-
-_WHEN_PATTERNS = {
-    "fi": "EEE d.M. 'klo' H.mm",
-    "sv": "EEE d.M. 'kl.' H.mm",
-    "en": "EEE d MMM 'at' HH:mm",
-}
-_DAY_PATTERNS = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMM yyyy"}
-_TIME_PATTERNS = {"fi": "H.mm", "sv": "H.mm", "en": "HH:mm"}
+from messages.words import words
 
 
 def normalise_locale(hint: str | None) -> str:
@@ -79,6 +72,7 @@ class Renderer:
 
     def param(self, locale: str, value: Param) -> str:
         babel_locale = BABEL_LOCALES[locale]
+        patterns = words(locale).patterns  # messages/words/<locale>.toml
         match value:
             case Raw(html=markup):
                 return markup
@@ -97,17 +91,13 @@ class Renderer:
                 return format_decimal(share, format=pattern, locale=babel_locale) + "\u00a0%"
             case When(moment=moment, until=until):
                 local = moment.astimezone(self.timezone)
-                shown = format_datetime(local, _WHEN_PATTERNS[locale], locale=babel_locale)
+                shown = format_datetime(local, patterns.when, locale=babel_locale)
                 if until is None:
                     return shown
                 end = until.astimezone(self.timezone)
-                return (
-                    shown
-                    + "\u2013"
-                    + format_datetime(end, _TIME_PATTERNS[locale], locale=babel_locale)
-                )
+                return shown + "\u2013" + format_datetime(end, patterns.time, locale=babel_locale)
             case Day(date=day):
-                return format_date(day, _DAY_PATTERNS[locale], locale=babel_locale)
+                return format_date(day, patterns.day, locale=babel_locale)
             case str():
                 return html.escape(value, quote=False)
         raise TypeError(f"cannot render parameter of type {type(value).__name__}")
