@@ -119,7 +119,24 @@ def counts_are_plural(books: Mapping[str, Catalog]) -> list[str]:
     return found
 
 
-CATALOG_CHECKS = (same_keys, same_placeholders, nothing_empty, telegram_markup, counts_are_plural)
+def languages_named(books: Mapping[str, Catalog]) -> list[str]:
+    """Every language has its name ("language.<locale>") for the language chooser."""
+    known = books[words.SOURCE_LOCALE].texts
+    return [
+        f"{locale}: no entry language.{locale}"
+        for locale in books
+        if f"language.{locale}" not in known
+    ]
+
+
+CATALOG_CHECKS = (
+    same_keys,
+    same_placeholders,
+    nothing_empty,
+    telegram_markup,
+    counts_are_plural,
+    languages_named,
+)
 
 
 def word_files(directory: Path) -> list[str]:

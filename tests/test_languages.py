@@ -35,12 +35,15 @@ def messages_with_xx(tmp_path: Path) -> Path:
     (tmp_path / "words" / "xx.toml").write_text(
         source.replace("order = 1 ", "order = 4 "), encoding="utf-8"
     )
+    # its name in every language, for the language chooser
+    for locale in (*LOCALES, "xx"):
+        edit_po(tmp_path / f"{locale}.po", lambda catalog: catalog.add("language.xx", "Xx"))
     return tmp_path
 
 
 def edit_po(path: Path, change: Callable[[Catalog], None]) -> None:
     with path.open("rb") as handle:
-        catalog = read_po(handle, locale="fi_FI")
+        catalog = read_po(handle)
     change(catalog)
     with path.open("wb") as handle:
         write_po(handle, catalog, width=0)
@@ -102,6 +105,12 @@ def test_a_language_with_three_plural_forms_needs_all_three(messages_with_xx: Pa
     book = catalogs(messages_with_xx)["xx"]
     assert book.form("audit.csv_ready", 3) == "Tapahtumaloki tiedostona: {count} riviä."
     assert book.form("audit.csv_ready", 5) == "Tapahtumaloki tiedostona: {count} (many) riviä."
+
+
+def test_a_language_without_a_name_fails(messages_with_xx: Path) -> None:
+    for locale in (*LOCALES, "xx"):
+        edit_po(messages_with_xx / f"{locale}.po", lambda catalog: catalog.delete("language.xx"))
+    assert every_problem(messages_with_xx) == ["xx: no entry language.xx"]
 
 
 def test_a_missing_word_in_the_fourth_language_fails(messages_with_xx: Path) -> None:

@@ -15,10 +15,12 @@ from dataclasses import replace
 from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.types import Button, Lines, Text
+from messages.languages import LOCALES
 from messages.words import command_names
 from storage import users
 
-LANGUAGE_NAMES = {"fi": "language.fi", "sv": "language.sv", "en": "language.en"}
+# the language chooser: every language in messages/ (its name is the entry "language.<locale>")
+LANGUAGE_NAMES = {locale: f"language.{locale}" for locale in LOCALES}
 
 
 def main_menu(ctx: Context) -> None:
