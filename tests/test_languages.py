@@ -41,7 +41,7 @@ def messages_with_xx(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def edit_po(path: Path, change: Callable[[Catalog], None]) -> None:
+def edit_po(path: Path, change: Callable[[Catalog], object]) -> None:
     with path.open("rb") as handle:
         catalog = read_po(handle)
     change(catalog)
@@ -70,7 +70,9 @@ def test_a_count_without_plural_forms_in_the_fourth_language_fails(
     messages_with_xx: Path,
 ) -> None:
     def singular_only(catalog: Catalog) -> None:
-        text = catalog["audit.csv_ready"].string[1]
+        forms = catalog["audit.csv_ready"].string
+        assert isinstance(forms, tuple)
+        text = forms[1]
         catalog.delete("audit.csv_ready")
         catalog.add("audit.csv_ready", text)
 
@@ -80,7 +82,9 @@ def test_a_count_without_plural_forms_in_the_fourth_language_fails(
 
 def test_a_wrong_placeholder_in_the_fourth_language_fails(messages_with_xx: Path) -> None:
     def misspell(catalog: Catalog) -> None:
-        one, many = catalog["audit.csv_ready"].string
+        forms = catalog["audit.csv_ready"].string
+        assert isinstance(forms, tuple)
+        one, many = forms
         catalog["audit.csv_ready"].string = (one.replace("{count}", "{n}"), many)
 
     edit_po(messages_with_xx / "xx.po", misspell)
@@ -96,7 +100,7 @@ def test_a_language_with_three_plural_forms_needs_all_three(messages_with_xx: Pa
 
     def third_forms(catalog: Catalog) -> None:
         for message in catalog:
-            if message.pluralizable:
+            if isinstance(message.string, tuple):
                 one, few, _ = message.string
                 message.string = (one, few, few.replace("{count}", "{count} (many)"))
 
