@@ -22,7 +22,8 @@ import yaml
 
 from content import load_content
 from content.schema import FaqEntry
-from handlers.domain.faq_match import _STOP_WORDS, FaqMatcher, tokenize
+from handlers.domain.faq_match import FaqMatcher, tokenize
+from messages.words import words as language_words
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 EVAL_FILE = DATA / "faq_eval.yaml"
@@ -74,7 +75,8 @@ def baseline_ranker(entries: list[FaqEntry]) -> Ranker:
     """Share of the question's words that appear verbatim in an entry's text."""
 
     def words(text: str, locale: str) -> set[str]:
-        return {word for word in tokenize(text) if word not in _STOP_WORDS[locale]}
+        stop = language_words(locale).faq.stop_words
+        return {word for word in tokenize(text) if word not in stop}
 
     vocabularies = {
         locale: [

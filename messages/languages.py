@@ -1,12 +1,21 @@
-"""The languages hankebot speaks: one list, used by the catalogs, content and formatting."""
+"""The languages hankebot speaks: those with a catalog and a word file in ``messages/``.
+
+A language is ``messages/<locale>.po`` plus ``messages/words/<locale>.toml``; the word file
+gives its place in lists and its Babel locale (see :mod:`messages.words`).
+"""
 
 from __future__ import annotations
 
-LOCALES: tuple[str, ...] = ("fi", "sv", "en")
-SOURCE_LOCALE = "fi"  # the catalogs are written in Finnish first
+from messages.words import SOURCE_LOCALE, all_words
+
+__all__ = ["BABEL_LOCALES", "LOCALES", "SOURCE_LOCALE", "base_locale"]
+
+LOCALES: tuple[str, ...] = tuple(all_words())
 # Finnish conventions in every language: a Swedish- or English-speaking person in Finland
 # still reads "216 618 €" and "24.11." as their letters and bank do.
-BABEL_LOCALES: dict[str, str] = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_FI"}
+BABEL_LOCALES: dict[str, str] = {
+    locale: language.babel_locale for locale, language in all_words().items()
+}
 
 
 def base_locale(hint: str | None) -> str:

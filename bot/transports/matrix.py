@@ -122,6 +122,8 @@ from bot.transports.base import (
 )
 from bot.transports.capped import CHUNK, declared_too_large, read_capped
 from handlers.core.types import FILE_LIMIT, Document, Incoming
+from messages.languages import SOURCE_LOCALE
+from messages.words import words
 from storage import held_notices, outbox, private_files, updates, users
 from storage.db import Database
 from storage.outbox import OutboxItem
@@ -342,7 +344,8 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
 def safe_filename(raw: object, image: bool, mime_type: str | None = None) -> str:
     """A file name from an event, without paths or control characters, at most 120 chars;
-    "kuva.png" / "tiedosto.pdf" (by the MIME type) when the event names none."""
+    "kuva.png" / "tiedosto.pdf" (by the MIME type, in the source language's words) when the
+    event names none."""
     text = raw if isinstance(raw, str) else ""
     text = _UNSAFE_NAME.sub(" ", text.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
     if len(text) > 120:
@@ -351,7 +354,8 @@ def safe_filename(raw: object, image: bool, mime_type: str | None = None) -> str
     if text:
         return text
     extension = mimetypes.guess_extension(mime_type or "") or ""
-    return ("kuva" if image else "tiedosto") + extension
+    names = words(SOURCE_LOCALE).files
+    return (names.picture if image else names.document) + extension
 
 
 def media_of(event: Any) -> Media | None:

@@ -79,7 +79,8 @@ from bot.transports.upload_once import UploadOnce
 from handlers.core.context import Roles
 from handlers.core.flow import Registry
 from handlers.core.types import FILE_LIMIT, Document, Incoming
-from messages.languages import LOCALES
+from messages.languages import LOCALES, SOURCE_LOCALE
+from messages.words import words
 from storage import updates, users
 from storage.db import Database
 from storage.outbox import OutboxItem, OutgoingButton
@@ -151,11 +152,16 @@ def attached_file(message: Message | None) -> tuple[str, str, str, int | None] |
         return None
     if message.document is not None:
         doc = message.document
-        name = doc.file_name or "tiedosto"
+        name = doc.file_name or words(SOURCE_LOCALE).files.document
         return doc.file_id, name, doc.mime_type or "application/octet-stream", doc.file_size
     if message.photo:
         photo = message.photo[-1]
-        return photo.file_id, "kuva.jpg", "image/jpeg", photo.file_size
+        return (
+            photo.file_id,
+            f"{words(SOURCE_LOCALE).files.picture}.jpg",
+            "image/jpeg",
+            photo.file_size,
+        )
     return None
 
 

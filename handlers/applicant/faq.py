@@ -28,6 +28,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
 from content.schema import Content
 from handlers.applicant import contact_request
@@ -36,24 +37,26 @@ from handlers.core.context import Context, Services
 from handlers.core.flow import Flow, MenuEntry, Registry, Step
 from handlers.core.types import Button, InvalidInput
 from handlers.domain.faq_match import FaqMatcher
+from messages.words import Words, every
 from storage import contact_requests
 
 FLOW = "faq"
 ASK_FLOW = "ask"
 _EXTRAS_KEY = "faq_matcher"
+
+
+def _either(pick: Callable[[Words], Iterable[str]]) -> str:
+    """The small-talk expressions of every language (messages/words/*.toml) as one group."""
+    return "(?:" + "|".join(every(pick)) + ")"
+
+
 _SMALL_TALK = {
     "greeting": re.compile(
-        r"^(?:hei+|moi+|moikka|terve|hello|hi|hey|hej|hejsan|tere|huomenta|iltaa|"
-        r"päivää|god morgon|good morning)(?:\s+(?:hei|vaan|botti|bot|there|på dig))?$"
+        rf"^{_either(lambda words: words.faq.greeting)}"
+        rf"(?:\s+{_either(lambda words: words.faq.greeting_tail)})?$"
     ),
-    "how_are_you": re.compile(
-        r"^(?:mitä kuuluu|mitäs kuuluu|mitä sulle kuuluu|miten menee|how are you|"
-        r"how are you doing|hur mår du|hur är det)$"
-    ),
-    "thanks": re.compile(
-        r"^(?:kiitos|kiitoksia|kiitti|kiitos paljon|thanks|thank you|thank you very much|tack|"
-        r"tack så mycket|ok kiitos|okei kiitos)$"
-    ),
+    "how_are_you": re.compile(rf"^{_either(lambda words: words.faq.how_are_you)}$"),
+    "thanks": re.compile(rf"^{_either(lambda words: words.faq.thanks)}$"),
 }
 
 

@@ -47,14 +47,14 @@ from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import Flow, MenuEntry, Registry, Step
 from handlers.core.types import Button, InvalidInput, Lines, Param, Text
+from messages.words import every
 
 FLOW = "canjoin"
+_AGE_UNITS = sorted(every(lambda words: words.answers.age_units), key=len, reverse=True)
 _AGE = re.compile(
-    r"^(?P<n>\d{1,3})\s*(?:v|v\.|vuotta|vuotias|vuoden|år|ar|years?|yrs?|y)?\.?$", re.IGNORECASE
+    rf"^(?P<n>\d{{1,3}})\s*(?:{'|'.join(map(re.escape, _AGE_UNITS))})?\.?$", re.IGNORECASE
 )
-SKIP_WORDS = frozenset(
-    {"ohita", "en halua sanoa", "en halua vastata", "hoppa över", "vill inte säga", "skip", "-"}
-)
+SKIP_WORDS = frozenset({*every(lambda words: words.answers.skip), "-"})
 
 
 # --- pure helpers ----------------------------------------------------------------------------

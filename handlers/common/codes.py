@@ -40,6 +40,7 @@ import logging
 
 from handlers.core.context import Context
 from handlers.core.flow import Action, CodeKind, Command, Flow, Registry, Step
+from messages.words import command_names, every
 from storage import code_limits
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ EVERYONE_LIMIT = 30
 EVERYONE_WINDOW = dt.timedelta(minutes=10)
 JOIN_FLOW = "join"
 # "liity KOODI" typed without a slash, in any of the three languages
-JOIN_WORDS = ("liity", "gå med", "ga med", "join")
+JOIN_WORDS = every(lambda words: words.answers.join)
 
 
 def _kinds_of(ctx: Context, text: str) -> list[tuple[CodeKind, str]]:
@@ -176,7 +177,7 @@ def register(registry: Registry) -> None:
     registry.add_flow(Flow(JOIN_FLOW, {"code": Step(_code_prompt, _code_handle)}, "code"))
     registry.add_command(
         Command(
-            {"fi": ("liity",), "sv": ("anslut",), "en": ("join",)},
+            command_names("join"),
             join_command,
             "cmd.join",
             order=21,

@@ -24,6 +24,7 @@ from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import Command, Flow, MenuEntry, Registry, Step
 from handlers.core.types import Button, Day, InvalidInput, Lines, Text
+from messages.words import command_names
 from storage import audit, broadcasts, memberships, personal_data, users
 
 FORGET = "forget"
@@ -171,7 +172,7 @@ def register(registry: Registry) -> None:
     registry.add_flow(Flow(FORGET, {"confirm": Step(_confirm_prompt, _confirm_handle)}, "confirm"))
     registry.add_command(
         Command(
-            {"fi": ("tietosuoja",), "sv": ("dataskydd",), "en": ("privacy",)},
+            command_names("privacy"),
             show_privacy,
             "cmd.privacy",
             order=91,
@@ -179,7 +180,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("omattiedot",), "sv": ("minadata",), "en": ("mydata",)},
+            command_names("mydata"),
             export_my_data,
             "cmd.mydata",
             order=92,
@@ -187,7 +188,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("unohda",), "sv": ("glom",), "en": ("forget",)},
+            command_names("forget"),
             forget,
             "cmd.forget",
             order=93,

@@ -15,9 +15,12 @@ from dataclasses import replace
 from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.types import Button, Lines, Text
+from messages.languages import LOCALES
+from messages.words import command_names
 from storage import users
 
-LANGUAGE_NAMES = {"fi": "language.fi", "sv": "language.sv", "en": "language.en"}
+# the language chooser: every language in messages/ (its name is the entry "language.<locale>")
+LANGUAGE_NAMES = {locale: f"language.{locale}" for locale in LOCALES}
 
 
 def main_menu(ctx: Context) -> None:
@@ -114,22 +117,12 @@ async def start_flow_button(ctx: Context) -> None:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(
-        Command({"fi": ("start",), "sv": ("start",), "en": ("start",)}, start, "cmd.start", order=0)
-    )
-    registry.add_command(
-        Command(
-            {"fi": ("apua",), "sv": ("hjalp",), "en": ("help",)}, show_help, "cmd.help", order=1
-        )
-    )
+    registry.add_command(Command(command_names("start"), start, "cmd.start", order=0))
+    registry.add_command(Command(command_names("help"), show_help, "cmd.help", order=1))
+    registry.add_command(Command(command_names("menu"), show_menu, "cmd.menu", order=2))
     registry.add_command(
         Command(
-            {"fi": ("valikko",), "sv": ("meny",), "en": ("menu",)}, show_menu, "cmd.menu", order=2
-        )
-    )
-    registry.add_command(
-        Command(
-            {"fi": ("peru", "lopeta"), "sv": ("avbryt",), "en": ("cancel",)},
+            command_names("cancel"),
             cancel,
             "cmd.cancel",
             order=3,
@@ -137,7 +130,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("kieli",), "sv": ("sprak",), "en": ("language",)},
+            command_names("language"),
             choose_language,
             "cmd.language",
             order=90,

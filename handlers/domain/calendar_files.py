@@ -76,6 +76,7 @@ from handlers.domain.recurrence import (
     is_occurrence,
     normalize_rule,
 )
+from messages.words import all_words
 
 PRODID = "-//hankebot//hankebot//FI"
 GROUP_PROPERTY = "X-HANKEBOT-GROUP"
@@ -446,68 +447,31 @@ COLUMNS = (
     "group",
 )
 REQUIRED_COLUMNS = ("title", "start_date", "start_time")
+# Column names and repeat words of every language: messages/words/*.toml ([calendar]).
 _COLUMN_ALIASES: dict[str, str] = {
     **{name: name for name in COLUMNS},
-    "date": "start_date",
-    "time": "start_time",
-    "duration": "duration_min",
     "rrule": "repeat",
-    "otsikko": "title",
-    "nimi": "title",
-    "päivä": "start_date",
-    "pvm": "start_date",
-    "päivämäärä": "start_date",
-    "aika": "start_time",
-    "klo": "start_time",
-    "kellonaika": "start_time",
-    "kesto": "duration_min",
-    "kesto_min": "duration_min",
-    "toisto": "repeat",
-    "kertoja": "count",
-    "asti": "until",
-    "paikka": "place",
-    "linkki": "link",
-    "lisätieto": "note",
-    "lisätiedot": "note",
-    "ryhmä": "group",
-    "titel": "title",
-    "rubrik": "title",
-    "datum": "start_date",
-    "startdatum": "start_date",
-    "tid": "start_time",
-    "starttid": "start_time",
-    "längd": "duration_min",
-    "längd_min": "duration_min",
-    "upprepning": "repeat",
-    "antal": "count",
-    "till": "until",
-    "plats": "place",
-    "länk": "link",
-    "anteckning": "note",
-    "grupp": "group",
+    **{
+        alias: column
+        for language in all_words().values()
+        for column, aliases in language.calendar.columns.items()
+        for alias in aliases
+    },
+}
+_REPEAT_KINDS = {
+    "once": RepeatKind.ONCE,
+    "weekly": RepeatKind.WEEKLY,
+    "biweekly": RepeatKind.BIWEEKLY,
+    "monthly": RepeatKind.MONTHLY_NTH_WEEKDAY,
 }
 _REPEAT_WORDS: dict[str, RepeatKind] = {
-    **dict.fromkeys(
-        ("", "once", "kerran", "kertaluonteinen", "en gång", "engång"), RepeatKind.ONCE
-    ),
-    **dict.fromkeys(
-        ("weekly", "viikoittain", "joka viikko", "varje vecka", "veckovis"), RepeatKind.WEEKLY
-    ),
-    **dict.fromkeys(
-        (
-            "biweekly",
-            "every two weeks",
-            "fortnightly",
-            "joka toinen viikko",
-            "kahden viikon välein",
-            "varannan vecka",
-        ),
-        RepeatKind.BIWEEKLY,
-    ),
-    **dict.fromkeys(
-        ("monthly", "kuukausittain", "kerran kuussa", "månadsvis", "varje månad"),
-        RepeatKind.MONTHLY_NTH_WEEKDAY,
-    ),
+    "": RepeatKind.ONCE,
+    **{
+        word: _REPEAT_KINDS[kind]
+        for language in all_words().values()
+        for kind, repeat_words in language.calendar.repeat.items()
+        for word in repeat_words
+    },
 }
 
 

@@ -11,6 +11,8 @@ Accepted (case-insensitive; commas and a trailing full stop after a weekday are 
   ``at`` before it (``klo 13.15``, ``kl. 9``); seconds ``:00`` are tolerated (spreadsheets);
 * date and time together, date first: ``24.11. klo 13.00``, ``ti 13.00``, ``ti 24.11. 13``.
 
+The words of each language are in ``messages/words/<locale>.toml`` (``[dates]``).
+
 A token like ``13.11`` is a time after ``klo``, after a date, or when it ends a date-and-time
 answer (``ti 13.11``); otherwise it is a date if such a day exists (``13.11`` alone as a date,
 ``13.11 10`` with a time), else a time (``25.00`` is a bad time, not a bad date).
@@ -37,34 +39,38 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from messages.words import all_words, every
+
 DEFAULT_MAX_AHEAD = dt.timedelta(days=2 * 366)
 _MAX_LENGTH = 60
 
-_WEEKDAY_NAMES: dict[str, int] = {}
-for _index, _names in enumerate(
-    (
-        "ma maanantai maanantaina mån måndag mon monday",
-        "ti tiistai tiistaina tis tisdag tue tues tuesday",
-        "ke keskiviikko keskiviikkona ons onsdag wed wednesday",
-        "to torstai torstaina tor tors torsdag thu thur thurs thursday",
-        "pe perjantai perjantaina fre fredag fri friday",
-        "la lauantai lauantaina lör lördag sat saturday",
-        "su sunnuntai sunnuntaina sön söndag sun sunday",
-    )
-):
-    _WEEKDAY_NAMES.update(dict.fromkeys(_names.split(), _index))
-
-_RELATIVE_DAYS = {
-    "tänään": 0,
-    "idag": 0,
-    "today": 0,
-    "huomenna": 1,
-    "imorgon": 1,
-    "tomorrow": 1,
-    "ylihuomenna": 2,
+# The words of every language (messages/words/*.toml), accepted in every chat.
+_WEEKDAY_NAMES: dict[str, int] = {
+    word: index
+    for language in all_words().values()
+    for index, day in enumerate(language.dates.weekdays)
+    for word in day
 }
-_TIME_MARKERS = {"klo", "kl", "kl.", "kello", "klockan", "at", "@"}
-_MARKER_PREFIX = re.compile(r"^(klo|kl\.?|@)(\d.*)$")
+_DAY_WORDS = {
+    **dict.fromkeys(every(lambda language: language.dates.today), 0),
+    **dict.fromkeys(every(lambda language: language.dates.tomorrow), 1),
+    **dict.fromkeys(every(lambda language: language.dates.day_after_tomorrow), 2),
+}
+# a phrase ("i morgon") is read as one word ("imorgon")
+_RELATIVE_DAYS = {"".join(phrase.split()): days for phrase, days in _DAY_WORDS.items()}
+_PHRASES = [
+    (
+        re.compile(r"\b" + r"\s+".join(map(re.escape, phrase.split())) + r"\b"),
+        "".join(phrase.split()),
+    )
+    for phrase in _DAY_WORDS
+    if " " in phrase
+]
+_TIME_MARKERS = {*every(lambda language: language.dates.time_markers), "@"}
+_GLUED_MARKERS = (*every(lambda language: language.dates.glued_time_markers), "@")
+_MARKER_PREFIX = re.compile(
+    "^(" + "|".join(map(re.escape, sorted(_GLUED_MARKERS, key=len, reverse=True))) + r")(\d.*)$"
+)
 _FULL_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})$")
 _DAY_MONTH_DOT = re.compile(r"^(\d{1,2})\.(\d{1,2})\.$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})\.(\d{1,2})$")
@@ -325,7 +331,9 @@ def _tokens(text: str) -> list[str]:
         raise DateTimeInputError(DateTimeProblem.EMPTY)
     if len(cleaned) > _MAX_LENGTH:
         raise DateTimeInputError(DateTimeProblem.UNRECOGNISED)
-    cleaned = re.sub(r"\bi\s+morgon\b", "imorgon", cleaned.replace(",", " "))
+    cleaned = cleaned.replace(",", " ")
+    for phrase, word in _PHRASES:
+        cleaned = phrase.sub(word, cleaned)
     tokens: list[str] = []
     for raw in cleaned.split():
         match = _MARKER_PREFIX.match(raw)

@@ -29,54 +29,15 @@ import snowballstemmer
 
 from content.schema import FaqEntry
 from messages.languages import LOCALES
+from messages.words import words
 
 DEFAULT_THRESHOLD = 0.2
-_STEMMERS = {"fi": "finnish", "sv": "swedish", "en": "english"}
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _MIN_HEAD = 3  # shortest first part of a compound, and shortest stemmed second part
 _MIN_TAIL = 4  # shortest second part before stemming (not just a case ending)
 _ANSWER_ONLY = 0.5  # weight, in the confidence, of a word found only in an answer
 _STEM_CACHE = 50_000
 _PREFIX = 5  # Finnish/Swedish words also match on their first five letters
-
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Function words that say nothing about the topic (questions words included).
-_STOP_WORDS: dict[str, frozenset[str]] = {
-    "fi": _word_set(
-        """
-        ja tai sekä mutta kuin että jos kun niin myös vain jo vielä sitten nyt siis eli
-        on ole olla oli ovat olen olet olemme ette ei en et emme eivät ollut olisi onko
-        se ne sen sitä siitä siihen sillä tämä tää tätä tässä tästä nämä ne noita mikä mitä
-        mistä mihin missä miten millä mille miksi milloin kuka ketkä kenelle kenen kuinka
-        montako paljonko voi voiko voinko voimme voitte saa saako saanko pitää pitääkö
-        täytyy täytyykö tarvitaan tarvitseeko minä mä minun minulle minua sinä sun sinun
-        sinulle me meidän meille meitä te teidän he heidän hänen hän itse oikein juttu
-        jotain joku jokin joka jonka jossa johon kanssa ilman yli alle ennen jälkeen
-        """
-    ),
-    "sv": _word_set(
-        """
-        och eller men som att om när så också bara redan än nu då är var vara varit blir
-        inte ej det den de detta dessa vad vilken vilka vilket var varför när hur vem vems
-        mycket många kan får måste ska skall behöver jag mig min mitt mina du dig din vi
-        oss vår ni er han hon hen de dem deras en ett i på av för till från med utan över
-        under före efter
-        """
-    ),
-    "en": _word_set(
-        """
-        a an the and or but as that if when so also only already yet now then is are was
-        were be been being am do does did not no it its this that these those what which
-        who whom whose why when where how much many can could may might must shall should
-        will would need i me my mine you your we us our they them their he she his her
-        of in on at by for to from with without over under before after about into
-        """
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -95,7 +56,7 @@ def tokenize(text: str) -> list[str]:
 
 @cache
 def _stemmer(locale: str) -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer(_STEMMERS[locale])
+    return snowballstemmer.stemmer(words(locale).faq.stemmer)
 
 
 class _Index:
@@ -158,7 +119,9 @@ class _Analyzer:
 
     def __init__(self, locale: str) -> None:
         self.locale = locale
-        self.stop = _STOP_WORDS[locale]
+        # function words that say nothing about the topic (question words included)
+        self.stop = words(locale).faq.stop_words
+        self.split = words(locale).faq.split_compounds
         self.known: frozenset[str] = frozenset()
         self._stems: dict[str, str] = {}
 
@@ -181,7 +144,7 @@ class _Analyzer:
         result = []
         for word in self.words(text):
             result.append(self.stem(word))
-            if self.locale != "en":
+            if self.split:
                 if len(word) > _PREFIX:
                     # Snowball stems inflections apart ("hylättiin" → "hylät", "hylätyissä"
                     # → "hyläty"); a shared five-letter prefix still ties them.

@@ -10,6 +10,7 @@ language ("216 618 €"), as the funder's forms and people's banks show amounts.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -17,34 +18,35 @@ from babel.numbers import format_currency
 from babel.numbers import format_percent as babel_format_percent
 
 from messages.languages import BABEL_LOCALES, base_locale
+from messages.words import every
+
+
+def _alternatives(words: Iterable[str]) -> list[str]:
+    """Words as regular-expression alternatives, longest first."""
+    return sorted((re.escape(word) for word in words), key=len, reverse=True)
+
 
 # Finnish number conventions in every language (same choice as bot.i18n).
 DEFAULT_MAXIMUM = Decimal(1_000_000_000)
 
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\t": " "})
 _MINUS = ("-", "\u2212", "\u2013", "\u2014")
+# The words of every language (messages/words/*.toml); "€", "eur" and "%" are symbols.
 _MULTIPLIERS = {
-    "k": 1_000,
-    "t": 1_000,
-    "tuh": 1_000,
-    "tuhatta": 1_000,
-    "tusen": 1_000,
-    "thousand": 1_000,
-    "m": 1_000_000,
-    "mn": 1_000_000,
-    "milj": 1_000_000,
-    "miljoona": 1_000_000,
-    "miljoonaa": 1_000_000,
-    "miljon": 1_000_000,
-    "miljoner": 1_000_000,
-    "million": 1_000_000,
-    "millions": 1_000_000,
+    **dict.fromkeys(every(lambda language: language.money.thousand), 1_000),
+    **dict.fromkeys(every(lambda language: language.money.million), 1_000_000),
 }
-_CURRENCY = r"(?:€|e|eur|euro|euroa|euros|eurot|euron)"
+_CURRENCY = (
+    "(?:"
+    + "|".join(_alternatives(["€", "eur", *every(lambda language: language.money.currency)]))
+    + ")"
+)
 # Single letters count as multipliers only right before a currency sign: "2 t€", "1,5 M€".
 _MULTIPLIER = (
-    "|".join(sorted((word for word in _MULTIPLIERS if len(word) > 1), key=len, reverse=True))
-    + rf"|[ktm](?={_CURRENCY})"
+    "|".join(_alternatives(word for word in _MULTIPLIERS if len(word) > 1))
+    + "|["
+    + "".join(sorted(re.escape(word) for word in _MULTIPLIERS if len(word) == 1))
+    + f"](?={_CURRENCY})"
 )
 _MONEY_RE = re.compile(
     rf"^(?:€|eur)?\s*(?P<number>\d[\d ,.]*?)\s*(?:,-{{1,2}})?"
@@ -52,7 +54,9 @@ _MONEY_RE = re.compile(
 )
 _NEGATIVE_RE = re.compile(r"^(?:€|eur)?\s*[-\u2212\u2013\u2014]")
 _PERCENT_RE = re.compile(
-    r"^(?P<number>\d+(?:[.,]\d+)?)\s*(?:%|prosenttia|prosentti|procent|percent|pct)?$"
+    r"^(?P<number>\d+(?:[.,]\d+)?)\s*(?:"
+    + "|".join(_alternatives(["%", *every(lambda language: language.money.percent)]))
+    + ")?$"
 )
 
 

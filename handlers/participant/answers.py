@@ -47,6 +47,7 @@ from handlers.core.context import Context
 from handlers.core.flow import Command, Flow, MenuEntry, Registry, Step
 from handlers.core.types import Button, Document, InvalidInput, Lines, NotAllowed, Reply, Text, When
 from handlers.domain.calendar_files import occurrences_to_ics
+from messages.words import command_names
 from storage import meetings as meeting_store
 from storage import memberships, participants, person_refs, reminders
 from storage.meetings import Meeting, Occurrence
@@ -489,7 +490,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("omat",), "sv": ("mina",), "en": ("mine",)},
+            command_names("mine"),
             show_mine,
             "cmd.mine",
             order=20,
@@ -497,7 +498,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("eroa",), "sv": ("lamna",), "en": ("leave",)},
+            command_names("leave"),
             start_leaving,
             "cmd.leave",
             visible=lambda roles: roles.is_participant,

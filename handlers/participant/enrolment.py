@@ -38,6 +38,7 @@ from handlers.common import participation as common
 from handlers.core.context import Context
 from handlers.core.flow import CodeKind, Command, Flow, MenuEntry, Registry, Step
 from handlers.core.types import Button, InvalidInput, Param, Reply, Text, When
+from messages.words import command_names
 from storage import audit, invites, memberships, reminders, users
 
 INVITE_FLOW = "invite"
@@ -303,7 +304,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("kutsu",), "sv": ("inbjud",), "en": ("invite",)},
+            command_names("invite"),
             new_invite,
             "cmd.invite",
             visible=common.is_coordinator,

@@ -29,6 +29,7 @@ from handlers.common.participation import label_of, wake_scheduler
 from handlers.core.context import Context
 from handlers.core.flow import Command, Flow, Registry, Step
 from handlers.core.types import Button, InvalidInput
+from messages.words import command_names
 from storage import audit, exit_situations, memberships, person_refs, reminders
 
 FLOW = "mark_left"
@@ -212,7 +213,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("merkitse_lopettanut",), "sv": ("markera_avslutad",), "en": ("mark_left",)},
+            command_names("mark_left"),
             start,
             "cmd.mark_left",
             visible=is_staff,

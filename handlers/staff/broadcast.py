@@ -58,6 +58,7 @@ from handlers.core.ports import Rendering
 from handlers.core.types import Button, Document, InvalidInput, Lines, Param, Raw, Text, When
 from handlers.domain.datetime_input import DateTimeInputError, DateTimeProblem, parse_datetime
 from messages.languages import LOCALES
+from messages.words import command_names
 from storage import audit, broadcasts, outbox, users
 from storage.broadcasts import Broadcast, Recipient
 
@@ -671,7 +672,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("tiedote",), "sv": ("meddelande",), "en": ("announce",)},
+            command_names("announce"),
             start,
             "cmd.announce",
             visible=is_staff,
@@ -680,7 +681,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("tiedotteet",), "sv": ("meddelanden",), "en": ("announcements",)},
+            command_names("announcements"),
             list_broadcasts,
             "cmd.announcements",
             visible=is_staff,
@@ -689,7 +690,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("lopeta_tiedotteet",), "sv": ("stoppa",), "en": ("stop",)},
+            command_names("stop"),
             stop_announcements,
             "cmd.stop",
             order=80,
@@ -697,7 +698,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("tilaa_tiedotteet",), "sv": ("prenumerera",), "en": ("subscribe",)},
+            command_names("subscribe"),
             resume_announcements,
             "cmd.subscribe",
             order=81,

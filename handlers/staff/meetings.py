@@ -27,6 +27,7 @@ from handlers.staff.meeting_support import (
     project_label_of,
     tz_of,
 )
+from messages.words import command_names
 from storage import audit, memberships, participants, person_refs, reminders
 from storage import meetings as meeting_store
 from storage.meetings import HORIZON, Meeting, Occurrence
@@ -362,7 +363,7 @@ async def _set_project_reminders(ctx: Context, project: str, choice: str) -> Non
 def register(registry: Registry) -> None:
     registry.add_command(
         Command(
-            {"fi": ("tapaamiset",), "sv": ("moten",), "en": ("meetings",)},
+            command_names("meetings"),
             show_overview,
             "cmd.meetings",
             visible=common.is_coordinator,

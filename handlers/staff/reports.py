@@ -34,10 +34,11 @@ from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.ports import Rendering
 from handlers.core.types import Button, Day, Document, InvalidInput, Lines, Param, Percent, Text
 from handlers.domain.report_math import Kind, Metric, Report, csv_rows
+from messages.words import command_names, every
 from storage import audit
 from storage import reports as report_store
 
-CSV_WORDS = frozenset({"csv", "tiedosto", "fil", "file"})
+CSV_WORDS = frozenset(every(lambda words: words.answers.file))
 
 
 def metric_value(metric: Metric) -> Param:
@@ -187,7 +188,7 @@ async def report_button(ctx: Context) -> None:
 def register(registry: Registry) -> None:
     registry.add_command(
         Command(
-            {"fi": ("raportti",), "sv": ("rapport",), "en": ("report",)},
+            command_names("report"),
             report_command,
             "cmd.report",
             visible=is_staff,

@@ -42,6 +42,7 @@ from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import CodeKind, Command, MenuEntry, Registry
 from handlers.core.types import Button, Document, InvalidInput, Lines, Param, Text, When
+from messages.words import command_names, every
 from storage import audit, coordinator_invites, memberships, person_refs, users
 from storage.audit import AuditEntry
 
@@ -345,7 +346,7 @@ async def show_audit(ctx: Context) -> None:
     if not in_private_chat(ctx):
         return
     argument = ctx.args.strip().lower()
-    if argument in ("csv", "tiedosto", "fil", "file"):
+    if argument in every(lambda words: words.answers.file):
         await _audit_csv(ctx)
         return
     limit = AUDIT_DEFAULT
@@ -411,7 +412,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("ohjaajat",), "sv": ("handledare",), "en": ("coordinators",)},
+            command_names("coordinators"),
             show_coordinators,
             "cmd.coordinators",
             visible=is_admin,
@@ -420,7 +421,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("ohjaajakutsu",), "sv": ("handledarinbjudan",), "en": ("invite_coordinator",)},
+            command_names("invite_coordinator"),
             invite_command,
             "cmd.invite_coordinator",
             visible=is_admin,
@@ -429,7 +430,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("lisaa_ohjaaja",), "sv": ("lagg_till_handledare",), "en": ("add_coordinator",)},
+            command_names("add_coordinator"),
             add_command,
             "cmd.add_coordinator",
             visible=is_admin,
@@ -438,11 +439,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {
-                "fi": ("poista_ohjaaja",),
-                "sv": ("ta_bort_handledare",),
-                "en": ("remove_coordinator",),
-            },
+            command_names("remove_coordinator"),
             remove_command,
             "cmd.remove_coordinator",
             visible=is_admin,
@@ -451,7 +448,7 @@ def register(registry: Registry) -> None:
     )
     registry.add_command(
         Command(
-            {"fi": ("loki",), "sv": ("logg",), "en": ("audit",)},
+            command_names("audit"),
             show_audit,
             "cmd.audit",
             visible=is_admin,
