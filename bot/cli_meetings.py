@@ -38,6 +38,7 @@ from handlers.domain.calendar_files import (
 from handlers.domain.datetime_input import DateTimeInputError, localize, parse_full_date, parse_time
 from handlers.domain.recurrence import (
     MAX_COUNT,
+    MAX_SPAN_YEARS,
     RecurrenceError,
     RepeatKind,
     RuleProblem,
@@ -72,8 +73,19 @@ REPEATS = {
 }
 
 
+#: Rules refused outright (issue 11: a series asking for thousands of meetings a day):
+#: the import stops with exit code 2 and one line, before anything is written.
+REFUSED_RULES = frozenset(
+    {RuleProblem.SEVERAL_A_DAY, RuleProblem.UNSUPPORTED_FREQUENCY, RuleProblem.TOO_LONG}
+)
+
+
 class MeetingsCliError(Exception):
     """A problem with the arguments or the file, told to the operator."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def add_meetings_parser(commands: Any) -> None:
@@ -147,7 +159,7 @@ def run_meetings(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return asyncio.run(_run(args, Settings(), out))
     except MeetingsCliError as error:
         print(f"hankebot meetings: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
 
 
 async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -331,12 +343,19 @@ def _specs_from_file(
                 raise MeetingsCliError(f"{path} is not UTF-8 text") from None
             return parse_meetings_csv(text, tz=tz)
     except MeetingImportError as error:
+        limits: dict[str, Param] = {"max": MAX_COUNT, "years": MAX_SPAN_YEARS}
+        refused = next((p for p in error.problems if p.cause in REFUSED_RULES), None)
+        if refused is not None and refused.cause is not None:
+            key = "import.refused_event" if path.suffix.lower() == ".ics" else "import.refused_row"
+            cause = Text(f"rule.{refused.cause.value}", limits)
+            line = _plain(renderer, locale, Text(key, {"row": refused.row, "cause": cause}))
+            raise MeetingsCliError(line, exit_code=2) from None
         lines = [_plain(renderer, locale, Text("import.failed", {"count": len(error.problems)}))]
         for problem in error.problems:
             reason: Param = Text(f"import.{problem.reason.value}")
             if problem.cause is not None:
                 kind = "rule" if isinstance(problem.cause, RuleProblem) else "datetime"
-                cause = Text(f"{kind}.{problem.cause.value}", {"max": MAX_COUNT})
+                cause = Text(f"{kind}.{problem.cause.value}", limits)
                 reason = Text("import.with_cause", {"problem": reason, "cause": cause})
             if problem.column is not None:
                 key, params = "import.row_column_problem", {"column": problem.column}

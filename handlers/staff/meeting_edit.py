@@ -34,6 +34,7 @@ from handlers.domain.datetime_input import (
     parse_datetime,
     parse_time,
 )
+from handlers.domain.recurrence import MAX_COUNT, MAX_SPAN_YEARS, RecurrenceError
 from handlers.staff.meeting_support import (
     DURATIONS,
     EDIT_FLOW,
@@ -197,9 +198,14 @@ async def _retime_series(ctx: Context, occurrence: Occurrence, meeting: Meeting)
         raise InvalidInput("error.old_button")
     if new_start <= ctx.now:
         raise InvalidInput("datetime.in_past")
-    continued, created = await meeting_store.retime_series(
-        ctx.conn, meeting, occurrence, new_start, tz=tz, now=ctx.now
-    )
+    try:
+        continued, created = await meeting_store.retime_series(
+            ctx.conn, meeting, occurrence, new_start, tz=tz, now=ctx.now
+        )
+    except RecurrenceError as error:  # a stored rule from before the checks of issue 11
+        raise InvalidInput(
+            f"rule.{error.reason.value}", max=MAX_COUNT, years=MAX_SPAN_YEARS
+        ) from error
     await audit_change(ctx, "meeting.series_time", meeting, occurrence)
     await reminders.plan_occurrences(ctx.conn, continued, created, now=ctx.now, tz=tz)
     ctx.end()

@@ -39,6 +39,7 @@ from handlers.domain.datetime_input import (
 )
 from handlers.domain.recurrence import (
     MAX_COUNT,
+    MAX_SPAN_YEARS,
     RecurrenceError,
     RepeatKind,
     build_rule,
@@ -288,7 +289,9 @@ def _rule(ctx: Context, count: int | None, until: dt.date | None) -> str | None:
             template += f";UNTIL={until.strftime('%Y%m%d')}"
         return normalize_rule(template, start, tz)
     except RecurrenceError as error:
-        raise InvalidInput(f"rule.{error.reason.value}", max=MAX_COUNT) from error
+        raise InvalidInput(
+            f"rule.{error.reason.value}", max=MAX_COUNT, years=MAX_SPAN_YEARS
+        ) from error
 
 
 async def _end_prompt(ctx: Context) -> None:
