@@ -26,6 +26,7 @@ from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from content.loader import ContentError, load_content
+from handlers.common import planning
 from handlers.common.participation import card, describe_meeting
 from handlers.core.context import Notice, Services
 from handlers.core.types import Param, Reply, Text
@@ -46,7 +47,7 @@ from handlers.domain.recurrence import (
 )
 from handlers.registry import build_registry
 from messages.languages import LOCALES
-from storage import audit, reminders
+from storage import audit
 from storage import meetings as meeting_store
 from storage.audit import CLI_ACTOR
 from storage.db import Database
@@ -214,7 +215,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
                 if spec.uid and await _uid_taken(conn, spec.uid):
                     print(f"skipped (already imported): {spec.title}", file=out)
                     continue
-                meeting = await meeting_store.create(
+                meeting = await planning.create(
                     conn,
                     project=args.project,
                     group=None if args.participant else (spec.group or group),
@@ -234,7 +235,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
                     await _exception(conn, meeting, cancelled, None)
                 for original, moved in spec.moved:
                     await _exception(conn, meeting, original, moved)
-                await reminders.materialize_and_plan(conn, meeting, now + HORIZON, now=now, tz=tz)
+                await planning.materialize_and_plan(conn, meeting, now + HORIZON, now=now, tz=tz)
                 await audit.record(
                     conn,
                     actor=CLI_ACTOR,

@@ -22,6 +22,7 @@ from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from content import load_content
 from content.schema import Content, Rhythm
+from handlers.core.types import Param
 from handlers.domain.calendar_files import MeetingImportError, parse_meetings_csv
 from handlers.domain.recurrence import (
     MAX_COUNT,
@@ -51,8 +52,8 @@ def _values(low: int, high: int) -> str:
 BOMB = f"FREQ=DAILY;BYHOUR={_values(0, 23)};BYMINUTE={_values(0, 59)};BYSECOND={_values(0, 59)}"
 
 
-def text(key: str, **params: object) -> str:
-    return html_to_plain(Renderer(TZ).text("fi", key, params))  # type: ignore[arg-type]
+def text(key: str, **params: Param) -> str:
+    return html_to_plain(Renderer(TZ).text("fi", key, params))
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -245,10 +246,10 @@ def test_the_command_line_says_it_in_the_chosen_language(
 
 def test_a_rhythm_in_content_may_not_repeat_more_than_once_a_day() -> None:
     description = {"fi": "x", "sv": "x", "en": "x"}
-    Rhythm(rrule="FREQ=WEEKLY;BYDAY=MO,TH;COUNT=13", description=description)  # type: ignore[arg-type]
+    Rhythm(rrule="FREQ=WEEKLY;BYDAY=MO,TH;COUNT=13", description=description)
     for rule in ("FREQ=DAILY;BYHOUR=9,10;COUNT=13", "FREQ=HOURLY;COUNT=13"):
         with pytest.raises(ValidationError, match="at most one meeting a day"):
-            Rhythm(rrule=rule, description=description)  # type: ignore[arg-type]
+            Rhythm(rrule=rule, description=description)
 
 
 def _with_rhythm(content: Content, rule: str) -> Content:

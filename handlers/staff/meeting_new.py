@@ -29,6 +29,7 @@ import datetime as dt
 from typing import Any
 
 from handlers.common import participation as common
+from handlers.common import planning
 from handlers.core.context import Context
 from handlers.core.flow import Flow, Registry, Step
 from handlers.core.types import Button, Day, InvalidInput, Param, Text, When
@@ -59,7 +60,7 @@ from handlers.staff.meeting_support import (
     tz_of,
 )
 from storage import meetings as meeting_store
-from storage import memberships, person_refs, reminders
+from storage import memberships, person_refs
 from storage.meetings import HORIZON, Meeting
 
 PEOPLE_PAGE = 15
@@ -460,7 +461,7 @@ async def _confirm_handle(ctx: Context) -> None:
 async def save_meeting(ctx: Context, draft: Meeting) -> tuple[Meeting, int]:
     """Store a meeting, create its first occurrences, plan reminders, tell the audience."""
     tz = tz_of(ctx)
-    meeting = await meeting_store.create(
+    meeting = await planning.create(
         ctx.conn,
         project=draft.project,
         group=draft.group,
@@ -475,7 +476,7 @@ async def save_meeting(ctx: Context, draft: Meeting) -> tuple[Meeting, int]:
         tz=tz,
         now=ctx.now,
     )
-    await reminders.materialize_and_plan(ctx.conn, meeting, ctx.now + HORIZON, now=ctx.now, tz=tz)
+    await planning.materialize_and_plan(ctx.conn, meeting, ctx.now + HORIZON, now=ctx.now, tz=tz)
     await audit_change(ctx, "meeting.create", meeting)
     people = await meeting_store.audience(ctx.conn, meeting)
     for user_id in people:
