@@ -197,6 +197,75 @@ async def create(
     return meeting
 
 
+@dataclass(frozen=True)
+class NewMeeting:
+    """A meeting planned in memory, to be stored with :func:`create_many`."""
+
+    uid: str
+    project: str
+    group: str | None
+    user_id: str | None
+    title: str
+    times: SeriesTimes
+    rule: str | None
+    duration: dt.timedelta
+    place: str
+    link: str
+    note: str
+    materialized_until: dt.datetime  # its occurrences are stored with it up to here
+
+
+async def create_many(
+    conn: aiosqlite.Connection, meetings: Sequence[NewMeeting], now: dt.datetime
+) -> list[Meeting]:
+    """Store planned meetings in one statement; returns them stored, in the same order."""
+    if not meetings:
+        return []
+    await conn.executemany(
+        "INSERT INTO meetings (uid, project, grp, user_id, title, dtstart_local, rrule,"
+        " duration_min, place, link, note, first_start, last_start, materialized_until,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                item.uid,
+                item.project,
+                item.group,
+                item.user_id,
+                item.title,
+                item.times.dtstart_local.isoformat(),
+                item.rule,
+                int(item.duration.total_seconds() // 60),
+                item.place,
+                item.link,
+                item.note,
+                to_text(item.times.first_start),
+                to_text(item.times.last_start) if item.times.last_start else None,
+                to_text(item.materialized_until),
+                to_text(now),
+                to_text(now),
+            )
+            for item in meetings
+        ],
+    )
+    cursor = await conn.execute(
+        "SELECT * FROM meetings WHERE uid IN (SELECT value FROM json_each(?))",
+        (json.dumps([item.uid for item in meetings]),),
+    )
+    by_uid = {row["uid"]: Meeting.from_row(row) for row in await cursor.fetchall()}
+    return [by_uid[item.uid] for item in meetings]
+
+
+async def uids_taken(conn: aiosqlite.Connection, uids: Collection[str]) -> set[str]:
+    """Those of ``uids`` that a stored meeting has."""
+    if not uids:
+        return set()
+    cursor = await conn.execute(
+        "SELECT uid FROM meetings WHERE uid IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(uids)),),
+    )
+    return {row[0] for row in await cursor.fetchall()}
+
+
 def new_uid() -> str:
     """A fresh iCalendar UID for a meeting planned here."""
     return f"{secrets.token_hex(10)}@hankebot"
@@ -259,6 +328,36 @@ async def add_occurrences(
     return created
 
 
+async def insert_occurrences(
+    conn: aiosqlite.Connection, rows: Sequence[tuple[int, OccurrenceRow]]
+) -> list[Occurrence]:
+    """Store planned occurrences of new meetings, (meeting id, row) each, in one statement;
+    a cancelled or moved one replaces what the rule gave for its original start. Returns
+    the stored occurrences of those meetings."""
+    if not rows:
+        return []
+    await conn.executemany(
+        "INSERT OR REPLACE INTO occurrences (meeting_id, recurrence_id, start_utc, end_utc,"
+        " cancelled) VALUES (?, ?, ?, ?, ?)",
+        [
+            (
+                meeting_id,
+                to_text(row.recurrence_id),
+                to_text(row.start),
+                to_text(row.end),
+                int(row.cancelled),
+            )
+            for meeting_id, row in rows
+        ],
+    )
+    cursor = await conn.execute(
+        "SELECT * FROM occurrences WHERE meeting_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY meeting_id, start_utc, recurrence_id",
+        (json.dumps(sorted({meeting_id for meeting_id, _ in rows})),),
+    )
+    return [Occurrence.from_row(row) for row in await cursor.fetchall()]
+
+
 async def to_extend(
     conn: aiosqlite.Connection, before: dt.datetime, projects: Collection[str] | None = None
 ) -> list[Meeting]:
@@ -280,23 +379,30 @@ async def to_extend(
 
 async def audience(conn: aiosqlite.Connection, meeting: Meeting) -> list[str]:
     """Active participants the meeting is for, by user id."""
-    if meeting.user_id is not None:
+    return await audience_of(conn, meeting.project, meeting.group, meeting.user_id)
+
+
+async def audience_of(
+    conn: aiosqlite.Connection, project: str, group: str | None, user_id: str | None
+) -> list[str]:
+    """Active participants a meeting of ``project`` for ``group`` or ``user_id`` is for."""
+    if user_id is not None:
         cursor = await conn.execute(
             "SELECT user_id FROM memberships WHERE user_id = ? AND project = ?"
             " AND role = 'participant' AND left_at IS NULL",
-            (meeting.user_id, meeting.project),
+            (user_id, project),
         )
-    elif meeting.group is not None:
+    elif group is not None:
         cursor = await conn.execute(
             "SELECT user_id FROM memberships WHERE project = ? AND grp = ?"
             " AND role = 'participant' AND left_at IS NULL ORDER BY user_id",
-            (meeting.project, meeting.group),
+            (project, group),
         )
     else:
         cursor = await conn.execute(
             "SELECT user_id FROM memberships WHERE project = ?"
             " AND role = 'participant' AND left_at IS NULL ORDER BY user_id",
-            (meeting.project,),
+            (project,),
         )
     return [row[0] for row in await cursor.fetchall()]
 

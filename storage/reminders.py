@@ -110,6 +110,47 @@ async def insert(conn: aiosqlite.Connection, rows: Sequence[ReminderRow]) -> int
     return cursor.rowcount
 
 
+async def stage(
+    conn: aiosqlite.Connection,
+    rows: Sequence[ReminderRow],
+    occurrences: Sequence[tuple[str, dt.datetime]],
+) -> None:
+    """Rows for meetings not stored yet, into a TEMP table (:meth:`storage.db.Database.scratch`,
+    no write lock): each row's ``occurrence_id`` is an index into ``occurrences``, the
+    (meeting UID, original start) it is for. :func:`insert_staged` copies them in one
+    statement once the meetings are stored."""
+    await conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS staged_reminders (uid TEXT, recurrence_id TEXT,"
+        " user_id TEXT, kind TEXT, offset_s INTEGER, covers TEXT, start_utc TEXT,"
+        " due_at TEXT, state TEXT, done_at TEXT)"
+    )
+    await conn.execute("DELETE FROM temp.staged_reminders")
+    await conn.executemany(
+        "INSERT INTO temp.staged_reminders (uid, recurrence_id, user_id, kind, offset_s, covers,"
+        " start_utc, due_at, state, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [_staged(row, *occurrences[row.occurrence_id]) for row in rows],
+    )
+
+
+def _staged(row: ReminderRow, uid: str, recurrence_id: dt.datetime) -> tuple[object, ...]:
+    return (uid, to_text(recurrence_id), *_values(row)[1:])
+
+
+async def insert_staged(conn: aiosqlite.Connection) -> int:
+    """Store the rows :func:`stage` prepared, for the occurrences now stored, in one
+    statement; returns how many were added. (The staged rows stay in the TEMP table until the
+    next :func:`stage` or the connection closes: deleting them is no work for the lock.)"""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO reminders (occurrence_id, user_id, kind, offset_s, covers,"
+        " start_utc, due_at, state, done_at)"
+        " SELECT o.id, s.user_id, s.kind, s.offset_s, s.covers, s.start_utc, s.due_at, s.state,"
+        " s.done_at FROM temp.staged_reminders s JOIN meetings m ON m.uid = s.uid"
+        " JOIN occurrences o ON o.meeting_id = m.id AND o.recurrence_id = s.recurrence_id"
+        " ORDER BY s.rowid"
+    )
+    return cursor.rowcount
+
+
 async def add(
     conn: aiosqlite.Connection,
     *,

@@ -8,7 +8,7 @@ the occurrences to create for a window, and how a series is cut to change its ti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -131,3 +131,23 @@ def retime(
         tail=tail,
         tail_times=series_times(tail, new_start_local, tz),
     )
+
+
+def with_exceptions(
+    rows: Sequence[OccurrenceRow],
+    duration: dt.timedelta,
+    *,
+    cancelled: Collection[dt.datetime] = (),
+    moved: Sequence[tuple[dt.datetime, dt.datetime]] = (),
+) -> list[OccurrenceRow]:
+    """``rows`` with a calendar file's exceptions, keyed by original start: a cancelled one
+    (EXDATE) is stored cancelled, a moved one (RECURRENCE-ID) at its new start — also when
+    it is outside the window ``rows`` covers. Sorted by start."""
+    by_original = {row.recurrence_id: row for row in rows}
+    for original in cancelled:
+        rid = original.astimezone(UTC)
+        by_original[rid] = OccurrenceRow(rid, rid, rid + duration, cancelled=True)
+    for original, new_start in moved:
+        rid, start = original.astimezone(UTC), new_start.astimezone(UTC)
+        by_original[rid] = OccurrenceRow(rid, start, start + duration)
+    return sorted(by_original.values(), key=lambda row: (row.start, row.recurrence_id))
