@@ -24,6 +24,7 @@ from content import load_content
 from content.schema import Content, Rhythm
 from handlers.core.types import Param
 from handlers.domain.calendar_files import MeetingImportError, parse_meetings_csv
+from handlers.domain.meeting_plan import series_times
 from handlers.domain.recurrence import (
     MAX_COUNT,
     MAX_SPAN,
@@ -35,9 +36,10 @@ from handlers.domain.recurrence import (
     normalize_rule,
     occurrences,
 )
+from storage import meetings as meeting_store
 from storage.db import Database
 from tests.harness import Bot, Clock, Delivered, Person
-from tests.meeting_helpers import ADMIN, GROUP, PROJECT, World, local
+from tests.meeting_helpers import ADMIN, GROUP, PROJECT, World, local, world
 
 TZ = ZoneInfo("Europe/Helsinki")
 UTC = dt.UTC
@@ -296,3 +298,34 @@ async def test_the_chat_flow_refuses_a_rhythm_with_several_meetings_a_day(db: Da
         assert step == "start"
         assert await w.rows("SELECT COUNT(*) FROM meetings") == [(0,)]
         assert await w.rows("SELECT COUNT(*) FROM occurrences") == [(0,)]
+
+
+async def test_a_bomb_stored_before_the_limits_does_not_stop_the_scheduler(db: Database) -> None:
+    """A series imported by an older release with the issue's rule: the scheduler skips it
+    (once: it is noted as done) and goes on creating the other series' meetings."""
+    monday = local(2026, 11, 2, 10, 0)
+    async with world(db, monday) as w:
+        await w.participant(1)
+        async with w.db.transaction() as conn:
+            bomb = await meeting_store.create(
+                conn,
+                project=PROJECT,
+                group=GROUP,
+                user_id=None,
+                title="Pommi",
+                times=series_times(None, local(2026, 11, 3, 0, 0), TZ),
+                rule=BOMB,
+                duration=dt.timedelta(minutes=1),
+                now=w.clock(),
+            )
+        good = await w.meeting(local(2026, 11, 3, 13, 0), rule="FREQ=WEEKLY")
+        w.clock.advance(days=7)
+        made = await w.scheduler.extend(w.clock())
+        assert made >= 1
+        [(bomb_count,)] = await w.rows(
+            "SELECT COUNT(*) FROM occurrences WHERE meeting_id = ?", bomb.id
+        )
+        assert bomb_count == 0
+        [(until,)] = await w.rows("SELECT materialized_until FROM meetings WHERE id = ?", bomb.id)
+        assert dt.datetime.fromisoformat(str(until)) > w.clock()
+        assert len(await w.occurrence_ids(good)) >= 5

@@ -13,12 +13,14 @@ writes one ``executemany`` per table, however many people and meetings there are
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
 from handlers.domain.meeting_plan import occurrences_to_add, retime, series_times
+from handlers.domain.recurrence import RecurrenceError
 from handlers.domain.reminder_plan import (
     Offsets,
     Slot,
@@ -30,6 +32,8 @@ from handlers.domain.reminder_times import DEFAULT_POLICY, ReminderPolicy
 from storage import meetings as meeting_store
 from storage import participants, reminders
 from storage.meetings import HORIZON, LOOKBACK, Meeting, Occurrence
+
+log = logging.getLogger(__name__)
 
 # --- meetings -----------------------------------------------------------------------------
 
@@ -80,16 +84,22 @@ async def materialize(
     """Create the occurrences that start before ``until``; returns the new ones."""
     if meeting.cancelled or until <= meeting.materialized_until:
         return []
-    rows = occurrences_to_add(
-        meeting.rule,
-        meeting.dtstart_local,
-        meeting.duration,
-        materialized_until=meeting.materialized_until,
-        until=until,
-        now=now,
-        lookback=LOOKBACK,
-        tz=tz,
-    )
+    try:
+        rows = occurrences_to_add(
+            meeting.rule,
+            meeting.dtstart_local,
+            meeting.duration,
+            materialized_until=meeting.materialized_until,
+            until=until,
+            now=now,
+            lookback=LOOKBACK,
+            tz=tz,
+        )
+    except RecurrenceError as error:
+        # A rule stored before the limits of issue 11 (thousands of meetings a day): it is
+        # never expanded, and noted as done so that it is not tried again every minute.
+        log.warning("meeting %s: rule refused (%s), not expanded", meeting.id, error.reason)
+        rows = []
     return await meeting_store.add_occurrences(conn, meeting.id, rows, until=until)
 
 
