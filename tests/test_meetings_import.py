@@ -313,3 +313,26 @@ def test_an_ics_series_keeps_its_cancelled_and_moved_meetings(probe: Probe, tmp_
         (third + dt.timedelta(weeks=1), third + dt.timedelta(weeks=1), False),
     ]
     assert [planned > 0 for *_, planned in found] == [True, False, True, True]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["meetings", "list", "--project", PROJECT], ["report", "--project", PROJECT]],
+    ids=["meetings-list", "report"],
+)
+def test_reading_commands_take_no_write_lock(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the running bot is in the middle of a write, a command that only reads works
+    (before, it waited for the lock and could hold up the bot in turn)."""
+    database = tmp_path / "cli.sqlite3"
+    monkeypatch.setenv("HANKEBOT_DATABASE", str(database))
+    people_in_the_group(database, 2)
+    bot = sqlite3.connect(database, isolation_level=None)
+    try:
+        bot.execute("BEGIN IMMEDIATE")
+        bot.execute("UPDATE users SET locale = 'fi'")
+        assert main(command) == 0
+        bot.execute("COMMIT")
+    finally:
+        bot.close()
