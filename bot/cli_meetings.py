@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -65,7 +66,7 @@ from handlers.domain.recurrence import (
 from handlers.domain.reminder_plan import Offsets, ReminderRow, Slot, effective_offsets, rows_for
 from handlers.registry import build_registry
 from messages.languages import LOCALES
-from storage import audit, held_notices, participants, reminders, users
+from storage import audit, held_notices, memberships, participants, reminders, users
 from storage import meetings as meeting_store
 from storage.audit import CLI_ACTOR
 from storage.db import Database
@@ -340,12 +341,8 @@ async def _snapshot(
     conn: aiosqlite.Connection, project: str, participant: str | None, plans: list[_Series]
 ) -> _Snapshot:
     if participant is not None:
-        cursor = await conn.execute(
-            "SELECT 1 FROM memberships WHERE user_id = ? AND project = ?"
-            " AND role = 'participant' AND left_at IS NULL",
-            (participant, project),
-        )
-        if await cursor.fetchone() is None:
+        active = await memberships.active_for(conn, participant)
+        if not any(m.project == project and m.role == "participant" for m in active):
             raise MeetingsCliError(f"{participant} is not a participant of {project}")
     taken = await meeting_store.uids_taken(conn, {plan.meeting.uid for plan in plans})
     audiences: dict[tuple[str | None, str | None], tuple[str, ...]] = {}
@@ -538,11 +535,7 @@ async def _list(
             conn, [args.project], now, now + dt.timedelta(days=args.days), limit=1000
         )
         for occurrence, meeting in rows:
-            answers = await conn.execute(
-                "SELECT answer, COUNT(*) FROM rsvps WHERE occurrence_id = ? GROUP BY answer",
-                (occurrence.id,),
-            )
-            counts = {row[0]: row[1] for row in await answers.fetchall()}
+            counts = Counter((await participants.rsvps(conn, occurrence.id)).values())
             who = meeting.group or ("personal" if meeting.user_id else "everyone")
             state = " CANCELLED" if occurrence.cancelled else ""
             print(

@@ -336,3 +336,21 @@ def test_reading_commands_take_no_write_lock(
         bot.execute("COMMIT")
     finally:
         bot.close()
+
+
+def test_a_personal_import_is_for_an_active_participant_only(
+    probe: Probe, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "cli.sqlite3"
+    [person, _other] = people_in_the_group(database, 2)
+    path = weekly_for_a_year(tmp_path / "one.csv", 1)
+    base = ["meetings", "import", str(path), "--project", PROJECT, "--participant"]
+    assert main([*base, "test:nobody"]) == 1
+    assert "test:nobody is not a participant of" in capsys.readouterr().err
+    assert table_counts(database)["meetings"] == 0
+    assert main([*base, person]) == 0
+    assert "1 participant(s)" in capsys.readouterr().out
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT user_id, grp FROM meetings").fetchall() == [(person, None)]
+        assert conn.execute("SELECT DISTINCT user_id FROM reminders").fetchall() == [(person,)]
+        assert conn.execute("SELECT DISTINCT user_id FROM outbox").fetchall() == [(person,)]
