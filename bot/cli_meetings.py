@@ -4,7 +4,16 @@ A meeting added here is stored exactly as one planned in chat: its first occurre
 created, reminders are planned for everyone it is for, and they are told about it through
 the outbox. The running bot (``hankebot run``, same ``HANKEBOT_DATABASE``) notices the new
 reminders within a minute and the notices within half a minute. An import is
-all-or-nothing: a file with any problem imports nothing and every problem is listed.
+all-or-nothing: a file with any problem imports nothing and every problem is listed; a rule
+that asks for more than one meeting a day is refused in one line with exit code 2.
+
+The running bot must be able to write all the while (issue 11: an import holding the write
+lock for minutes made its transactions fail with "database is locked"). So the file is read,
+checked and expanded before the database is opened; what planning needs is read in a
+read-only snapshot (no write lock); reminders and notices are planned in memory and the
+reminder rows staged in a TEMP table (no write lock either); then one write transaction
+checks that the snapshot still holds (else everything is planned again) and stores the
+batch in a handful of statements, the same number for one series as for sixty.
 
 CSV columns (header row first; ``,``, ``;`` or tab; Finnish and Swedish names work too):
 ``title, start_date, start_time, duration_min, repeat, count, until, place, link, note,
@@ -17,18 +26,22 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
 from bot.config import Settings
-from bot.dispatcher import Dispatcher, utc_now
+from bot.dispatcher import utc_now
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from content.loader import ContentError, load_content
 from handlers.common.participation import card, describe_meeting
-from handlers.core.context import Notice, Services
-from handlers.core.types import Param, Reply, Text
+from handlers.core.context import Services
+from handlers.core.types import Param, Text
 from handlers.domain.calendar_files import (
     MeetingImportError,
     MeetingSpec,
@@ -36,20 +49,29 @@ from handlers.domain.calendar_files import (
     parse_meetings_csv,
 )
 from handlers.domain.datetime_input import DateTimeInputError, localize, parse_full_date, parse_time
+from handlers.domain.meeting_plan import (
+    OccurrenceRow,
+    occurrences_to_add,
+    series_times,
+    with_exceptions,
+)
 from handlers.domain.recurrence import (
     MAX_COUNT,
+    MAX_SPAN_YEARS,
     RecurrenceError,
     RepeatKind,
     RuleProblem,
     build_rule,
 )
+from handlers.domain.reminder_plan import Offsets, ReminderRow, Slot, effective_offsets, rows_for
 from handlers.registry import build_registry
 from messages.languages import LOCALES
-from storage import audit, reminders
+from storage import audit, held_notices, memberships, participants, reminders, users
 from storage import meetings as meeting_store
 from storage.audit import CLI_ACTOR
 from storage.db import Database
-from storage.meetings import HORIZON
+from storage.meetings import HORIZON, LOOKBACK, NewMeeting
+from storage.users import User
 
 EPILOG = """\
 examples:
@@ -72,8 +94,19 @@ REPEATS = {
 }
 
 
+#: Rules refused outright (issue 11: a series asking for thousands of meetings a day):
+#: the import stops with exit code 2 and one line, before anything is written.
+REFUSED_RULES = frozenset(
+    {RuleProblem.SEVERAL_A_DAY, RuleProblem.UNSUPPORTED_FREQUENCY, RuleProblem.TOO_LONG}
+)
+
+
 class MeetingsCliError(Exception):
     """A problem with the arguments or the file, told to the operator."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def add_meetings_parser(commands: Any) -> None:
@@ -147,7 +180,7 @@ def run_meetings(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return asyncio.run(_run(args, Settings(), out))
     except MeetingsCliError as error:
         print(f"hankebot meetings: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
 
 
 async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -172,117 +205,250 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         rendering=renderer,
         content=content,
     )
+    if args.meetings_command == "list":
+        db = await Database.open(settings.database)
+        try:
+            return await _list(db, args, renderer, tz, out)
+        finally:
+            await db.close()
+    # Everything is read, checked and expanded before the database is opened: a file with
+    # any problem writes nothing, and no expansion runs while the write lock is held.
+    if args.meetings_command == "add":
+        specs = [_spec_from_arguments(args, tz)]
+    else:
+        specs = _specs_from_file(args.file, tz, renderer, args.locale)
+        valid_groups = {g.id for g in project.groups}
+        strays = sorted({s.group for s in specs if s.group and s.group not in valid_groups})
+        if strays:
+            raise MeetingsCliError(f"{args.project} has no group {', '.join(strays)}")
+    now = utc_now()
+    plans = [_plan_series(spec, args, group, now, tz) for spec in specs]
     db = await Database.open(settings.database)
     try:
-        dispatcher = Dispatcher(db, services, renderer)
-        if args.meetings_command == "list":
-            return await _list(db, args, renderer, tz, out)
-        if args.meetings_command == "add":
-            specs = [_spec_from_arguments(args, tz)]
-        else:
-            specs = _specs_from_file(args.file, tz, renderer, args.locale)
-            valid_groups = {g.id for g in project.groups}
-            strays = sorted({s.group for s in specs if s.group and s.group not in valid_groups})
-            if strays:
-                raise MeetingsCliError(f"{args.project} has no group {', '.join(strays)}")
-        now = utc_now()
-        async with db.transaction() as conn:
-            if args.participant is not None:
-                cursor = await conn.execute(
-                    "SELECT 1 FROM memberships WHERE user_id = ? AND project = ?"
-                    " AND role = 'participant' AND left_at IS NULL",
-                    (args.participant, args.project),
-                )
-                if await cursor.fetchone() is None:
-                    raise MeetingsCliError(
-                        f"{args.participant} is not a participant of {args.project}"
-                    )
-            added: list[tuple[meeting_store.Meeting, int]] = []
-            for spec in specs:
-                if spec.uid and await _uid_taken(conn, spec.uid):
-                    print(f"skipped (already imported): {spec.title}", file=out)
+        for _ in range(WRITE_ATTEMPTS):
+            async with db.read() as conn:
+                seen = await _snapshot(conn, args.project, args.participant, plans)
+            batch = _prepare(plans, seen, args, services, renderer, now, tz)
+            async with db.scratch() as conn:
+                await reminders.stage(conn, batch.reminders, batch.occurrence_keys())
+            async with db.transaction() as conn:
+                # What the plan was made from must not have changed meanwhile (someone
+                # joined, the same file was imported twice at once): then plan again.
+                if await _snapshot(conn, args.project, args.participant, plans) != seen:
                     continue
-                meeting = await meeting_store.create(
-                    conn,
-                    project=args.project,
-                    group=None if args.participant else (spec.group or group),
-                    user_id=args.participant,
-                    title=spec.title,
-                    start_local=spec.start,
-                    rule=spec.rule,
-                    duration=spec.duration,
-                    place=spec.place,
-                    link=spec.link,
-                    note=spec.note,
-                    tz=tz,
-                    now=now,
-                    uid=spec.uid or None,
-                )
-                for cancelled in spec.cancelled:
-                    await _exception(conn, meeting, cancelled, None)
-                for original, moved in spec.moved:
-                    await _exception(conn, meeting, original, moved)
-                await reminders.materialize_and_plan(conn, meeting, now + HORIZON, now=now, tz=tz)
-                await audit.record(
-                    conn,
-                    actor=CLI_ACTOR,
-                    action="meeting.create",
-                    now=now,
-                    project=meeting.project,
-                    detail={"meeting": meeting.id},
-                )
-                people = await meeting_store.audience(conn, meeting)
-                if not args.no_notify:
-                    for user_id in people:
-                        reply = Reply(
-                            "participant.meeting_new",
-                            {
-                                "card": card(meeting, meeting.first_start),
-                                "rhythm": describe_meeting(meeting, services),
-                            },
-                        )
-                        await dispatcher.enqueue_notice(conn, Notice(user_id, reply), now)
-                added.append((meeting, len(people)))
-        for meeting, told in added:
-            rhythm = _plain(renderer, args.locale, describe_meeting(meeting, services))
-            first = meeting.first_start.astimezone(tz)
-            print(
-                f"added: {meeting.title} — first {first:%d.%m.%Y %H.%M}, {rhythm};"
-                f" {told} participant(s)",
-                file=out,
-            )
-        return 0
+                stored = await _write(conn, batch, args.project, now)
+            break
+        else:
+            raise MeetingsCliError("the database kept changing while planning; try again")
     finally:
         await db.close()
+    for title in batch.skipped:
+        print(f"skipped (already imported): {title}", file=out)
+    for meeting, told in zip(stored, batch.told, strict=True):
+        rhythm = _plain(renderer, args.locale, describe_meeting(meeting, services))
+        first = meeting.first_start.astimezone(tz)
+        print(
+            f"added: {meeting.title} — first {first:%d.%m.%Y %H.%M}, {rhythm};"
+            f" {told} participant(s)",
+            file=out,
+        )
+    return 0
 
 
 def _plain(renderer: Renderer, locale: str, value: Param) -> str:
     return html_to_plain(renderer.param(locale, value))
 
 
-async def _uid_taken(conn: Any, uid: str) -> bool:
-    cursor = await conn.execute("SELECT 1 FROM meetings WHERE uid = ?", (uid,))
-    return await cursor.fetchone() is not None
+# --- planned in memory, written in one short transaction ---------------------------------------
+
+#: How often an import is planned again when what it was planned from changed meanwhile.
+WRITE_ATTEMPTS = 3
 
 
-async def _exception(
-    conn: Any, meeting: meeting_store.Meeting, original: dt.datetime, moved: dt.datetime | None
-) -> None:
-    """A cancelled (EXDATE) or moved (RECURRENCE-ID) occurrence from an .ics file."""
-    from storage.clock import to_text
+@dataclass(frozen=True)
+class _Series:
+    """One meeting or series of the file, planned without the database."""
 
-    start = moved or original
-    await conn.execute(
-        "INSERT OR REPLACE INTO occurrences (meeting_id, recurrence_id, start_utc, end_utc,"
-        " cancelled) VALUES (?, ?, ?, ?, ?)",
-        (
-            meeting.id,
-            to_text(original),
-            to_text(start),
-            to_text(start + meeting.duration),
-            1 if moved is None else 0,
-        ),
+    spec: MeetingSpec
+    meeting: NewMeeting
+    occurrences: list[OccurrenceRow]
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What planning read from the database, compared again inside the write transaction."""
+
+    taken: frozenset[str]  # UIDs already stored (those series are skipped)
+    audiences: dict[tuple[str | None, str | None], tuple[str, ...]]  # (group, person): people
+    offsets: dict[str, Offsets]
+    people: dict[str, User]
+
+
+@dataclass
+class _Batch:
+    """Everything the write transaction stores."""
+
+    meetings: list[NewMeeting] = field(default_factory=list)
+    occurrences: list[tuple[int, OccurrenceRow]] = field(default_factory=list)  # (meeting #, row)
+    reminders: list[ReminderRow] = field(default_factory=list)  # occurrence_id: index in ^
+    notices: list[tuple[User, str]] = field(default_factory=list)
+    told: list[int] = field(default_factory=list)  # per meeting: how many it is for
+    skipped: list[str] = field(default_factory=list)
+
+    def occurrence_keys(self) -> list[tuple[str, dt.datetime]]:
+        """(meeting UID, original start) of each occurrence, by its index."""
+        return [(self.meetings[number].uid, row.recurrence_id) for number, row in self.occurrences]
+
+
+def _plan_series(
+    spec: MeetingSpec,
+    args: argparse.Namespace,
+    group: str | None,
+    now: dt.datetime,
+    tz: ZoneInfo,
+) -> _Series:
+    times = series_times(spec.rule, spec.start, tz)
+    until = now + HORIZON
+    found = occurrences_to_add(
+        spec.rule,
+        times.dtstart_local,
+        spec.duration,
+        materialized_until=times.first_start,
+        until=until,
+        now=now,
+        lookback=LOOKBACK,
+        tz=tz,
     )
+    meeting = NewMeeting(
+        uid=spec.uid or meeting_store.new_uid(),
+        project=args.project,
+        group=None if args.participant else (spec.group or group),
+        user_id=args.participant,
+        title=spec.title,
+        times=times,
+        rule=spec.rule,
+        duration=spec.duration,
+        place=spec.place,
+        link=spec.link,
+        note=spec.note,
+        materialized_until=max(until, times.first_start),
+    )
+    rows = with_exceptions(found, spec.duration, cancelled=spec.cancelled, moved=spec.moved)
+    return _Series(spec, meeting, rows)
+
+
+async def _snapshot(
+    conn: aiosqlite.Connection, project: str, participant: str | None, plans: list[_Series]
+) -> _Snapshot:
+    if participant is not None:
+        active = await memberships.active_for(conn, participant)
+        if not any(m.project == project and m.role == "participant" for m in active):
+            raise MeetingsCliError(f"{participant} is not a participant of {project}")
+    taken = await meeting_store.uids_taken(conn, {plan.meeting.uid for plan in plans})
+    audiences: dict[tuple[str | None, str | None], tuple[str, ...]] = {}
+    for plan in plans:
+        key = (plan.meeting.group, plan.meeting.user_id)
+        if key not in audiences:
+            audiences[key] = tuple(await meeting_store.audience_of(conn, project, *key))
+    everyone = sorted({person for people in audiences.values() for person in people})
+    own = await participants.own_offsets_of(conn, project, everyone)
+    default = effective_offsets(None, await participants.project_offsets(conn, project))
+    return _Snapshot(
+        taken=frozenset(taken),
+        audiences=audiences,
+        offsets={person: own.get(person, default) for person in everyone},
+        people=await users.get_many(conn, everyone),
+    )
+
+
+def _prepare(
+    plans: list[_Series],
+    seen: _Snapshot,
+    args: argparse.Namespace,
+    services: Services,
+    renderer: Renderer,
+    now: dt.datetime,
+    tz: ZoneInfo,
+) -> _Batch:
+    """Reminder rows and rendered notices for the series not imported yet (pure)."""
+    batch = _Batch()
+    uids = set(seen.taken)
+    for plan in plans:
+        if plan.meeting.uid in uids:
+            batch.skipped.append(plan.spec.title)
+            continue
+        uids.add(plan.meeting.uid)
+        number = len(batch.meetings)
+        batch.meetings.append(plan.meeting)
+        people = seen.audiences[(plan.meeting.group, plan.meeting.user_id)]
+        batch.told.append(len(people))
+        slots = []
+        for row in plan.occurrences:
+            slots.append(Slot(len(batch.occurrences), row.start, row.end, row.cancelled))
+            batch.occurrences.append((number, row))
+        offsets = {person: seen.offsets[person] for person in people}
+        batch.reminders += rows_for(slots, offsets, now=now, tz=tz)
+        if args.no_notify:
+            continue
+        draft = _draft(plan.meeting)
+        params: dict[str, Param] = {
+            "card": card(draft, draft.first_start),
+            "rhythm": describe_meeting(draft, services),
+        }
+        texts: dict[str, str] = {}
+        for user_id in people:
+            person = seen.people.get(user_id)
+            if person is None or person.unreachable:
+                continue
+            if person.locale not in texts:
+                texts[person.locale] = renderer.text(
+                    person.locale, "participant.meeting_new", params
+                )
+            batch.notices.append((person, texts[person.locale]))
+    return batch
+
+
+def _draft(meeting: NewMeeting) -> meeting_store.Meeting:
+    """A planned meeting as a :class:`storage.meetings.Meeting`, for the notice."""
+    return meeting_store.Meeting(
+        id=0,
+        uid=meeting.uid,
+        project=meeting.project,
+        group=meeting.group,
+        user_id=meeting.user_id,
+        title=meeting.title,
+        dtstart_local=meeting.times.dtstart_local,
+        rule=meeting.rule,
+        duration=meeting.duration,
+        place=meeting.place,
+        link=meeting.link,
+        note=meeting.note,
+        first_start=meeting.times.first_start,
+        last_start=meeting.times.last_start,
+        materialized_until=meeting.materialized_until,
+        cancelled=False,
+    )
+
+
+async def _write(
+    conn: aiosqlite.Connection, batch: _Batch, project: str, now: dt.datetime
+) -> list[meeting_store.Meeting]:
+    """The batch in a few statements (one per table), in the caller's write transaction;
+    the reminder rows were staged before it (:func:`storage.reminders.stage`)."""
+    stored = await meeting_store.create_many(conn, batch.meetings, now)
+    rows = [(stored[number].id, row) for number, row in batch.occurrences]
+    await meeting_store.insert_occurrences(conn, rows)
+    await reminders.insert_staged(conn)  # staged before the transaction began
+    await audit.record_many(
+        conn,
+        actor=CLI_ACTOR,
+        action="meeting.create",
+        now=now,
+        project=project,
+        details=[{"meeting": meeting.id} for meeting in stored],
+    )
+    await held_notices.to_people(conn, batch.notices, now)
+    return stored
 
 
 def _spec_from_arguments(args: argparse.Namespace, tz: ZoneInfo) -> MeetingSpec:
@@ -331,12 +497,19 @@ def _specs_from_file(
                 raise MeetingsCliError(f"{path} is not UTF-8 text") from None
             return parse_meetings_csv(text, tz=tz)
     except MeetingImportError as error:
+        limits: dict[str, Param] = {"max": MAX_COUNT, "years": MAX_SPAN_YEARS}
+        refused = next((p for p in error.problems if p.cause in REFUSED_RULES), None)
+        if refused is not None and refused.cause is not None:
+            key = "import.refused_event" if path.suffix.lower() == ".ics" else "import.refused_row"
+            cause = Text(f"rule.{refused.cause.value}", limits)
+            line = _plain(renderer, locale, Text(key, {"row": refused.row, "cause": cause}))
+            raise MeetingsCliError(line, exit_code=2) from None
         lines = [_plain(renderer, locale, Text("import.failed", {"count": len(error.problems)}))]
         for problem in error.problems:
             reason: Param = Text(f"import.{problem.reason.value}")
             if problem.cause is not None:
                 kind = "rule" if isinstance(problem.cause, RuleProblem) else "datetime"
-                cause = Text(f"{kind}.{problem.cause.value}", {"max": MAX_COUNT})
+                cause = Text(f"{kind}.{problem.cause.value}", limits)
                 reason = Text("import.with_cause", {"problem": reason, "cause": cause})
             if problem.column is not None:
                 key, params = "import.row_column_problem", {"column": problem.column}
@@ -357,16 +530,12 @@ async def _list(
     db: Database, args: argparse.Namespace, renderer: Renderer, tz: ZoneInfo, out: TextIO
 ) -> int:
     now = utc_now()
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         rows = await meeting_store.for_projects(
             conn, [args.project], now, now + dt.timedelta(days=args.days), limit=1000
         )
         for occurrence, meeting in rows:
-            answers = await conn.execute(
-                "SELECT answer, COUNT(*) FROM rsvps WHERE occurrence_id = ? GROUP BY answer",
-                (occurrence.id,),
-            )
-            counts = {row[0]: row[1] for row in await answers.fetchall()}
+            counts = Counter((await participants.rsvps(conn, occurrence.id)).values())
             who = meeting.group or ("personal" if meeting.user_id else "everyone")
             state = " CANCELLED" if occurrence.cancelled else ""
             print(

@@ -63,7 +63,7 @@ async def report_from_cli(
         return 2
     db = await Database.open(settings.database)
     try:
-        async with db.transaction() as conn:
+        async with db.read() as conn:  # a snapshot: the running bot writes on meanwhile
             options = reports.Options(rating_target=content.programme.rating_target)
             report = await reports.build(conn, args.project, moment, options)
     finally:

@@ -47,6 +47,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from bot.dispatcher import Dispatcher, render_buttons, utc_now
 from bot.private_chats import MATRIX_USER_ID
 from handlers.common import participation as common
+from handlers.common import planning
 from handlers.core.context import Notice
 from handlers.core.types import Reply
 from handlers.domain.reminder_times import (
@@ -208,7 +209,7 @@ class ReminderScheduler:
             lagging = await meeting_store.to_extend(conn, now + HORIZON - EXTEND_SLACK)
         for meeting in lagging:
             async with self.db.transaction() as conn:
-                created = await reminders.materialize_and_plan(
+                created = await planning.materialize_and_plan(
                     conn, meeting, now + HORIZON, now=now, tz=self.tz, policy=self.policy
                 )
             made += len(created)

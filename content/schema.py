@@ -63,6 +63,7 @@ from pydantic import (
     model_validator,
 )
 
+from handlers.domain.recurrence import RecurrenceError, check_rule
 from messages.languages import base_locale
 
 OTHER_MUNICIPALITY = "other"
@@ -550,6 +551,13 @@ class Rhythm(Model):
             rrulestr(value, dtstart=dt.datetime(2025, 1, 6, 13, 0))
         except (ValueError, TypeError) as error:
             raise ValueError(f"not a valid RRULE: {error}") from error
+        try:
+            check_rule(value)
+        except RecurrenceError as error:
+            raise ValueError(
+                f"at most one meeting a day: FREQ DAILY or rarer, one value in BYHOUR,"
+                f" BYMINUTE and BYSECOND ({error.reason.value})"
+            ) from None
         return value
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import aiosqlite
@@ -74,6 +74,23 @@ async def record(
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+async def record_many(
+    conn: aiosqlite.Connection,
+    *,
+    actor: str,
+    action: str,
+    now: dt.datetime,
+    project: str | None,
+    details: Sequence[Mapping[str, DetailValue]],
+) -> None:
+    """One entry per item of ``details``, in one statement."""
+    await conn.executemany(
+        "INSERT INTO audit_log (at, actor, action, project, subject, detail)"
+        " VALUES (?, ?, ?, ?, NULL, ?)",
+        [(to_text(now), actor, action, project, json.dumps(dict(d))) for d in details],
+    )
 
 
 async def latest(conn: aiosqlite.Connection, limit: int) -> list[AuditEntry]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -61,6 +62,33 @@ class NewerDatabase(RuntimeError):
 def latest_version() -> int:
     """The schema version this code's migrations lead to."""
     return max((version for version, _, _ in migration_scripts()), default=0)
+
+
+# What would change the database file (not its TEMP tables), for :meth:`Database.scratch`.
+_CHANGES = frozenset(
+    {
+        sqlite3.SQLITE_INSERT,
+        sqlite3.SQLITE_UPDATE,
+        sqlite3.SQLITE_DELETE,
+        sqlite3.SQLITE_CREATE_TABLE,
+        sqlite3.SQLITE_CREATE_INDEX,
+        sqlite3.SQLITE_CREATE_TRIGGER,
+        sqlite3.SQLITE_CREATE_VIEW,
+        sqlite3.SQLITE_DROP_TABLE,
+        sqlite3.SQLITE_DROP_INDEX,
+        sqlite3.SQLITE_DROP_TRIGGER,
+        sqlite3.SQLITE_DROP_VIEW,
+        sqlite3.SQLITE_ALTER_TABLE,
+    }
+)
+
+
+def _temp_only(
+    action: int, _first: str | None, _second: str | None, database: str | None, _via: str | None
+) -> int:
+    if action in _CHANGES and database != "temp":
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 class Database:
@@ -178,6 +206,41 @@ class Database:
                 raise
             else:
                 await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A consistent snapshot for reading only: a deferred transaction with
+        ``query_only`` on, so it never takes the write lock (in WAL mode the running bot
+        writes on meanwhile) and cannot write by mistake."""
+        async with self._lock:
+            await self._conn.execute("PRAGMA query_only = ON")
+            try:
+                await self._conn.execute("BEGIN DEFERRED")
+                try:
+                    yield self._conn
+                finally:
+                    await asyncio.shield(self._conn.rollback())
+            finally:
+                await asyncio.shield(self._conn.execute("PRAGMA query_only = OFF"))
+
+    @asynccontextmanager
+    async def scratch(self) -> AsyncIterator[aiosqlite.Connection]:
+        """For TEMP tables only (work prepared ahead of a short write transaction): a
+        deferred transaction in which anything that would change the database file itself
+        is refused, so it never takes the write lock. TEMP tables stay for the connection."""
+        async with self._lock:
+            await self._conn.set_authorizer(_temp_only)
+            try:
+                await self._conn.execute("BEGIN DEFERRED")
+                try:
+                    yield self._conn
+                except BaseException:
+                    await asyncio.shield(self._conn.rollback())
+                    raise
+                else:
+                    await self._conn.execute("COMMIT")
+            finally:
+                await asyncio.shield(self._conn.set_authorizer(None))
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and empty it.

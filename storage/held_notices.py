@@ -109,6 +109,36 @@ async def to_person(
     return Stored(person.transport, None)
 
 
+async def to_people(
+    conn: aiosqlite.Connection, messages: Sequence[tuple[User, str]], now: dt.datetime
+) -> int:
+    """Many plain messages (no buttons, file or dedupe key), each as :func:`to_person`
+    stores it, in two statements; returns how many went to the outbox (the rest are held)."""
+    sent = [(person, html) for person, html in messages if person.home_chat_id is not None]
+    held = [(person, html) for person, html in messages if person.home_chat_id is None]
+    stamp = to_text(now)
+    await conn.executemany(
+        "INSERT INTO outbox (transport, chat_id, user_id, html, not_before, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                outbox.transport_of(str(p.home_chat_id)),
+                p.home_chat_id,
+                p.user_id,
+                html,
+                stamp,
+                stamp,
+            )
+            for p, html in sent
+        ],
+    )
+    await conn.executemany(
+        "INSERT INTO held_notices (user_id, html, not_before, created_at) VALUES (?, ?, ?, ?)",
+        [(p.user_id, html, stamp, stamp) for p, html in held],
+    )
+    return len(sent)
+
+
 async def hold(
     conn: aiosqlite.Connection,
     *,

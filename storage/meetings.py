@@ -6,6 +6,10 @@ A series is stored as its first start in local wall-clock time plus an RRULE
 to, and so one occurrence can be moved or cancelled. ``materialized_until`` says how far a
 series has been expanded; the scheduler extends it as time passes.
 
+Only SQL lives here: what to store (the first and last start, the occurrences of a window, a
+series cut to change its time) is planned by :mod:`handlers.domain.meeting_plan` and
+written by :mod:`handlers.common.planning` with the functions below.
+
 Who a meeting is for (its *audience*): the one participant of a personal meeting
 (``user_id``), else the project's participants in its group (``grp``), else all of the
 project's participants. Only active participants (``memberships.left_at IS NULL``) count.
@@ -15,15 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
 from handlers.domain.calendar_files import MeetingSpec
-from handlers.domain.recurrence import UTC, as_local, expand, occurrences, split_rule
+from handlers.domain.meeting_plan import OccurrenceRow, SeriesTimes
 from storage.clock import from_text, to_text
 
 HORIZON = dt.timedelta(days=35)
@@ -83,7 +88,10 @@ class Meeting:
         return self.user_id is not None
 
     def start_local(self, tz: ZoneInfo) -> dt.datetime:
-        return as_local(self.dtstart_local, tz)
+        """The stored wall-clock start in ``tz`` (first instance of an ambiguous time)."""
+        start = self.dtstart_local
+        local = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
+        return local.replace(fold=0, microsecond=0)
 
     def spec(
         self,
@@ -143,22 +151,6 @@ def _pair(row: aiosqlite.Row) -> tuple[Occurrence, Meeting]:
     return Occurrence.from_row(row, "o_"), Meeting.from_row(row)
 
 
-def _is_finite(rule: str) -> bool:
-    upper = rule.upper()
-    return "COUNT=" in upper or "UNTIL=" in upper
-
-
-def last_start_of(rule: str | None, start_local: dt.datetime, tz: ZoneInfo) -> dt.datetime | None:
-    """UTC start of a series' last meeting; None when it repeats without end."""
-    first = as_local(start_local, tz).astimezone(UTC)
-    if rule is None:
-        return first
-    if not _is_finite(rule):
-        return None
-    found = occurrences(rule, start_local, first, first + dt.timedelta(days=366 * 30), tz)
-    return found[-1] if found else first
-
-
 async def create(
     conn: aiosqlite.Connection,
     *,
@@ -166,38 +158,35 @@ async def create(
     group: str | None,
     user_id: str | None,
     title: str,
-    start_local: dt.datetime,
+    times: SeriesTimes,
     rule: str | None,
     duration: dt.timedelta,
     place: str = "",
     link: str = "",
     note: str = "",
-    tz: ZoneInfo,
     now: dt.datetime,
     uid: str | None = None,
 ) -> Meeting:
-    first = as_local(start_local, tz)
-    first_utc = first.astimezone(UTC)
-    last = last_start_of(rule, first, tz)
+    """A new meeting or series with nothing materialized yet."""
     cursor = await conn.execute(
         "INSERT INTO meetings (uid, project, grp, user_id, title, dtstart_local, rrule,"
         " duration_min, place, link, note, first_start, last_start, materialized_until,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            uid or f"{secrets.token_hex(10)}@hankebot",
+            uid or new_uid(),
             project,
             group,
             user_id,
             title,
-            first.replace(tzinfo=None).isoformat(),
+            times.dtstart_local.isoformat(),
             rule,
             int(duration.total_seconds() // 60),
             place,
             link,
             note,
-            to_text(first_utc),
-            to_text(last) if last else None,
-            to_text(first_utc),
+            to_text(times.first_start),
+            to_text(times.last_start) if times.last_start else None,
+            to_text(times.first_start),
             to_text(now),
             to_text(now),
         ),
@@ -206,6 +195,80 @@ async def create(
     meeting = await get(conn, cursor.lastrowid)
     assert meeting is not None
     return meeting
+
+
+@dataclass(frozen=True)
+class NewMeeting:
+    """A meeting planned in memory, to be stored with :func:`create_many`."""
+
+    uid: str
+    project: str
+    group: str | None
+    user_id: str | None
+    title: str
+    times: SeriesTimes
+    rule: str | None
+    duration: dt.timedelta
+    place: str
+    link: str
+    note: str
+    materialized_until: dt.datetime  # its occurrences are stored with it up to here
+
+
+async def create_many(
+    conn: aiosqlite.Connection, meetings: Sequence[NewMeeting], now: dt.datetime
+) -> list[Meeting]:
+    """Store planned meetings in one statement; returns them stored, in the same order."""
+    if not meetings:
+        return []
+    await conn.executemany(
+        "INSERT INTO meetings (uid, project, grp, user_id, title, dtstart_local, rrule,"
+        " duration_min, place, link, note, first_start, last_start, materialized_until,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                item.uid,
+                item.project,
+                item.group,
+                item.user_id,
+                item.title,
+                item.times.dtstart_local.isoformat(),
+                item.rule,
+                int(item.duration.total_seconds() // 60),
+                item.place,
+                item.link,
+                item.note,
+                to_text(item.times.first_start),
+                to_text(item.times.last_start) if item.times.last_start else None,
+                to_text(item.materialized_until),
+                to_text(now),
+                to_text(now),
+            )
+            for item in meetings
+        ],
+    )
+    cursor = await conn.execute(
+        "SELECT * FROM meetings WHERE uid IN (SELECT value FROM json_each(?))",
+        (json.dumps([item.uid for item in meetings]),),
+    )
+    by_uid = {row["uid"]: Meeting.from_row(row) for row in await cursor.fetchall()}
+    return [by_uid[item.uid] for item in meetings]
+
+
+async def uids_taken(conn: aiosqlite.Connection, uids: Collection[str]) -> set[str]:
+    """Those of ``uids`` that a stored meeting has."""
+    if not uids:
+        return set()
+    cursor = await conn.execute(
+        "SELECT uid FROM meetings WHERE uid IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(uids)),),
+    )
+    return {row[0] for row in await cursor.fetchall()}
+
+
+def new_uid() -> str:
+    """A fresh iCalendar UID for a meeting planned here."""
+    return f"{secrets.token_hex(10)}@hankebot"
 
 
 async def get(conn: aiosqlite.Connection, meeting_id: int) -> Meeting | None:
@@ -222,46 +285,77 @@ async def occurrence(
     return _pair(row) if row else None
 
 
-async def materialize(
+async def add_occurrences(
     conn: aiosqlite.Connection,
-    meeting: Meeting,
-    until: dt.datetime,
+    meeting_id: int,
+    rows: Sequence[OccurrenceRow],
     *,
-    now: dt.datetime,
-    tz: ZoneInfo,
+    until: dt.datetime,
 ) -> list[Occurrence]:
-    """Create the occurrences that start before ``until``; returns the new ones."""
-    if meeting.cancelled or until <= meeting.materialized_until:
-        return []
-    window_start = max(meeting.materialized_until, now - LOOKBACK)
-    found = expand(meeting.rule, meeting.start_local(tz), window_start, until, tz)
-    created: list[Occurrence] = []
-    for item in found:
-        cursor = await conn.execute(
-            "INSERT OR IGNORE INTO occurrences (meeting_id, recurrence_id, start_utc, end_utc)"
-            " VALUES (?, ?, ?, ?)",
-            (
-                meeting.id,
-                to_text(item.recurrence_id),
-                to_text(item.start),
-                to_text(item.start + meeting.duration),
-            ),
-        )
-        if cursor.rowcount == 1 and cursor.lastrowid is not None:
-            created.append(
-                Occurrence(
-                    id=cursor.lastrowid,
-                    meeting_id=meeting.id,
-                    recurrence_id=item.recurrence_id,
-                    start=item.start,
-                    end=item.start + meeting.duration,
-                    cancelled=False,
-                )
-            )
-    await conn.execute(
-        "UPDATE meetings SET materialized_until = ? WHERE id = ?", (to_text(until), meeting.id)
+    """Store the planned occurrences a series does not have yet (in one statement) and
+    note it is created up to ``until``; returns the new ones, soonest first."""
+    cursor = await conn.execute(
+        "SELECT recurrence_id FROM occurrences WHERE meeting_id = ?", (meeting_id,)
     )
+    have = {row[0] for row in await cursor.fetchall()}
+    fresh = [row for row in rows if to_text(row.recurrence_id) not in have]
+    await conn.executemany(
+        "INSERT OR IGNORE INTO occurrences (meeting_id, recurrence_id, start_utc, end_utc,"
+        " cancelled) VALUES (?, ?, ?, ?, ?)",
+        [
+            (
+                meeting_id,
+                to_text(row.recurrence_id),
+                to_text(row.start),
+                to_text(row.end),
+                int(row.cancelled),
+            )
+            for row in fresh
+        ],
+    )
+    await conn.execute(
+        "UPDATE meetings SET materialized_until = ? WHERE id = ?", (to_text(until), meeting_id)
+    )
+    if not fresh:
+        return []
+    cursor = await conn.execute(
+        "SELECT * FROM occurrences WHERE meeting_id = ?"
+        " AND recurrence_id IN (SELECT value FROM json_each(?))",
+        (meeting_id, json.dumps([to_text(row.recurrence_id) for row in fresh])),
+    )
+    created = [Occurrence.from_row(row) for row in await cursor.fetchall()]
+    created.sort(key=lambda item: (item.start, item.recurrence_id))
     return created
+
+
+async def insert_occurrences(
+    conn: aiosqlite.Connection, rows: Sequence[tuple[int, OccurrenceRow]]
+) -> list[Occurrence]:
+    """Store planned occurrences of new meetings, (meeting id, row) each, in one statement;
+    a cancelled or moved one replaces what the rule gave for its original start. Returns
+    the stored occurrences of those meetings."""
+    if not rows:
+        return []
+    await conn.executemany(
+        "INSERT OR REPLACE INTO occurrences (meeting_id, recurrence_id, start_utc, end_utc,"
+        " cancelled) VALUES (?, ?, ?, ?, ?)",
+        [
+            (
+                meeting_id,
+                to_text(row.recurrence_id),
+                to_text(row.start),
+                to_text(row.end),
+                int(row.cancelled),
+            )
+            for meeting_id, row in rows
+        ],
+    )
+    cursor = await conn.execute(
+        "SELECT * FROM occurrences WHERE meeting_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY meeting_id, start_utc, recurrence_id",
+        (json.dumps(sorted({meeting_id for meeting_id, _ in rows})),),
+    )
+    return [Occurrence.from_row(row) for row in await cursor.fetchall()]
 
 
 async def to_extend(
@@ -285,23 +379,30 @@ async def to_extend(
 
 async def audience(conn: aiosqlite.Connection, meeting: Meeting) -> list[str]:
     """Active participants the meeting is for, by user id."""
-    if meeting.user_id is not None:
+    return await audience_of(conn, meeting.project, meeting.group, meeting.user_id)
+
+
+async def audience_of(
+    conn: aiosqlite.Connection, project: str, group: str | None, user_id: str | None
+) -> list[str]:
+    """Active participants a meeting of ``project`` for ``group`` or ``user_id`` is for."""
+    if user_id is not None:
         cursor = await conn.execute(
             "SELECT user_id FROM memberships WHERE user_id = ? AND project = ?"
             " AND role = 'participant' AND left_at IS NULL",
-            (meeting.user_id, meeting.project),
+            (user_id, project),
         )
-    elif meeting.group is not None:
+    elif group is not None:
         cursor = await conn.execute(
             "SELECT user_id FROM memberships WHERE project = ? AND grp = ?"
             " AND role = 'participant' AND left_at IS NULL ORDER BY user_id",
-            (meeting.project, meeting.group),
+            (project, group),
         )
     else:
         cursor = await conn.execute(
             "SELECT user_id FROM memberships WHERE project = ?"
             " AND role = 'participant' AND left_at IS NULL ORDER BY user_id",
-            (meeting.project,),
+            (project,),
         )
     return [row[0] for row in await cursor.fetchall()]
 
@@ -475,97 +576,77 @@ async def cancel_series(
     return future
 
 
-async def retime_series(
-    conn: aiosqlite.Connection,
-    meeting: Meeting,
-    at: Occurrence,
-    new_start_local: dt.datetime,
-    *,
-    tz: ZoneInfo,
-    now: dt.datetime,
-) -> tuple[Meeting, list[Occurrence]]:
-    """Move the meetings of a series from ``at`` on to ``new_start_local``'s time of day.
-
-    The meetings before ``at`` stay as they were (the old series ends there with an UNTIL,
-    as RFC 5545 does it); from ``at`` on a new series continues at the new time — or, when
-    ``at`` is the first meeting, the series itself changes and keeps its UID. The old
-    occurrences from ``at`` on are deleted with their reminders and answers (they cascade);
-    a day that had been cancelled stays cancelled. Returns the series holding ``at``'s day
-    and its new occurrences that are not cancelled (up to where the old ones reached, at
-    least :data:`HORIZON` ahead), for the caller to plan reminders.
-    """
-    assert meeting.rule is not None
-    head, tail = split_rule(
-        meeting.rule, meeting.dtstart_local, at.recurrence_id, new_start_local, tz
-    )
+async def cancelled_starts_from(
+    conn: aiosqlite.Connection, meeting_id: int, recurrence_id: dt.datetime
+) -> list[dt.datetime]:
+    """Starts of the series' cancelled occurrences from ``recurrence_id`` (original) on."""
     cursor = await conn.execute(
         "SELECT start_utc FROM occurrences WHERE meeting_id = ? AND recurrence_id >= ?"
         " AND cancelled = 1",
-        (meeting.id, to_text(at.recurrence_id)),
+        (meeting_id, to_text(recurrence_id)),
     )
-    cancelled_days = {from_text(row[0]).astimezone(tz).date() for row in await cursor.fetchall()}
+    return [from_text(row[0]) for row in await cursor.fetchall()]
+
+
+async def delete_occurrences_from(
+    conn: aiosqlite.Connection, meeting_id: int, recurrence_id: dt.datetime
+) -> None:
+    """Delete the occurrences from ``recurrence_id`` on (their reminders and answers
+    cascade)."""
     await conn.execute(
         "DELETE FROM occurrences WHERE meeting_id = ? AND recurrence_id >= ?",
-        (meeting.id, to_text(at.recurrence_id)),
+        (meeting_id, to_text(recurrence_id)),
     )
-    first = as_local(new_start_local, tz)
-    first_utc = first.astimezone(UTC)
-    if head is None:
-        last = last_start_of(tail, first, tz)
-        await conn.execute(
-            "UPDATE meetings SET dtstart_local = ?, rrule = ?, first_start = ?, last_start = ?,"
-            " materialized_until = ?, updated_at = ? WHERE id = ?",
-            (
-                first.replace(tzinfo=None).isoformat(),
-                tail,
-                to_text(first_utc),
-                to_text(last) if last else None,
-                to_text(first_utc),
-                to_text(now),
-                meeting.id,
-            ),
-        )
-        continued = await get(conn, meeting.id)
-        assert continued is not None
-    else:
-        last = last_start_of(head, meeting.dtstart_local, tz)
-        await conn.execute(
-            "UPDATE meetings SET rrule = ?, last_start = ?, updated_at = ? WHERE id = ?",
-            (head, to_text(last) if last else None, to_text(now), meeting.id),
-        )
-        continued = await create(
-            conn,
-            project=meeting.project,
-            group=meeting.group,
-            user_id=meeting.user_id,
-            title=meeting.title,
-            start_local=first,
-            rule=tail,
-            duration=meeting.duration,
-            place=meeting.place,
-            link=meeting.link,
-            note=meeting.note,
-            tz=tz,
-            now=now,
-        )
-        await conn.execute(
-            "UPDATE meetings SET continues = ? WHERE id = ?", (meeting.id, continued.id)
-        )
-    until = max(meeting.materialized_until, now + HORIZON)
-    created = await materialize(conn, continued, until, now=now, tz=tz)
-    kept: list[Occurrence] = []
-    for item in created:
-        if item.start.astimezone(tz).date() in cancelled_days:
-            await cancel_occurrence(conn, item.id)
-        else:
-            kept.append(item)
-    return continued, kept
+
+
+async def restart_series(
+    conn: aiosqlite.Connection,
+    meeting_id: int,
+    *,
+    rule: str | None,
+    times: SeriesTimes,
+    now: dt.datetime,
+) -> None:
+    """The series starts again at ``times`` with ``rule`` (nothing materialized)."""
+    await conn.execute(
+        "UPDATE meetings SET dtstart_local = ?, rrule = ?, first_start = ?, last_start = ?,"
+        " materialized_until = ?, updated_at = ? WHERE id = ?",
+        (
+            times.dtstart_local.isoformat(),
+            rule,
+            to_text(times.first_start),
+            to_text(times.last_start) if times.last_start else None,
+            to_text(times.first_start),
+            to_text(now),
+            meeting_id,
+        ),
+    )
+
+
+async def end_series(
+    conn: aiosqlite.Connection,
+    meeting_id: int,
+    *,
+    rule: str,
+    last_start: dt.datetime | None,
+    now: dt.datetime,
+) -> None:
+    """The series keeps its start and gets ``rule`` (one that ends) and its last start."""
+    await conn.execute(
+        "UPDATE meetings SET rrule = ?, last_start = ?, updated_at = ? WHERE id = ?",
+        (rule, to_text(last_start) if last_start else None, to_text(now), meeting_id),
+    )
+
+
+async def set_continues(conn: aiosqlite.Connection, meeting_id: int, continues: int) -> None:
+    """``meeting_id`` continues the series ``continues`` at another time of day."""
+    await conn.execute("UPDATE meetings SET continues = ? WHERE id = ?", (continues, meeting_id))
 
 
 async def series_count(conn: aiosqlite.Connection, project: str, group: str | None) -> int:
     """How many series a group has had (to number the women's group's periods).
 
-    A series continued at another time of day (:func:`retime_series`) counts once."""
+    A series continued at another time of day (:func:`set_continues`) counts once."""
     cursor = await conn.execute(
         "SELECT COUNT(*) FROM meetings WHERE project = ? AND grp IS ? AND user_id IS NULL"
         " AND cancelled_at IS NULL AND continues IS NULL",

@@ -2,18 +2,19 @@
 ``rsvps`` (coming / can't come / another time), ``attendance`` and ``ratings``.
 
 Reminder offsets are stored as seconds, comma-separated: ``"86400,7200"``; an empty string
-means "no reminders" and NULL means "use the next level" (participant → project → default).
+means "no reminders" and NULL means "use the next level" (participant → project → default:
+:func:`handlers.domain.reminder_plan.effective_offsets`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import aiosqlite
 
-from handlers.domain.reminder_times import DEFAULT_OFFSETS
 from storage.clock import from_text, to_text
 
 ANSWERS = ("yes", "no", "other")
@@ -33,13 +34,16 @@ def decode_offsets(text: str) -> tuple[dt.timedelta, ...]:
     return tuple(dt.timedelta(seconds=int(part)) for part in text.split(","))
 
 
-async def project_offsets(conn: aiosqlite.Connection, project: str) -> tuple[dt.timedelta, ...]:
+async def project_offsets(
+    conn: aiosqlite.Connection, project: str
+) -> tuple[dt.timedelta, ...] | None:
+    """The project's setting, or None when it follows the default."""
     cursor = await conn.execute(
         "SELECT reminder_offsets FROM project_settings WHERE project = ?", (project,)
     )
     row = await cursor.fetchone()
     if row is None or row[0] is None:
-        return DEFAULT_OFFSETS
+        return None
     return decode_offsets(row[0])
 
 
@@ -68,11 +72,18 @@ async def own_offsets(
     return decode_offsets(row[0])
 
 
-async def effective_offsets(
-    conn: aiosqlite.Connection, user_id: str, project: str
-) -> tuple[dt.timedelta, ...]:
-    own = await own_offsets(conn, user_id, project)
-    return own if own is not None else await project_offsets(conn, project)
+async def own_offsets_of(
+    conn: aiosqlite.Connection, project: str, user_ids: Collection[str]
+) -> dict[str, tuple[dt.timedelta, ...]]:
+    """The own choices of those of ``user_ids`` who made one, in one query."""
+    if not user_ids:
+        return {}
+    cursor = await conn.execute(
+        "SELECT user_id, reminder_offsets FROM participant_settings WHERE project = ?"
+        " AND reminder_offsets IS NOT NULL AND user_id IN (SELECT value FROM json_each(?))",
+        (project, json.dumps(sorted(user_ids))),
+    )
+    return {row[0]: decode_offsets(row[1]) for row in await cursor.fetchall()}
 
 
 async def set_own_offsets(

@@ -1,9 +1,11 @@
 """The reminder work queue: ``reminders`` table (reminders, follow-ups and check-ins).
 
 Every message the scheduler will send about a meeting is a row here with its ``due_at``,
-planned by :mod:`handlers.domain.reminder_times` (quiet hours, merging, late and missed ones). The
-partial index on ``due_at`` for pending rows lets the scheduler find the next due moment and
-the rows due now without keeping anything in memory.
+planned in memory by :mod:`handlers.domain.reminder_plan` (quiet hours, merging, late and
+missed ones: :mod:`handlers.domain.reminder_times`) and written by :func:`insert` as it is;
+:mod:`handlers.common.planning` puts the two together. The partial index on ``due_at`` for
+pending rows lets the scheduler find the next due moment and the rows due now without
+keeping anything in memory.
 
 A row is unique per (occurrence, participant, kind, offset, planned start): re-planning the
 same meeting can never add a second reminder, and a reminder marked ``sent`` is never
@@ -27,34 +29,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from handlers.domain.reminder_times import (
-    DEFAULT_POLICY,
-    ReminderPolicy,
-    ReminderStatus,
-    plan_check_in,
-    plan_follow_up,
-    plan_reminders,
-)
+from handlers.domain.reminder_plan import ReminderRow
 from storage import buttons as button_store
-from storage import meetings as meeting_store
 from storage import outbox, participants
 from storage.clock import from_text, to_text
 from storage.meetings import Meeting, Occurrence
 from storage.users import User
 
 KINDS = ("reminder", "follow_up", "check_in")
-
-_STATE_OF = {
-    ReminderStatus.SCHEDULED: "pending",
-    ReminderStatus.SEND_NOW: "pending",
-    ReminderStatus.MISSED: "missed",
-    ReminderStatus.SKIPPED: "skipped",
-}
 
 
 @dataclass(frozen=True)
@@ -96,35 +83,72 @@ class DueWork:
     answer: str | None  # their "coming / can't come / another time", if any
 
 
-async def _insert(
-    conn: aiosqlite.Connection,
-    *,
-    occurrence_id: int,
-    user_id: str,
-    kind: str,
-    offset: dt.timedelta,
-    covers: tuple[dt.timedelta, ...],
-    start: dt.datetime,
-    due_at: dt.datetime,
-    state: str,
-    now: dt.datetime,
-) -> bool:
-    cursor = await conn.execute(
+def _values(row: ReminderRow) -> tuple[object, ...]:
+    return (
+        row.occurrence_id,
+        row.user_id,
+        row.kind,
+        int(row.offset.total_seconds()),
+        participants.encode_offsets(row.covers) if row.covers else "",
+        to_text(row.start),
+        to_text(row.due_at),
+        row.state,
+        to_text(row.done_at) if row.done_at else None,
+    )
+
+
+async def insert(conn: aiosqlite.Connection, rows: Sequence[ReminderRow]) -> int:
+    """Store planned rows in one statement; a row already there (same occurrence, person,
+    kind, offset and start) is kept as it is. Returns how many were added."""
+    if not rows:
+        return 0
+    cursor = await conn.executemany(
         "INSERT OR IGNORE INTO reminders (occurrence_id, user_id, kind, offset_s, covers,"
         " start_utc, due_at, state, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            occurrence_id,
-            user_id,
-            kind,
-            int(offset.total_seconds()),
-            participants.encode_offsets(covers) if covers else "",
-            to_text(start),
-            to_text(due_at),
-            state,
-            None if state == "pending" else to_text(now),
-        ),
+        [_values(row) for row in rows],
     )
-    return cursor.rowcount == 1
+    return cursor.rowcount
+
+
+async def stage(
+    conn: aiosqlite.Connection,
+    rows: Sequence[ReminderRow],
+    occurrences: Sequence[tuple[str, dt.datetime]],
+) -> None:
+    """Rows for meetings not stored yet, into a TEMP table (:meth:`storage.db.Database.scratch`,
+    no write lock): each row's ``occurrence_id`` is an index into ``occurrences``, the
+    (meeting UID, original start) it is for. :func:`insert_staged` copies them in one
+    statement once the meetings are stored."""
+    await conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS staged_reminders (uid TEXT, recurrence_id TEXT,"
+        " user_id TEXT, kind TEXT, offset_s INTEGER, covers TEXT, start_utc TEXT,"
+        " due_at TEXT, state TEXT, done_at TEXT)"
+    )
+    await conn.execute("DELETE FROM temp.staged_reminders")
+    await conn.executemany(
+        "INSERT INTO temp.staged_reminders (uid, recurrence_id, user_id, kind, offset_s, covers,"
+        " start_utc, due_at, state, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [_staged(row, *occurrences[row.occurrence_id]) for row in rows],
+    )
+
+
+def _staged(row: ReminderRow, uid: str, recurrence_id: dt.datetime) -> tuple[object, ...]:
+    return (uid, to_text(recurrence_id), *_values(row)[1:])
+
+
+async def insert_staged(conn: aiosqlite.Connection) -> int:
+    """Store the rows :func:`stage` prepared, for the occurrences now stored, in one
+    statement; returns how many were added. (The staged rows stay in the TEMP table until the
+    next :func:`stage` or the connection closes: deleting them is no work for the lock.)"""
+    cursor = await conn.execute(
+        "INSERT OR IGNORE INTO reminders (occurrence_id, user_id, kind, offset_s, covers,"
+        " start_utc, due_at, state, done_at)"
+        " SELECT o.id, s.user_id, s.kind, s.offset_s, s.covers, s.start_utc, s.due_at, s.state,"
+        " s.done_at FROM temp.staged_reminders s JOIN meetings m ON m.uid = s.uid"
+        " JOIN occurrences o ON o.meeting_id = m.id AND o.recurrence_id = s.recurrence_id"
+        " ORDER BY s.rowid"
+    )
+    return cursor.rowcount
 
 
 async def add(
@@ -141,8 +165,7 @@ async def add(
     """Store one pending row as it is (no planning); False when it already exists."""
     if kind not in KINDS:
         raise ValueError(kind)
-    return await _insert(
-        conn,
+    row = ReminderRow(
         occurrence_id=occurrence_id,
         user_id=user_id,
         kind=kind,
@@ -151,143 +174,33 @@ async def add(
         start=start,
         due_at=due_at,
         state="pending",
-        now=now,
+        done_at=None,
     )
+    return await insert(conn, [row]) == 1
 
 
-async def _sent_offsets(
-    conn: aiosqlite.Connection, occurrence_id: int, user_id: str
-) -> set[dt.timedelta]:
-    cursor = await conn.execute(
-        "SELECT covers FROM reminders WHERE occurrence_id = ? AND user_id = ?"
-        " AND kind = 'reminder' AND state = 'sent'",
-        (occurrence_id, user_id),
+async def sent_offsets(
+    conn: aiosqlite.Connection, occurrence_ids: Collection[int], user_id: str | None = None
+) -> dict[tuple[int, str], set[dt.timedelta]]:
+    """The offsets already sent, by (occurrence, person), for these occurrences (and only
+    this person, if given)."""
+    if not occurrence_ids:
+        return {}
+    sql = (
+        "SELECT occurrence_id, user_id, covers FROM reminders"
+        " WHERE occurrence_id IN (SELECT value FROM json_each(?))"
+        " AND kind = 'reminder' AND state = 'sent'"
     )
-    sent: set[dt.timedelta] = set()
+    params: list[object] = [json.dumps(sorted(occurrence_ids))]
+    if user_id is not None:
+        sql += " AND user_id = ?"
+        params.append(user_id)
+    cursor = await conn.execute(sql, params)
+    sent: dict[tuple[int, str], set[dt.timedelta]] = {}
     for row in await cursor.fetchall():
-        sent.update(participants.decode_offsets(row[0]))
+        key = (int(row[0]), str(row[1]))
+        sent.setdefault(key, set()).update(participants.decode_offsets(row[2]))
     return sent
-
-
-async def plan_person(
-    conn: aiosqlite.Connection,
-    occurrence: Occurrence,
-    meeting: Meeting,
-    user_id: str,
-    *,
-    now: dt.datetime,
-    tz: ZoneInfo,
-    policy: ReminderPolicy = DEFAULT_POLICY,
-) -> None:
-    """Plan the reminders and the follow-up of one occurrence for one participant.
-
-    Offsets whose moment has already passed are dropped (the person was just told about the
-    meeting), unless all have: then one reminder goes now, so they can still answer.
-    """
-    if occurrence.cancelled or meeting.cancelled or occurrence.start <= now:
-        return
-    offsets = await participants.effective_offsets(conn, user_id, meeting.project)
-    sent = await _sent_offsets(conn, occurrence.id, user_id)
-    wanted = [o for o in offsets if not (o in sent and occurrence.start - o <= now)]
-    future = [o for o in wanted if occurrence.start - o > now]
-    wanted = future or ([min(wanted)] if wanted else [])
-    for planned in plan_reminders(occurrence.start, wanted, now=now, tz=tz, policy=policy):
-        await _insert(
-            conn,
-            occurrence_id=occurrence.id,
-            user_id=user_id,
-            kind="reminder",
-            offset=max(planned.offsets),
-            covers=planned.offsets,
-            start=occurrence.start,
-            due_at=planned.at,
-            state=_STATE_OF[planned.status],
-            now=now,
-        )
-    follow_up = plan_follow_up(occurrence.end, now=now, tz=tz, policy=policy)
-    if follow_up.status in (ReminderStatus.SCHEDULED, ReminderStatus.SEND_NOW):
-        await _insert(
-            conn,
-            occurrence_id=occurrence.id,
-            user_id=user_id,
-            kind="follow_up",
-            offset=dt.timedelta(0),
-            covers=(),
-            start=occurrence.start,
-            due_at=follow_up.at,
-            state="pending",
-            now=now,
-        )
-
-
-async def plan_occurrences(
-    conn: aiosqlite.Connection,
-    meeting: Meeting,
-    occurrences: list[Occurrence],
-    *,
-    now: dt.datetime,
-    tz: ZoneInfo,
-    policy: ReminderPolicy = DEFAULT_POLICY,
-) -> None:
-    """Plan new occurrences of ``meeting`` for everyone it is for."""
-    if not occurrences:
-        return
-    people = await meeting_store.audience(conn, meeting)
-    for occurrence in occurrences:
-        for user_id in people:
-            await plan_person(conn, occurrence, meeting, user_id, now=now, tz=tz, policy=policy)
-
-
-async def materialize_and_plan(
-    conn: aiosqlite.Connection,
-    meeting: Meeting,
-    until: dt.datetime,
-    *,
-    now: dt.datetime,
-    tz: ZoneInfo,
-    policy: ReminderPolicy = DEFAULT_POLICY,
-) -> list[Occurrence]:
-    """Create the meeting's occurrences up to ``until`` and plan their reminders; returns
-    the new occurrences."""
-    created = await meeting_store.materialize(conn, meeting, until, now=now, tz=tz)
-    await plan_occurrences(conn, meeting, created, now=now, tz=tz, policy=policy)
-    return created
-
-
-async def replan_occurrence(
-    conn: aiosqlite.Connection,
-    occurrence: Occurrence,
-    meeting: Meeting,
-    *,
-    now: dt.datetime,
-    tz: ZoneInfo,
-    policy: ReminderPolicy = DEFAULT_POLICY,
-) -> None:
-    """The occurrence moved: drop its pending reminders and follow-ups and plan again."""
-    await conn.execute(
-        "DELETE FROM reminders WHERE occurrence_id = ? AND state = 'pending'"
-        " AND kind IN ('reminder', 'follow_up')",
-        (occurrence.id,),
-    )
-    await plan_occurrences(conn, meeting, [occurrence], now=now, tz=tz, policy=policy)
-
-
-async def replan_person(
-    conn: aiosqlite.Connection,
-    user_id: str,
-    project: str,
-    *,
-    now: dt.datetime,
-    tz: ZoneInfo,
-    policy: ReminderPolicy = DEFAULT_POLICY,
-) -> None:
-    """The person joined, changed group or settings: plan their upcoming meetings again."""
-    await drop_pending(conn, user_id=user_id, project=project, kinds=("reminder", "follow_up"))
-    upcoming = await meeting_store.upcoming_for_user(
-        conn, user_id, now, project=project, limit=10_000
-    )
-    for occurrence, meeting in upcoming:
-        await plan_person(conn, occurrence, meeting, user_id, now=now, tz=tz, policy=policy)
 
 
 async def drop_pending(
@@ -315,31 +228,6 @@ async def drop_pending(
         params.append(project)
     cursor = await conn.execute(f"DELETE FROM reminders WHERE {' AND '.join(clauses)}", params)
     return cursor.rowcount
-
-
-async def plan_check_in_for(
-    conn: aiosqlite.Connection,
-    occurrence: Occurrence,
-    user_id: str,
-    *,
-    now: dt.datetime,
-    tz: ZoneInfo,
-    policy: ReminderPolicy = DEFAULT_POLICY,
-) -> bool:
-    """A warm check-in after a missed meeting; False when one was already planned or sent."""
-    planned = plan_check_in(occurrence.start, now=now, tz=tz, policy=policy)
-    return await _insert(
-        conn,
-        occurrence_id=occurrence.id,
-        user_id=user_id,
-        kind="check_in",
-        offset=dt.timedelta(0),
-        covers=(),
-        start=occurrence.start,
-        due_at=planned.at,
-        state="pending",
-        now=now,
-    )
 
 
 async def pending_kinds(conn: aiosqlite.Connection, occurrence_id: int, user_id: str) -> list[str]:

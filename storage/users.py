@@ -9,6 +9,8 @@ messages to the person then wait in :mod:`storage.held_notices`.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import aiosqlite
@@ -62,6 +64,17 @@ async def get(conn: aiosqlite.Connection, user_id: str) -> User | None:
     cursor = await conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,))
     row = await cursor.fetchone()
     return User.from_row(row) if row else None
+
+
+async def get_many(conn: aiosqlite.Connection, user_ids: Collection[str]) -> dict[str, User]:
+    """The stored ones of ``user_ids``, in one query."""
+    if not user_ids:
+        return {}
+    cursor = await conn.execute(
+        "SELECT * FROM users WHERE user_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(user_ids)),),
+    )
+    return {row["user_id"]: User.from_row(row) for row in await cursor.fetchall()}
 
 
 async def touch(

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from bot.scheduler import ReminderScheduler
 from content import load_content
-from storage import meetings as meeting_store
-from storage import memberships, participants, reminders, users
+from handlers.common import planning
+from storage import memberships, participants, users
 from storage.db import Database
 from storage.meetings import HORIZON, Meeting
 from tests.harness import Bot, Clock, Delivered, Person
@@ -82,7 +82,7 @@ class World:
             )
             await users.set_display_name(conn, person.user_id, name or f"Osallistuja {number}")
             await memberships.add(conn, person.user_id, project, "participant", now, group)
-            await reminders.replan_person(conn, person.user_id, project, now=now, tz=TZ)
+            await planning.replan_person(conn, person.user_id, project, now=now, tz=TZ)
         return person
 
     async def meeting(
@@ -99,7 +99,7 @@ class World:
     ) -> Meeting:
         now = self.clock()
         async with self.db.transaction() as conn:
-            meeting = await meeting_store.create(
+            meeting = await planning.create(
                 conn,
                 project=project,
                 group=group,
@@ -112,7 +112,7 @@ class World:
                 tz=TZ,
                 now=now,
             )
-            await reminders.materialize_and_plan(conn, meeting, now + HORIZON, now=now, tz=TZ)
+            await planning.materialize_and_plan(conn, meeting, now + HORIZON, now=now, tz=TZ)
         return meeting
 
     async def occurrence_ids(self, meeting: Meeting) -> list[int]:
@@ -130,7 +130,7 @@ class World:
     async def set_offsets(self, user_id: str, offsets: tuple[dt.timedelta, ...]) -> None:
         async with self.db.transaction() as conn:
             await participants.set_own_offsets(conn, user_id, PROJECT, offsets)
-            await reminders.replan_person(conn, user_id, PROJECT, now=self.clock(), tz=TZ)
+            await planning.replan_person(conn, user_id, PROJECT, now=self.clock(), tz=TZ)
 
 
 @asynccontextmanager

@@ -38,6 +38,7 @@ import pytest
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from handlers.applicant import faq
+from handlers.common import planning
 from handlers.common.participation import person_label
 from handlers.core.types import Param, When
 from handlers.domain.recurrence import RepeatKind, build_rule
@@ -251,7 +252,7 @@ class World(abc.ABC):
                 rule = None
                 if count is not None:
                     rule = build_rule(RepeatKind.WEEKLY, start_local, TZ, count=count)
-                meeting = await meeting_store.create(
+                meeting = await planning.create(
                     conn,
                     project=PROJECT,
                     group=group,
@@ -264,7 +265,7 @@ class World(abc.ABC):
                     tz=TZ,
                     now=now,
                 )
-                created_occurrences = await meeting_store.materialize(
+                created_occurrences = await planning.materialize(
                     conn, meeting, now + meeting_store.HORIZON, now=now, tz=TZ
                 )
                 starts.append(created_occurrences[0].start)

@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 
 from bot.scheduler import ReminderScheduler
+from handlers.common import planning
 from storage import meetings as meeting_store
 from storage import reminders
 from storage.db import Database
@@ -234,7 +235,7 @@ async def test_a_moved_meeting_does_not_repeat_a_sent_reminder(db: Database) -> 
             await meeting_store.move_occurrence(conn, occurrence, stored, new_start)
             moved = await meeting_store.occurrence(conn, ids[0])
             assert moved is not None
-            await reminders.replan_occurrence(conn, moved[0], stored, now=w.clock(), tz=TZ)
+            await planning.replan_occurrence(conn, moved[0], stored, now=w.clock(), tz=TZ)
         sent = await run_until(w, local(2026, 11, 3, 18, 0))
         assert kinds(sent, maija.user_id) == [
             ("ti 3.11. 12.00", REMINDER),  # only the 2 h one for the new start

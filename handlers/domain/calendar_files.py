@@ -645,6 +645,7 @@ _RULE_COLUMNS = {
     RuleProblem.COUNT_OUT_OF_RANGE: "count",
     RuleProblem.UNTIL_BEFORE_START: "until",
     RuleProblem.COUNT_AND_UNTIL: "count",
+    RuleProblem.TOO_LONG: "count",
 }
 
 

@@ -15,6 +15,16 @@ Conventions (those of RFC 5545 §3.3.5, so that .ics files agree with us):
   an ``UNTIL`` given as a date means the whole of that local day (inclusive);
 * a series' start must itself be one of the rule's occurrences.
 
+A series has at most one meeting a day and reaches at most :data:`MAX_SPAN` past its first
+meeting (issue 11: ``FREQ=DAILY;BYHOUR=0,…,23;BYMINUTE=0,…,59;BYSECOND=0,…,59`` asked for
+86 400 meetings a day). So a FREQ below DAILY is refused, and so is a list in BYHOUR,
+BYMINUTE or BYSECOND (one value is fine: it must agree with the start anyway); a rule like
+``FREQ=WEEKLY;BYDAY=MO,WE`` or ``FREQ=MONTHLY;BYMONTHDAY=1,15`` still gives several meetings
+a week or a month, on different days. Every expansion stops at the span, so no rule can make
+one walk through more than ~3 650 days (dateutil otherwise walks to the year 9999 looking
+for meetings a COUNT still asks for); a COUNT that does not fit in the span is refused.
+These checks apply to stored rules too: an old rule that breaks them is never expanded.
+
 Cancelled occurrences (EXDATE) and moved ones (RECURRENCE-ID overrides) are passed in as
 data, keyed by the occurrence's *original* start (an aware datetime; compared as instants).
 """
@@ -22,6 +32,7 @@ data, keyed by the occurrence's *original* start (an aware datetime; compared as
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -34,6 +45,11 @@ UTC = dt.UTC
 
 #: Longest series a COUNT may ask for (a weekly meeting over the whole 2021–2027 period fits).
 MAX_COUNT = 500
+#: How far past its first meeting a series reaches (meetings later than this do not exist).
+MAX_SPAN_YEARS = 10
+MAX_SPAN = dt.timedelta(days=3653)
+#: Parts that would give several meetings a day if they listed several values.
+_TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _SUPPORTED_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
@@ -80,6 +96,8 @@ class RuleProblem(StrEnum):
     NTH_OUT_OF_RANGE = "nth_out_of_range"
     START_NOT_IN_RULE = "start_not_in_rule"
     ONE_OFF_WITH_END = "one_off_with_end"
+    SEVERAL_A_DAY = "several_a_day"
+    TOO_LONG = "too_long"
 
 
 class RecurrenceError(ValueError):
@@ -176,13 +194,7 @@ def normalize_rule(rule: str, dtstart_local: dt.datetime, tz: ZoneInfo) -> str:
     """
     first = as_local(dtstart_local, tz)
     parts = _split(rule)
-    freq = parts.get("FREQ")
-    if freq is None:
-        raise RecurrenceError(RuleProblem.INVALID)
-    if freq not in _SUPPORTED_FREQS:
-        if freq in ("HOURLY", "MINUTELY", "SECONDLY"):
-            raise RecurrenceError(RuleProblem.UNSUPPORTED_FREQUENCY)
-        raise RecurrenceError(RuleProblem.INVALID)
+    _check_at_most_daily(parts)
     if "COUNT" in parts and "UNTIL" in parts:
         raise RecurrenceError(RuleProblem.COUNT_AND_UNTIL)
     if "COUNT" in parts:
@@ -205,7 +217,15 @@ def normalize_rule(rule: str, dtstart_local: dt.datetime, tz: ZoneInfo) -> str:
     parsed = _parse(canonical, first, tz)
     if next(iter(parsed), None) != first:
         raise RecurrenceError(RuleProblem.START_NOT_IN_RULE)
+    if parsed.count is not None and parsed.total() < parsed.count:
+        raise RecurrenceError(RuleProblem.TOO_LONG)
     return canonical
+
+
+def check_rule(rule: str) -> None:
+    """Refuse a rule that could give more than one meeting a day (no start needed: for
+    content templates). Raises :class:`RecurrenceError`."""
+    _check_at_most_daily(_split(rule))
 
 
 def expand(
@@ -308,7 +328,7 @@ def split_rule(
         tail_parts["UNTIL"] = _format_utc(_end_of_local_day(last_day, tz))
     new_first = as_local(new_start_local, tz)
     tail = normalize_rule(";".join(f"{k}={v}" for k, v in tail_parts.items()), new_first, tz)
-    if "UNTIL" in tail_parts and _parse(tail, new_first, tz).count() == 1:
+    if "UNTIL" in tail_parts and _parse(tail, new_first, tz).total() == 1:
         return head, None
     return head, tail
 
@@ -367,7 +387,7 @@ def _classify(
 
 
 def _originals(
-    parsed: rrule | None,
+    parsed: _Series | None,
     first: dt.datetime,
     end_utc: dt.datetime,
     overrides: Mapping[dt.datetime, dt.datetime],
@@ -390,11 +410,57 @@ def _originals(
             yield rid
 
 
-def _parse(rule: str, first: dt.datetime, tz: ZoneInfo) -> rrule:
-    """A dateutil rule anchored at the aware local ``first``; UNTIL is rewritten in UTC."""
+@dataclass(frozen=True)
+class _Series:
+    """A parsed rule: dateutil's rrule bounded by :data:`MAX_SPAN`, and the COUNT applied
+    here (dateutil would walk on to the year 9999 for a COUNT not yet reached)."""
+
+    rule: rrule
+    count: int | None
+
+    def __iter__(self) -> Iterator[dt.datetime]:
+        if self.count is None:
+            return iter(self.rule)
+        return itertools.islice(self.rule, self.count)
+
+    def __contains__(self, moment: object) -> bool:
+        for original in self:
+            if original == moment:
+                return True
+            if isinstance(moment, dt.datetime) and original > moment:
+                return False
+        return False
+
+    def total(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _check_at_most_daily(parts: Mapping[str, str]) -> None:
+    freq = parts.get("FREQ")
+    if freq is None:
+        raise RecurrenceError(RuleProblem.INVALID)
+    if freq not in _SUPPORTED_FREQS:
+        if freq in ("HOURLY", "MINUTELY", "SECONDLY"):
+            raise RecurrenceError(RuleProblem.UNSUPPORTED_FREQUENCY)
+        raise RecurrenceError(RuleProblem.INVALID)
+    if any("," in parts.get(name, "") for name in _TIME_PARTS):
+        raise RecurrenceError(RuleProblem.SEVERAL_A_DAY)
+
+
+def _parse(rule: str, first: dt.datetime, tz: ZoneInfo) -> _Series:
+    """A dateutil rule anchored at the aware local ``first``; UNTIL is rewritten in UTC and
+    never later than :data:`MAX_SPAN` after ``first``. Refuses what :func:`check_rule` does."""
     parts = _split(rule)
+    _check_at_most_daily(parts)
+    count = None
+    if "COUNT" in parts:
+        if not parts["COUNT"].isdigit():
+            raise RecurrenceError(RuleProblem.INVALID)
+        count = int(parts.pop("COUNT"))
+    reach = first.astimezone(UTC) + MAX_SPAN
     if "UNTIL" in parts:
-        parts["UNTIL"] = _format_utc(_parse_until(parts["UNTIL"], tz))
+        reach = min(reach, _parse_until(parts["UNTIL"], tz))
+    parts["UNTIL"] = _format_utc(reach)
     text = ";".join(f"{key}={value}" for key, value in parts.items())
     try:
         parsed = rrulestr(text, dtstart=first)
@@ -402,7 +468,7 @@ def _parse(rule: str, first: dt.datetime, tz: ZoneInfo) -> rrule:
         raise RecurrenceError(RuleProblem.INVALID) from exc
     if not isinstance(parsed, rrule):
         raise RecurrenceError(RuleProblem.INVALID)
-    return parsed
+    return _Series(parsed, count)
 
 
 def _split(rule: str) -> dict[str, str]:

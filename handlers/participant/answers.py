@@ -42,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.common import participation as common
+from handlers.common import planning
 from handlers.common.participation import REMINDER_CHOICES, offsets_text, rsvp_buttons
 from handlers.core.context import Context
 from handlers.core.flow import Command, Flow, MenuEntry, Registry, Step
@@ -146,13 +147,13 @@ async def answer_rsvp(ctx: Context) -> None:
             ctx.conn, user_id=user_id, occurrence_id=occurrence.id, kinds=("check_in",)
         )
         if previous in ("no", "other"):
-            await reminders.plan_person(ctx.conn, occurrence, meeting, user_id, now=ctx.now, tz=tz)
+            await planning.plan_person(ctx.conn, occurrence, meeting, user_id, now=ctx.now, tz=tz)
         ctx.reply("participant.rsvp_yes", when=When(occurrence.start))
     else:
         await reminders.drop_pending(
             ctx.conn, user_id=user_id, occurrence_id=occurrence.id, kinds=("reminder", "follow_up")
         )
-        await reminders.plan_check_in_for(ctx.conn, occurrence, user_id, now=ctx.now, tz=tz)
+        await planning.plan_check_in_for(ctx.conn, occurrence, user_id, now=ctx.now, tz=tz)
         if previous != answer:
             ref = await person_refs.ref_of(ctx.conn, user_id)  # the button must not name them
             await common.notify_coordinators(
@@ -188,7 +189,7 @@ async def answer_rating_button(ctx: Context) -> None:
         await reminders.drop_pending(
             ctx.conn, user_id=user_id, occurrence_id=occurrence.id, kinds=("follow_up",)
         )
-        await reminders.plan_check_in_for(
+        await planning.plan_check_in_for(
             ctx.conn, occurrence, user_id, now=ctx.now, tz=ctx.services.timezone
         )
         if ctx.state is not None and ctx.state.flow == RATING_FLOW:
@@ -363,15 +364,14 @@ def _name(ctx: Context, project: str) -> str:
 async def _settings_choices(ctx: Context, project: str) -> None:
     if project not in ctx.roles.participant_of:
         raise NotAllowed("not a participant")
-    current = await participants.own_offsets(ctx.conn, ctx.user.user_id, project)
-    project_offsets = await participants.project_offsets(ctx.conn, project)
+    current = await planning.offsets_of(ctx.conn, ctx.user.user_id, project)
     ctx.reply(
         "participant.settings",
         buttons=[
             [Button(f"participant.remind_{choice}", f"remset:{project}:{choice}")]
             for choice in REMINDER_CHOICES
         ],
-        current=offsets_text(current if current is not None else project_offsets),
+        current=offsets_text(current),
     )
 
 
@@ -387,10 +387,10 @@ async def set_reminders(ctx: Context) -> None:
     await participants.set_own_offsets(
         ctx.conn, ctx.user.user_id, project, REMINDER_CHOICES[parts[2]]
     )
-    await reminders.replan_person(
+    await planning.replan_person(
         ctx.conn, ctx.user.user_id, project, now=ctx.now, tz=ctx.services.timezone
     )
-    offsets = await participants.effective_offsets(ctx.conn, ctx.user.user_id, project)
+    offsets = await planning.offsets_of(ctx.conn, ctx.user.user_id, project)
     ctx.reply("participant.settings_saved", current=offsets_text(offsets))
     common.wake_scheduler(ctx)
 

@@ -35,11 +35,12 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.common import participation as common
+from handlers.common import planning
 from handlers.core.context import Context
 from handlers.core.flow import CodeKind, Command, Flow, MenuEntry, Registry, Step
 from handlers.core.types import Button, InvalidInput, Param, Reply, Text, When
 from messages.words import command_names
-from storage import audit, invites, memberships, reminders, users
+from storage import audit, invites, memberships, users
 
 INVITE_FLOW = "invite"
 CONSENT_FLOW = "enrol"
@@ -271,7 +272,7 @@ async def _consent_handle(ctx: Context) -> None:
     user_id = ctx.user.user_id
     await users.set_display_name(ctx.conn, user_id, _name_from_platform(ctx))
     await memberships.add(ctx.conn, user_id, invite.project, "participant", ctx.now, invite.group)
-    await reminders.replan_person(
+    await planning.replan_person(
         ctx.conn, user_id, invite.project, now=ctx.now, tz=ctx.services.timezone
     )
     group = common.group_name(ctx.services, invite.project, invite.group, ctx.locale)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.common import participation as common
+from handlers.common import planning
 from handlers.common.participation import rsvp_buttons
 from handlers.core.context import Context
 from handlers.core.flow import Flow, Registry, Step
@@ -34,6 +35,7 @@ from handlers.domain.datetime_input import (
     parse_datetime,
     parse_time,
 )
+from handlers.domain.recurrence import MAX_COUNT, MAX_SPAN_YEARS, RecurrenceError
 from handlers.staff.meeting_support import (
     DURATIONS,
     EDIT_FLOW,
@@ -99,7 +101,7 @@ async def _value_handle(ctx: Context) -> None:
         await participants.clear_rsvps(ctx.conn, occurrence.id)
         await reminders.drop_pending(ctx.conn, occurrence_id=occurrence.id, kinds=("check_in",))
         moved = (await meeting_store.occurrence(ctx.conn, occurrence.id) or (occurrence,))[0]
-        await reminders.replan_occurrence(ctx.conn, moved, meeting, now=ctx.now, tz=tz)
+        await planning.replan_occurrence(ctx.conn, moved, meeting, now=ctx.now, tz=tz)
         told = await tell_audience(
             ctx,
             meeting,
@@ -176,7 +178,7 @@ async def _change_length(ctx: Context, meeting: Meeting) -> None:
     updated = await meeting_store.get(ctx.conn, meeting.id)
     assert updated is not None
     for item in changed:  # the question after the meeting moves with its end
-        await reminders.replan_occurrence(ctx.conn, item, updated, now=ctx.now, tz=tz_of(ctx))
+        await planning.replan_occurrence(ctx.conn, item, updated, now=ctx.now, tz=tz_of(ctx))
     await _changed(ctx, updated, changed)
     common.wake_scheduler(ctx)
 
@@ -197,11 +199,16 @@ async def _retime_series(ctx: Context, occurrence: Occurrence, meeting: Meeting)
         raise InvalidInput("error.old_button")
     if new_start <= ctx.now:
         raise InvalidInput("datetime.in_past")
-    continued, created = await meeting_store.retime_series(
-        ctx.conn, meeting, occurrence, new_start, tz=tz, now=ctx.now
-    )
+    try:
+        continued, created = await planning.retime_series(
+            ctx.conn, meeting, occurrence, new_start, tz=tz, now=ctx.now
+        )
+    except RecurrenceError as error:  # a stored rule from before the checks of issue 11
+        raise InvalidInput(
+            f"rule.{error.reason.value}", max=MAX_COUNT, years=MAX_SPAN_YEARS
+        ) from error
     await audit_change(ctx, "meeting.series_time", meeting, occurrence)
-    await reminders.plan_occurrences(ctx.conn, continued, created, now=ctx.now, tz=tz)
+    await planning.plan_occurrences(ctx.conn, continued, created, now=ctx.now, tz=tz)
     ctx.end()
     if not created:
         ctx.reply("meetings.series_time_changed_none")
@@ -293,7 +300,7 @@ async def restore(ctx: Context, occurrence: Occurrence, meeting: Meeting) -> Non
     await meeting_store.restore_occurrence(ctx.conn, occurrence.id)
     await audit_change(ctx, "meeting.restore", meeting, occurrence)
     restored = (await meeting_store.occurrence(ctx.conn, occurrence.id) or (occurrence,))[0]
-    await reminders.replan_occurrence(ctx.conn, restored, meeting, now=ctx.now, tz=tz_of(ctx))
+    await planning.replan_occurrence(ctx.conn, restored, meeting, now=ctx.now, tz=tz_of(ctx))
     told = await tell_audience(
         ctx,
         meeting,
@@ -338,9 +345,9 @@ async def _new_time_handle(ctx: Context) -> None:
         await meeting_store.move_occurrence(ctx.conn, occurrence, meeting, start.astimezone(dt.UTC))
         await participants.clear_rsvps(ctx.conn, occurrence.id)
         target = (await meeting_store.occurrence(ctx.conn, occurrence.id) or (occurrence,))[0]
-        await reminders.replan_occurrence(ctx.conn, target, meeting, now=ctx.now, tz=tz)
+        await planning.replan_occurrence(ctx.conn, target, meeting, now=ctx.now, tz=tz)
     else:
-        personal = await meeting_store.create(
+        personal = await planning.create(
             ctx.conn,
             project=meeting.project,
             group=None,
@@ -354,7 +361,7 @@ async def _new_time_handle(ctx: Context) -> None:
             tz=tz,
             now=ctx.now,
         )
-        created = await reminders.materialize_and_plan(
+        created = await planning.materialize_and_plan(
             ctx.conn, personal, ctx.now + HORIZON, now=ctx.now, tz=tz
         )
         target = created[0]

@@ -29,6 +29,7 @@ import datetime as dt
 from typing import Any
 
 from handlers.common import participation as common
+from handlers.common import planning
 from handlers.core.context import Context
 from handlers.core.flow import Flow, Registry, Step
 from handlers.core.types import Button, Day, InvalidInput, Param, Text, When
@@ -39,6 +40,7 @@ from handlers.domain.datetime_input import (
 )
 from handlers.domain.recurrence import (
     MAX_COUNT,
+    MAX_SPAN_YEARS,
     RecurrenceError,
     RepeatKind,
     build_rule,
@@ -58,7 +60,7 @@ from handlers.staff.meeting_support import (
     tz_of,
 )
 from storage import meetings as meeting_store
-from storage import memberships, person_refs, reminders
+from storage import memberships, person_refs
 from storage.meetings import HORIZON, Meeting
 
 PEOPLE_PAGE = 15
@@ -288,7 +290,9 @@ def _rule(ctx: Context, count: int | None, until: dt.date | None) -> str | None:
             template += f";UNTIL={until.strftime('%Y%m%d')}"
         return normalize_rule(template, start, tz)
     except RecurrenceError as error:
-        raise InvalidInput(f"rule.{error.reason.value}", max=MAX_COUNT) from error
+        raise InvalidInput(
+            f"rule.{error.reason.value}", max=MAX_COUNT, years=MAX_SPAN_YEARS
+        ) from error
 
 
 async def _end_prompt(ctx: Context) -> None:
@@ -457,7 +461,7 @@ async def _confirm_handle(ctx: Context) -> None:
 async def save_meeting(ctx: Context, draft: Meeting) -> tuple[Meeting, int]:
     """Store a meeting, create its first occurrences, plan reminders, tell the audience."""
     tz = tz_of(ctx)
-    meeting = await meeting_store.create(
+    meeting = await planning.create(
         ctx.conn,
         project=draft.project,
         group=draft.group,
@@ -472,7 +476,7 @@ async def save_meeting(ctx: Context, draft: Meeting) -> tuple[Meeting, int]:
         tz=tz,
         now=ctx.now,
     )
-    await reminders.materialize_and_plan(ctx.conn, meeting, ctx.now + HORIZON, now=ctx.now, tz=tz)
+    await planning.materialize_and_plan(ctx.conn, meeting, ctx.now + HORIZON, now=ctx.now, tz=tz)
     await audit_change(ctx, "meeting.create", meeting)
     people = await meeting_store.audience(ctx.conn, meeting)
     for user_id in people:

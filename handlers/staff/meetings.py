@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.common import participation as common
+from handlers.common import planning
 from handlers.common.participation import REMINDER_CHOICES, offsets_text
 from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
@@ -52,7 +53,7 @@ async def _reach(ctx: Context, projects: list[str], until: dt.datetime) -> None:
     :data:`HORIZON` ahead), with their reminders, so later ones can be seen and changed."""
     tz = tz_of(ctx)
     for meeting in await meeting_store.to_extend(ctx.conn, until, projects):
-        await reminders.materialize_and_plan(ctx.conn, meeting, until, now=ctx.now, tz=tz)
+        await planning.materialize_and_plan(ctx.conn, meeting, until, now=ctx.now, tz=tz)
 
 
 async def overview(ctx: Context, page: int = 0, days: int = HORIZON.days) -> None:
@@ -296,7 +297,7 @@ async def _toggle_attendance(
     await participants.mark_attendance(ctx.conn, occurrence.id, user_id, new, ctx.now)
     await audit_change(ctx, "attendance.mark", meeting, occurrence, subject=user_id)
     if new == "missed":
-        await reminders.plan_check_in_for(ctx.conn, occurrence, user_id, now=ctx.now, tz=tz_of(ctx))
+        await planning.plan_check_in_for(ctx.conn, occurrence, user_id, now=ctx.now, tz=tz_of(ctx))
         await reminders.drop_pending(
             ctx.conn, user_id=user_id, occurrence_id=occurrence.id, kinds=("follow_up",)
         )
@@ -325,7 +326,7 @@ async def _project_reminders(ctx: Context, project: str | None) -> None:
             return
         project = projects[0]
     ctx.require_coordinator(project)
-    offsets = await participants.project_offsets(ctx.conn, project)
+    offsets = await planning.project_offsets(ctx.conn, project)
     ctx.reply(
         "meetings.reminders",
         buttons=[
@@ -348,10 +349,10 @@ async def _set_project_reminders(ctx: Context, project: str, choice: str) -> Non
     )
     for member in await memberships.members(ctx.conn, project, "participant"):
         if await participants.own_offsets(ctx.conn, member.user_id, project) is None:
-            await reminders.replan_person(
+            await planning.replan_person(
                 ctx.conn, member.user_id, project, now=ctx.now, tz=tz_of(ctx)
             )
-    offsets = await participants.project_offsets(ctx.conn, project)
+    offsets = await planning.project_offsets(ctx.conn, project)
     ctx.reply(
         "meetings.reminders_saved",
         project=project_label_of(ctx, project),

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from storage import meetings as meeting_store
+from handlers.common import planning
 from storage import memberships, participants, reminders, users
 from storage.db import Database
 from storage.meetings import HORIZON
@@ -54,7 +54,7 @@ async def prepare(database: Path) -> dt.datetime:
                 user_id = f"telegram:{user}"
                 await users.touch(conn, user_id, user_id, locale="fi", now=now, private_chat=True)
                 await memberships.add(conn, user_id, PROJECT, "participant", now, "womens-group")
-            meeting = await meeting_store.create(
+            meeting = await planning.create(
                 conn,
                 project=PROJECT,
                 group="womens-group",
@@ -67,9 +67,7 @@ async def prepare(database: Path) -> dt.datetime:
                 tz=TZ,
                 now=now,
             )
-            [occurrence] = await meeting_store.materialize(
-                conn, meeting, now + HORIZON, now=now, tz=TZ
-            )
+            [occurrence] = await planning.materialize(conn, meeting, now + HORIZON, now=now, tz=TZ)
             for index, user in enumerate(PEOPLE):
                 due = now + dt.timedelta(seconds=FIRST_DUE + index * SPACING)
                 offset = occurrence.start - due
