@@ -36,6 +36,8 @@ from handlers.domain.calendar_files import (
     parse_meetings_csv,
 )
 from handlers.domain.datetime_input import DateTimeInputError, localize, parse_full_date, parse_time
+from handlers.domain.links import MAX_LENGTH as LINK_LIMIT
+from handlers.domain.links import is_valid_link
 from handlers.domain.recurrence import (
     MAX_COUNT,
     RecurrenceError,
@@ -297,8 +299,11 @@ def _spec_from_arguments(args: argparse.Namespace, tz: ZoneInfo) -> MeetingSpec:
         ) from None
     if not 1 <= args.duration <= 1440:
         raise MeetingsCliError("--duration is whole minutes, 1–1440")
-    if args.link and not args.link.startswith(("https://", "http://")):
-        raise MeetingsCliError("--link must start with https:// or http://")
+    if args.link and not is_valid_link(args.link):
+        raise MeetingsCliError(
+            "--link must be one whole web address starting with https:// or http://, with no"
+            f" spaces or line breaks and at most {LINK_LIMIT} characters"
+        )
     try:
         rule = build_rule(REPEATS[args.repeat], start, tz, count=args.count, until=until)
     except RecurrenceError as error:

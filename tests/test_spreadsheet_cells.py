@@ -28,7 +28,8 @@ from handlers.domain.budget_outputs import Euro, Share, Sheet, to_csv, to_xlsx
 from handlers.domain.spreadsheet_cells import csv_value, safe_text, set_text, xlsx_text
 from storage import audit, memberships, users
 from storage.db import Database
-from tests.harness import Bot, Delivered, Person
+from tests.harness import Bot, Person
+from tests.payloads import has_button, press_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
@@ -173,27 +174,6 @@ async def bot(db: Database, content: Content) -> AsyncIterator[Bot]:
         yield b
 
 
-async def press_payload(bot: Bot, person: Person, payload: str) -> list[Delivered]:
-    """Press the newest button of ``person``'s chat whose payload is (or starts with,
-    for a prefix ending in ":") ``payload``."""
-    async with bot.db.transaction() as conn:
-        if payload.endswith(":"):
-            cursor = await conn.execute(
-                "SELECT token FROM buttons WHERE chat_id = ? AND substr(payload, 1, ?) = ?"
-                " ORDER BY rowid DESC LIMIT 1",
-                (person.user_id, len(payload), payload),
-            )
-        else:
-            cursor = await conn.execute(
-                "SELECT token FROM buttons WHERE chat_id = ? AND payload = ?"
-                " ORDER BY rowid DESC LIMIT 1",
-                (person.user_id, payload),
-            )
-        row = await cursor.fetchone()
-    assert row is not None, (payload, [m.text[:60] for m in person.messages()[-3:]])
-    return await person.presses_token(str(row[0]))
-
-
 async def hostile_people(db: Database, project: str = "osmari") -> list[str]:
     """Participants whose app names are hostile, all unreachable (an announcement's list)."""
     ids = []
@@ -222,10 +202,10 @@ async def test_did_not_receive_csv_quotes_hostile_names(bot: Bot) -> None:
     people = await hostile_people(bot.db)
     staff = await coordinator(bot)
     await staff.says("/tiedote")
-    await press_payload(bot, staff, "bca:project")
+    await press_payload(bot.db, staff, "bca:project")
     await staff.says("Tervetuloa")
-    await press_payload(bot, staff, "bc:now")
-    [file] = await press_payload(bot, staff, "bcx:missing:")
+    await press_payload(bot.db, staff, "bc:now")
+    [file] = await press_payload(bot.db, staff, "bcx:missing:")
     assert file.document is not None
     rows = assert_safe_csv(file.document[1])
     names = {row[0]: row[1] for row in rows[1:]}
@@ -269,40 +249,31 @@ async def test_report_csv_in_chat_and_on_the_cli_is_safe(
 async def test_budget_files_from_chat_quote_a_hostile_line_title(bot: Bot) -> None:
     person = bot.person(5)
     await person.says("/start")
-    await press_payload(bot, person, "go:budget")
-    await press_payload(bot, person, "b:model:")
-    await press_payload(bot, person, "b:mode:lines")
+    await press_payload(bot.db, person, "go:budget")
+    await press_payload(bot.db, person, "b:model:")
+    await press_payload(bot.db, person, "b:mode:lines")
     await person.says(LINK_FORMULA)
-    if await button_exists(bot, person, "b:side:"):
-        await press_payload(bot, person, "b:side:")
-    await press_payload(bot, person, "b:pay:monthly")
+    if await has_button(bot.db, person, "b:side:"):
+        await press_payload(bot.db, person, "b:side:")
+    await press_payload(bot.db, person, "b:pay:monthly")
     await person.says("3300")
     await person.says("100")
     await person.says("24")
-    await press_payload(bot, person, "b:lines:done")
+    await press_payload(bot.db, person, "b:lines:done")
     await person.says("0")
-    await press_payload(bot, person, "b:app:")
-    await press_payload(bot, person, "b:eu:max")
-    await press_payload(bot, person, "b:rows:done")
-    await press_payload(bot, person, "b:own:rest")
-    if await button_exists(bot, person, "b:split:no"):
-        await press_payload(bot, person, "b:split:no")
-    [xlsx] = await press_payload(bot, person, "b:sum:xlsx")
-    [csv_file] = await press_payload(bot, person, "b:sum:csv")
+    await press_payload(bot.db, person, "b:app:")
+    await press_payload(bot.db, person, "b:eu:max")
+    await press_payload(bot.db, person, "b:rows:done")
+    await press_payload(bot.db, person, "b:own:rest")
+    if await has_button(bot.db, person, "b:split:no"):
+        await press_payload(bot.db, person, "b:split:no")
+    [xlsx] = await press_payload(bot.db, person, "b:sum:xlsx")
+    [csv_file] = await press_payload(bot.db, person, "b:sum:csv")
     assert xlsx.document is not None and csv_file.document is not None
     texts = [v for row in assert_safe_xlsx(xlsx.document[1]) for v in row if isinstance(v, str)]
     assert quoted(LINK_FORMULA) in texts
     cells = [cell for row in assert_safe_csv(csv_file.document[1]) for cell in row]
     assert quoted(LINK_FORMULA) in cells
-
-
-async def button_exists(bot: Bot, person: Person, prefix: str) -> bool:
-    async with bot.db.transaction() as conn:
-        cursor = await conn.execute(
-            "SELECT 1 FROM buttons WHERE chat_id = ? AND substr(payload, 1, ?) = ?",
-            (person.user_id, len(prefix), prefix),
-        )
-        return await cursor.fetchone() is not None
 
 
 # --- every writer is one of the above ------------------------------------------------------

@@ -48,12 +48,11 @@ from handlers.staff.meeting_support import (
     DURATIONS,
     NEW_FLOW,
     NOTE_LIMIT,
-    PLACE_LIMIT,
     TITLE_LIMIT,
     audit_change,
     expect_payload,
-    is_link,
     minutes_from,
+    place_or_link,
     project_label_of,
     tz_of,
 )
@@ -363,9 +362,8 @@ async def _place_handle(ctx: Context) -> None:
         text = (ctx.text or "").strip()
         if not text:
             raise InvalidInput("meetings.place_expected")
-        if len(text) > PLACE_LIMIT:
-            raise InvalidInput("meetings.too_long", limit=PLACE_LIMIT)
-        ctx.data["link" if is_link(text) else "place"] = text
+        kind, value = place_or_link(text)
+        ctx.data[kind] = value
     ctx.goto("note")
 
 
