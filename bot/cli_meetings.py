@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from bot.cli_types import whole_number
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
@@ -52,6 +53,9 @@ from storage import meetings as meeting_store
 from storage.audit import CLI_ACTOR
 from storage.db import Database
 from storage.meetings import HORIZON
+
+MAX_MINUTES = 1440
+MAX_DAYS = 3660  # ten years ahead
 
 EPILOG = """\
 examples:
@@ -97,10 +101,19 @@ def add_meetings_parser(commands: Any) -> None:
     _audience_arguments(add)
     add.add_argument("--title", required=True, help="what participants see, e.g. Naisten ryhmä")
     add.add_argument("--start", required=True, help='local start, e.g. "3.11.2026 13.00"')
-    add.add_argument("--duration", type=int, default=60, help="minutes (default 60)")
+    add.add_argument(
+        "--duration",
+        type=whole_number(1, MAX_MINUTES),
+        default=60,
+        help=f"minutes, 1–{MAX_MINUTES} (default 60)",
+    )
     add.add_argument("--repeat", choices=sorted(REPEATS), default="once")
     end = add.add_mutually_exclusive_group()
-    end.add_argument("--count", type=int, help="how many meetings in the series")
+    end.add_argument(
+        "--count",
+        type=whole_number(1, MAX_COUNT),
+        help=f"how many meetings in the series (1–{MAX_COUNT})",
+    )
     end.add_argument("--until", help='last day of the series, e.g. "31.5.2027"')
     add.add_argument("--place", default="", help="where, e.g. Kirjasto, Raatihuoneenkatu 1")
     add.add_argument("--link", default="", help="an online meeting link (https://…)")
@@ -119,7 +132,12 @@ def add_meetings_parser(commands: Any) -> None:
 
     listing = actions.add_parser("list", help="list a project's coming meetings")
     listing.add_argument("--project", required=True, help="project slug, e.g. osmari")
-    listing.add_argument("--days", type=int, default=35, help="how far ahead (default 35)")
+    listing.add_argument(
+        "--days",
+        type=whole_number(1, MAX_DAYS),
+        default=35,
+        help=f"how far ahead, 1–{MAX_DAYS} days (default 35)",
+    )
     listing.set_defaults(handler=run_meetings)
 
     for sub in (add, imp, listing):
@@ -297,8 +315,6 @@ def _spec_from_arguments(args: argparse.Namespace, tz: ZoneInfo) -> MeetingSpec:
             f"cannot read the date or time ({error.reason.value}); "
             'write e.g. --start "3.11.2026 13.00" and --until 31.5.2027'
         ) from None
-    if not 1 <= args.duration <= 1440:
-        raise MeetingsCliError("--duration is whole minutes, 1–1440")
     if args.link and not is_valid_link(args.link):
         raise MeetingsCliError(
             "--link must be one whole web address starting with https:// or http://, with no"

@@ -76,6 +76,7 @@ from handlers.domain.datetime_input import (
     parse_time,
 )
 from handlers.domain.recurrence import (
+    MAX_COUNT,
     UTC,
     RecurrenceError,
     RepeatKind,
@@ -87,6 +88,7 @@ from handlers.domain.recurrence import (
     is_occurrence,
     normalize_rule,
 )
+from handlers.domain.whole_numbers import CountInputError, is_digits, parse_count
 
 PRODID = "-//hankebot//hankebot//FI"
 GROUP_PROPERTY = "X-HANKEBOT-GROUP"
@@ -698,8 +700,9 @@ def _row_start(values: Mapping[str, str], row: _Row, tz: ZoneInfo) -> dt.datetim
 def _row_duration(value: str, row: _Row) -> dt.timedelta | None:
     if not value:
         return DEFAULT_DURATION
-    minutes = int(value) if value.isdigit() else 0
-    if not 1 <= minutes <= MAX_DURATION // dt.timedelta(minutes=1):
+    try:
+        minutes = parse_count(value, minimum=1, maximum=MAX_DURATION // dt.timedelta(minutes=1))
+    except CountInputError:
         row.add(ImportReason.BAD_DURATION, "duration_min")
         return None
     return dt.timedelta(minutes=minutes)
@@ -710,10 +713,13 @@ def _row_rule(values: Mapping[str, str], start: dt.datetime, row: _Row, tz: Zone
     count: int | None = None
     until: dt.date | None = None
     if values["count"]:
-        if values["count"].isdigit():
-            count = int(values["count"])
-        else:
+        if not is_digits(values["count"]):
             row.add(ImportReason.BAD_COUNT, "count")
+        elif len(values["count"].lstrip("0")) > len(str(MAX_COUNT)):  # 5 000 digits, say
+            row.add(ImportReason.BAD_RULE, "count", RuleProblem.COUNT_OUT_OF_RANGE)
+            return None
+        else:
+            count = int(values["count"])
     if values["until"]:
         try:
             until = parse_full_date(values["until"])

@@ -44,6 +44,7 @@ from handlers.domain.recurrence import (
     build_rule,
     normalize_rule,
 )
+from handlers.domain.whole_numbers import CountInputError, is_digits, parse_count
 from handlers.staff.meeting_support import (
     DURATIONS,
     NEW_FLOW,
@@ -300,8 +301,12 @@ async def _end_handle(ctx: Context) -> None:
         ctx.goto("duration")
         return
     text = (ctx.text or "").strip()
-    if text.isdigit():
-        ctx.data["rule"] = _rule(ctx, int(text), None)
+    if is_digits(text):
+        try:
+            count = parse_count(text, minimum=1, maximum=MAX_COUNT)
+        except CountInputError as error:
+            raise InvalidInput("rule.count_out_of_range", max=MAX_COUNT) from error
+        ctx.data["rule"] = _rule(ctx, count, None)
     else:
         try:
             until = parse_date(text, now=ctx.now, tz=tz_of(ctx))

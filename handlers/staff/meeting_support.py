@@ -14,6 +14,7 @@ from handlers.core.context import Context, Notice
 from handlers.core.types import Button, InvalidInput, Param, Reply
 from handlers.domain.links import MAX_LENGTH as LINK_LIMIT
 from handlers.domain.links import LinkInputError, looks_like_link, parse_link
+from handlers.domain.whole_numbers import CountInputError, parse_count
 from storage import audit
 from storage import meetings as meeting_store
 from storage.meetings import Meeting, Occurrence
@@ -25,6 +26,7 @@ TITLE_LIMIT = 200
 PLACE_LIMIT = 200
 NOTE_LIMIT = 500
 DURATIONS = (30, 60, 90, 120)
+MAX_MINUTES = 1440
 
 
 def tz_of(ctx: Context) -> ZoneInfo:
@@ -93,9 +95,10 @@ def minutes_from(ctx: Context) -> int:
         value = expect_payload(ctx, "min:")
     else:
         value = (ctx.text or "").strip().removesuffix("min").strip()
-    if not value.isdigit() or not 1 <= int(value) <= 1440:
-        raise InvalidInput("meetings.duration_invalid")
-    return int(value)
+    try:
+        return parse_count(value, minimum=1, maximum=MAX_MINUTES)
+    except CountInputError as error:
+        raise InvalidInput("meetings.duration_invalid") from error
 
 
 async def tell_audience(
