@@ -15,6 +15,7 @@ from bot.cli_budget import add_budget_parser, add_check_content_parser
 from bot.cli_db import add_db_parser
 from bot.cli_meetings import add_meetings_parser
 from bot.cli_report import add_report_parser
+from bot.cli_types import Parser
 from bot.config import Settings
 from bot.log_safety import protect
 
@@ -63,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    # Parser: usage errors as one line; every sub-command's parser is one too.
+    parser: argparse.ArgumentParser = Parser(
         prog="hankebot", description="Chat assistant for ESR+ projects."
     )
     commands = parser.add_subparsers(dest="command", required=True)

@@ -12,14 +12,23 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from babel.numbers import format_decimal
 
+from bot.cli_types import shown, whole_number
 from content.loader import ContentError, check_content, content_warnings, load_content
 from content.schema import Programme
+from handlers.domain.budget_draft import (
+    MAX_HOURS,
+    MAX_MONTHS,
+    MAX_WEIGHT,
+    MAX_YEARS,
+    EntryError,
+    parse_quantity,
+)
 from handlers.domain.budget_math import (
     BudgetInputError,
     BudgetProblem,
@@ -75,14 +84,14 @@ def money_argument(text: str) -> Decimal:
     try:
         return parse_money(text)
     except NumberInputError as error:
-        raise argparse.ArgumentTypeError(f"{error.reason.value}: {text!r}") from error
+        raise argparse.ArgumentTypeError(f"{error.reason.value}: {shown(text)}") from None
 
 
 def percent_argument(text: str) -> Decimal:
     try:
         return parse_percent(text)
     except NumberInputError as error:
-        raise argparse.ArgumentTypeError(f"{error.reason.value}: {text!r}") from error
+        raise argparse.ArgumentTypeError(f"{error.reason.value}: {shown(text)}") from None
 
 
 def contribution_argument(text: str) -> Contribution:
@@ -95,14 +104,15 @@ def contribution_argument(text: str) -> Contribution:
     return Contribution(amount=money_argument(amount_text))
 
 
-def _number(text: str, key: str) -> Decimal:
+def _quantity(text: str, key: str, maximum: Decimal) -> Decimal:
+    """Months or hours of a staff line, by the chat's rule (above 0, at most ``maximum``,
+    two decimals)."""
     try:
-        value = Decimal(text.strip().replace(",", ".").replace(" ", ""))
-    except InvalidOperation as error:
-        raise argparse.ArgumentTypeError(f"format: {key}={text!r}") from error
-    if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError(f"format: {key}={text!r}")
-    return value
+        return parse_quantity(text, key=key, maximum=maximum)
+    except EntryError:
+        raise argparse.ArgumentTypeError(
+            f"{key}={shown(text)}: give a number above 0 and at most {maximum}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -117,15 +127,15 @@ def staff_line_argument(text: str) -> StaffLineArgument:
     """``"TITLE;monthly=3300;pct=100;months=12"`` → :class:`StaffLineArgument`."""
     title, *pairs = [part.strip() for part in text.split(";")]
     if not title or "=" in title:
-        raise argparse.ArgumentTypeError(f"a staff line starts with its title: {text!r}")
+        raise argparse.ArgumentTypeError(f"a staff line starts with its title: {shown(text)}")
     values: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip().lower()
         if not sep or key not in {"monthly", "hourly", "pct", "months", "hours", "side"}:
-            raise argparse.ArgumentTypeError(f"unknown staff line field {pair!r}")
+            raise argparse.ArgumentTypeError(f"unknown staff line field {shown(pair)}")
         if key in values:
-            raise argparse.ArgumentTypeError(f"{key} given twice in {text!r}")
+            raise argparse.ArgumentTypeError(f"{key} given twice in {shown(text)}")
         values[key] = value.strip()
     side = values.get("side")
     side_is_percent = side is not None and _is_number(side)
@@ -134,8 +144,8 @@ def staff_line_argument(text: str) -> StaffLineArgument:
         monthly_pay=money_argument(values["monthly"]) if "monthly" in values else None,
         hourly_pay=money_argument(values["hourly"]) if "hourly" in values else None,
         working_time_percent=percent_argument(values["pct"]) if "pct" in values else Decimal(100),
-        months=_number(values["months"], "months") if "months" in values else None,
-        hours=_number(values["hours"], "hours") if "hours" in values else None,
+        months=_quantity(values["months"], "months", MAX_MONTHS) if "months" in values else None,
+        hours=_quantity(values["hours"], "hours", MAX_HOURS) if "hours" in values else None,
         side_cost_percent=percent_argument(side) if side is not None and side_is_percent else None,
     )
     # A key such as "uas-teacher" is resolved against programme.yaml in run_budget.
@@ -233,7 +243,11 @@ def add_budget_parser(
         'financing) across municipalities: "A,B,C" equally or "A=2,B=1" by weights',
     )
     parser.add_argument(
-        "--years", type=int, default=1, metavar="N", help="years for --split-municipal"
+        "--years",
+        type=whole_number(1, MAX_YEARS),
+        default=1,
+        metavar="N",
+        help=f"years for --split-municipal (1–{MAX_YEARS})",
     )
     parser.add_argument("--json", action="store_true", help="print every figure as JSON")
     add_content_dir_argument(parser)
@@ -355,9 +369,9 @@ def _parse_split(text: str) -> tuple[list[str], dict[str, Decimal] | None]:
         names.append(name.strip())
         if sep:
             try:
-                weights[name.strip()] = Decimal(weight.strip().replace(",", "."))
-            except InvalidOperation as error:
-                raise BudgetInputError(BudgetProblem.BAD_WEIGHTS, part) from error
+                weights[name.strip()] = parse_quantity(weight, key="weight", maximum=MAX_WEIGHT)
+            except EntryError:
+                raise BudgetInputError(BudgetProblem.BAD_WEIGHTS, shown(part)) from None
     return names, (weights or None)
 
 

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from bot.cli_types import whole_number
 from bot.config import Settings
 from bot.dispatcher import utc_now
 from bot.i18n import Renderer
@@ -49,6 +50,8 @@ from handlers.domain.calendar_files import (
     parse_meetings_csv,
 )
 from handlers.domain.datetime_input import DateTimeInputError, localize, parse_full_date, parse_time
+from handlers.domain.links import MAX_LENGTH as LINK_LIMIT
+from handlers.domain.links import is_valid_link
 from handlers.domain.meeting_plan import (
     OccurrenceRow,
     occurrences_to_add,
@@ -72,6 +75,9 @@ from storage.audit import CLI_ACTOR
 from storage.db import Database
 from storage.meetings import HORIZON, LOOKBACK, NewMeeting
 from storage.users import User
+
+MAX_MINUTES = 1440
+MAX_DAYS = 3660  # ten years ahead
 
 EPILOG = """\
 examples:
@@ -128,10 +134,19 @@ def add_meetings_parser(commands: Any) -> None:
     _audience_arguments(add)
     add.add_argument("--title", required=True, help="what participants see, e.g. Naisten ryhmä")
     add.add_argument("--start", required=True, help='local start, e.g. "3.11.2026 13.00"')
-    add.add_argument("--duration", type=int, default=60, help="minutes (default 60)")
+    add.add_argument(
+        "--duration",
+        type=whole_number(1, MAX_MINUTES),
+        default=60,
+        help=f"minutes, 1–{MAX_MINUTES} (default 60)",
+    )
     add.add_argument("--repeat", choices=sorted(REPEATS), default="once")
     end = add.add_mutually_exclusive_group()
-    end.add_argument("--count", type=int, help="how many meetings in the series")
+    end.add_argument(
+        "--count",
+        type=whole_number(1, MAX_COUNT),
+        help=f"how many meetings in the series (1–{MAX_COUNT})",
+    )
     end.add_argument("--until", help='last day of the series, e.g. "31.5.2027"')
     add.add_argument("--place", default="", help="where, e.g. Kirjasto, Raatihuoneenkatu 1")
     add.add_argument("--link", default="", help="an online meeting link (https://…)")
@@ -150,7 +165,12 @@ def add_meetings_parser(commands: Any) -> None:
 
     listing = actions.add_parser("list", help="list a project's coming meetings")
     listing.add_argument("--project", required=True, help="project slug, e.g. osmari")
-    listing.add_argument("--days", type=int, default=35, help="how far ahead (default 35)")
+    listing.add_argument(
+        "--days",
+        type=whole_number(1, MAX_DAYS),
+        default=35,
+        help=f"how far ahead, 1–{MAX_DAYS} days (default 35)",
+    )
     listing.set_defaults(handler=run_meetings)
 
     for sub in (add, imp, listing):
@@ -461,10 +481,11 @@ def _spec_from_arguments(args: argparse.Namespace, tz: ZoneInfo) -> MeetingSpec:
             f"cannot read the date or time ({error.reason.value}); "
             'write e.g. --start "3.11.2026 13.00" and --until 31.5.2027'
         ) from None
-    if not 1 <= args.duration <= 1440:
-        raise MeetingsCliError("--duration is whole minutes, 1–1440")
-    if args.link and not args.link.startswith(("https://", "http://")):
-        raise MeetingsCliError("--link must start with https:// or http://")
+    if args.link and not is_valid_link(args.link):
+        raise MeetingsCliError(
+            "--link must be one whole web address starting with https:// or http://, with no"
+            f" spaces or line breaks and at most {LINK_LIMIT} characters"
+        )
     try:
         rule = build_rule(REPEATS[args.repeat], start, tz, count=args.count, until=until)
     except RecurrenceError as error:

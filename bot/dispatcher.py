@@ -33,6 +33,7 @@ from bot.transports.base import Inbound
 from handlers.core.context import Context, Notice, Roles, Services
 from handlers.core.flow import Command, Step
 from handlers.core.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
+from handlers.domain.whole_numbers import is_digits
 from storage import buttons as button_store
 from storage import (
     conversations,
@@ -285,7 +286,7 @@ class Dispatcher:
             token is None
             and not has_file  # a file's caption "2" is not option 2
             and text is not None
-            and text.isdigit()
+            and is_digits(text)  # not "²", which isdigit() takes and int() refuses
             and len(text) <= 2
             and transport in self.numbered_transports
         ):

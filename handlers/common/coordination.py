@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from handlers.core.context import Context, Roles
+from handlers.domain.spreadsheet_cells import csv_row
 from storage import broadcasts
 
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -87,12 +88,14 @@ def in_private_chat(ctx: Context) -> bool:
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """A CSV file for spreadsheet programs set to Finnish: ";" between fields, UTF-8 with
-    a byte order mark (so Excel reads ä and ö right)."""
+    a byte order mark (so Excel reads ä and ö right). Text cells that could start a formula
+    (a participant's name "=HYPERLINK(…)") are neutralised, numbers stay numbers
+    (:mod:`handlers.domain.spreadsheet_cells`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow(csv_row(header))
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(csv_row(row))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -39,12 +39,14 @@ from handlers.domain.budget_math import (
 from handlers.domain.money import MoneyInputError, PercentInputError, parse_money, parse_percent
 
 MAX_TITLE = 80
+MAX_ROW_LENGTH = 100  # "25 945 € 10 %" is 13
 MAX_MUNICIPALITIES = 40
 MAX_YEARS = 10
 MAX_MONTHS = Decimal(120)
 MAX_HOURS = Decimal(20_000)
 MAX_MONTHLY_PAY = Decimal(30_000)
 MAX_HOURLY_PAY = Decimal(300)
+MAX_WEIGHT = Decimal(100_000_000)  # a weight is e.g. a population
 SPLIT_METHODS = ("equal", "weights", "amounts")
 ROW_KEYS = ("own", "municipal", "other_public", "private")
 _UNKNOWN_MARKS = frozenset({"-", "?", "–", "—"})
@@ -99,7 +101,7 @@ def parse_quantity(text: str, *, key: str, maximum: Decimal, whole: bool = False
     ``maximum``) raises :class:`EntryError` with ``key``.
     """
     cleaned = " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
-    if not _QUANTITY.match(cleaned):
+    if len(cleaned) > 40 or not _QUANTITY.match(cleaned):
         raise EntryError(key, maximum=maximum)
     try:
         value = Decimal(cleaned.replace(" ", "").replace(",", "."))
@@ -118,6 +120,8 @@ def parse_row(text: str, locale: str, *, total: Decimal) -> Contribution:
 
     A bare number from 1 to 100 is refused as ambiguous (euros or a percentage?).
     """
+    if len(text) > MAX_ROW_LENGTH:  # before the pattern search, which is slow on 10 000 digits
+        raise EntryError("budget.error.row_format")
     found = list(_PERCENT_PART.finditer(text))
     if len(found) > 1:
         raise EntryError("budget.error.row_format")
@@ -175,7 +179,7 @@ def _parts(text: str, count: int) -> list[str]:
 def parse_weights(text: str, count: int) -> list[Decimal]:
     """One weight per municipality (e.g. populations), separated by semicolons or lines."""
     weights = [
-        parse_quantity(part, key="budget.error.weight", maximum=Decimal(100_000_000))
+        parse_quantity(part, key="budget.error.weight", maximum=MAX_WEIGHT)
         for part in _parts(text, count)
     ]
     return weights

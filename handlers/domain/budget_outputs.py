@@ -3,7 +3,9 @@ passes already-worded tables (:class:`Sheet`); nothing here knows the catalogs.
 
 Money stays exact: cells hold :class:`Euro` / :class:`Share` values, written as numbers with
 a number format in the workbook and with a decimal comma in the CSV (semicolon-separated,
-UTF-8 with a byte-order mark, as Finnish spreadsheet programs open it).
+UTF-8 with a byte-order mark, as Finnish spreadsheet programs open it). Every text cell (a
+staff line's title is the applicant's own text) goes through
+:mod:`handlers.domain.spreadsheet_cells`, so that no text is ever read as a formula.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from decimal import Decimal
 from typing import Union
 
 from handlers.domain.money import format_money, format_percent
+from handlers.domain.spreadsheet_cells import safe_text, set_text
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
@@ -92,6 +95,9 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
                         shown = 9
                     case None:
                         shown = 0
+                    case str():
+                        set_text(cell, value)
+                        shown = len(value)
                     case _:
                         cell.value = value
                         shown = len(str(value))
@@ -119,6 +125,8 @@ def _csv_value(value: Cell) -> str:
             return str(share.quantize(Decimal("0.01"))).replace(".", ",")
         case Decimal():
             return str(value).replace(".", ",")
+        case str():
+            return safe_text(value)
         case _:
             return str(value)
 
@@ -130,7 +138,7 @@ def to_csv(sheets: Sequence[Sheet]) -> bytes:
     for index, sheet in enumerate(sheets):
         if index:
             writer.writerow([])
-        writer.writerow([sheet.title])
+        writer.writerow([safe_text(sheet.title)])
         for row in sheet.rows:
             writer.writerow([_csv_value(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

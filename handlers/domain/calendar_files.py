@@ -13,8 +13,17 @@ Times are written as local time with ``TZID`` (e.g. ``Europe/Helsinki``). The li
 to ``URL`` and to the end of ``DESCRIPTION`` (many phone calendars ignore ``URL``); the group
 goes to ``X-HANKEBOT-GROUP``. ``DTSTAMP`` is the injected ``now``.
 
+The writers never fail on what the database holds: control characters (which RFC 5545 does
+not allow) are left out of every text, a line break is kept as an escaped ``\n``, a link
+that is not a valid web link (:mod:`handlers.domain.links`; a newline in one used to stop the
+whole file) is left out, a duration outside 0–24 h is written as the default hour, and a
+series whose rule cannot be read is written as its first meeting only.
+
 Import raises :class:`MeetingImportError` listing *every* problem (all-or-nothing, so a
-fixed file can simply be sent again). :func:`parse_ics` reads one-off and RRULE events,
+fixed file can simply be sent again). A link must be a valid web link
+(:func:`handlers.domain.links.parse_link`); in an .ics file a ``URL`` of another kind
+(``message://`` from a phone's mail app) is left out, an ``http(s)`` one that is not valid is
+a problem. :func:`parse_ics` reads one-off and RRULE events,
 EXDATEs and moved/cancelled overrides; all-day events, RDATEs and several RRULEs are refused;
 an event without an end lasts :data:`DEFAULT_DURATION`. Problems are numbered by event
 (1 = the first VEVENT).
@@ -50,6 +59,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -57,6 +67,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
+from handlers.domain import links
 from handlers.domain.datetime_input import (
     DateTimeInputError,
     DateTimeProblem,
@@ -65,6 +76,7 @@ from handlers.domain.datetime_input import (
     parse_time,
 )
 from handlers.domain.recurrence import (
+    MAX_COUNT,
     UTC,
     RecurrenceError,
     RepeatKind,
@@ -76,13 +88,14 @@ from handlers.domain.recurrence import (
     is_occurrence,
     normalize_rule,
 )
+from handlers.domain.whole_numbers import CountInputError, is_digits, parse_count
 from messages.words import all_words
 
 PRODID = "-//hankebot//hankebot//FI"
 GROUP_PROPERTY = "X-HANKEBOT-GROUP"
 DEFAULT_DURATION = dt.timedelta(minutes=60)
 MAX_DURATION = dt.timedelta(hours=24)
-MAX_LENGTHS = {"title": 200, "place": 200, "link": 500, "note": 2000, "group": 100}
+MAX_LENGTHS = {"title": 200, "place": 200, "link": links.MAX_LENGTH, "note": 2000, "group": 100}
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,7 @@ def series_to_ics(
     """A calendar with each series as RRULE + EXDATE + overrides; every meeting needs a UID."""
     calendar = _new_calendar(calendar_name)
     last_days: list[dt.date] = []
+    meetings = [_readable(meeting, tz) for meeting in meetings]
     for meeting in meetings:
         _require_uid(meeting)
         first = as_local(meeting.start, tz)
@@ -216,6 +230,7 @@ def occurrences_to_ics(
     """A calendar with one VEVENT per occurrence in ``[start_utc, end_utc)``."""
     calendar = _new_calendar(calendar_name)
     last_days: list[dt.date] = []
+    meetings = [_readable(meeting, tz) for meeting in meetings]
     for meeting in meetings:
         _require_uid(meeting)
         found = expand(
@@ -234,14 +249,57 @@ def occurrences_to_ics(
     return _finish(calendar, meetings, last_days, tz)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def ics_text(text: str) -> str:
+    """``text`` as an .ics TEXT value can hold it: line breaks as ``\\n`` (icalendar escapes
+    them), no control characters, nothing that is not UTF-8."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _one_line(text: str) -> str:
+    """An .ics value icalendar does not escape (``X-`` properties, the UID): one line."""
+    return " ".join(ics_text(text).split())
+
+
+def _readable(meeting: MeetingSpec, tz: ZoneInfo) -> MeetingSpec:
+    """``meeting`` as stored, made writable: clean texts, a valid link or none, a duration
+    of 0–24 h, a rule that can be read or none (then only the first meeting is written)."""
+    rule = meeting.rule
+    if rule is not None:
+        try:
+            describe_rule(rule, as_local(meeting.start, tz), tz)
+            vRecur.from_ical(rule)
+        except (RecurrenceError, ValueError):
+            rule = None
+    duration = meeting.duration
+    if not dt.timedelta(0) <= duration <= MAX_DURATION:
+        duration = DEFAULT_DURATION
+    link = meeting.link.strip()
+    return replace(
+        meeting,
+        title=ics_text(meeting.title),
+        place=ics_text(meeting.place),
+        note=ics_text(meeting.note),
+        group=_one_line(meeting.group),
+        uid=_one_line(meeting.uid),
+        link=link if links.is_valid_link(link) else "",
+        duration=duration,
+        rule=rule,
+    )
+
+
 def _new_calendar(name: str | None) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    if name:
-        calendar.add("x-wr-calname", name)
+    if name and _one_line(name):
+        calendar.add("x-wr-calname", _one_line(name))
     return calendar
 
 
@@ -354,8 +412,10 @@ def _read_event(
         except RecurrenceError as exc:
             problem(ImportReason.BAD_RULE, "RRULE", exc.reason)
     link = str(event.get("URL", "")).strip()
-    if not _is_web_link(link):
-        link = ""
+    if not links.looks_like_link(link):
+        link = ""  # message://, mailto: and the like: not a meeting link
+    elif not links.is_valid_link(link):
+        problem(ImportReason.BAD_LINK, "URL")
     note = str(event.get("DESCRIPTION", "")).strip()
     if link and note.endswith(link):
         note = note.removesuffix(link).rstrip()
@@ -561,7 +621,7 @@ def _read_row(values: Mapping[str, str], row: _Row, tz: ZoneInfo) -> MeetingSpec
         if len(values[name]) > limit:
             row.add(ImportReason.TOO_LONG, name)
     link = values["link"]
-    if link and not _is_web_link(link):
+    if link and len(link) <= links.MAX_LENGTH and not links.is_valid_link(link):
         row.add(ImportReason.BAD_LINK, "link")
     start = _row_start(values, row, tz)
     duration = _row_duration(values["duration_min"], row)
@@ -604,8 +664,9 @@ def _row_start(values: Mapping[str, str], row: _Row, tz: ZoneInfo) -> dt.datetim
 def _row_duration(value: str, row: _Row) -> dt.timedelta | None:
     if not value:
         return DEFAULT_DURATION
-    minutes = int(value) if value.isdigit() else 0
-    if not 1 <= minutes <= MAX_DURATION // dt.timedelta(minutes=1):
+    try:
+        minutes = parse_count(value, minimum=1, maximum=MAX_DURATION // dt.timedelta(minutes=1))
+    except CountInputError:
         row.add(ImportReason.BAD_DURATION, "duration_min")
         return None
     return dt.timedelta(minutes=minutes)
@@ -616,10 +677,13 @@ def _row_rule(values: Mapping[str, str], start: dt.datetime, row: _Row, tz: Zone
     count: int | None = None
     until: dt.date | None = None
     if values["count"]:
-        if values["count"].isdigit():
-            count = int(values["count"])
-        else:
+        if not is_digits(values["count"]):
             row.add(ImportReason.BAD_COUNT, "count")
+        elif len(values["count"].lstrip("0")) > len(str(MAX_COUNT)):  # 5 000 digits, say
+            row.add(ImportReason.BAD_RULE, "count", RuleProblem.COUNT_OUT_OF_RANGE)
+            return None
+        else:
+            count = int(values["count"])
     if values["until"]:
         try:
             until = parse_full_date(values["until"])
@@ -647,7 +711,3 @@ _RULE_COLUMNS = {
     RuleProblem.COUNT_AND_UNTIL: "count",
     RuleProblem.TOO_LONG: "count",
 }
-
-
-def _is_web_link(link: str) -> bool:
-    return link.startswith(("https://", "http://")) and len(link.split()) == 1 and "." in link

@@ -5,6 +5,13 @@
 narrow no-break spaces as group separators) and refuses anything it would have to guess, with a
 machine-readable :class:`InputProblem`. Formatting follows Finnish conventions in every
 language ("216 618 €"), as the funder's forms and people's banks show amounts.
+
+Absurd input is refused like any other wrong input, never with an exception of its own: a
+text longer than :data:`MAX_INPUT_LENGTH` is refused before any pattern search (which could
+take seconds on 10 000 digits), as TOO_LARGE if it is only digits; a number above the
+maximum (40 digits, 10^400) is TOO_LARGE before it is rounded (``Decimal.quantize`` of such
+a number raises ``InvalidOperation``); "1e999", "NaN" or "Infinity" are not written the way
+a person writes an amount (FORMAT).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ def _alternatives(words: Iterable[str]) -> list[str]:
 
 # Finnish number conventions in every language (same choice as bot.i18n).
 DEFAULT_MAXIMUM = Decimal(1_000_000_000)
+MAX_INPUT_LENGTH = 60  # "1 000 000 000,00 euroa" is 22
 
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\t": " "})
 _MINUS = ("-", "\u2212", "\u2013", "\u2014")
@@ -98,6 +106,8 @@ def parse_money(text: str, locale: str = "fi", *, maximum: Decimal = DEFAULT_MAX
     cleaned = re.sub(r" {2,}", " ", cleaned)
     if not cleaned:
         raise MoneyInputError(InputProblem.EMPTY, text)
+    if len(cleaned) > MAX_INPUT_LENGTH:
+        raise MoneyInputError(_too_long(cleaned), text)
     if _NEGATIVE_RE.match(cleaned):
         raise MoneyInputError(InputProblem.NEGATIVE, text)
     found = _MONEY_RE.match(cleaned)
@@ -106,11 +116,16 @@ def parse_money(text: str, locale: str = "fi", *, maximum: Decimal = DEFAULT_MAX
     multiplier = _MULTIPLIERS[found["mult"]] if found["mult"] else 1
     number = found["number"].strip()
     value = _read_number(number, base_locale(locale), text, scaled=multiplier != 1) * multiplier
+    if value > maximum:  # first: rounding 40 digits to cents would raise InvalidOperation
+        raise MoneyInputError(InputProblem.TOO_LARGE, text)
     if value != value.quantize(Decimal("0.01")):
         raise MoneyInputError(InputProblem.TOO_MANY_DECIMALS, text)
-    if value > maximum:
-        raise MoneyInputError(InputProblem.TOO_LARGE, text)
     return _tidy(value)
+
+
+def _too_long(cleaned: str) -> InputProblem:
+    """A text too long to be an amount: digits only are a number too large, else FORMAT."""
+    return InputProblem.TOO_LARGE if cleaned.replace(" ", "").isdecimal() else InputProblem.FORMAT
 
 
 def _read_number(number: str, locale: str, text: str, *, scaled: bool) -> Decimal:
@@ -180,16 +195,18 @@ def parse_percent(text: str, *, maximum: Decimal = Decimal(100)) -> Decimal:
     cleaned = text.translate(_SPACES).strip().lower()
     if not cleaned:
         raise PercentInputError(InputProblem.EMPTY, text)
+    if len(cleaned) > MAX_INPUT_LENGTH:
+        raise PercentInputError(_too_long(cleaned), text)
     if cleaned.startswith(_MINUS):
         raise PercentInputError(InputProblem.NEGATIVE, text)
     found = _PERCENT_RE.match(cleaned)
     if found is None:
         raise PercentInputError(InputProblem.FORMAT, text)
     value = Decimal(found["number"].replace(",", "."))
+    if value > maximum:  # first, as in parse_money
+        raise PercentInputError(InputProblem.TOO_LARGE, text)
     if value != value.quantize(Decimal("0.01")):
         raise PercentInputError(InputProblem.TOO_MANY_DECIMALS, text)
-    if value > maximum:
-        raise PercentInputError(InputProblem.TOO_LARGE, text)
     return _tidy(value)
 
 

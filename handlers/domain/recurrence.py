@@ -13,7 +13,8 @@ Conventions (those of RFC 5545 §3.3.5, so that .ics files agree with us):
   03.30 on the last Sunday of March becomes 04.30 summer time;
 * ``UNTIL`` is stored in UTC (``...Z``), as RFC 5545 requires when DTSTART has a time zone;
   an ``UNTIL`` given as a date means the whole of that local day (inclusive);
-* a series' start must itself be one of the rule's occurrences.
+* a series' start must itself be one of the rule's occurrences;
+* ``COUNT`` is 1–:data:`MAX_COUNT` and ``INTERVAL`` 1–:data:`MAX_INTERVAL`, in digits.
 
 A series has at most one meeting a day and reaches at most :data:`MAX_SPAN` past its first
 meeting (issue 11: ``FREQ=DAILY;BYHOUR=0,…,23;BYMINUTE=0,…,59;BYSECOND=0,…,59`` asked for
@@ -41,6 +42,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
+from handlers.domain.whole_numbers import CountInputError, is_digits, parse_count
+
 UTC = dt.UTC
 
 #: Longest series a COUNT may ask for (a weekly meeting over the whole 2021–2027 period fits).
@@ -50,6 +53,8 @@ MAX_SPAN_YEARS = 10
 MAX_SPAN = dt.timedelta(days=3653)
 #: Parts that would give several meetings a day if they listed several values.
 _TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+#: Largest INTERVAL (every 1 000th day, week, month or year is already no series at all).
+MAX_INTERVAL = 1000
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _SUPPORTED_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
@@ -198,12 +203,18 @@ def normalize_rule(rule: str, dtstart_local: dt.datetime, tz: ZoneInfo) -> str:
     if "COUNT" in parts and "UNTIL" in parts:
         raise RecurrenceError(RuleProblem.COUNT_AND_UNTIL)
     if "COUNT" in parts:
-        if not parts["COUNT"].isdigit():
+        if not is_digits(parts["COUNT"]):
             raise RecurrenceError(RuleProblem.INVALID)
-        count = int(parts["COUNT"])
-        if not 1 <= count <= MAX_COUNT:
-            raise RecurrenceError(RuleProblem.COUNT_OUT_OF_RANGE)
+        try:
+            count = parse_count(parts["COUNT"], minimum=1, maximum=MAX_COUNT)
+        except CountInputError as error:
+            raise RecurrenceError(RuleProblem.COUNT_OUT_OF_RANGE) from error
         parts["COUNT"] = str(count)
+    if "INTERVAL" in parts:
+        try:
+            parts["INTERVAL"] = str(parse_count(parts["INTERVAL"], minimum=1, maximum=MAX_INTERVAL))
+        except CountInputError as error:
+            raise RecurrenceError(RuleProblem.INVALID) from error
     if "UNTIL" in parts:
         until = _parse_until(parts["UNTIL"], tz)
         if until < first.astimezone(UTC):

@@ -41,11 +41,10 @@ from handlers.staff.meeting_support import (
     EDIT_FLOW,
     NEW_TIME_FLOW,
     NOTE_LIMIT,
-    PLACE_LIMIT,
     TITLE_LIMIT,
     audit_change,
-    is_link,
     minutes_from,
+    place_or_link,
     tell_audience,
     tz_of,
 )
@@ -131,19 +130,16 @@ async def _value_handle(ctx: Context) -> None:
         raise InvalidInput(
             "meetings.place_expected" if what == "place" else "meetings.note_expected"
         )
-    limit = PLACE_LIMIT if what == "place" else NOTE_LIMIT
-    if len(text) > limit:
-        raise InvalidInput("meetings.too_long", limit=limit)
+    if what not in ("title", "place") and len(text) > NOTE_LIMIT:
+        raise InvalidInput("meetings.too_long", limit=NOTE_LIMIT)
     if what == "title":
         await meeting_store.update_details(ctx.conn, meeting.id, now=ctx.now, title=text)
     elif what == "place":
         # A link replaces the link, a place the place; "clear" removes both.
-        if clear:
-            place, link = "", ""
-        elif is_link(text):
-            place, link = meeting.place, text
-        else:
-            place, link = text, meeting.link
+        place, link = "", ""
+        if not clear:
+            kind, value = place_or_link(text)
+            place, link = (meeting.place, value) if kind == "link" else (value, meeting.link)
         await meeting_store.update_details(
             ctx.conn, meeting.id, now=ctx.now, place=place, link=link
         )

@@ -46,16 +46,16 @@ from handlers.domain.recurrence import (
     build_rule,
     normalize_rule,
 )
+from handlers.domain.whole_numbers import CountInputError, is_digits, parse_count
 from handlers.staff.meeting_support import (
     DURATIONS,
     NEW_FLOW,
     NOTE_LIMIT,
-    PLACE_LIMIT,
     TITLE_LIMIT,
     audit_change,
     expect_payload,
-    is_link,
     minutes_from,
+    place_or_link,
     project_label_of,
     tz_of,
 )
@@ -305,8 +305,12 @@ async def _end_handle(ctx: Context) -> None:
         ctx.goto("duration")
         return
     text = (ctx.text or "").strip()
-    if text.isdigit():
-        ctx.data["rule"] = _rule(ctx, int(text), None)
+    if is_digits(text):
+        try:
+            count = parse_count(text, minimum=1, maximum=MAX_COUNT)
+        except CountInputError as error:
+            raise InvalidInput("rule.count_out_of_range", max=MAX_COUNT) from error
+        ctx.data["rule"] = _rule(ctx, count, None)
     else:
         try:
             until = parse_date(text, now=ctx.now, tz=tz_of(ctx))
@@ -367,9 +371,8 @@ async def _place_handle(ctx: Context) -> None:
         text = (ctx.text or "").strip()
         if not text:
             raise InvalidInput("meetings.place_expected")
-        if len(text) > PLACE_LIMIT:
-            raise InvalidInput("meetings.too_long", limit=PLACE_LIMIT)
-        ctx.data["link" if is_link(text) else "place"] = text
+        kind, value = place_or_link(text)
+        ctx.data[kind] = value
     ctx.goto("note")
 
 

@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 from handlers.common import participation as common
 from handlers.core.context import Context, Notice
 from handlers.core.types import Button, InvalidInput, Param, Reply
+from handlers.domain.links import MAX_LENGTH as LINK_LIMIT
+from handlers.domain.links import LinkInputError, looks_like_link, parse_link
+from handlers.domain.whole_numbers import CountInputError, parse_count
 from storage import audit
 from storage import meetings as meeting_store
 from storage.meetings import Meeting, Occurrence
@@ -23,6 +26,7 @@ TITLE_LIMIT = 200
 PLACE_LIMIT = 200
 NOTE_LIMIT = 500
 DURATIONS = (30, 60, 90, 120)
+MAX_MINUTES = 1440
 
 
 def tz_of(ctx: Context) -> ZoneInfo:
@@ -71,8 +75,18 @@ def expect_payload(ctx: Context, prefix: str) -> str:
     return payload[len(prefix) :]
 
 
-def is_link(text: str) -> bool:
-    return text.startswith(("https://", "http://")) and " " not in text and len(text) > 10
+def place_or_link(text: str) -> tuple[str, str]:
+    """A typed place or web link: ``("link", link)`` for a text that starts with http:// or
+    https://, which must then be a valid link (:func:`handlers.domain.links.parse_link`),
+    else ``("place", text)``. Wrong input is :class:`InvalidInput` (the step stays)."""
+    if looks_like_link(text):
+        try:
+            return "link", parse_link(text)
+        except LinkInputError as error:
+            raise InvalidInput("meetings.link_invalid", limit=LINK_LIMIT) from error
+    if len(text) > PLACE_LIMIT:
+        raise InvalidInput("meetings.too_long", limit=PLACE_LIMIT)
+    return "place", text
 
 
 def minutes_from(ctx: Context) -> int:
@@ -81,9 +95,10 @@ def minutes_from(ctx: Context) -> int:
         value = expect_payload(ctx, "min:")
     else:
         value = (ctx.text or "").strip().removesuffix("min").strip()
-    if not value.isdigit() or not 1 <= int(value) <= 1440:
-        raise InvalidInput("meetings.duration_invalid")
-    return int(value)
+    try:
+        return parse_count(value, minimum=1, maximum=MAX_MINUTES)
+    except CountInputError as error:
+        raise InvalidInput("meetings.duration_invalid") from error
 
 
 async def tell_audience(

@@ -42,6 +42,7 @@ from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import CodeKind, Command, MenuEntry, Registry
 from handlers.core.types import Button, Document, InvalidInput, Lines, Param, Text, When
+from handlers.domain.whole_numbers import CountInputError, parse_count
 from messages.words import command_names, every
 from storage import audit, coordinator_invites, memberships, person_refs, users
 from storage.audit import AuditEntry
@@ -351,9 +352,10 @@ async def show_audit(ctx: Context) -> None:
         return
     limit = AUDIT_DEFAULT
     if argument:
-        if not argument.isdigit() or not 1 <= int(argument) <= AUDIT_MAX:
-            raise InvalidInput("audit.usage", limit=AUDIT_MAX)
-        limit = int(argument)
+        try:
+            limit = parse_count(argument, minimum=1, maximum=AUDIT_MAX)
+        except CountInputError as error:
+            raise InvalidInput("audit.usage", limit=AUDIT_MAX) from error
     entries = await audit.latest(ctx.conn, limit)
     await audit.record(ctx.conn, actor=ctx.user.user_id, action="audit.view", now=ctx.now)
     if not entries:
