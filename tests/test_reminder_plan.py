@@ -74,14 +74,11 @@ def test_an_offset_already_sent_is_not_planned_again_once_its_moment_has_passed(
         if r.kind == "reminder"
     ]
     assert (now_row.offset, now_row.due_at) == (2 * HOUR, NOW)
-    # ... unless it was sent already
+    # ... unless one was sent already: then none (before issue 16 item 2 the 24 h one still
+    # went, late, as a second reminder of the same meeting)
     sent = {(1, "test:1"): {2 * HOUR}}
     again = rows_for([late], {"test:1": DEFAULT_OFFSETS}, now=NOW, tz=TZ, sent=sent)
-    assert [r for r in again if r.kind == "reminder"] == [
-        r
-        for r in rows_for([late], {"test:1": (24 * HOUR,)}, now=NOW, tz=TZ)
-        if r.kind == "reminder"
-    ]
+    assert [r for r in again if r.kind == "reminder"] == []
 
 
 def test_a_check_in_is_on_the_next_working_day() -> None:
@@ -107,3 +104,33 @@ def test_storage_takes_only_row_classes_and_constants_from_handlers(module: str)
     for source, name in imported:
         value = getattr(importlib.import_module(str(source)), name)
         assert inspect.isclass(value) or name.isupper(), f"{module} imports {source}.{name}"
+
+
+def soon(number: int) -> Slot:
+    """A meeting that starts in 90 minutes."""
+    start = NOW + 1.5 * HOUR
+    return Slot(occurrence_id=number, start=start, end=start + HOUR)
+
+
+def test_a_settings_change_after_a_sent_reminder_sends_no_second_one() -> None:
+    # The 2 h reminder went out; the person then chose "only the day before" (issue 16
+    # item 2: a late 24 h reminder followed 27 s later).
+    rows = rows_for(
+        [soon(1)],
+        {"test:1": (24 * HOUR,)},
+        now=NOW,
+        tz=TZ,
+        sent={(1, "test:1"): [2 * HOUR]},
+    )
+    assert [row.kind for row in rows] == ["follow_up"]
+
+
+def test_a_settings_change_never_plans_a_reminder_whose_moment_has_passed() -> None:
+    rows = rows_for([soon(1)], {"test:1": (24 * HOUR,)}, now=NOW, tz=TZ, catch_up=False)
+    assert [row.kind for row in rows] == ["follow_up"]
+
+
+def test_someone_who_just_joined_still_hears_of_a_meeting_soon() -> None:
+    rows = rows_for([soon(1)], {"test:1": (24 * HOUR,)}, now=NOW, tz=TZ)
+    [reminder] = [row for row in rows if row.kind == "reminder"]
+    assert reminder.due_at <= NOW + dt.timedelta(minutes=1)

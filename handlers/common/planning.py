@@ -279,8 +279,11 @@ async def replan_person(
     now: dt.datetime,
     tz: ZoneInfo,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    catch_up: bool = True,
 ) -> None:
-    """The person joined, changed group or settings: plan their upcoming meetings again."""
+    """The person joined, changed group or settings: plan their upcoming meetings again.
+    After a change of settings (``catch_up=False``) nothing is planned for a moment that
+    has passed (see :func:`handlers.domain.reminder_plan.rows_for`)."""
     await reminders.drop_pending(
         conn, user_id=user_id, project=project, kinds=("reminder", "follow_up")
     )
@@ -292,7 +295,7 @@ async def replan_person(
     offsets = {user_id: await offsets_of(conn, user_id, project)}
     sent = await reminders.sent_offsets(conn, [item.id for item, _ in upcoming], user_id)
     slots = [_slot(occurrence, meeting) for occurrence, meeting in upcoming]
-    rows = rows_for(slots, offsets, now=now, tz=tz, sent=sent, policy=policy)
+    rows = rows_for(slots, offsets, now=now, tz=tz, sent=sent, policy=policy, catch_up=catch_up)
     await reminders.insert(conn, rows)
 
 

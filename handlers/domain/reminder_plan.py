@@ -9,7 +9,8 @@ Given meetings' occurrences, the people they are for and each person's reminder 
 Offsets come from three levels: the person's own choice, the project's, the default
 (:func:`effective_offsets`). Offsets whose moment has passed are dropped (the person was just
 told about the meeting), unless all have: then one reminder goes now, so they can still
-answer. An offset already sent for this start is not planned again once its moment has
+answer — unless a reminder of that meeting was already sent, or the re-plan follows a change
+of settings. An offset already sent for this start is not planned again once its moment has
 passed (a re-plan after a restart or a move must not send it twice).
 """
 
@@ -92,10 +93,15 @@ def rows_for(
     tz: ZoneInfo,
     sent: Mapping[tuple[int, str], Collection[dt.timedelta]] | None = None,
     policy: ReminderPolicy = DEFAULT_POLICY,
+    catch_up: bool = True,
 ) -> list[ReminderRow]:
     """Reminders and follow-ups of each slot for each person in ``offsets`` (in its order).
 
     ``sent`` holds, by (occurrence, person), the offsets already sent for that occurrence.
+    When every wanted moment has passed, one reminder goes now (``catch_up``: someone who just
+    joined hears of a meeting soon) — but never after a reminder of that meeting was already
+    sent, and not at all with ``catch_up=False`` (a change of settings: the person has just
+    chosen, and a reminder for a moment already past would only surprise them).
     Planning is done once per distinct (start, end, offsets, sent) and shared, so a group of
     sixty with the same settings costs one plan per meeting.
     """
@@ -109,7 +115,7 @@ def rows_for(
             key = (slot.start, slot.end, wanted, done)
             planned = cache.get(key)
             if planned is None:
-                planned = cache[key] = _plan(slot, wanted, done, now, tz, policy)
+                planned = cache[key] = _plan(slot, wanted, done, now, tz, policy, catch_up)
             rows.extend(
                 ReminderRow(
                     occurrence_id=slot.occurrence_id,
@@ -158,10 +164,16 @@ def _plan(
     now: dt.datetime,
     tz: ZoneInfo,
     policy: ReminderPolicy,
+    catch_up: bool,
 ) -> list[_Planned]:
     wanted = [o for o in offsets if not (o in sent and slot.start - o <= now)]
     future = [o for o in wanted if slot.start - o > now]
-    wanted = future or ([min(wanted)] if wanted else [])
+    if future:
+        wanted = future
+    elif catch_up and not sent and wanted:
+        wanted = [min(wanted)]
+    else:
+        wanted = []
     planned = [
         _Planned(
             kind="reminder",

@@ -388,7 +388,12 @@ async def set_reminders(ctx: Context) -> None:
         ctx.conn, ctx.user.user_id, project, REMINDER_CHOICES[parts[2]]
     )
     await planning.replan_person(
-        ctx.conn, ctx.user.user_id, project, now=ctx.now, tz=ctx.services.timezone
+        ctx.conn,
+        ctx.user.user_id,
+        project,
+        now=ctx.now,
+        tz=ctx.services.timezone,
+        catch_up=False,
     )
     offsets = await planning.offsets_of(ctx.conn, ctx.user.user_id, project)
     ctx.reply("participant.settings_saved", current=offsets_text(offsets))

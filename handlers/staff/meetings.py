@@ -350,7 +350,7 @@ async def _set_project_reminders(ctx: Context, project: str, choice: str) -> Non
     for member in await memberships.members(ctx.conn, project, "participant"):
         if await participants.own_offsets(ctx.conn, member.user_id, project) is None:
             await planning.replan_person(
-                ctx.conn, member.user_id, project, now=ctx.now, tz=tz_of(ctx)
+                ctx.conn, member.user_id, project, now=ctx.now, tz=tz_of(ctx), catch_up=False
             )
     offsets = await planning.project_offsets(ctx.conn, project)
     ctx.reply(
