@@ -30,8 +30,8 @@ from bot import private_chats
 from bot.i18n import Renderer, normalise_locale
 from bot.rate_limit import PerPersonLimit, Verdict
 from bot.transports.base import Inbound
-from handlers.core.context import Context, Notice, Roles, Services
-from handlers.core.flow import Command, Step
+from handlers.core.context import Context, Notice, Roles, Services, resume
+from handlers.core.flow import Command, FlowError, Step
 from handlers.core.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
 from storage import buttons as button_store
 from storage import (
@@ -205,7 +205,7 @@ class Dispatcher:
         ):
             return False
         async with self.db.transaction() as conn:
-            state = await conversations.load(conn, user_id, chat_id)
+            state = resume(self.services.registry, await conversations.load(conn, user_id, chat_id))
         return self._file_step(state) is not None
 
     async def _step(self, conn: aiosqlite.Connection, ctx: Context) -> None:
@@ -224,6 +224,7 @@ class Dispatcher:
         """Save where the conversation stands and write the replies to the outbox."""
         incoming = ctx.incoming
         if not ctx.forgotten:
+            self._check_buttons(ctx)
             await conversations.save(conn, incoming.user_id, incoming.chat_id, ctx.state, now)
         return await self._enqueue(conn, ctx, now)
 
@@ -243,7 +244,10 @@ class Dispatcher:
             conn, user, incoming.chat_id, incoming.is_group_chat, now
         )
         roles = await self.roles_of(conn, incoming.user_id)
-        state = await conversations.load(conn, incoming.user_id, incoming.chat_id)
+        state = resume(
+            self.services.registry,
+            await conversations.load(conn, incoming.user_id, incoming.chat_id),
+        )
         ctx = Context(
             incoming=incoming,
             user=user,
@@ -270,9 +274,13 @@ class Dispatcher:
         ctx.replies.clear()
         ctx.notices.clear()
         ctx.next_step = None
+        ctx.running = None
         ctx.prompted = False
         ctx.forgotten = False
-        ctx.state = await conversations.load(conn, ctx.incoming.user_id, ctx.incoming.chat_id)
+        ctx.state = resume(
+            self.services.registry,
+            await conversations.load(conn, ctx.incoming.user_id, ctx.incoming.chat_id),
+        )
 
     # ------------------------------------------------------------------------------------
     async def _route(self, ctx: Context) -> None:
@@ -369,6 +377,8 @@ class Dispatcher:
                 ctx.reply("error.file_unreadable")
             return
         ctx.text = caption or None
+        assert ctx.state is not None
+        ctx.running = (ctx.state.flow, ctx.state.step)
         await step.handle(ctx)
 
     async def _current_step(self, ctx: Context) -> None:
@@ -382,6 +392,13 @@ class Dispatcher:
             ctx.reply("error.conversation_reset")
             self._main_menu(ctx)
             return
+        # What the step does not take is answered here, the same for every flow: typed text
+        # (or a button of another family) where only buttons do.
+        if ctx.payload is not None and not step.takes_button(ctx.payload):
+            raise ctx.use_buttons()
+        if ctx.payload is None and not step.typed:
+            raise ctx.use_buttons()
+        ctx.running = (state.flow, state.step)
         await step.handle(ctx)
 
     async def _run_prompts(self, ctx: Context) -> None:
@@ -391,9 +408,25 @@ class Dispatcher:
             step_name = ctx.next_step
             ctx.next_step = None
             flow = self.services.registry.flows[ctx.state.flow]
+            ctx.running = (flow.name, step_name)
             await flow.steps[step_name].prompt(ctx)
             ctx.prompted = True
         raise RuntimeError("prompts keep moving the conversation")
+
+    def _check_buttons(self, ctx: Context) -> None:
+        """Every button sent must be answerable: a global payload, or a family the step the
+        conversation now stands at takes (a button nobody takes is a programming error)."""
+        registry = self.services.registry
+        flow = registry.flows.get(ctx.state.flow) if ctx.state else None
+        step = flow.steps.get(ctx.state.step) if flow and ctx.state else None
+        for reply in ctx.replies:
+            for row in reply.buttons:
+                for button in row:
+                    if registry.is_global(button.payload):
+                        continue
+                    if step is None or not step.takes_button(button.payload):
+                        where = f"{flow.name}.{ctx.state.step}" if flow and ctx.state else "none"
+                        raise FlowError(f"step {where} does not take the buttons it sent")
 
     def _main_menu(self, ctx: Context) -> None:
         from handlers.common.start import main_menu  # the menu lives with /start

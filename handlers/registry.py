@@ -30,4 +30,5 @@ def build_registry() -> Registry:
     ):
         module.register(registry)
     exit_situation.register(registry)
+    registry.validate()  # every flow's steps, inputs and moves (handlers/core/flow.py)
     return registry

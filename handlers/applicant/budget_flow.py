@@ -64,12 +64,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Any
 
 from content.schema import Content, Programme
 from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.flow import Flow, MenuEntry, Registry, Step
+from handlers.core.flow import END, NUMBER, TEXT, ButtonFamily, Flow, MenuEntry, Registry, Step
 from handlers.core.types import (
     Button,
     Document,
@@ -110,6 +111,55 @@ from handlers.domain.budget_outputs import (
 
 FLOW = "budget"
 OTHER_ROWS = ("municipal", "other_public", "private")
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations: never rename one)."""
+
+    MODEL = "model"
+    STAFF_MODE = "staff_mode"
+    STAFF_TOTAL = "staff_total"
+    LINE_TITLE = "line_title"
+    LINE_SIDE = "line_side"
+    LINE_PAY_KIND = "line_pay_kind"
+    LINE_MONTHLY = "line_monthly"
+    LINE_PERCENT = "line_percent"
+    LINE_MONTHS = "line_months"
+    LINE_HOURLY = "line_hourly"
+    LINE_HOURS = "line_hours"
+    LINES = "lines"
+    PICK_LINE = "pick_line"
+    INCOME = "income"
+    APPLICANT = "applicant"
+    EU = "eu"
+    EU_TYPED = "eu_typed"
+    ROWS = "rows"
+    ROW_TYPED = "row_typed"
+    OWN = "own"
+    OWN_TYPED = "own_typed"
+    SPLIT = "split"
+    YEARS = "years"
+    NAMES = "names"
+    METHOD = "method"
+    WEIGHTS = "weights"
+    AMOUNTS = "amounts"
+    SUMMARY = "summary"
+
+
+B = ButtonFamily("b")
+MODEL = B.sub("model")
+MODE = B.sub("mode")
+SIDE = B.sub("side")
+PAY = B.sub("pay")
+LINES = B.sub("lines")
+PICK = B.sub("pick")
+APPLICANT = B.sub("app")
+EU = B.sub("eu")
+ROWS = B.sub("rows")
+OWN = B.sub("own")
+SPLIT = B.sub("split")
+METHOD = B.sub("method")
+SUM = B.sub("sum")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -230,7 +280,7 @@ async def _model_handle(ctx: Context) -> None:
     if model is None or not model.supported:
         raise InvalidInput("budget.error.unsupported_cost_model")
     ctx.data["model"] = key
-    ctx.goto("staff_mode")
+    ctx.goto(S.STAFF_MODE)
 
 
 async def _staff_mode_prompt(ctx: Context) -> None:
@@ -250,11 +300,11 @@ async def _staff_mode_handle(ctx: Context) -> None:
     mode = _payload(ctx, "b:mode:")
     if mode == "total":
         ctx.data.pop("lines", None)
-        ctx.goto("staff_total")
+        ctx.goto(S.STAFF_TOTAL)
     elif mode == "lines":
         ctx.data.pop("staff_total", None)
         ctx.data.setdefault("lines", [])
-        ctx.goto("lines" if ctx.data["lines"] else "line_title")
+        ctx.goto(S.LINES if ctx.data["lines"] else S.LINE_TITLE)
     else:
         raise InvalidInput("applicant.use_buttons")
 
@@ -278,7 +328,7 @@ async def _staff_total_handle(ctx: Context) -> None:
 
 
 def _staff_done(ctx: Context) -> None:
-    ctx.goto("summary" if ctx.data.get("review") else "income")
+    ctx.goto(S.SUMMARY if ctx.data.get("review") else S.INCOME)
 
 
 # --- one staff line --------------------------------------------------------------------------
@@ -305,7 +355,7 @@ async def _line_title_handle(ctx: Context) -> None:
         raise _entry(error) from error
     ctx.data["line"] = {"title": title}
     side_costs = _programme(ctx).staff_costs.side_costs
-    ctx.goto("line_side" if len(side_costs) > 1 else "line_pay_kind")
+    ctx.goto(S.LINE_SIDE if len(side_costs) > 1 else S.LINE_PAY_KIND)
 
 
 async def _line_side_prompt(ctx: Context) -> None:
@@ -332,7 +382,7 @@ async def _line_side_handle(ctx: Context) -> None:
     if key not in {side.key for side in staff.side_costs}:
         raise InvalidInput("applicant.use_buttons")
     ctx.data["line"]["side"] = None if key == staff.default_side_cost else key
-    ctx.goto("line_pay_kind")
+    ctx.goto(S.LINE_PAY_KIND)
 
 
 async def _line_pay_kind_prompt(ctx: Context) -> None:
@@ -350,7 +400,7 @@ async def _line_pay_kind_handle(ctx: Context) -> None:
     kind = _payload(ctx, "b:pay:")
     if kind not in ("monthly", "hourly"):
         raise InvalidInput("applicant.use_buttons")
-    ctx.goto("line_monthly" if kind == "monthly" else "line_hourly")
+    ctx.goto(S.LINE_MONTHLY if kind == "monthly" else S.LINE_HOURLY)
 
 
 async def _line_monthly_prompt(ctx: Context) -> None:
@@ -361,7 +411,7 @@ async def _line_monthly_prompt(ctx: Context) -> None:
 async def _line_monthly_handle(ctx: Context) -> None:
     ctx.data["line"]["monthly_pay"] = str(_pay(ctx, bd.MAX_MONTHLY_PAY))
     ctx.data["line"].pop("hourly_pay", None)
-    ctx.goto("line_percent")
+    ctx.goto(S.LINE_PERCENT)
 
 
 def _pay(ctx: Context, maximum: Decimal) -> Decimal:
@@ -389,7 +439,7 @@ async def _line_percent_handle(ctx: Context) -> None:
     if value <= 0:
         raise InvalidInput("budget.error.working_time_range")
     ctx.data["line"]["working_time"] = str(value)
-    ctx.goto("line_months")
+    ctx.goto(S.LINE_MONTHS)
 
 
 async def _line_months_prompt(ctx: Context) -> None:
@@ -416,7 +466,7 @@ async def _line_hourly_handle(ctx: Context) -> None:
     ctx.data["line"]["hourly_pay"] = str(_pay(ctx, bd.MAX_HOURLY_PAY))
     ctx.data["line"].pop("monthly_pay", None)
     ctx.data["line"]["working_time"] = "100"
-    ctx.goto("line_hours")
+    ctx.goto(S.LINE_HOURS)
 
 
 async def _line_hours_prompt(ctx: Context) -> None:
@@ -451,7 +501,7 @@ def _line_done(ctx: Context) -> None:
     ctx.reply("budget.line_done", title=line.title, steps=arithmetic(line, cost, rules))
     if rules.hourly_rate_decimals is None:
         ctx.reply("budget.exact_note")
-    ctx.goto("lines")
+    ctx.goto(S.LINES)
 
 
 def arithmetic(line: bd.DraftLine, cost: StaffCost, rules: CostRules) -> Lines:
@@ -541,15 +591,15 @@ async def _lines_handle(ctx: Context) -> None:
     lines = ctx.data.get("lines") or []
     if action == "add":
         ctx.data.pop("edit", None)
-        ctx.goto("line_title")
+        ctx.goto(S.LINE_TITLE)
     elif action in ("edit", "remove") and lines:
         ctx.data["pick"] = action
-        ctx.goto("pick_line")
+        ctx.goto(S.PICK_LINE)
     elif action == "done" and lines:
         _staff_done(ctx)
     elif action == "total":
         ctx.data.pop("lines", None)
-        ctx.goto("staff_total")
+        ctx.goto(S.STAFF_TOTAL)
     else:
         raise InvalidInput("applicant.use_buttons")
 
@@ -574,18 +624,18 @@ async def _pick_line_handle(ctx: Context) -> None:
     lines: list[dict[str, Any]] = ctx.data.get("lines") or []
     action = ctx.data.pop("pick", None)
     if choice == "back":
-        ctx.goto("lines")
+        ctx.goto(S.LINES)
         return
     if not choice.isdigit() or not 0 <= int(choice) < len(lines):
         raise InvalidInput("applicant.use_buttons")
     index = int(choice)
     if action == "edit":
         ctx.data["edit"] = index
-        ctx.goto("line_title")
+        ctx.goto(S.LINE_TITLE)
     else:
         removed = lines.pop(index)
         ctx.reply("budget.removed", title=str(removed["title"]))
-        ctx.goto("lines")
+        ctx.goto(S.LINES)
 
 
 # --- income and net total --------------------------------------------------------------------
@@ -620,7 +670,7 @@ async def _income_handle(ctx: Context) -> None:
         raise _entry(error) from error
     ctx.data["income"] = str(income)
     _net_total(ctx)  # refuses income above the costs
-    ctx.goto("summary" if ctx.data.get("review") else "applicant")
+    ctx.goto(S.SUMMARY if ctx.data.get("review") else S.APPLICANT)
 
 
 # --- financing -------------------------------------------------------------------------------
@@ -652,7 +702,7 @@ async def _applicant_handle(ctx: Context) -> None:
     if key not in {kind.key for kind in _programme(ctx).applicant_types}:
         raise InvalidInput("applicant.use_buttons")
     ctx.data["applicant"] = key
-    ctx.goto("eu")
+    ctx.goto(S.EU)
 
 
 async def _eu_prompt(ctx: Context) -> None:
@@ -678,9 +728,9 @@ async def _eu_handle(ctx: Context) -> None:
     choice = _payload(ctx, "b:eu:")
     if choice == "max":
         ctx.data["eu"] = None
-        ctx.goto("rows")
+        ctx.goto(S.ROWS)
     elif choice == "other":
-        ctx.goto("eu_typed")
+        ctx.goto(S.EU_TYPED)
     else:
         raise InvalidInput("applicant.use_buttons")
 
@@ -697,7 +747,7 @@ async def _eu_typed_prompt(ctx: Context) -> None:
 async def _eu_typed_handle(ctx: Context) -> None:
     value = _typed_row(ctx)
     ctx.data["eu"] = bd.contribution_data(value)
-    ctx.goto("rows")
+    ctx.goto(S.ROWS)
 
 
 def _typed_row(ctx: Context) -> Contribution:
@@ -739,7 +789,7 @@ async def _rows_handle(ctx: Context) -> None:
         else:
             picked.append(choice)
         ctx.data["picked"] = picked
-        ctx.goto("rows")
+        ctx.goto(S.ROWS)
         return
     if choice != "done":
         raise InvalidInput("applicant.use_buttons")
@@ -748,7 +798,7 @@ async def _rows_handle(ctx: Context) -> None:
         if key not in picked:
             stated.pop(key, None)
     ctx.data["queue"] = [key for key in OTHER_ROWS if key in picked]
-    ctx.goto("row_typed" if ctx.data["queue"] else "own")
+    ctx.goto(S.ROW_TYPED if ctx.data["queue"] else S.OWN)
 
 
 async def _row_typed_prompt(ctx: Context) -> None:
@@ -765,7 +815,7 @@ async def _row_typed_handle(ctx: Context) -> None:
     queue: list[str] = ctx.data["queue"]
     value = _typed_row(ctx)
     ctx.data.setdefault("rows", {})[queue.pop(0)] = bd.contribution_data(value)
-    ctx.goto("row_typed" if queue else "own")
+    ctx.goto(S.ROW_TYPED if queue else S.OWN)
 
 
 async def _own_prompt(ctx: Context) -> None:
@@ -800,7 +850,7 @@ async def _own_handle(ctx: Context) -> None:
         stated["own"] = {"amount": "0", "percent": None}
         _financing_done(ctx)
     elif choice == "typed":
-        ctx.goto("own_typed")
+        ctx.goto(S.OWN_TYPED)
     else:
         raise InvalidInput("applicant.use_buttons")
 
@@ -822,7 +872,7 @@ async def _own_typed_handle(ctx: Context) -> None:
 def _financing_done(ctx: Context) -> None:
     ctx.data.pop("split", None)
     result = _result(ctx)
-    ctx.goto("split" if result.plan.amount(Row.MUNICIPAL) > 0 else "summary")
+    ctx.goto(S.SPLIT if result.plan.amount(Row.MUNICIPAL) > 0 else S.SUMMARY)
 
 
 # --- municipal shares ------------------------------------------------------------------------
@@ -845,10 +895,10 @@ async def _split_handle(ctx: Context) -> None:
     choice = _payload(ctx, "b:split:")
     if choice == "yes":
         ctx.data["split"] = {}
-        ctx.goto("years")
+        ctx.goto(S.YEARS)
     elif choice == "no":
         ctx.data.pop("split", None)
-        ctx.goto("summary")
+        ctx.goto(S.SUMMARY)
     else:
         raise InvalidInput("applicant.use_buttons")
 
@@ -866,7 +916,7 @@ async def _years_handle(ctx: Context) -> None:
     except bd.EntryError as error:
         raise _entry(error) from error
     ctx.data["split"] = {"years": int(years)}
-    ctx.goto("names")
+    ctx.goto(S.NAMES)
 
 
 async def _names_prompt(ctx: Context) -> None:
@@ -880,7 +930,7 @@ async def _names_handle(ctx: Context) -> None:
     except bd.EntryError as error:
         raise _entry(error) from error
     ctx.data["split"]["names"] = names
-    ctx.goto("method")
+    ctx.goto(S.METHOD)
 
 
 async def _method_prompt(ctx: Context) -> None:
@@ -898,9 +948,9 @@ async def _method_handle(ctx: Context) -> None:
         raise InvalidInput("applicant.use_buttons")
     if method == "equal":
         ctx.data["split"]["method"] = "equal"
-        ctx.goto("summary")
+        ctx.goto(S.SUMMARY)
     else:
-        ctx.goto(method)
+        ctx.goto(S(method))
 
 
 async def _weights_prompt(ctx: Context) -> None:
@@ -916,7 +966,7 @@ async def _weights_handle(ctx: Context) -> None:
     except bd.EntryError as error:
         raise _entry(error) from error
     ctx.data["split"].update(method="weights", weights=[str(w) for w in weights])
-    ctx.goto("summary")
+    ctx.goto(S.SUMMARY)
 
 
 async def _amounts_prompt(ctx: Context) -> None:
@@ -934,7 +984,7 @@ async def _amounts_handle(ctx: Context) -> None:
     ctx.data["split"].update(
         method="amounts", amounts=[None if a is None else str(a) for a in amounts]
     )
-    ctx.goto("summary")
+    ctx.goto(S.SUMMARY)
 
 
 # --- the summary -----------------------------------------------------------------------------
@@ -1081,11 +1131,11 @@ async def _summary_handle(ctx: Context) -> None:
     if choice in ("xlsx", "csv", "png"):
         ctx.reply(f"budget.file_ready_{choice}", document=budget_document(ctx, choice))
     elif choice == "staff":
-        ctx.goto("staff_mode" if ctx.data.get("staff_total") is not None else "lines")
+        ctx.goto(S.STAFF_MODE if ctx.data.get("staff_total") is not None else S.LINES)
     elif choice == "income":
-        ctx.goto("income")
+        ctx.goto(S.INCOME)
     elif choice == "financing":
-        ctx.goto("applicant")
+        ctx.goto(S.APPLICANT)
     elif choice == "end":
         ctx.end()
         ctx.reply("budget.bye")
@@ -1244,35 +1294,123 @@ def budget_sheets(
 
 
 def register(registry: Registry) -> None:
-    steps = {
-        "model": Step(_model_prompt, _model_handle),
-        "staff_mode": Step(_staff_mode_prompt, _staff_mode_handle),
-        "staff_total": Step(_staff_total_prompt, _staff_total_handle),
-        "line_title": Step(_line_title_prompt, _line_title_handle),
-        "line_side": Step(_line_side_prompt, _line_side_handle),
-        "line_pay_kind": Step(_line_pay_kind_prompt, _line_pay_kind_handle),
-        "line_monthly": Step(_line_monthly_prompt, _line_monthly_handle),
-        "line_percent": Step(_line_percent_prompt, _line_percent_handle),
-        "line_months": Step(_line_months_prompt, _line_months_handle),
-        "line_hourly": Step(_line_hourly_prompt, _line_hourly_handle),
-        "line_hours": Step(_line_hours_prompt, _line_hours_handle),
-        "lines": Step(_lines_prompt, _lines_handle),
-        "pick_line": Step(_pick_line_prompt, _pick_line_handle),
-        "income": Step(_income_prompt, _income_handle),
-        "applicant": Step(_applicant_prompt, _applicant_handle),
-        "eu": Step(_eu_prompt, _eu_handle),
-        "eu_typed": Step(_eu_typed_prompt, _eu_typed_handle),
-        "rows": Step(_rows_prompt, _rows_handle),
-        "row_typed": Step(_row_typed_prompt, _row_typed_handle),
-        "own": Step(_own_prompt, _own_handle),
-        "own_typed": Step(_own_typed_prompt, _own_typed_handle),
-        "split": Step(_split_prompt, _split_handle),
-        "years": Step(_years_prompt, _years_handle),
-        "names": Step(_names_prompt, _names_handle),
-        "method": Step(_method_prompt, _method_handle),
-        "weights": Step(_weights_prompt, _weights_handle),
-        "amounts": Step(_amounts_prompt, _amounts_handle),
-        "summary": Step(_summary_prompt, _summary_handle),
+    steps: dict[str, Step] = {
+        S.MODEL: Step(_model_prompt, _model_handle, accepts={MODEL}, goes_to={S.STAFF_MODE, END}),
+        S.STAFF_MODE: Step(
+            _staff_mode_prompt,
+            _staff_mode_handle,
+            accepts={MODE},
+            goes_to={S.STAFF_TOTAL, S.LINES, S.LINE_TITLE},
+        ),
+        S.STAFF_TOTAL: Step(
+            _staff_total_prompt,
+            _staff_total_handle,
+            accepts={NUMBER},
+            goes_to={S.INCOME, S.SUMMARY},
+        ),
+        S.LINE_TITLE: Step(
+            _line_title_prompt,
+            _line_title_handle,
+            accepts={TEXT},
+            goes_to={S.LINE_SIDE, S.LINE_PAY_KIND},
+        ),
+        S.LINE_SIDE: Step(
+            _line_side_prompt, _line_side_handle, accepts={SIDE}, goes_to={S.LINE_PAY_KIND}
+        ),
+        S.LINE_PAY_KIND: Step(
+            _line_pay_kind_prompt,
+            _line_pay_kind_handle,
+            accepts={PAY},
+            goes_to={S.LINE_MONTHLY, S.LINE_HOURLY},
+        ),
+        S.LINE_MONTHLY: Step(
+            _line_monthly_prompt,
+            _line_monthly_handle,
+            accepts={NUMBER},
+            goes_to={S.LINE_PERCENT},
+        ),
+        S.LINE_PERCENT: Step(
+            _line_percent_prompt,
+            _line_percent_handle,
+            accepts={NUMBER},
+            goes_to={S.LINE_MONTHS},
+        ),
+        S.LINE_MONTHS: Step(
+            _line_months_prompt, _line_months_handle, accepts={NUMBER}, goes_to={S.LINES}
+        ),
+        S.LINE_HOURLY: Step(
+            _line_hourly_prompt,
+            _line_hourly_handle,
+            accepts={NUMBER},
+            goes_to={S.LINE_HOURS},
+        ),
+        S.LINE_HOURS: Step(
+            _line_hours_prompt, _line_hours_handle, accepts={NUMBER}, goes_to={S.LINES}
+        ),
+        S.LINES: Step(
+            _lines_prompt,
+            _lines_handle,
+            accepts={LINES},
+            goes_to={S.LINE_TITLE, S.PICK_LINE, S.STAFF_TOTAL, S.INCOME, S.SUMMARY},
+        ),
+        S.PICK_LINE: Step(
+            _pick_line_prompt,
+            _pick_line_handle,
+            accepts={PICK},
+            goes_to={S.LINES, S.LINE_TITLE},
+        ),
+        S.INCOME: Step(
+            _income_prompt,
+            _income_handle,
+            accepts={NUMBER},
+            goes_to={S.APPLICANT, S.SUMMARY},
+        ),
+        S.APPLICANT: Step(
+            _applicant_prompt, _applicant_handle, accepts={APPLICANT}, goes_to={S.EU}
+        ),
+        S.EU: Step(_eu_prompt, _eu_handle, accepts={EU}, goes_to={S.ROWS, S.EU_TYPED}),
+        S.EU_TYPED: Step(_eu_typed_prompt, _eu_typed_handle, accepts={NUMBER}, goes_to={S.ROWS}),
+        S.ROWS: Step(
+            _rows_prompt,
+            _rows_handle,
+            accepts={ROWS},
+            goes_to={S.ROWS, S.ROW_TYPED, S.OWN},
+        ),
+        S.ROW_TYPED: Step(
+            _row_typed_prompt,
+            _row_typed_handle,
+            accepts={NUMBER},
+            goes_to={S.ROW_TYPED, S.OWN},
+        ),
+        S.OWN: Step(
+            _own_prompt,
+            _own_handle,
+            accepts={OWN},
+            goes_to={S.OWN_TYPED, S.SPLIT, S.SUMMARY},
+        ),
+        S.OWN_TYPED: Step(
+            _own_typed_prompt,
+            _own_typed_handle,
+            accepts={NUMBER},
+            goes_to={S.SPLIT, S.SUMMARY},
+        ),
+        S.SPLIT: Step(_split_prompt, _split_handle, accepts={SPLIT}, goes_to={S.YEARS, S.SUMMARY}),
+        S.YEARS: Step(_years_prompt, _years_handle, accepts={NUMBER}, goes_to={S.NAMES}),
+        S.NAMES: Step(_names_prompt, _names_handle, accepts={TEXT}, goes_to={S.METHOD}),
+        S.METHOD: Step(
+            _method_prompt,
+            _method_handle,
+            accepts={METHOD},
+            goes_to={S.WEIGHTS, S.AMOUNTS, S.SUMMARY},
+        ),
+        S.WEIGHTS: Step(_weights_prompt, _weights_handle, accepts={TEXT}, goes_to={S.SUMMARY}),
+        S.AMOUNTS: Step(_amounts_prompt, _amounts_handle, accepts={TEXT}, goes_to={S.SUMMARY}),
+        S.SUMMARY: Step(
+            _summary_prompt,
+            _summary_handle,
+            accepts={SUM},
+            goes_to={S.STAFF_MODE, S.LINES, S.INCOME, S.APPLICANT, END},
+        ),
     }
-    registry.add_flow(Flow(FLOW, steps, "model"))
+    registry.add_flow(Flow(FLOW, steps, S.MODEL, use_buttons="applicant.use_buttons"))
     registry.add_menu_entry(MenuEntry("menu.budget", f"go:{FLOW}", order=120))

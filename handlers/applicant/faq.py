@@ -28,18 +28,38 @@ stateDiagram-v2
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 from content.schema import Content
 from handlers.applicant import contact_request
 from handlers.common.start import main_menu
 from handlers.core.context import Context, Services
-from handlers.core.flow import Flow, MenuEntry, Registry, Step
+from handlers.core.flow import END, TEXT, ButtonFamily, Flow, FlowRef, MenuEntry, Registry, Step
 from handlers.core.types import Button, InvalidInput
 from handlers.domain.faq_match import FaqMatcher
 from storage import contact_requests
 
 FLOW = "faq"
 ASK_FLOW = "ask"
+
+
+class S(StrEnum):
+    """The steps of both flows (their names are stored in conversations)."""
+
+    ANSWER = "answer"
+    PROJECT = "project"
+    CONTACT = "contact"
+    CONSENT = "consent"
+    TYPE = "type"
+
+
+Q = ButtonFamily("q")
+HELPED = Q.sub("yes")
+NOT_HELPED = Q.sub("no")
+ASK_PERSON = Q.sub("ask")
+PROJECT = Q.sub("p")  # q:p:<slug>, q:p: for a general question
+SEND = Q.sub("send")
+DONT_SEND = Q.sub("nosend")
 _EXTRAS_KEY = "faq_matcher"
 _SMALL_TALK = {
     "greeting": re.compile(
@@ -163,7 +183,7 @@ async def _answer_handle(ctx: Context) -> None:
             if ctx.incoming.is_group_chat:
                 ctx.reply("faq.private_only")
                 return
-            ctx.goto("project")
+            ctx.goto(S.PROJECT)
         case _:
             raise InvalidInput("applicant.use_buttons")
 
@@ -186,7 +206,7 @@ async def _project_handle(ctx: Context) -> None:
     if slug is not None and slug not in _content(ctx).projects:
         raise InvalidInput("applicant.use_buttons")
     ctx.data["project"] = slug
-    ctx.goto("contact")
+    ctx.goto(S.CONTACT)
 
 
 async def _contact_prompt(ctx: Context) -> None:
@@ -195,7 +215,7 @@ async def _contact_prompt(ctx: Context) -> None:
 
 async def _contact_handle(ctx: Context) -> None:
     ctx.data["contact"] = contact_request.read_contact(ctx.text)
-    ctx.goto("consent")
+    ctx.goto(S.CONSENT)
 
 
 async def _consent_prompt(ctx: Context) -> None:
@@ -249,14 +269,36 @@ def register(registry: Registry) -> None:
         Flow(
             FLOW,
             {
-                "answer": Step(_answer_prompt, _answer_handle),
-                "project": Step(_project_prompt, _project_handle),
-                "contact": Step(_contact_prompt, _contact_handle),
-                "consent": Step(_consent_prompt, _consent_handle),
+                S.ANSWER: Step(
+                    _answer_prompt,
+                    _answer_handle,
+                    accepts={TEXT, HELPED, NOT_HELPED, ASK_PERSON},
+                    goes_to={S.PROJECT, FlowRef(FLOW), END},
+                ),
+                S.PROJECT: Step(
+                    _project_prompt, _project_handle, accepts={PROJECT}, goes_to={S.CONTACT}
+                ),
+                S.CONTACT: Step(
+                    _contact_prompt, _contact_handle, accepts={TEXT}, goes_to={S.CONSENT}
+                ),
+                S.CONSENT: Step(
+                    _consent_prompt, _consent_handle, accepts={SEND, DONT_SEND}, goes_to={END}
+                ),
             },
-            "answer",
+            S.ANSWER,
+            use_buttons="applicant.use_buttons",
         )
     )
-    registry.add_flow(Flow(ASK_FLOW, {"type": Step(_type_prompt, _type_handle)}, "type"))
+    registry.add_flow(
+        Flow(
+            ASK_FLOW,
+            {
+                S.TYPE: Step(
+                    _type_prompt, _type_handle, accepts={TEXT}, goes_to={FlowRef(FLOW), END}
+                )
+            },
+            S.TYPE,
+        )
+    )
     registry.free_text = free_text
     registry.add_menu_entry(MenuEntry("menu.ask", f"go:{ASK_FLOW}", order=130))

@@ -29,7 +29,7 @@ from enum import StrEnum
 from content.schema import Content, OwnKindName, Programme
 from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.flow import Flow, MenuEntry, Registry, Step
+from handlers.core.flow import END, ButtonFamily, Flow, MenuEntry, Registry, Step
 from handlers.core.types import Button, InvalidInput, Lines, Param, Text
 from handlers.domain.budget_draft import form_label
 from handlers.domain.idea_fit import (
@@ -47,20 +47,36 @@ from handlers.domain.idea_fit import (
 )
 
 FLOW = "idea"
-_CHOICES: dict[str, type[StrEnum]] = {
-    "region": Region,
-    "continuity": Continuity,
-    "cofinancing": CoFinancing,
-    "employers": Employers,
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    APPLICANT = "applicant"
+    REGION = "region"
+    GROUPS = "groups"
+    ACTIONS = "actions"
+    CONTINUITY = "continuity"
+    COFINANCING = "cofinancing"
+    EMPLOYERS = "employers"
+
+
+_CHOICES: dict[S, type[StrEnum]] = {
+    S.REGION: Region,
+    S.CONTINUITY: Continuity,
+    S.COFINANCING: CoFinancing,
+    S.EMPLOYERS: Employers,
 }
 _NEXT = {
-    "applicant": "region",
-    "region": "groups",
-    "groups": "actions",
-    "actions": "continuity",
-    "continuity": "cofinancing",
-    "cofinancing": "employers",
+    S.APPLICANT: S.REGION,
+    S.REGION: S.GROUPS,
+    S.GROUPS: S.ACTIONS,
+    S.ACTIONS: S.CONTINUITY,
+    S.CONTINUITY: S.COFINANCING,
+    S.COFINANCING: S.EMPLOYERS,
 }
+#: each step's buttons: "i:<step>:<value>"
+FAMILIES = {step: ButtonFamily(f"i:{step}") for step in S}
 
 
 def _programme(ctx: Context) -> Programme:
@@ -97,7 +113,7 @@ async def _applicant_handle(ctx: Context) -> None:
     if value not in keys:
         raise InvalidInput("applicant.use_buttons")
     ctx.data["applicant"] = value
-    ctx.goto(_NEXT["applicant"])
+    ctx.goto(_NEXT[S.APPLICANT])
 
 
 def _payload_value(ctx: Context, step: str) -> str:
@@ -108,7 +124,7 @@ def _payload_value(ctx: Context, step: str) -> str:
     return payload[len(prefix) :]
 
 
-def _choice_step(step: str) -> Step:
+def _choice_step(step: S) -> Step:
     enum = _CHOICES[step]
 
     async def prompt(ctx: Context) -> None:
@@ -120,23 +136,29 @@ def _choice_step(step: str) -> Step:
             ],
         )
 
-    async def handle(ctx: Context) -> None:
+    def choose(ctx: Context) -> None:
         value = _payload_value(ctx, step)
         if value not in {member.value for member in enum}:
             raise InvalidInput("applicant.use_buttons")
         ctx.data[step] = value
-        if step == "employers":
-            _result(ctx)
-        else:
-            ctx.goto(_NEXT[step])
 
-    return Step(prompt, handle)
+    async def handle(ctx: Context) -> None:
+        choose(ctx)
+        ctx.goto(_NEXT[step])
+
+    async def last(ctx: Context) -> None:
+        choose(ctx)
+        _result(ctx)
+
+    if step not in _NEXT:
+        return Step(prompt, last, accepts={FAMILIES[step]}, goes_to={END})
+    return Step(prompt, handle, accepts={FAMILIES[step]}, goes_to={_NEXT[step]})
 
 
-def _multi_step(step: str) -> Step:
+def _multi_step(step: S) -> Step:
     def options(ctx: Context) -> list[IdeaOption]:
         programme = _programme(ctx)
-        return target_group_options(programme) if step == "groups" else action_options(programme)
+        return target_group_options(programme) if step == S.GROUPS else action_options(programme)
 
     async def prompt(ctx: Context) -> None:
         selected = set(ctx.data.get(step) or [])
@@ -175,7 +197,7 @@ def _multi_step(step: str) -> Step:
         ctx.data[step] = selected
         ctx.goto(step)
 
-    return Step(prompt, handle)
+    return Step(prompt, handle, accepts={FAMILIES[step]}, goes_to={step, _NEXT[step]})
 
 
 def answers_from(data: dict[str, object]) -> IdeaAnswers:
@@ -263,11 +285,18 @@ def _joined(items: Sequence[str]) -> str:
 
 
 def register(registry: Registry) -> None:
-    steps = {"applicant": Step(_applicant_prompt, _applicant_handle)}
-    steps["region"] = _choice_step("region")
-    steps["groups"] = _multi_step("groups")
-    steps["actions"] = _multi_step("actions")
-    for step in ("continuity", "cofinancing", "employers"):
+    steps: dict[str, Step] = {
+        S.APPLICANT: Step(
+            _applicant_prompt,
+            _applicant_handle,
+            accepts={FAMILIES[S.APPLICANT]},
+            goes_to={S.REGION, END},
+        ),
+        S.REGION: _choice_step(S.REGION),
+        S.GROUPS: _multi_step(S.GROUPS),
+        S.ACTIONS: _multi_step(S.ACTIONS),
+    }
+    for step in (S.CONTINUITY, S.COFINANCING, S.EMPLOYERS):
         steps[step] = _choice_step(step)
-    registry.add_flow(Flow(FLOW, steps, "applicant"))
+    registry.add_flow(Flow(FLOW, steps, S.APPLICANT, use_buttons="applicant.use_buttons"))
     registry.add_menu_entry(MenuEntry("menu.idea", f"go:{FLOW}", order=100))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from content.schema import (
@@ -45,10 +46,35 @@ from content.schema import (
 from handlers.applicant import contact_request
 from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.flow import Flow, MenuEntry, Registry, Step
+from handlers.core.flow import END, NUMBER, TEXT, ButtonFamily, Flow, MenuEntry, Registry, Step
 from handlers.core.types import Button, InvalidInput, Lines, Param, Text
 
 FLOW = "canjoin"
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    PROJECT = "project"
+    QUESTION = "question"
+    AFTER = "after"
+    CONTACT = "contact"
+    CONSENT = "consent"
+
+
+J = ButtonFamily("j")
+PROJECT = J.sub("p")  # j:p:<slug>
+ALL_PROJECTS = J.sub("all")
+OPTION = J.sub("o")  # j:o:<option> (one choice)
+TOGGLE = J.sub("t")  # j:t:<option> (several choices)
+DONE = J.sub("done")
+MUNICIPALITY = J.sub("m")  # j:m:<name>
+ASK_CONTACT = J.sub("contact")
+TRY = J.sub("try")  # j:try:<slug>
+OTHER = J.sub("other")
+FINISH = J.sub("end")
+SEND = J.sub("send")
+DONT_SEND = J.sub("nosend")
 _AGE = re.compile(
     r"^(?P<n>\d{1,3})\s*(?:v|v\.|vuotta|vuotias|vuoden|år|ar|years?|yrs?|y)?\.?$", re.IGNORECASE
 )
@@ -212,7 +238,7 @@ async def _project_handle(ctx: Context) -> None:
     payload = ctx.payload or ""
     if payload == "j:all":
         ctx.data.pop("filter", None)
-        ctx.goto("project")
+        ctx.goto(S.PROJECT)
         return
     if payload.startswith("j:p:"):
         slug = payload[4:]
@@ -232,7 +258,7 @@ async def _project_handle(ctx: Context) -> None:
     if name is None:
         raise InvalidInput("join.error.no_project_there")
     ctx.data["filter"] = [project.slug for project in content.projects_serving(name)]
-    ctx.goto("project")
+    ctx.goto(S.PROJECT)
 
 
 def _begin_project(ctx: Context, slug: str) -> None:
@@ -254,7 +280,7 @@ def _begin_project(ctx: Context, slug: str) -> None:
         notes=Lines(tuple(notes)),
         intro=project.eligibility.intro.get(locale),
     )
-    ctx.goto("question")
+    ctx.goto(S.QUESTION)
 
 
 def _question(ctx: Context) -> Question:
@@ -354,7 +380,7 @@ async def _question_handle(ctx: Context) -> None:
             else:
                 selected.append(option_id)
             ctx.data["sel"] = selected
-            ctx.goto("question")  # show the choices again
+            ctx.goto(S.QUESTION)  # show the choices again
             return
         if payload != "j:done":
             raise InvalidInput("join.error.multi")
@@ -402,7 +428,7 @@ def _next_question(ctx: Context) -> None:
     answers = answers_for_assess(ctx.data["answers"])
     if index < len(project.eligibility.questions) and not settled(project, answers):
         ctx.data["q"] = index
-        ctx.goto("question")
+        ctx.goto(S.QUESTION)
         return
     _outcome(ctx, project)
 
@@ -440,7 +466,7 @@ def _outcome(ctx: Context, project: Project) -> None:
         details=Lines(tuple(details)),
     )
     ctx.data["others"] = others
-    ctx.goto("after")
+    ctx.goto(S.AFTER)
 
 
 async def _after_prompt(ctx: Context) -> None:
@@ -465,12 +491,12 @@ async def _after_handle(ctx: Context) -> None:
     assert ctx.state is not None
     payload = ctx.payload or ""
     if payload == "j:contact":
-        ctx.goto("contact")
+        ctx.goto(S.CONTACT)
     elif payload.startswith("j:try:") and payload[6:] in (ctx.data.get("others") or []):
         _begin_project(ctx, payload[6:])
     elif payload == "j:other":
         ctx.state.data = {}
-        ctx.goto("project")
+        ctx.goto(S.PROJECT)
     elif payload == "j:end":
         ctx.end()
         ctx.reply("join.bye")
@@ -485,7 +511,7 @@ async def _contact_prompt(ctx: Context) -> None:
 
 async def _contact_handle(ctx: Context) -> None:
     ctx.data["contact"] = contact_request.read_contact(ctx.text)
-    ctx.goto("consent")
+    ctx.goto(S.CONSENT)
 
 
 async def _consent_prompt(ctx: Context) -> None:
@@ -517,13 +543,33 @@ def register(registry: Registry) -> None:
         Flow(
             FLOW,
             {
-                "project": Step(_project_prompt, _project_handle),
-                "question": Step(_question_prompt, _question_handle),
-                "after": Step(_after_prompt, _after_handle),
-                "contact": Step(_contact_prompt, _contact_handle),
-                "consent": Step(_consent_prompt, _consent_handle),
+                S.PROJECT: Step(
+                    _project_prompt,
+                    _project_handle,
+                    accepts={TEXT, PROJECT, ALL_PROJECTS},
+                    goes_to={S.PROJECT, S.QUESTION, END},
+                ),
+                S.QUESTION: Step(
+                    _question_prompt,
+                    _question_handle,
+                    accepts={TEXT, NUMBER, OPTION, TOGGLE, DONE, MUNICIPALITY},
+                    goes_to={S.QUESTION, S.AFTER},
+                ),
+                S.AFTER: Step(
+                    _after_prompt,
+                    _after_handle,
+                    accepts={ASK_CONTACT, TRY, OTHER, FINISH},
+                    goes_to={S.CONTACT, S.QUESTION, S.PROJECT, END},
+                ),
+                S.CONTACT: Step(
+                    _contact_prompt, _contact_handle, accepts={TEXT}, goes_to={S.CONSENT}
+                ),
+                S.CONSENT: Step(
+                    _consent_prompt, _consent_handle, accepts={SEND, DONT_SEND}, goes_to={END}
+                ),
             },
-            "project",
+            S.PROJECT,
+            use_buttons="applicant.use_buttons",
         )
     )
     registry.add_menu_entry(MenuEntry("menu.join", f"go:{FLOW}", order=110))

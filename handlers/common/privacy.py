@@ -22,11 +22,12 @@ from handlers.common.broadcast_progress import Progress
 from handlers.common.coordination import project_name
 from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.flow import Command, Flow, MenuEntry, Registry, Step
+from handlers.core.flow import END, ButtonFamily, Command, Flow, MenuEntry, Registry, Step
 from handlers.core.types import Button, Day, InvalidInput, Lines, Text
 from storage import audit, broadcasts, memberships, personal_data, users
 
 FORGET = "forget"
+CONFIRM = ButtonFamily("forget")  # forget:yes, forget:no
 
 
 async def show_privacy(ctx: Context) -> None:
@@ -168,7 +169,10 @@ async def _tell_admins(
 
 
 def register(registry: Registry) -> None:
-    registry.add_flow(Flow(FORGET, {"confirm": Step(_confirm_prompt, _confirm_handle)}, "confirm"))
+    confirm = Step(_confirm_prompt, _confirm_handle, accepts={CONFIRM}, goes_to={END})
+    registry.add_flow(
+        Flow(FORGET, {"confirm": confirm}, "confirm", use_buttons="forget.use_buttons")
+    )
     registry.add_command(
         Command(
             {"fi": ("tietosuoja",), "sv": ("dataskydd",), "en": ("privacy",)},

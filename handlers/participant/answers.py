@@ -40,11 +40,23 @@ stateDiagram-v2
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from handlers.common import participation as common
+from handlers.common.buttons import NO, SKIP, YES
 from handlers.common.participation import REMINDER_CHOICES, offsets_text, rsvp_buttons
 from handlers.core.context import Context
-from handlers.core.flow import Command, Flow, MenuEntry, Registry, Step
+from handlers.core.flow import (
+    END,
+    TEXT,
+    ButtonFamily,
+    Command,
+    Flow,
+    FlowRef,
+    MenuEntry,
+    Registry,
+    Step,
+)
 from handlers.core.types import Button, Document, InvalidInput, Lines, NotAllowed, Reply, Text, When
 from handlers.domain.calendar_files import occurrences_to_ics
 from storage import meetings as meeting_store
@@ -54,6 +66,24 @@ from storage.meetings import Meeting, Occurrence
 RATING_FLOW = "rating"
 RATING_STEP = "score"
 LEAVE_FLOW = "leave"
+
+
+class S(StrEnum):
+    """The steps of both flows (their names are stored in conversations)."""
+
+    SCORE = RATING_STEP
+    COMMENT = "comment"
+    CHOOSE = "choose"
+    CONFIRM = "confirm"
+
+
+# Global: they work whatever the person is doing.
+RSVP = ButtonFamily("rsvp")  # rsvp:<occurrence>:yes|no|other
+RATE = ButtonFamily("rate")  # rate:<occurrence>:1…5|x
+CHECK_IN = ButtonFamily("checkin")  # checkin:<occurrence>:talk
+MINE = ButtonFamily("omat")  # omat:ics, omat:remind[:<project>], omat:leave
+REMINDER_SETTING = ButtonFamily("remset")  # remset:<project>:<choice>
+PROJECT = ButtonFamily("p")  # p:<slug> (leaving)
 COMMENT_LIMIT = 500
 ICS_WINDOW = dt.timedelta(days=366)
 
@@ -202,7 +232,7 @@ async def _save_score(ctx: Context, occurrence: Occurrence, meeting: Meeting, sc
     await participants.rate(ctx.conn, occurrence.id, ctx.user.user_id, score, ctx.now)
     await participants.note_silence(ctx.conn, ctx.user.user_id, meeting.project, None)
     ctx.begin(RATING_FLOW, occ=occurrence.id)
-    ctx.goto("comment")
+    ctx.goto(S.COMMENT)
 
 
 async def _score_prompt(ctx: Context) -> None:
@@ -406,7 +436,7 @@ async def start_leaving(ctx: Context) -> None:
         return
     if len(projects) == 1:
         ctx.begin(LEAVE_FLOW, project=projects[0])
-        ctx.goto("confirm")
+        ctx.goto(S.CONFIRM)
     else:
         ctx.begin(LEAVE_FLOW)
 
@@ -427,7 +457,7 @@ async def _choose_handle(ctx: Context) -> None:
     if not payload.startswith("p:") or project not in ctx.roles.participant_of:
         raise InvalidInput("participant.use_buttons")
     ctx.data["project"] = project
-    ctx.goto("confirm")
+    ctx.goto(S.CONFIRM)
 
 
 async def _confirm_prompt(ctx: Context) -> None:
@@ -471,20 +501,31 @@ def register(registry: Registry) -> None:
         Flow(
             RATING_FLOW,
             {
-                RATING_STEP: Step(_score_prompt, _score_handle),
-                "comment": Step(_comment_prompt, _comment_handle),
+                # A typed 1–5 answers the question the scheduler sent (its buttons are global).
+                S.SCORE: Step(
+                    _score_prompt,
+                    _score_handle,
+                    accepts={TEXT},
+                    goes_to={FlowRef(RATING_FLOW), S.COMMENT, END},
+                ),
+                S.COMMENT: Step(
+                    _comment_prompt, _comment_handle, accepts={TEXT, SKIP}, goes_to={END}
+                ),
             },
-            RATING_STEP,
+            S.SCORE,
         )
     )
     registry.add_flow(
         Flow(
             LEAVE_FLOW,
             {
-                "choose": Step(_choose_prompt, _choose_handle),
-                "confirm": Step(_confirm_prompt, _confirm_handle),
+                S.CHOOSE: Step(
+                    _choose_prompt, _choose_handle, accepts={PROJECT}, goes_to={S.CONFIRM}
+                ),
+                S.CONFIRM: Step(_confirm_prompt, _confirm_handle, accepts={YES, NO}, goes_to={END}),
             },
-            "choose",
+            S.CHOOSE,
+            use_buttons="participant.use_buttons",
         )
     )
     registry.add_command(
@@ -504,11 +545,11 @@ def register(registry: Registry) -> None:
             order=89,
         )
     )
-    registry.add_global_payload("rsvp", answer_rsvp)
-    registry.add_global_payload("rate", answer_rating_button)
-    registry.add_global_payload("checkin", answer_check_in)
-    registry.add_global_payload("omat", omat_button)
-    registry.add_global_payload("remset", set_reminders)
+    registry.add_global_payload(RSVP, answer_rsvp)
+    registry.add_global_payload(RATE, answer_rating_button)
+    registry.add_global_payload(CHECK_IN, answer_check_in)
+    registry.add_global_payload(MINE, omat_button)
+    registry.add_global_payload(REMINDER_SETTING, set_reminders)
     registry.add_menu_entry(
         MenuEntry("menu.mine", "cmd:omat", visible=lambda roles: roles.is_participant, order=20)
     )

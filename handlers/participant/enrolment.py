@@ -33,10 +33,12 @@ stateDiagram-v2
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from handlers.common import participation as common
+from handlers.common.buttons import NO, YES
 from handlers.core.context import Context
-from handlers.core.flow import CodeKind, Command, Flow, MenuEntry, Registry, Step
+from handlers.core.flow import END, ButtonFamily, CodeKind, Command, Flow, MenuEntry, Registry, Step
 from handlers.core.types import Button, InvalidInput, Param, Reply, Text, When
 from storage import audit, invites, memberships, reminders, users
 
@@ -44,6 +46,23 @@ INVITE_FLOW = "invite"
 CONSENT_FLOW = "enrol"
 VALIDITY_DAYS = (1, 7, 30)
 NAME_LIMIT = 64
+
+
+class S(StrEnum):
+    """The steps of both flows (their names are stored in conversations)."""
+
+    PROJECT = "project"
+    GROUP = "group"
+    USES = "uses"
+    VALIDITY = "validity"
+    CONSENT = "consent"
+
+
+PROJECT = ButtonFamily("p")  # p:<slug>
+GROUP = ButtonFamily("g")  # g:<group>, g: for no group
+USES = ButtonFamily("u")  # u:1, u:many
+DAYS = ButtonFamily("d")  # d:<days>
+INVITE = ButtonFamily("inv")  # inv:revoke:<invite> (global)
 
 
 # --- coordinator: creating an invite ------------------------------------------------------
@@ -61,7 +80,7 @@ async def new_invite(ctx: Context) -> None:
     ctx.begin(INVITE_FLOW)
     if len(projects) == 1:
         ctx.data["project"] = projects[0]
-        ctx.goto("group")
+        ctx.goto(S.GROUP)
 
 
 def _project_label(ctx: Context, project: str) -> str:
@@ -84,7 +103,7 @@ async def _project_handle(ctx: Context) -> None:
     if not payload.startswith("p:") or project not in common.coordinated_projects(ctx):
         raise InvalidInput("enrol.use_buttons")
     ctx.data["project"] = project
-    ctx.goto("group")
+    ctx.goto(S.GROUP)
 
 
 async def _group_prompt(ctx: Context) -> None:
@@ -92,7 +111,7 @@ async def _group_prompt(ctx: Context) -> None:
     groups = list(project.groups) if project is not None else []
     if not groups:
         ctx.data["group"] = None
-        ctx.goto("uses")
+        ctx.goto(S.USES)
         return
     rows = [
         [Button("people.group", f"g:{g.id}", {"name": str(g.name.get(ctx.locale))})] for g in groups
@@ -109,7 +128,7 @@ async def _group_handle(ctx: Context) -> None:
     if group is not None and common.group_of(ctx.services, ctx.data["project"], group) is None:
         raise InvalidInput("enrol.use_buttons")
     ctx.data["group"] = group
-    ctx.goto("uses")
+    ctx.goto(S.USES)
 
 
 async def _uses_prompt(ctx: Context) -> None:
@@ -126,7 +145,7 @@ async def _uses_handle(ctx: Context) -> None:
     if ctx.payload not in ("u:1", "u:many"):
         raise InvalidInput("enrol.use_buttons")
     ctx.data["max_uses"] = 1 if ctx.payload == "u:1" else None
-    ctx.goto("validity")
+    ctx.goto(S.VALIDITY)
 
 
 async def _validity_prompt(ctx: Context) -> None:
@@ -290,16 +309,24 @@ def register(registry: Registry) -> None:
         Flow(
             INVITE_FLOW,
             {
-                "project": Step(_project_prompt, _project_handle),
-                "group": Step(_group_prompt, _group_handle),
-                "uses": Step(_uses_prompt, _uses_handle),
-                "validity": Step(_validity_prompt, _validity_handle),
+                S.PROJECT: Step(
+                    _project_prompt, _project_handle, accepts={PROJECT}, goes_to={S.GROUP}
+                ),
+                S.GROUP: Step(_group_prompt, _group_handle, accepts={GROUP}, goes_to={S.USES}),
+                S.USES: Step(_uses_prompt, _uses_handle, accepts={USES}, goes_to={S.VALIDITY}),
+                S.VALIDITY: Step(_validity_prompt, _validity_handle, accepts={DAYS}, goes_to={END}),
             },
-            "project",
+            S.PROJECT,
+            use_buttons="enrol.use_buttons",
         )
     )
     registry.add_flow(
-        Flow(CONSENT_FLOW, {"consent": Step(_consent_prompt, _consent_handle)}, "consent")
+        Flow(
+            CONSENT_FLOW,
+            {S.CONSENT: Step(_consent_prompt, _consent_handle, accepts={YES, NO}, goes_to={END})},
+            S.CONSENT,
+            use_buttons="enrol.use_buttons",
+        )
     )
     registry.add_command(
         Command(
@@ -310,9 +337,13 @@ def register(registry: Registry) -> None:
             order=41,
         )
     )
-    registry.add_global_payload("inv", invite_button)
-    registry.code_kinds.append(CodeKind("participant code", invites.normalise_code, _redeem_code))
-    registry.code_kinds.append(CodeKind("invite link", _token_shape, _redeem_token))
+    registry.add_global_payload(INVITE, invite_button)
+    registry.code_kinds.append(
+        CodeKind("participant code", invites.normalise_code, _redeem_code, enters=CONSENT_FLOW)
+    )
+    registry.code_kinds.append(
+        CodeKind("invite link", _token_shape, _redeem_token, enters=CONSENT_FLOW)
+    )
     registry.add_menu_entry(
         MenuEntry("menu.invite", "cmd:kutsu", visible=common.is_coordinator, order=41)
     )

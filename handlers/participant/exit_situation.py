@@ -24,10 +24,12 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from handlers.common.coordination import is_staff, manageable_projects, project_name
 from handlers.common.participation import label_of, wake_scheduler
 from handlers.core.context import Context
-from handlers.core.flow import Command, Flow, Registry, Step
+from handlers.core.flow import END, ButtonFamily, Command, Flow, Registry, Step
 from handlers.core.types import Button, InvalidInput
 from storage import audit, exit_situations, memberships, person_refs, reminders
 
@@ -35,6 +37,20 @@ FLOW = "mark_left"
 PAYLOAD = "exitq"
 DECLINE = "none"
 ACTION = "participant.mark_left"
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    PROJECT = "project"
+    PERSON = "person"
+    CONFIRM = "confirm"
+
+
+ANSWER = ButtonFamily(PAYLOAD)  # exitq:<project>:<category> (global)
+PROJECT = ButtonFamily("xl")  # xl:<slug>
+PERSON = ButtonFamily("xu")  # xu:<person ref>, xu: to cancel
+CONFIRM = ButtonFamily("xc")  # xc:yes, xc:no
 
 
 # --- the participant's question ------------------------------------------------------------
@@ -92,7 +108,7 @@ async def _project_prompt(ctx: Context) -> None:
     projects = await manageable_projects(ctx)
     if len(projects) == 1:
         ctx.data["project"] = projects[0]
-        ctx.goto("person")
+        ctx.goto(S.PERSON)
         return
     ctx.reply(
         "exit.choose_project",
@@ -111,7 +127,7 @@ async def _project_handle(ctx: Context) -> None:
     project = payload.removeprefix("xl:")
     ctx.require_coordinator(project)
     ctx.data["project"] = project
-    ctx.goto("person")
+    ctx.goto(S.PERSON)
 
 
 async def _person_prompt(ctx: Context) -> None:
@@ -152,7 +168,7 @@ async def _person_handle(ctx: Context) -> None:
     if person is None:  # forgotten since the list was shown
         raise InvalidInput("exit.use_buttons")
     ctx.data["person"] = person
-    ctx.goto("confirm")
+    ctx.goto(S.CONFIRM)
 
 
 async def _confirm_prompt(ctx: Context) -> None:
@@ -203,11 +219,16 @@ def register(registry: Registry) -> None:
         Flow(
             FLOW,
             {
-                "project": Step(_project_prompt, _project_handle),
-                "person": Step(_person_prompt, _person_handle),
-                "confirm": Step(_confirm_prompt, _confirm_handle),
+                S.PROJECT: Step(
+                    _project_prompt, _project_handle, accepts={PROJECT}, goes_to={S.PERSON}
+                ),
+                S.PERSON: Step(
+                    _person_prompt, _person_handle, accepts={PERSON}, goes_to={S.CONFIRM, END}
+                ),
+                S.CONFIRM: Step(_confirm_prompt, _confirm_handle, accepts={CONFIRM}, goes_to={END}),
             },
-            "project",
+            S.PROJECT,
+            use_buttons="exit.use_buttons",
         )
     )
     registry.add_command(
@@ -219,4 +240,4 @@ def register(registry: Registry) -> None:
             order=55,
         )
     )
-    registry.add_global_payload(PAYLOAD, answer)
+    registry.add_global_payload(ANSWER, answer)

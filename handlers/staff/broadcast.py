@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import aiosqlite
 
@@ -53,7 +54,18 @@ from handlers.common.coordination import (
 )
 from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.flow import Command, Flow, MenuEntry, Registry, Step
+from handlers.core.flow import (
+    DATE,
+    END,
+    FILE,
+    TEXT,
+    ButtonFamily,
+    Command,
+    Flow,
+    MenuEntry,
+    Registry,
+    Step,
+)
 from handlers.core.ports import Rendering
 from handlers.core.types import Button, Document, InvalidInput, Lines, Param, Raw, Text, When
 from handlers.domain.datetime_input import DateTimeInputError, DateTimeProblem, parse_datetime
@@ -67,6 +79,28 @@ NEWS = "*news"
 LIST_LIMIT = 10
 #: Transports that fetch files people send (Incoming.attachment).
 FILE_PLATFORMS = ("telegram", "matrix")
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    PROJECT = "project"
+    AUDIENCE = "audience"
+    TEXT = "text"
+    PREVIEW = "preview"
+    WHEN = "when"
+    CONFIRM_TIME = "confirm_time"
+
+
+PROJECT = ButtonFamily("bcp")  # bcp:<slug>, bcp:*news
+AUDIENCE = ButtonFamily("bca")  # bca:project, bca:mine, bca:contacts, bca:group:<group>
+BC = ButtonFamily("bc")
+SEND_NOW = BC.sub("now")
+LATER = BC.sub("later")
+EDIT = BC.sub("edit")
+CANCEL = BC.sub("cancel")
+SCHEDULE = BC.sub("schedule")
+LISTED = ButtonFamily("bcx")  # bcx:cancel:<id>, bcx:missing:<id> (global)
 
 
 # --- who may, and to whom ------------------------------------------------------------------
@@ -154,7 +188,7 @@ async def _project_prompt(ctx: Context) -> None:
     projects = await manageable_projects(ctx)
     if len(projects) == 1 and not ctx.roles.is_admin:
         ctx.data["project"] = projects[0]
-        ctx.goto("audience")
+        ctx.goto(S.AUDIENCE)
         return
     rows = [
         [Button("broadcast.project_button", f"bcp:{slug}", {"project": project_name(ctx, slug)})]
@@ -173,11 +207,11 @@ async def _project_handle(ctx: Context) -> None:
     if choice == NEWS:
         ctx.require_admin()
         ctx.data.update(project=None, audience="news", group=None)
-        ctx.goto("text")
+        ctx.goto(S.TEXT)
         return
     ctx.require_coordinator(choice)
     ctx.data.update(project=choice, audience=None, group=None)
-    ctx.goto("audience")
+    ctx.goto(S.AUDIENCE)
 
 
 async def _audience_buttons(ctx: Context, project: str) -> list[list[Button]]:
@@ -241,7 +275,7 @@ async def _audience_handle(ctx: Context) -> None:
         ctx.data.update(audience="group", group=payload.split(":", 2)[2])
     else:
         raise InvalidInput("broadcast.use_buttons")
-    ctx.goto("text")
+    ctx.goto(S.TEXT)
 
 
 async def _text_prompt(ctx: Context) -> None:
@@ -263,13 +297,13 @@ async def _text_handle(ctx: Context) -> None:
             return  # the step waits for the text
     if ctx.text is None:
         if attachment is not None:
-            ctx.goto("preview")
+            ctx.goto(S.PREVIEW)
             return
         raise InvalidInput("broadcast.write_text")
     if len(ctx.text) > MAX_TEXT:
         raise InvalidInput("broadcast.too_long", limit=MAX_TEXT, length=len(ctx.text))
     ctx.data["text"] = ctx.text
-    ctx.goto("preview")
+    ctx.goto(S.PREVIEW)
 
 
 async def _keep_file(ctx: Context, attachment: Document) -> None:
@@ -347,9 +381,9 @@ async def _preview_prompt(ctx: Context) -> None:
 async def _common_choices(ctx: Context) -> bool:
     """Buttons shared by the confirmation steps; True when one was handled."""
     if ctx.payload == "bc:edit":
-        ctx.goto("text")
+        ctx.goto(S.TEXT)
     elif ctx.payload == "bc:later":
-        ctx.goto("when")
+        ctx.goto(S.WHEN)
     elif ctx.payload == "bc:cancel":
         file_id = ctx.data.get("file_id")
         if isinstance(file_id, int):
@@ -385,15 +419,13 @@ async def _when_prompt(ctx: Context) -> None:
 async def _when_handle(ctx: Context) -> None:
     _require(ctx)
     if ctx.text is None:
-        if await _common_choices(ctx):
-            return
         raise InvalidInput("broadcast.when_invalid")
     try:
         moment = parse_datetime(ctx.text, now=ctx.now, tz=ctx.services.timezone)
     except DateTimeInputError as error:
         raise InvalidInput(_WHEN_PROBLEMS.get(error.reason, "broadcast.when_invalid")) from None
     ctx.data["send_at"] = moment.astimezone(dt.UTC).isoformat()
-    ctx.goto("confirm_time")
+    ctx.goto(S.CONFIRM_TIME)
 
 
 async def _confirm_time_prompt(ctx: Context) -> None:
@@ -417,7 +449,7 @@ async def _confirm_time_handle(ctx: Context) -> None:
         moment = dt.datetime.fromisoformat(ctx.data["send_at"])
         if moment <= ctx.now:
             ctx.reply("broadcast.when_passed")
-            ctx.goto("when")
+            ctx.goto(S.WHEN)
             return
         await _confirm(ctx, moment)
     elif not await _common_choices(ctx):
@@ -659,14 +691,33 @@ def register(registry: Registry) -> None:
         Flow(
             FLOW,
             {
-                "project": Step(_project_prompt, _project_handle),
-                "audience": Step(_audience_prompt, _audience_handle),
-                "text": Step(_text_prompt, _text_handle, takes_files=True),
-                "preview": Step(_preview_prompt, _preview_handle),
-                "when": Step(_when_prompt, _when_handle),
-                "confirm_time": Step(_confirm_time_prompt, _confirm_time_handle),
+                S.PROJECT: Step(
+                    _project_prompt,
+                    _project_handle,
+                    accepts={PROJECT},
+                    goes_to={S.AUDIENCE, S.TEXT},
+                ),
+                S.AUDIENCE: Step(
+                    _audience_prompt, _audience_handle, accepts={AUDIENCE}, goes_to={S.TEXT}
+                ),
+                # the text, or a file or picture with it (its caption, or the text after it)
+                S.TEXT: Step(_text_prompt, _text_handle, accepts={TEXT, FILE}, goes_to={S.PREVIEW}),
+                S.PREVIEW: Step(
+                    _preview_prompt,
+                    _preview_handle,
+                    accepts={SEND_NOW, LATER, EDIT, CANCEL},
+                    goes_to={S.TEXT, S.WHEN, END},
+                ),
+                S.WHEN: Step(_when_prompt, _when_handle, accepts={DATE}, goes_to={S.CONFIRM_TIME}),
+                S.CONFIRM_TIME: Step(
+                    _confirm_time_prompt,
+                    _confirm_time_handle,
+                    accepts={SCHEDULE, LATER, EDIT, CANCEL},
+                    goes_to={S.WHEN, S.TEXT, END},
+                ),
             },
-            "project",
+            S.PROJECT,
+            use_buttons="broadcast.use_buttons",
         )
     )
     registry.add_command(
@@ -703,7 +754,7 @@ def register(registry: Registry) -> None:
             order=81,
         )
     )
-    registry.add_global_payload("bcx", broadcast_button)
+    registry.add_global_payload(LISTED, broadcast_button)
     registry.add_menu_entry(MenuEntry("menu.announce", "cmd:tiedote", visible=is_staff, order=500))
     registry.add_menu_entry(
         MenuEntry("menu.announcements", "cmd:tiedotteet", visible=is_staff, order=510)

@@ -21,11 +21,13 @@ personal meeting is moved; for a group meeting a one-off personal meeting is mad
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from handlers.common import participation as common
+from handlers.common.buttons import NO, YES
 from handlers.common.participation import rsvp_buttons
 from handlers.core.context import Context
-from handlers.core.flow import Flow, Registry, Step
+from handlers.core.flow import DATE, END, NUMBER, TEXT, ButtonFamily, Flow, Registry, Step
 from handlers.core.types import Button, InvalidInput, When
 from handlers.domain.datetime_input import (
     DateTimeInputError,
@@ -37,6 +39,7 @@ from handlers.domain.datetime_input import (
 from handlers.staff.meeting_support import (
     DURATIONS,
     EDIT_FLOW,
+    MINUTES,
     NEW_TIME_FLOW,
     NOTE_LIMIT,
     PLACE_LIMIT,
@@ -50,6 +53,17 @@ from handlers.staff.meeting_support import (
 from storage import meetings as meeting_store
 from storage import participants, reminders
 from storage.meetings import HORIZON, Meeting, Occurrence
+
+
+class S(StrEnum):
+    """The steps of both flows (their names are stored in conversations)."""
+
+    VALUE = "value"
+    CONFIRM = "confirm"
+    WHEN = "when"
+
+
+CLEAR = ButtonFamily("clear")
 
 # --- changing a meeting ------------------------------------------------------------------------
 
@@ -375,12 +389,27 @@ def register(registry: Registry) -> None:
         Flow(
             EDIT_FLOW,
             {
-                "value": Step(_value_prompt, _value_handle),
-                "confirm": Step(_edit_confirm_prompt, _edit_confirm_handle),
+                # a new time, time of day, name, length, place or note (data "what")
+                S.VALUE: Step(
+                    _value_prompt,
+                    _value_handle,
+                    accepts={TEXT, DATE, NUMBER, MINUTES, CLEAR},
+                    goes_to={END},
+                ),
+                # cancelling one meeting or the series
+                S.CONFIRM: Step(
+                    _edit_confirm_prompt, _edit_confirm_handle, accepts={YES, NO}, goes_to={END}
+                ),
             },
-            "value",
+            S.VALUE,
+            use_buttons="meetings.use_buttons",
+            entries={S.CONFIRM},
         )
     )
     registry.add_flow(
-        Flow(NEW_TIME_FLOW, {"when": Step(_new_time_prompt, _new_time_handle)}, "when")
+        Flow(
+            NEW_TIME_FLOW,
+            {S.WHEN: Step(_new_time_prompt, _new_time_handle, accepts={DATE}, goes_to={END})},
+            S.WHEN,
+        )
     )

@@ -26,11 +26,13 @@ stateDiagram-v2
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from handlers.common import participation as common
+from handlers.common.buttons import SKIP
 from handlers.core.context import Context
-from handlers.core.flow import Flow, Registry, Step
+from handlers.core.flow import DATE, END, NUMBER, TEXT, ButtonFamily, Flow, Registry, Step
 from handlers.core.types import Button, Day, InvalidInput, Param, Text, When
 from handlers.domain.datetime_input import (
     DateTimeInputError,
@@ -46,6 +48,7 @@ from handlers.domain.recurrence import (
 )
 from handlers.staff.meeting_support import (
     DURATIONS,
+    MINUTES,
     NEW_FLOW,
     NOTE_LIMIT,
     PLACE_LIMIT,
@@ -62,6 +65,34 @@ from storage import memberships, person_refs, reminders
 from storage.meetings import HORIZON, Meeting
 
 PEOPLE_PAGE = 15
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    PROJECT = "project"
+    AUDIENCE = "audience"
+    PERSON = "person"
+    REPEAT = "repeat"
+    ANCHOR = "anchor"
+    START = "start"
+    UNTIL = "end"  # the last meeting of a series
+    DURATION = "duration"
+    TITLE = "title"
+    PLACE = "place"
+    NOTE = "note"
+    CONFIRM = "confirm"
+
+
+PROJECT = ButtonFamily("p")  # p:<slug>
+AUDIENCE = ButtonFamily("a")  # a:group:<group>, a:all, a:one
+PERSON = ButtonFamily("u")  # u:<person ref>
+MORE = ButtonFamily("more")
+REPEAT = ButtonFamily("r")  # r:<kind>, r:rhythm
+NO_END = ButtonFamily("open")
+DEFAULT_TITLE = ButtonFamily("default")
+SAVE = ButtonFamily("save")
+DISCARD = ButtonFamily("discard")
 KINDS = {
     "once": RepeatKind.ONCE,
     "weekly": RepeatKind.WEEKLY,
@@ -82,7 +113,7 @@ async def start_new(ctx: Context) -> None:
     ctx.begin(NEW_FLOW)
     if len(projects) == 1:
         ctx.data["project"] = projects[0]
-        ctx.goto("audience")
+        ctx.goto(S.AUDIENCE)
 
 
 async def _project_prompt(ctx: Context) -> None:
@@ -100,7 +131,7 @@ async def _project_handle(ctx: Context) -> None:
     if project not in common.coordinated_projects(ctx):
         raise InvalidInput("meetings.use_buttons")
     ctx.data["project"] = project
-    ctx.goto("audience")
+    ctx.goto(S.AUDIENCE)
 
 
 async def _audience_prompt(ctx: Context) -> None:
@@ -120,7 +151,7 @@ async def _audience_handle(ctx: Context) -> None:
     ctx.data["user"] = None
     if choice == "one":
         ctx.data["page"] = 0
-        ctx.goto("person")
+        ctx.goto(S.PERSON)
         return
     if choice.startswith("group:"):
         group = choice.removeprefix("group:")
@@ -129,7 +160,7 @@ async def _audience_handle(ctx: Context) -> None:
         ctx.data["group"] = group
     elif choice != "all":
         raise InvalidInput("meetings.use_buttons")
-    ctx.goto("repeat")
+    ctx.goto(S.REPEAT)
 
 
 async def _person_prompt(ctx: Context) -> None:
@@ -158,14 +189,14 @@ async def _person_prompt(ctx: Context) -> None:
 async def _person_handle(ctx: Context) -> None:
     if ctx.payload == "more":
         ctx.data["page"] = int(ctx.data.get("page", 0)) + 1
-        ctx.goto("person")
+        ctx.goto(S.PERSON)
         return
     user_id = await person_refs.user_of(ctx.conn, expect_payload(ctx, "u:"))
     members = await memberships.members(ctx.conn, ctx.data["project"], "participant")
     if user_id not in {m.user_id for m in members}:
         raise InvalidInput("meetings.use_buttons")
     ctx.data["user"] = user_id
-    ctx.goto("repeat")
+    ctx.goto(S.REPEAT)
 
 
 def _rhythm(ctx: Context) -> Any:
@@ -196,7 +227,7 @@ async def _repeat_handle(ctx: Context) -> None:
         raise InvalidInput("meetings.use_buttons")
     ctx.data["repeat"] = choice
     rhythm = _rhythm(ctx) if choice == "rhythm" else None
-    ctx.goto("anchor" if rhythm is not None and rhythm.anchor is not None else "start")
+    ctx.goto(S.ANCHOR if rhythm is not None and rhythm.anchor is not None else S.START)
 
 
 async def _anchor_prompt(ctx: Context) -> None:
@@ -210,7 +241,7 @@ async def _anchor_handle(ctx: Context) -> None:
     except DateTimeInputError as error:
         raise InvalidInput(f"datetime.{error.reason.value}") from error
     ctx.data["anchor"] = day.isoformat()
-    ctx.goto("start")
+    ctx.goto(S.START)
 
 
 def _anchor_window(ctx: Context) -> tuple[dt.date, dt.date] | None:
@@ -245,7 +276,7 @@ async def _start_handle(ctx: Context) -> None:
     repeat = ctx.data["repeat"]
     if repeat == "once":
         ctx.data["rule"] = None
-        ctx.goto("duration")
+        ctx.goto(S.DURATION)
         return
     if repeat == "rhythm":
         rhythm = _rhythm(ctx)
@@ -253,9 +284,9 @@ async def _start_handle(ctx: Context) -> None:
         template = rhythm.rrule.upper()
         if "COUNT=" in template or "UNTIL=" in template or until is not None:
             ctx.data["rule"] = _rule(ctx, None, until)
-            ctx.goto("duration")
+            ctx.goto(S.DURATION)
             return
-    ctx.goto("end")
+    ctx.goto(S.UNTIL)
 
 
 def _start(ctx: Context) -> dt.datetime:
@@ -298,7 +329,7 @@ async def _end_prompt(ctx: Context) -> None:
 async def _end_handle(ctx: Context) -> None:
     if ctx.payload == "open":
         ctx.data["rule"] = _rule(ctx, None, None)
-        ctx.goto("duration")
+        ctx.goto(S.DURATION)
         return
     text = (ctx.text or "").strip()
     if text.isdigit():
@@ -309,14 +340,14 @@ async def _end_handle(ctx: Context) -> None:
         except DateTimeInputError as error:
             raise InvalidInput("meetings.end_invalid") from error
         ctx.data["rule"] = _rule(ctx, None, until)
-    ctx.goto("duration")
+    ctx.goto(S.DURATION)
 
 
 async def _duration_prompt(ctx: Context) -> None:
     rhythm = _rhythm(ctx) if ctx.data.get("repeat") == "rhythm" else None
     if rhythm is not None and rhythm.duration_minutes:
         ctx.data["duration"] = rhythm.duration_minutes
-        ctx.goto("title")
+        ctx.goto(S.TITLE)
         return
     ctx.reply(
         "meetings.ask_duration",
@@ -326,7 +357,7 @@ async def _duration_prompt(ctx: Context) -> None:
 
 async def _duration_handle(ctx: Context) -> None:
     ctx.data["duration"] = minutes_from(ctx)
-    ctx.goto("title")
+    ctx.goto(S.TITLE)
 
 
 def _default_title(ctx: Context) -> str | None:
@@ -349,7 +380,7 @@ async def _title_handle(ctx: Context) -> None:
     if len(title) > TITLE_LIMIT:
         raise InvalidInput("meetings.too_long", limit=TITLE_LIMIT)
     ctx.data["title"] = title
-    ctx.goto("place")
+    ctx.goto(S.PLACE)
 
 
 async def _place_prompt(ctx: Context) -> None:
@@ -366,7 +397,7 @@ async def _place_handle(ctx: Context) -> None:
         if len(text) > PLACE_LIMIT:
             raise InvalidInput("meetings.too_long", limit=PLACE_LIMIT)
         ctx.data["link" if is_link(text) else "place"] = text
-    ctx.goto("note")
+    ctx.goto(S.NOTE)
 
 
 async def _note_prompt(ctx: Context) -> None:
@@ -380,7 +411,7 @@ async def _note_handle(ctx: Context) -> None:
     if len(note) > NOTE_LIMIT:
         raise InvalidInput("meetings.too_long", limit=NOTE_LIMIT)
     ctx.data["note"] = note
-    ctx.goto("confirm")
+    ctx.goto(S.CONFIRM)
 
 
 def _draft(ctx: Context) -> Meeting:
@@ -442,7 +473,7 @@ async def _confirm_handle(ctx: Context) -> None:
     ctx.require_coordinator(draft.project)
     if draft.first_start <= ctx.now:
         ctx.reply("datetime.in_past")
-        ctx.goto("start")
+        ctx.goto(S.START)
         return
     ctx.end()
     meeting, told = await save_meeting(ctx, draft)
@@ -491,19 +522,62 @@ def register(registry: Registry) -> None:
         Flow(
             NEW_FLOW,
             {
-                "project": Step(_project_prompt, _project_handle),
-                "audience": Step(_audience_prompt, _audience_handle),
-                "person": Step(_person_prompt, _person_handle),
-                "repeat": Step(_repeat_prompt, _repeat_handle),
-                "anchor": Step(_anchor_prompt, _anchor_handle),
-                "start": Step(_start_prompt, _start_handle),
-                "end": Step(_end_prompt, _end_handle),
-                "duration": Step(_duration_prompt, _duration_handle),
-                "title": Step(_title_prompt, _title_handle),
-                "place": Step(_place_prompt, _place_handle),
-                "note": Step(_note_prompt, _note_handle),
-                "confirm": Step(_confirm_prompt, _confirm_handle),
+                S.PROJECT: Step(
+                    _project_prompt, _project_handle, accepts={PROJECT}, goes_to={S.AUDIENCE}
+                ),
+                S.AUDIENCE: Step(
+                    _audience_prompt,
+                    _audience_handle,
+                    accepts={AUDIENCE},
+                    goes_to={S.PERSON, S.REPEAT},
+                ),
+                S.PERSON: Step(
+                    _person_prompt,
+                    _person_handle,
+                    accepts={PERSON, MORE},
+                    goes_to={S.PERSON, S.REPEAT, END},
+                ),
+                S.REPEAT: Step(
+                    _repeat_prompt,
+                    _repeat_handle,
+                    accepts={REPEAT},
+                    goes_to={S.ANCHOR, S.START},
+                ),
+                S.ANCHOR: Step(_anchor_prompt, _anchor_handle, accepts={DATE}, goes_to={S.START}),
+                S.START: Step(
+                    _start_prompt,
+                    _start_handle,
+                    accepts={DATE},
+                    goes_to={S.UNTIL, S.DURATION},
+                ),
+                S.UNTIL: Step(
+                    _end_prompt,
+                    _end_handle,
+                    accepts={NUMBER, DATE, NO_END},
+                    goes_to={S.DURATION},
+                ),
+                S.DURATION: Step(
+                    _duration_prompt,
+                    _duration_handle,
+                    accepts={NUMBER, MINUTES},
+                    goes_to={S.TITLE},
+                ),
+                S.TITLE: Step(
+                    _title_prompt,
+                    _title_handle,
+                    accepts={TEXT, DEFAULT_TITLE},
+                    goes_to={S.PLACE},
+                ),
+                S.PLACE: Step(_place_prompt, _place_handle, accepts={TEXT, SKIP}, goes_to={S.NOTE}),
+                S.NOTE: Step(_note_prompt, _note_handle, accepts={TEXT, SKIP}, goes_to={S.CONFIRM}),
+                S.CONFIRM: Step(
+                    _confirm_prompt,
+                    _confirm_handle,
+                    accepts={SAVE, DISCARD},
+                    goes_to={S.START, END},
+                ),
             },
-            "project",
+            S.PROJECT,
+            use_buttons="meetings.use_buttons",
         )
     )

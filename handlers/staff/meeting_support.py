@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.common import participation as common
 from handlers.core.context import Context, Notice
+from handlers.core.flow import ButtonFamily
 from handlers.core.types import Button, InvalidInput, Param, Reply
 from storage import audit
 from storage import meetings as meeting_store
@@ -23,6 +24,8 @@ TITLE_LIMIT = 200
 PLACE_LIMIT = 200
 NOTE_LIMIT = 500
 DURATIONS = (30, 60, 90, 120)
+MINUTES = ButtonFamily("min")  # min:<minutes>
+MEETING = ButtonFamily("mt")  # mt:<action>:… (global: the meeting views' buttons)
 
 
 def tz_of(ctx: Context) -> ZoneInfo:

@@ -231,8 +231,8 @@ async def meeting_button(ctx: Context) -> None:
         elif action == "att":
             await _attendance(ctx, *found)
         else:
-            ctx.begin(EDIT_FLOW, occ=found[0].id, what=action)
-            ctx.goto("confirm" if action in ("cancel", "stop") else "value")
+            at = "confirm" if action in ("cancel", "stop") else None
+            ctx.begin(EDIT_FLOW, at=at, occ=found[0].id, what=action)
     elif action in ("mark", "newtime") and len(parts) == 4:
         # The last part is the participant's reference: gone once they used /forget.
         user_id = await person_refs.user_of(ctx.conn, parts[3])
