@@ -72,7 +72,6 @@ from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import END, NUMBER, TEXT, ButtonFamily, Flow, MenuEntry, Registry, Step
 from handlers.core.types import (
-    Button,
     Document,
     InvalidInput,
     Lines,
@@ -200,13 +199,6 @@ def _cancel_hint(ctx: Context) -> None:
     ctx.reply("budget.cancel_hint")
 
 
-def _payload(ctx: Context, prefix: str) -> str:
-    payload = ctx.payload or ""
-    if not payload.startswith(prefix):
-        raise InvalidInput("applicant.use_buttons")
-    return payload[len(prefix) :]
-
-
 def row_name(programme: Programme, row: Row | str, own_kind: OwnKind, locale: str) -> str:
     """The funder's own name of a financing-plan row (Finnish is the form label)."""
     names = programme.budget_rows
@@ -268,14 +260,14 @@ async def _model_prompt(ctx: Context) -> None:
         covers=programme.cost_model().covers.get(ctx.locale),
         others=", ".join(others) if others else "–",
         buttons=[
-            [Button("applicant.option", f"b:model:{m.key}", {"label": m.name.get(ctx.locale)})]
+            [MODEL.button("applicant.option", m.key, params={"label": m.name.get(ctx.locale)})]
             for m in supported
         ],
     )
 
 
 async def _model_handle(ctx: Context) -> None:
-    key = _payload(ctx, "b:model:")
+    key = ctx.button(MODEL)
     model = next((m for m in _programme(ctx).cost_models if m.key == key), None)
     if model is None or not model.supported:
         raise InvalidInput("budget.error.unsupported_cost_model")
@@ -290,14 +282,14 @@ async def _staff_mode_prompt(ctx: Context) -> None:
         hours=staff.hours_per_year,
         side=_pct(staff.side_cost().percent),
         buttons=[
-            [Button("budget.staff_lines", "b:mode:lines")],
-            [Button("budget.staff_total", "b:mode:total")],
+            [MODE.button("budget.staff_lines", "lines")],
+            [MODE.button("budget.staff_total", "total")],
         ],
     )
 
 
 async def _staff_mode_handle(ctx: Context) -> None:
-    mode = _payload(ctx, "b:mode:")
+    mode = ctx.button(MODE)
     if mode == "total":
         ctx.data.pop("lines", None)
         ctx.goto(S.STAFF_TOTAL)
@@ -306,7 +298,7 @@ async def _staff_mode_handle(ctx: Context) -> None:
         ctx.data.setdefault("lines", [])
         ctx.goto(S.LINES if ctx.data["lines"] else S.LINE_TITLE)
     else:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
 
 
 async def _staff_total_prompt(ctx: Context) -> None:
@@ -365,10 +357,10 @@ async def _line_side_prompt(ctx: Context) -> None:
         title=ctx.data["line"]["title"],
         buttons=[
             [
-                Button(
+                SIDE.button(
                     "budget.side_button",
-                    f"b:side:{side.key}",
-                    {"name": side.name.get(ctx.locale), "percent": _pct(side.percent)},
+                    side.key,
+                    params={"name": side.name.get(ctx.locale), "percent": _pct(side.percent)},
                 )
             ]
             for side in staff.side_costs
@@ -377,10 +369,10 @@ async def _line_side_prompt(ctx: Context) -> None:
 
 
 async def _line_side_handle(ctx: Context) -> None:
-    key = _payload(ctx, "b:side:")
+    key = ctx.button(SIDE)
     staff = _programme(ctx).staff_costs
     if key not in {side.key for side in staff.side_costs}:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["line"]["side"] = None if key == staff.default_side_cost else key
     ctx.goto(S.LINE_PAY_KIND)
 
@@ -390,16 +382,16 @@ async def _line_pay_kind_prompt(ctx: Context) -> None:
         "budget.pay_kind_ask",
         title=ctx.data["line"]["title"],
         buttons=[
-            [Button("budget.pay_monthly", "b:pay:monthly")],
-            [Button("budget.pay_hourly", "b:pay:hourly")],
+            [PAY.button("budget.pay_monthly", "monthly")],
+            [PAY.button("budget.pay_hourly", "hourly")],
         ],
     )
 
 
 async def _line_pay_kind_handle(ctx: Context) -> None:
-    kind = _payload(ctx, "b:pay:")
+    kind = ctx.button(PAY)
     if kind not in ("monthly", "hourly"):
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
     ctx.goto(S.LINE_MONTHLY if kind == "monthly" else S.LINE_HOURLY)
 
 
@@ -567,17 +559,17 @@ async def _lines_prompt(ctx: Context) -> None:
         )
         for index, (line, cost) in enumerate(zip(draft.lines, costs, strict=True), start=1)
     )
-    rows = [[Button("budget.add_line", "b:lines:add")]]
+    rows = [[LINES.button("budget.add_line", "add")]]
     if draft.lines:
         rows.append(
             [
-                Button("budget.edit_line", "b:lines:edit"),
-                Button("budget.remove_line", "b:lines:remove"),
+                LINES.button("budget.edit_line", "edit"),
+                LINES.button("budget.remove_line", "remove"),
             ]
         )
-        rows.append([Button("budget.lines_done", "b:lines:done")])
+        rows.append([LINES.button("budget.lines_done", "done")])
     else:
-        rows.append([Button("budget.staff_total", "b:lines:total")])
+        rows.append([LINES.button("budget.staff_total", "total")])
     ctx.reply(
         "budget.lines" if draft.lines else "budget.lines_empty",
         lines=Lines(listed),
@@ -587,7 +579,7 @@ async def _lines_prompt(ctx: Context) -> None:
 
 
 async def _lines_handle(ctx: Context) -> None:
-    action = _payload(ctx, "b:lines:")
+    action = ctx.button(LINES)
     lines = ctx.data.get("lines") or []
     if action == "add":
         ctx.data.pop("edit", None)
@@ -601,33 +593,33 @@ async def _lines_handle(ctx: Context) -> None:
         ctx.data.pop("lines", None)
         ctx.goto(S.STAFF_TOTAL)
     else:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
 
 
 async def _pick_line_prompt(ctx: Context) -> None:
     lines = [bd.DraftLine.from_data(line) for line in ctx.data.get("lines") or []]
     rows = [
         [
-            Button(
-                "budget.line_button", f"b:pick:{index}", {"number": index + 1, "title": line.title}
+            PICK.button(
+                "budget.line_button", index, params={"number": index + 1, "title": line.title}
             )
         ]
         for index, line in enumerate(lines)
     ]
-    rows.append([Button("budget.back", "b:pick:back")])
+    rows.append([PICK.button("budget.back", "back")])
     key = "budget.pick_edit" if ctx.data.get("pick") == "edit" else "budget.pick_remove"
     ctx.reply(key, buttons=rows)
 
 
 async def _pick_line_handle(ctx: Context) -> None:
-    choice = _payload(ctx, "b:pick:")
+    choice = ctx.button(PICK)
     lines: list[dict[str, Any]] = ctx.data.get("lines") or []
     action = ctx.data.pop("pick", None)
     if choice == "back":
         ctx.goto(S.LINES)
         return
     if not choice.isdigit() or not 0 <= int(choice) < len(lines):
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
     index = int(choice)
     if action == "edit":
         ctx.data["edit"] = index
@@ -691,16 +683,20 @@ async def _applicant_prompt(ctx: Context) -> None:
     ctx.reply(
         "budget.applicant_ask",
         buttons=[
-            [Button("applicant.option", f"b:app:{kind.key}", {"label": kind.name.get(ctx.locale)})]
+            [
+                APPLICANT.button(
+                    "applicant.option", kind.key, params={"label": kind.name.get(ctx.locale)}
+                )
+            ]
             for kind in programme.applicant_types
         ],
     )
 
 
 async def _applicant_handle(ctx: Context) -> None:
-    key = _payload(ctx, "b:app:")
+    key = ctx.button(APPLICANT)
     if key not in {kind.key for kind in _programme(ctx).applicant_types}:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["applicant"] = key
     ctx.goto(S.EU)
 
@@ -718,21 +714,21 @@ async def _eu_prompt(ctx: Context) -> None:
         exact=Money(exact, cents=True),
         amount=Money(floor_euros(exact)),
         buttons=[
-            [Button("budget.eu_use_max", "b:eu:max", {"percent": _pct(maximum)})],
-            [Button("budget.eu_other", "b:eu:other")],
+            [EU.button("budget.eu_use_max", "max", params={"percent": _pct(maximum)})],
+            [EU.button("budget.eu_other", "other")],
         ],
     )
 
 
 async def _eu_handle(ctx: Context) -> None:
-    choice = _payload(ctx, "b:eu:")
+    choice = ctx.button(EU)
     if choice == "max":
         ctx.data["eu"] = None
         ctx.goto(S.ROWS)
     elif choice == "other":
         ctx.goto(S.EU_TYPED)
     else:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
 
 
 async def _eu_typed_prompt(ctx: Context) -> None:
@@ -764,15 +760,15 @@ async def _rows_prompt(ctx: Context) -> None:
     chosen = tuple(names[key] for key in OTHER_ROWS if key in picked)
     rows = [
         [
-            Button(
+            ROWS.button(
                 "applicant.option_selected" if key in picked else "applicant.option",
-                f"b:rows:{key}",
-                {"label": names[key]},
+                key,
+                params={"label": names[key]},
             )
         ]
         for key in OTHER_ROWS
     ]
-    rows.append([Button("applicant.done", "b:rows:done")])
+    rows.append([ROWS.button("applicant.done", "done")])
     ctx.reply(
         "budget.rows_ask",
         chosen=Lines(chosen) if chosen else Text("applicant.nothing_chosen"),
@@ -781,7 +777,7 @@ async def _rows_prompt(ctx: Context) -> None:
 
 
 async def _rows_handle(ctx: Context) -> None:
-    choice = _payload(ctx, "b:rows:")
+    choice = ctx.button(ROWS)
     picked: list[str] = list(ctx.data.get("picked") or [])
     if choice in OTHER_ROWS:
         if choice in picked:
@@ -792,7 +788,7 @@ async def _rows_handle(ctx: Context) -> None:
         ctx.goto(S.ROWS)
         return
     if choice != "done":
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
     stated: dict[str, Any] = ctx.data.setdefault("rows", {})
     for key in OTHER_ROWS:
         if key not in picked:
@@ -829,9 +825,9 @@ async def _own_prompt(ctx: Context) -> None:
     rest = preview.plan.amount(Row.OWN)
     buttons = []
     if rest >= 0:
-        buttons.append([Button("budget.own_rest", "b:own:rest", {"amount": Money(rest)})])
-    buttons.append([Button("budget.own_typed", "b:own:typed")])
-    buttons.append([Button("budget.own_none", "b:own:none")])
+        buttons.append([OWN.button("budget.own_rest", "rest", params={"amount": Money(rest)})])
+    buttons.append([OWN.button("budget.own_typed", "typed")])
+    buttons.append([OWN.button("budget.own_none", "none")])
     ctx.reply(
         "budget.own_ask" if rest >= 0 else "budget.own_ask_over",
         row=row_name(programme, Row.OWN, _own_kind(ctx), ctx.locale),
@@ -841,7 +837,7 @@ async def _own_prompt(ctx: Context) -> None:
 
 
 async def _own_handle(ctx: Context) -> None:
-    choice = _payload(ctx, "b:own:")
+    choice = ctx.button(OWN)
     stated: dict[str, Any] = ctx.data.setdefault("rows", {})
     if choice == "rest":
         stated.pop("own", None)
@@ -852,7 +848,7 @@ async def _own_handle(ctx: Context) -> None:
     elif choice == "typed":
         ctx.goto(S.OWN_TYPED)
     else:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
 
 
 async def _own_typed_prompt(ctx: Context) -> None:
@@ -885,14 +881,14 @@ async def _split_prompt(ctx: Context) -> None:
         row=row_name(_programme(ctx), Row.MUNICIPAL, _own_kind(ctx), ctx.locale),
         amount=Money(result.plan.amount(Row.MUNICIPAL)),
         buttons=[
-            [Button("budget.split_yes", "b:split:yes")],
-            [Button("budget.split_no", "b:split:no")],
+            [SPLIT.button("budget.split_yes", "yes")],
+            [SPLIT.button("budget.split_no", "no")],
         ],
     )
 
 
 async def _split_handle(ctx: Context) -> None:
-    choice = _payload(ctx, "b:split:")
+    choice = ctx.button(SPLIT)
     if choice == "yes":
         ctx.data["split"] = {}
         ctx.goto(S.YEARS)
@@ -900,7 +896,7 @@ async def _split_handle(ctx: Context) -> None:
         ctx.data.pop("split", None)
         ctx.goto(S.SUMMARY)
     else:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
 
 
 async def _years_prompt(ctx: Context) -> None:
@@ -936,16 +932,14 @@ async def _names_handle(ctx: Context) -> None:
 async def _method_prompt(ctx: Context) -> None:
     ctx.reply(
         "budget.method_ask",
-        buttons=[
-            [Button(f"budget.method.{method}", f"b:method:{method}")] for method in bd.SPLIT_METHODS
-        ],
+        buttons=[[METHOD.button(f"budget.method.{method}", method)] for method in bd.SPLIT_METHODS],
     )
 
 
 async def _method_handle(ctx: Context) -> None:
-    method = _payload(ctx, "b:method:")
+    method = ctx.button(METHOD)
     if method not in bd.SPLIT_METHODS:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
     if method == "equal":
         ctx.data["split"]["method"] = "equal"
         ctx.goto(S.SUMMARY)
@@ -1111,23 +1105,23 @@ async def _summary_prompt(ctx: Context) -> None:
     ctx.data["review"] = True
     buttons = (
         (
-            Button("budget.file_xlsx", "b:sum:xlsx"),
-            Button("budget.file_csv", "b:sum:csv"),
-            Button("budget.file_png", "b:sum:png"),
+            SUM.button("budget.file_xlsx", "xlsx"),
+            SUM.button("budget.file_csv", "csv"),
+            SUM.button("budget.file_png", "png"),
         ),
         (
-            Button("budget.edit_staff", "b:sum:staff"),
-            Button("budget.edit_income", "b:sum:income"),
+            SUM.button("budget.edit_staff", "staff"),
+            SUM.button("budget.edit_income", "income"),
         ),
-        (Button("budget.edit_financing", "b:sum:financing"),),
-        (Button("applicant.finish", "b:sum:end"),),
+        (SUM.button("budget.edit_financing", "financing"),),
+        (SUM.button("applicant.finish", "end"),),
     )
     params = summary_params(programme, draft, result, ctx.locale)
     ctx.replies.append(Reply("budget.summary", params, buttons))
 
 
 async def _summary_handle(ctx: Context) -> None:
-    choice = _payload(ctx, "b:sum:")
+    choice = ctx.button(SUM)
     if choice in ("xlsx", "csv", "png"):
         ctx.reply(f"budget.file_ready_{choice}", document=budget_document(ctx, choice))
     elif choice == "staff":
@@ -1141,7 +1135,7 @@ async def _summary_handle(ctx: Context) -> None:
         ctx.reply("budget.bye")
         main_menu(ctx)
     else:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
 
 
 # --- files -----------------------------------------------------------------------------------

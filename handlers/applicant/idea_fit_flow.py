@@ -30,7 +30,7 @@ from content.schema import Content, OwnKindName, Programme
 from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import END, ButtonFamily, Flow, MenuEntry, Registry, Step
-from handlers.core.types import Button, InvalidInput, Lines, Param, Text
+from handlers.core.types import Lines, Param, Text
 from handlers.domain.budget_draft import form_label
 from handlers.domain.idea_fit import (
     CoFinancing,
@@ -96,10 +96,8 @@ async def _applicant_prompt(ctx: Context) -> None:
         "idea.intro",
         buttons=[
             [
-                Button(
-                    "applicant.option",
-                    f"i:applicant:{kind.key}",
-                    {"label": kind.name.get(ctx.locale)},
+                FAMILIES[S.APPLICANT].button(
+                    "applicant.option", kind.key, params={"label": kind.name.get(ctx.locale)}
                 )
             ]
             for kind in programme.applicant_types
@@ -109,19 +107,11 @@ async def _applicant_prompt(ctx: Context) -> None:
 
 async def _applicant_handle(ctx: Context) -> None:
     keys = {kind.key for kind in _programme(ctx).applicant_types}
-    value = _payload_value(ctx, "applicant")
+    value = ctx.button(FAMILIES[S.APPLICANT])
     if value not in keys:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["applicant"] = value
     ctx.goto(_NEXT[S.APPLICANT])
-
-
-def _payload_value(ctx: Context, step: str) -> str:
-    prefix = f"i:{step}:"
-    payload = ctx.payload or ""
-    if not payload.startswith(prefix):
-        raise InvalidInput("applicant.use_buttons")
-    return payload[len(prefix) :]
 
 
 def _choice_step(step: S) -> Step:
@@ -131,15 +121,15 @@ def _choice_step(step: S) -> Step:
         ctx.reply(
             f"idea.ask.{step}",
             buttons=[
-                [Button(f"idea.{step}.{member.value}", f"i:{step}:{member.value}")]
+                [FAMILIES[step].button(f"idea.{step}.{member.value}", member.value)]
                 for member in enum
             ],
         )
 
     def choose(ctx: Context) -> None:
-        value = _payload_value(ctx, step)
+        value = ctx.button(FAMILIES[step])
         if value not in {member.value for member in enum}:
-            raise InvalidInput("applicant.use_buttons")
+            raise ctx.use_buttons()
         ctx.data[step] = value
 
     async def handle(ctx: Context) -> None:
@@ -166,15 +156,15 @@ def _multi_step(step: S) -> Step:
         chosen = tuple(o.text.get(ctx.locale) for o in shown if o.id in selected)
         rows = [
             [
-                Button(
+                FAMILIES[step].button(
                     "applicant.option_selected" if option.id in selected else "applicant.option",
-                    f"i:{step}:{option.id}",
-                    {"label": option.text.get(ctx.locale)},
+                    option.id,
+                    params={"label": option.text.get(ctx.locale)},
                 )
             ]
             for option in shown
         ]
-        rows.append([Button("applicant.done", f"i:{step}:done")])
+        rows.append([FAMILIES[step].button("applicant.done", "done")])
         ctx.reply(
             f"idea.ask.{step}",
             chosen=Lines(chosen) if chosen else Text("applicant.nothing_chosen"),
@@ -182,14 +172,14 @@ def _multi_step(step: S) -> Step:
         )
 
     async def handle(ctx: Context) -> None:
-        value = _payload_value(ctx, step)
+        value = ctx.button(FAMILIES[step])
         selected: list[str] = list(ctx.data.get(step) or [])
         if value == "done":
             ctx.data[step] = selected
             ctx.goto(_NEXT[step])
             return
         if value not in {option.id for option in options(ctx)}:
-            raise InvalidInput("applicant.use_buttons")
+            raise ctx.use_buttons()
         if value in selected:
             selected.remove(value)
         else:

@@ -43,7 +43,17 @@ import datetime as dt
 from enum import StrEnum
 
 from handlers.common import participation as common
-from handlers.common.buttons import NO, SKIP, YES
+from handlers.common.buttons import (
+    CHECK_IN,
+    MEETING,
+    MINE,
+    NO,
+    RATE,
+    REMINDER_SETTING,
+    RSVP,
+    SKIP,
+    YES,
+)
 from handlers.common.participation import REMINDER_CHOICES, offsets_text, rsvp_buttons
 from handlers.core.context import Context
 from handlers.core.flow import (
@@ -57,7 +67,7 @@ from handlers.core.flow import (
     Registry,
     Step,
 )
-from handlers.core.types import Button, Document, InvalidInput, Lines, NotAllowed, Reply, Text, When
+from handlers.core.types import Document, InvalidInput, Lines, NotAllowed, Reply, Text, When
 from handlers.domain.calendar_files import occurrences_to_ics
 from storage import meetings as meeting_store
 from storage import memberships, participants, person_refs, reminders
@@ -77,12 +87,6 @@ class S(StrEnum):
     CONFIRM = "confirm"
 
 
-# Global: they work whatever the person is doing.
-RSVP = ButtonFamily("rsvp")  # rsvp:<occurrence>:yes|no|other
-RATE = ButtonFamily("rate")  # rate:<occurrence>:1…5|x
-CHECK_IN = ButtonFamily("checkin")  # checkin:<occurrence>:talk
-MINE = ButtonFamily("omat")  # omat:ics, omat:remind[:<project>], omat:leave
-REMINDER_SETTING = ButtonFamily("remset")  # remset:<project>:<choice>
 PROJECT = ButtonFamily("p")  # p:<slug> (leaving)
 COMMENT_LIMIT = 500
 ICS_WINDOW = dt.timedelta(days=366)
@@ -104,31 +108,32 @@ def reminder_reply(occurrence: Occurrence, meeting: Meeting, answer: str | None)
         return Reply(
             "participant.reminder_confirmed",
             {"card": card},
-            ((Button("participant.not_coming_after_all", f"rsvp:{occurrence.id}:no"),),),
+            ((RSVP.button("participant.not_coming_after_all", f"{occurrence.id}:no"),),),
         )
     return Reply("participant.reminder", {"card": card}, rsvp_buttons(occurrence.id))
 
 
 def follow_up_reply(occurrence: Occurrence, meeting: Meeting) -> Reply:
     scores = tuple(
-        Button("participant.score", f"rate:{occurrence.id}:{n}", {"n": str(n)}) for n in range(1, 6)
+        RATE.button("participant.score", f"{occurrence.id}:{n}", params={"n": str(n)})
+        for n in range(1, 6)
     )
     return Reply(
         "participant.follow_up",
         {"title": meeting.title, "when": When(occurrence.start)},
-        (scores, (Button("participant.did_not_make_it", f"rate:{occurrence.id}:x"),)),
+        (scores, (RATE.button("participant.did_not_make_it", f"{occurrence.id}:x"),)),
     )
 
 
 def check_in_reply(missed: Occurrence, upcoming: tuple[Occurrence, Meeting] | None) -> Reply:
-    talk = (Button("participant.want_to_talk", f"checkin:{missed.id}:talk"),)
+    talk = (CHECK_IN.button("participant.want_to_talk", f"{missed.id}:talk"),)
     if upcoming is None:
         return Reply("participant.check_in_no_next", {}, (talk,))
     occurrence, meeting = upcoming
     return Reply(
         "participant.check_in",
         {"card": common.occurrence_card(occurrence, meeting)},
-        ((Button("participant.coming", f"rsvp:{occurrence.id}:yes"),), talk),
+        ((RSVP.button("participant.coming", f"{occurrence.id}:yes"),), talk),
     )
 
 
@@ -188,7 +193,7 @@ async def answer_rsvp(ctx: Context) -> None:
                 ctx,
                 meeting.project,
                 "notify.rsvp_no" if answer == "no" else "notify.rsvp_other",
-                buttons=[[Button("notify.offer_time", f"mt:newtime:{occurrence.id}:{ref}")]],
+                buttons=[[MEETING.button("notify.offer_time", f"newtime:{occurrence.id}:{ref}")]],
                 name=await common.label_of(ctx, user_id),
                 title=meeting.title,
                 when=When(occurrence.start),
@@ -256,11 +261,11 @@ async def _score_handle(ctx: Context) -> None:
 
 
 async def _comment_prompt(ctx: Context) -> None:
-    ctx.reply("participant.comment_prompt", buttons=[[Button("participant.comment_skip", "skip")]])
+    ctx.reply("participant.comment_prompt", buttons=[[SKIP.button("participant.comment_skip")]])
 
 
 async def _comment_handle(ctx: Context) -> None:
-    if ctx.payload == "skip":
+    if ctx.pressed(SKIP):
         ctx.end()
         ctx.reply("participant.rating_thanks")
         return
@@ -327,9 +332,9 @@ async def show_mine(ctx: Context) -> None:
             )
         )
     buttons = [
-        [Button("participant.ics_button", "omat:ics")],
-        [Button("participant.settings_button", "omat:remind")],
-        [Button("participant.leave_button", "omat:leave")],
+        [MINE.button("participant.ics_button", "ics")],
+        [MINE.button("participant.settings_button", "remind")],
+        [MINE.button("participant.leave_button", "leave")],
     ]
     if lines:
         ctx.reply("participant.mine", buttons=buttons, meetings=Lines(tuple(lines)))
@@ -375,7 +380,7 @@ async def omat_button(ctx: Context) -> None:
         ctx.reply(
             "participant.choose_project",
             buttons=[
-                [Button("people.project", f"omat:remind:{p}", {"name": _name(ctx, p)})]
+                [MINE.button("people.project", f"remind:{p}", params={"name": _name(ctx, p)})]
                 for p in projects
             ],
         )
@@ -397,7 +402,7 @@ async def _settings_choices(ctx: Context, project: str) -> None:
     ctx.reply(
         "participant.settings",
         buttons=[
-            [Button(f"participant.remind_{choice}", f"remset:{project}:{choice}")]
+            [REMINDER_SETTING.button(f"participant.remind_{choice}", f"{project}:{choice}")]
             for choice in REMINDER_CHOICES
         ],
         current=offsets_text(current if current is not None else project_offsets),
@@ -445,17 +450,16 @@ async def _choose_prompt(ctx: Context) -> None:
     ctx.reply(
         "participant.leave_choose",
         buttons=[
-            [Button("people.project", f"p:{p}", {"name": _name(ctx, p)})]
+            [PROJECT.button("people.project", p, params={"name": _name(ctx, p)})]
             for p in sorted(ctx.roles.participant_of)
         ],
     )
 
 
 async def _choose_handle(ctx: Context) -> None:
-    payload = ctx.payload or ""
-    project = payload.removeprefix("p:")
-    if not payload.startswith("p:") or project not in ctx.roles.participant_of:
-        raise InvalidInput("participant.use_buttons")
+    project = ctx.button(PROJECT)
+    if project not in ctx.roles.participant_of:
+        raise ctx.use_buttons()
     ctx.data["project"] = project
     ctx.goto(S.CONFIRM)
 
@@ -464,8 +468,8 @@ async def _confirm_prompt(ctx: Context) -> None:
     ctx.reply(
         "participant.leave_confirm",
         buttons=[
-            [Button("participant.leave_yes", "yes")],
-            [Button("participant.leave_no", "no")],
+            [YES.button("participant.leave_yes")],
+            [NO.button("participant.leave_no")],
         ],
         project=_name(ctx, ctx.data["project"]),
     )
@@ -473,12 +477,12 @@ async def _confirm_prompt(ctx: Context) -> None:
 
 async def _confirm_handle(ctx: Context) -> None:
     project = ctx.data["project"]
-    if ctx.payload == "no":
+    if ctx.pressed(NO):
         ctx.end()
         ctx.reply("participant.leave_kept")
         return
-    if ctx.payload != "yes":
-        raise InvalidInput("participant.use_buttons")
+    if not ctx.pressed(YES):
+        raise ctx.use_buttons()
     ctx.end()
     if project not in ctx.roles.participant_of:
         ctx.reply("participant.not_enrolled")

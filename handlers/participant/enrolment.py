@@ -36,10 +36,10 @@ import datetime as dt
 from enum import StrEnum
 
 from handlers.common import participation as common
-from handlers.common.buttons import NO, YES
+from handlers.common.buttons import INVITE, NO, YES
 from handlers.core.context import Context
 from handlers.core.flow import END, ButtonFamily, CodeKind, Command, Flow, MenuEntry, Registry, Step
-from handlers.core.types import Button, InvalidInput, Param, Reply, Text, When
+from handlers.core.types import Param, Reply, Text, When
 from storage import audit, invites, memberships, reminders, users
 
 INVITE_FLOW = "invite"
@@ -62,7 +62,6 @@ PROJECT = ButtonFamily("p")  # p:<slug>
 GROUP = ButtonFamily("g")  # g:<group>, g: for no group
 USES = ButtonFamily("u")  # u:1, u:many
 DAYS = ButtonFamily("d")  # d:<days>
-INVITE = ButtonFamily("inv")  # inv:revoke:<invite> (global)
 
 
 # --- coordinator: creating an invite ------------------------------------------------------
@@ -91,17 +90,16 @@ async def _project_prompt(ctx: Context) -> None:
     ctx.reply(
         "enrol.invite_project",
         buttons=[
-            [Button("people.project", f"p:{p}", {"name": _project_label(ctx, p)})]
+            [PROJECT.button("people.project", p, params={"name": _project_label(ctx, p)})]
             for p in common.coordinated_projects(ctx)
         ],
     )
 
 
 async def _project_handle(ctx: Context) -> None:
-    payload = ctx.payload or ""
-    project = payload.removeprefix("p:")
-    if not payload.startswith("p:") or project not in common.coordinated_projects(ctx):
-        raise InvalidInput("enrol.use_buttons")
+    project = ctx.button(PROJECT)
+    if project not in common.coordinated_projects(ctx):
+        raise ctx.use_buttons()
     ctx.data["project"] = project
     ctx.goto(S.GROUP)
 
@@ -114,19 +112,17 @@ async def _group_prompt(ctx: Context) -> None:
         ctx.goto(S.USES)
         return
     rows = [
-        [Button("people.group", f"g:{g.id}", {"name": str(g.name.get(ctx.locale))})] for g in groups
+        [GROUP.button("people.group", g.id, params={"name": str(g.name.get(ctx.locale))})]
+        for g in groups
     ]
-    rows.append([Button("enrol.no_group", "g:")])
+    rows.append([GROUP.button("enrol.no_group", "")])
     ctx.reply("enrol.invite_group", buttons=rows)
 
 
 async def _group_handle(ctx: Context) -> None:
-    payload = ctx.payload or ""
-    if not payload.startswith("g:"):
-        raise InvalidInput("enrol.use_buttons")
-    group = payload[2:] or None
+    group = ctx.button(GROUP) or None  # "" is no group
     if group is not None and common.group_of(ctx.services, ctx.data["project"], group) is None:
-        raise InvalidInput("enrol.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["group"] = group
     ctx.goto(S.USES)
 
@@ -135,31 +131,31 @@ async def _uses_prompt(ctx: Context) -> None:
     ctx.reply(
         "enrol.invite_uses",
         buttons=[
-            [Button("enrol.uses_one", "u:1")],
-            [Button("enrol.uses_many", "u:many")],
+            [USES.button("enrol.uses_one", "1")],
+            [USES.button("enrol.uses_many", "many")],
         ],
     )
 
 
 async def _uses_handle(ctx: Context) -> None:
-    if ctx.payload not in ("u:1", "u:many"):
-        raise InvalidInput("enrol.use_buttons")
-    ctx.data["max_uses"] = 1 if ctx.payload == "u:1" else None
+    uses = ctx.button(USES)
+    if uses not in ("1", "many"):
+        raise ctx.use_buttons()
+    ctx.data["max_uses"] = 1 if uses == "1" else None
     ctx.goto(S.VALIDITY)
 
 
 async def _validity_prompt(ctx: Context) -> None:
     ctx.reply(
         "enrol.invite_validity",
-        buttons=[[Button(f"enrol.days_{days}", f"d:{days}")] for days in VALIDITY_DAYS],
+        buttons=[[DAYS.button(f"enrol.days_{days}", days)] for days in VALIDITY_DAYS],
     )
 
 
 async def _validity_handle(ctx: Context) -> None:
-    payload = ctx.payload or ""
-    days = payload.removeprefix("d:")
-    if not payload.startswith("d:") or not days.isdigit() or int(days) not in VALIDITY_DAYS:
-        raise InvalidInput("enrol.use_buttons")
+    days = ctx.button(DAYS)
+    if not days.isdigit() or int(days) not in VALIDITY_DAYS:
+        raise ctx.use_buttons()
     project = ctx.data["project"]
     ctx.require_coordinator(project)
     made = await invites.create(
@@ -195,7 +191,7 @@ def show_invite(ctx: Context, made: invites.NewInvite) -> None:
         "expires": When(invite.expires_at),
         "uses": Text("enrol.uses_one_line" if invite.max_uses == 1 else "enrol.uses_many_line"),
     }
-    revoke = ((Button("enrol.revoke", f"inv:revoke:{invite.id}"),),)
+    revoke = ((INVITE.button("enrol.revoke", f"revoke:{invite.id}"),),)
     key = "enrol.invite_ready"
     if ctx.incoming.platform == "telegram" and username:
         key = "enrol.invite_ready_link"
@@ -259,8 +255,8 @@ async def _consent_prompt(ctx: Context) -> None:
     ctx.reply(
         "enrol.consent",
         buttons=[
-            [Button("enrol.accept", "yes")],
-            [Button("enrol.decline", "no")],
+            [YES.button("enrol.accept")],
+            [NO.button("enrol.decline")],
         ],
         project=_project_label(ctx, invite.project),
         group=Text("enrol.group_line", {"group": group}) if group else "",
@@ -274,12 +270,12 @@ def _name_from_platform(ctx: Context) -> str | None:
 
 
 async def _consent_handle(ctx: Context) -> None:
-    if ctx.payload == "no":
+    if ctx.pressed(NO):
         ctx.end()
         ctx.reply("enrol.declined")
         return
-    if ctx.payload != "yes":
-        raise InvalidInput("enrol.use_buttons")
+    if not ctx.pressed(YES):
+        raise ctx.use_buttons()
     invite_id = int(ctx.data["invite"])
     ctx.end()
     invite = await invites.get(ctx.conn, invite_id)

@@ -26,15 +26,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from handlers.common.buttons import EXIT_ANSWER
 from handlers.common.coordination import is_staff, manageable_projects, project_name
 from handlers.common.participation import label_of, wake_scheduler
 from handlers.core.context import Context
 from handlers.core.flow import END, ButtonFamily, Command, Flow, Registry, Step
-from handlers.core.types import Button, InvalidInput
 from storage import audit, exit_situations, memberships, person_refs, reminders
 
 FLOW = "mark_left"
-PAYLOAD = "exitq"
 DECLINE = "none"
 ACTION = "participant.mark_left"
 
@@ -47,7 +46,6 @@ class S(StrEnum):
     CONFIRM = "confirm"
 
 
-ANSWER = ButtonFamily(PAYLOAD)  # exitq:<project>:<category> (global)
 PROJECT = ButtonFamily("xl")  # xl:<slug>
 PERSON = ButtonFamily("xu")  # xu:<person ref>, xu: to cancel
 CONFIRM = ButtonFamily("xc")  # xc:yes, xc:no
@@ -61,7 +59,7 @@ def ask(ctx: Context, user_id: str, project: str) -> None:
         "exit.ask",
         project=project_name(ctx, project),
         buttons=[
-            [Button(f"exit.answer_{choice}", f"{PAYLOAD}:{project}:{choice}")]
+            [EXIT_ANSWER.button(f"exit.answer_{choice}", project, choice)]
             for choice in (*exit_situations.SITUATIONS, DECLINE)
         ],
         dedupe_key=f"exitq:{project}:{user_id}:{ctx.now.date().isoformat()}",
@@ -113,7 +111,11 @@ async def _project_prompt(ctx: Context) -> None:
     ctx.reply(
         "exit.choose_project",
         buttons=[
-            [Button("exit.project_button", f"xl:{slug}", {"project": project_name(ctx, slug)})]
+            [
+                PROJECT.button(
+                    "exit.project_button", slug, params={"project": project_name(ctx, slug)}
+                )
+            ]
             for slug in projects
         ],
     )
@@ -121,10 +123,7 @@ async def _project_prompt(ctx: Context) -> None:
 
 async def _project_handle(ctx: Context) -> None:
     ctx.require_coordinator()
-    payload = ctx.payload or ""
-    if not payload.startswith("xl:"):
-        raise InvalidInput("exit.use_buttons")
-    project = payload.removeprefix("xl:")
+    project = ctx.button(PROJECT)
     ctx.require_coordinator(project)
     ctx.data["project"] = project
     ctx.goto(S.PERSON)
@@ -143,30 +142,28 @@ async def _person_prompt(ctx: Context) -> None:
         project=project_name(ctx, project),
         buttons=[
             [
-                Button(
+                PERSON.button(
                     "exit.person_button",
-                    f"xu:{await person_refs.ref_of(ctx.conn, member.user_id)}",
-                    {"name": await label_of(ctx, member.user_id)},
+                    await person_refs.ref_of(ctx.conn, member.user_id),
+                    params={"name": await label_of(ctx, member.user_id)},
                 )
             ]
             for member in people
         ]
-        + [[Button("exit.cancel_button", "xu:")]],
+        + [[PERSON.button("exit.cancel_button", "")]],
     )
 
 
 async def _person_handle(ctx: Context) -> None:
     _require(ctx)
-    payload = ctx.payload or ""
-    if payload == "xu:":
+    ref = ctx.button(PERSON)
+    if not ref:  # "" is "cancel"
         ctx.end()
         ctx.reply("exit.kept")
         return
-    if not payload.startswith("xu:"):
-        raise InvalidInput("exit.use_buttons")
-    person = await person_refs.user_of(ctx.conn, payload.removeprefix("xu:"))
+    person = await person_refs.user_of(ctx.conn, ref)
     if person is None:  # forgotten since the list was shown
-        raise InvalidInput("exit.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["person"] = person
     ctx.goto(S.CONFIRM)
 
@@ -178,20 +175,21 @@ async def _confirm_prompt(ctx: Context) -> None:
         name=await label_of(ctx, ctx.data["person"]),
         project=project_name(ctx, ctx.data["project"]),
         buttons=[
-            [Button("exit.confirm_yes", "xc:yes")],
-            [Button("exit.confirm_no", "xc:no")],
+            [CONFIRM.button("exit.confirm_yes", "yes")],
+            [CONFIRM.button("exit.confirm_no", "no")],
         ],
     )
 
 
 async def _confirm_handle(ctx: Context) -> None:
     _require(ctx)
-    if ctx.payload == "xc:no":
+    answer = ctx.button(CONFIRM)
+    if answer == "no":
         ctx.end()
         ctx.reply("exit.kept")
         return
-    if ctx.payload != "xc:yes":
-        raise InvalidInput("exit.use_buttons")
+    if answer != "yes":
+        raise ctx.use_buttons()
     project, user_id = ctx.data["project"], ctx.data["person"]
     name = await label_of(ctx, user_id)
     ctx.end()
@@ -240,4 +238,4 @@ def register(registry: Registry) -> None:
             order=55,
         )
     )
-    registry.add_global_payload(ANSWER, answer)
+    registry.add_global_payload(EXIT_ANSWER, answer)

@@ -44,6 +44,7 @@ from enum import StrEnum
 import aiosqlite
 
 from handlers.common.broadcast_progress import Progress
+from handlers.common.buttons import BROADCASTS
 from handlers.common.coordination import (
     csv_bytes,
     group_names,
@@ -100,7 +101,6 @@ LATER = BC.sub("later")
 EDIT = BC.sub("edit")
 CANCEL = BC.sub("cancel")
 SCHEDULE = BC.sub("schedule")
-LISTED = ButtonFamily("bcx")  # bcx:cancel:<id>, bcx:missing:<id> (global)
 
 
 # --- who may, and to whom ------------------------------------------------------------------
@@ -191,19 +191,21 @@ async def _project_prompt(ctx: Context) -> None:
         ctx.goto(S.AUDIENCE)
         return
     rows = [
-        [Button("broadcast.project_button", f"bcp:{slug}", {"project": project_name(ctx, slug)})]
+        [
+            PROJECT.button(
+                "broadcast.project_button", slug, params={"project": project_name(ctx, slug)}
+            )
+        ]
         for slug in projects
     ]
     if ctx.roles.is_admin:
-        rows.append([Button("broadcast.news_button", f"bcp:{NEWS}")])
+        rows.append([PROJECT.button("broadcast.news_button", NEWS)])
     ctx.reply("broadcast.choose_project", buttons=rows)
 
 
 async def _project_handle(ctx: Context) -> None:
     ctx.require_coordinator()
-    if not ctx.payload or not ctx.payload.startswith("bcp:"):
-        raise InvalidInput("broadcast.use_buttons")
-    choice = ctx.payload.split(":", 1)[1]
+    choice = ctx.button(PROJECT)
     if choice == NEWS:
         ctx.require_admin()
         ctx.data.update(project=None, audience="news", group=None)
@@ -219,10 +221,10 @@ async def _audience_buttons(ctx: Context, project: str) -> list[list[Button]]:
     count = len(await broadcasts.participants(conn, [project]))
     rows = [
         [
-            Button(
+            AUDIENCE.button(
                 "broadcast.audience_project_button",
-                "bca:project",
-                {"project": project_name(ctx, project), "count": count},
+                "project",
+                params={"project": project_name(ctx, project), "count": count},
             )
         ]
     ]
@@ -231,25 +233,27 @@ async def _audience_buttons(ctx: Context, project: str) -> list[list[Button]]:
         members = len(await broadcasts.participants(conn, [project], group))
         rows.append(
             [
-                Button(
+                AUDIENCE.button(
                     "broadcast.audience_group_button",
-                    f"bca:group:{group}",
-                    {"group": named.get(group, group), "count": members},
+                    f"group:{group}",
+                    params={"group": named.get(group, group), "count": members},
                 )
             ]
         )
     mine = await manageable_projects(ctx)
     if len(mine) > 1:
         everyone = len(await broadcasts.participants(conn, mine))
-        rows.append([Button("broadcast.audience_mine_button", "bca:mine", {"count": everyone})])
+        rows.append(
+            [AUDIENCE.button("broadcast.audience_mine_button", "mine", params={"count": everyone})]
+        )
     asked = len(await broadcasts.contacts(conn, project))
     if asked:
         rows.append(
             [
-                Button(
+                AUDIENCE.button(
                     "broadcast.audience_contacts_button",
-                    "bca:contacts",
-                    {"project": project_name(ctx, project), "count": asked},
+                    "contacts",
+                    params={"project": project_name(ctx, project), "count": asked},
                 )
             ]
         )
@@ -264,17 +268,13 @@ async def _audience_prompt(ctx: Context) -> None:
 
 async def _audience_handle(ctx: Context) -> None:
     _require(ctx)
-    payload = ctx.payload or ""
-    if payload == "bca:project":
-        ctx.data.update(audience="project", group=None)
-    elif payload == "bca:mine":
-        ctx.data.update(audience="mine", group=None)
-    elif payload == "bca:contacts":
-        ctx.data.update(audience="contacts", group=None)
-    elif payload.startswith("bca:group:"):
-        ctx.data.update(audience="group", group=payload.split(":", 2)[2])
+    choice = ctx.button(AUDIENCE)
+    if choice in ("project", "mine", "contacts"):
+        ctx.data.update(audience=choice, group=None)
+    elif choice.startswith("group:"):
+        ctx.data.update(audience="group", group=choice.removeprefix("group:"))
     else:
-        raise InvalidInput("broadcast.use_buttons")
+        raise ctx.use_buttons()
     ctx.goto(S.TEXT)
 
 
@@ -359,8 +359,8 @@ async def _preview_prompt(ctx: Context) -> None:
             "broadcast.summary_nobody",
             notes=Lines(tuple(extra)),
             buttons=[
-                [Button("broadcast.edit_button", "bc:edit")],
-                [Button("broadcast.cancel_flow_button", "bc:cancel")],
+                [EDIT.button("broadcast.edit_button")],
+                [CANCEL.button("broadcast.cancel_flow_button")],
             ],
         )
         return
@@ -370,21 +370,21 @@ async def _preview_prompt(ctx: Context) -> None:
         audience=_audience_text(ctx),
         notes=Lines(tuple(extra)),
         buttons=[
-            [Button("broadcast.send_now_button", "bc:now")],
-            [Button("broadcast.later_button", "bc:later")],
-            [Button("broadcast.edit_button", "bc:edit")],
-            [Button("broadcast.cancel_flow_button", "bc:cancel")],
+            [SEND_NOW.button("broadcast.send_now_button")],
+            [LATER.button("broadcast.later_button")],
+            [EDIT.button("broadcast.edit_button")],
+            [CANCEL.button("broadcast.cancel_flow_button")],
         ],
     )
 
 
 async def _common_choices(ctx: Context) -> bool:
     """Buttons shared by the confirmation steps; True when one was handled."""
-    if ctx.payload == "bc:edit":
+    if ctx.pressed(EDIT):
         ctx.goto(S.TEXT)
-    elif ctx.payload == "bc:later":
+    elif ctx.pressed(LATER):
         ctx.goto(S.WHEN)
-    elif ctx.payload == "bc:cancel":
+    elif ctx.pressed(CANCEL):
         file_id = ctx.data.get("file_id")
         if isinstance(file_id, int):
             await broadcasts.drop_draft_file(ctx.conn, file_id)
@@ -398,10 +398,10 @@ async def _common_choices(ctx: Context) -> bool:
 
 async def _preview_handle(ctx: Context) -> None:
     _require(ctx)
-    if ctx.payload == "bc:now":
+    if ctx.pressed(SEND_NOW):
         await _confirm(ctx, None)
     elif not await _common_choices(ctx):
-        raise InvalidInput("broadcast.use_buttons")
+        raise ctx.use_buttons()
 
 
 _WHEN_PROBLEMS = {
@@ -436,16 +436,16 @@ async def _confirm_time_prompt(ctx: Context) -> None:
         count=len(recipients),
         audience=_audience_text(ctx),
         buttons=[
-            [Button("broadcast.schedule_button", "bc:schedule")],
-            [Button("broadcast.change_time_button", "bc:later")],
-            [Button("broadcast.cancel_flow_button", "bc:cancel")],
+            [SCHEDULE.button("broadcast.schedule_button")],
+            [LATER.button("broadcast.change_time_button")],
+            [CANCEL.button("broadcast.cancel_flow_button")],
         ],
     )
 
 
 async def _confirm_time_handle(ctx: Context) -> None:
     _require(ctx)
-    if ctx.payload == "bc:schedule":
+    if ctx.pressed(SCHEDULE):
         moment = dt.datetime.fromisoformat(ctx.data["send_at"])
         if moment <= ctx.now:
             ctx.reply("broadcast.when_passed")
@@ -453,7 +453,7 @@ async def _confirm_time_handle(ctx: Context) -> None:
             return
         await _confirm(ctx, moment)
     elif not await _common_choices(ctx):
-        raise InvalidInput("broadcast.use_buttons")
+        raise ctx.use_buttons()
 
 
 @dataclass(frozen=True)
@@ -560,10 +560,10 @@ async def _confirm(ctx: Context, send_at: dt.datetime | None) -> None:
             count=total,
             buttons=[
                 [
-                    Button(
+                    BROADCASTS.button(
                         "broadcast.cancel_button",
-                        f"bcx:cancel:{broadcast_id}",
-                        {"id": broadcast_id},
+                        f"cancel:{broadcast_id}",
+                        params={"id": broadcast_id},
                     )
                 ]
             ],
@@ -603,11 +603,21 @@ async def list_broadcasts(ctx: Context) -> None:
         )
         if item.open:
             buttons.append(
-                [Button("broadcast.cancel_button", f"bcx:cancel:{item.id}", {"id": item.id})]
+                [
+                    BROADCASTS.button(
+                        "broadcast.cancel_button", f"cancel:{item.id}", params={"id": item.id}
+                    )
+                ]
             )
         elif counts.not_delivered:
             buttons.append(
-                [Button("broadcast.missing_list_button", f"bcx:missing:{item.id}", {"id": item.id})]
+                [
+                    BROADCASTS.button(
+                        "broadcast.missing_list_button",
+                        f"missing:{item.id}",
+                        params={"id": item.id},
+                    )
+                ]
             )
     ctx.reply("broadcast.list", lines=Lines(tuple(lines)), buttons=buttons)
 
@@ -754,7 +764,7 @@ def register(registry: Registry) -> None:
             order=81,
         )
     )
-    registry.add_global_payload(LISTED, broadcast_button)
+    registry.add_global_payload(BROADCASTS, broadcast_button)
     registry.add_menu_entry(MenuEntry("menu.announce", "cmd:tiedote", visible=is_staff, order=500))
     registry.add_menu_entry(
         MenuEntry("menu.announcements", "cmd:tiedotteet", visible=is_staff, order=510)

@@ -24,11 +24,11 @@ import datetime as dt
 from enum import StrEnum
 
 from handlers.common import participation as common
-from handlers.common.buttons import NO, YES
+from handlers.common.buttons import MEETING, NO, YES
 from handlers.common.participation import rsvp_buttons
 from handlers.core.context import Context
 from handlers.core.flow import DATE, END, NUMBER, TEXT, ButtonFamily, Flow, Registry, Step
-from handlers.core.types import Button, InvalidInput, When
+from handlers.core.types import InvalidInput, When
 from handlers.domain.datetime_input import (
     DateTimeInputError,
     DateTimeProblem,
@@ -89,13 +89,15 @@ async def _value_prompt(ctx: Context) -> None:
     elif what == "length":
         ctx.reply(
             "meetings.ask_new_duration",
-            buttons=[[Button("meetings.minutes", f"min:{m}", {"minutes": m}) for m in DURATIONS]],
+            buttons=[
+                [MINUTES.button("meetings.minutes", m, params={"minutes": m}) for m in DURATIONS]
+            ],
             minutes=int(meeting.duration.total_seconds() // 60),
         )
     elif what == "place":
-        ctx.reply("meetings.ask_new_place", buttons=[[Button("meetings.clear", "clear")]])
+        ctx.reply("meetings.ask_new_place", buttons=[[CLEAR.button("meetings.clear")]])
     else:
-        ctx.reply("meetings.ask_new_note", buttons=[[Button("meetings.clear", "clear")]])
+        ctx.reply("meetings.ask_new_note", buttons=[[CLEAR.button("meetings.clear")]])
 
 
 async def _value_handle(ctx: Context) -> None:
@@ -132,7 +134,7 @@ async def _value_handle(ctx: Context) -> None:
     if what == "length":
         await _change_length(ctx, meeting)
         return
-    clear = ctx.payload == "clear" and what != "title"
+    clear = ctx.pressed(CLEAR) and what != "title"
     text = "" if clear else (ctx.text or "").strip()
     if what == "title":
         if not text:
@@ -239,7 +241,7 @@ async def _retime_series(ctx: Context, occurrence: Occurrence, meeting: Meeting)
 
 async def _edit_confirm_prompt(ctx: Context) -> None:
     occurrence, meeting = await _edit_target(ctx)
-    buttons = [[Button("meetings.yes_cancel", "yes")], [Button("meetings.no_keep", "no")]]
+    buttons = [[YES.button("meetings.yes_cancel")], [NO.button("meetings.no_keep")]]
     if ctx.data["what"] == "stop":
         left = len(await meeting_store.future_occurrences(ctx.conn, meeting.id, ctx.now))
         ctx.reply("meetings.confirm_stop", buttons=buttons, title=meeting.title, count=left)
@@ -254,12 +256,12 @@ async def _edit_confirm_prompt(ctx: Context) -> None:
 
 async def _edit_confirm_handle(ctx: Context) -> None:
     occurrence, meeting = await _edit_target(ctx)
-    if ctx.payload == "no":
+    if ctx.pressed(NO):
         ctx.end()
         ctx.reply("meetings.kept")
         return
-    if ctx.payload != "yes":
-        raise InvalidInput("meetings.use_buttons")
+    if not ctx.pressed(YES):
+        raise ctx.use_buttons()
     whole_series = ctx.data["what"] == "stop"
     ctx.end()
     await _cancel(ctx, occurrence, meeting, whole_series=whole_series)
@@ -292,7 +294,7 @@ async def _cancel(
         )
         ctx.reply(
             "meetings.cancelled",
-            buttons=[[Button("meetings.restore_button", f"mt:restore:{occurrence.id}")]],
+            buttons=[[MEETING.button("meetings.restore_button", f"restore:{occurrence.id}")]],
             when=When(occurrence.start),
             people=told,
         )

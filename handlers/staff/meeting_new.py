@@ -33,7 +33,7 @@ from handlers.common import participation as common
 from handlers.common.buttons import SKIP
 from handlers.core.context import Context
 from handlers.core.flow import DATE, END, NUMBER, TEXT, ButtonFamily, Flow, Registry, Step
-from handlers.core.types import Button, Day, InvalidInput, Param, Text, When
+from handlers.core.types import Day, InvalidInput, Param, Text, When
 from handlers.domain.datetime_input import (
     DateTimeInputError,
     parse_date,
@@ -54,7 +54,6 @@ from handlers.staff.meeting_support import (
     PLACE_LIMIT,
     TITLE_LIMIT,
     audit_change,
-    expect_payload,
     is_link,
     minutes_from,
     project_label_of,
@@ -120,16 +119,16 @@ async def _project_prompt(ctx: Context) -> None:
     ctx.reply(
         "meetings.ask_project",
         buttons=[
-            [Button("people.project", f"p:{p}", {"name": project_label_of(ctx, p)})]
+            [PROJECT.button("people.project", p, params={"name": project_label_of(ctx, p)})]
             for p in common.coordinated_projects(ctx)
         ],
     )
 
 
 async def _project_handle(ctx: Context) -> None:
-    project = expect_payload(ctx, "p:")
+    project = ctx.button(PROJECT)
     if project not in common.coordinated_projects(ctx):
-        raise InvalidInput("meetings.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["project"] = project
     ctx.goto(S.AUDIENCE)
 
@@ -137,16 +136,20 @@ async def _project_handle(ctx: Context) -> None:
 async def _audience_prompt(ctx: Context) -> None:
     project = common.project_of(ctx.services, ctx.data["project"])
     rows = [
-        [Button("people.group", f"a:group:{g.id}", {"name": str(g.name.get(ctx.locale))})]
+        [
+            AUDIENCE.button(
+                "people.group", f"group:{g.id}", params={"name": str(g.name.get(ctx.locale))}
+            )
+        ]
         for g in (project.groups if project is not None else [])
     ]
-    rows.append([Button("meetings.audience_all", "a:all")])
-    rows.append([Button("meetings.audience_one", "a:one")])
+    rows.append([AUDIENCE.button("meetings.audience_all", "all")])
+    rows.append([AUDIENCE.button("meetings.audience_one", "one")])
     ctx.reply("meetings.ask_audience", buttons=rows)
 
 
 async def _audience_handle(ctx: Context) -> None:
-    choice = expect_payload(ctx, "a:")
+    choice = ctx.button(AUDIENCE)
     ctx.data["group"] = None
     ctx.data["user"] = None
     if choice == "one":
@@ -156,10 +159,10 @@ async def _audience_handle(ctx: Context) -> None:
     if choice.startswith("group:"):
         group = choice.removeprefix("group:")
         if common.group_of(ctx.services, ctx.data["project"], group) is None:
-            raise InvalidInput("meetings.use_buttons")
+            raise ctx.use_buttons()
         ctx.data["group"] = group
     elif choice != "all":
-        raise InvalidInput("meetings.use_buttons")
+        raise ctx.use_buttons()
     ctx.goto(S.REPEAT)
 
 
@@ -173,28 +176,28 @@ async def _person_prompt(ctx: Context) -> None:
         return
     rows = [
         [
-            Button(
+            PERSON.button(
                 "people.person",
-                f"u:{await person_refs.ref_of(ctx.conn, m.user_id)}",
-                {"name": await common.label_of(ctx, m.user_id)},
+                await person_refs.ref_of(ctx.conn, m.user_id),
+                params={"name": await common.label_of(ctx, m.user_id)},
             )
         ]
         for m in shown
     ]
     if len(members) > (page + 1) * PEOPLE_PAGE:
-        rows.append([Button("meetings.more", "more")])
+        rows.append([MORE.button("meetings.more")])
     ctx.reply("meetings.ask_person", buttons=rows)
 
 
 async def _person_handle(ctx: Context) -> None:
-    if ctx.payload == "more":
+    if ctx.pressed(MORE):
         ctx.data["page"] = int(ctx.data.get("page", 0)) + 1
         ctx.goto(S.PERSON)
         return
-    user_id = await person_refs.user_of(ctx.conn, expect_payload(ctx, "u:"))
+    user_id = await person_refs.user_of(ctx.conn, ctx.button(PERSON))
     members = await memberships.members(ctx.conn, ctx.data["project"], "participant")
     if user_id not in {m.user_id for m in members}:
-        raise InvalidInput("meetings.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["user"] = user_id
     ctx.goto(S.REPEAT)
 
@@ -210,21 +213,21 @@ async def _repeat_prompt(ctx: Context) -> None:
     if rhythm is not None:
         rows.append(
             [
-                Button(
+                REPEAT.button(
                     "meetings.repeat_rhythm",
-                    "r:rhythm",
-                    {"rhythm": str(rhythm.description.get(ctx.locale))},
+                    "rhythm",
+                    params={"rhythm": str(rhythm.description.get(ctx.locale))},
                 )
             ]
         )
-    rows += [[Button(f"meetings.repeat_{kind}", f"r:{kind}")] for kind in KINDS]
+    rows += [[REPEAT.button(f"meetings.repeat_{kind}", kind)] for kind in KINDS]
     ctx.reply("meetings.ask_repeat", buttons=rows)
 
 
 async def _repeat_handle(ctx: Context) -> None:
-    choice = expect_payload(ctx, "r:")
+    choice = ctx.button(REPEAT)
     if choice not in KINDS and not (choice == "rhythm" and _rhythm(ctx) is not None):
-        raise InvalidInput("meetings.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["repeat"] = choice
     rhythm = _rhythm(ctx) if choice == "rhythm" else None
     ctx.goto(S.ANCHOR if rhythm is not None and rhythm.anchor is not None else S.START)
@@ -323,11 +326,11 @@ def _rule(ctx: Context, count: int | None, until: dt.date | None) -> str | None:
 
 
 async def _end_prompt(ctx: Context) -> None:
-    ctx.reply("meetings.ask_end", buttons=[[Button("meetings.no_end", "open")]])
+    ctx.reply("meetings.ask_end", buttons=[[NO_END.button("meetings.no_end")]])
 
 
 async def _end_handle(ctx: Context) -> None:
-    if ctx.payload == "open":
+    if ctx.pressed(NO_END):
         ctx.data["rule"] = _rule(ctx, None, None)
         ctx.goto(S.DURATION)
         return
@@ -351,7 +354,7 @@ async def _duration_prompt(ctx: Context) -> None:
         return
     ctx.reply(
         "meetings.ask_duration",
-        buttons=[[Button("meetings.minutes", f"min:{m}", {"minutes": m}) for m in DURATIONS]],
+        buttons=[[MINUTES.button("meetings.minutes", m, params={"minutes": m}) for m in DURATIONS]],
     )
 
 
@@ -366,12 +369,14 @@ def _default_title(ctx: Context) -> str | None:
 
 async def _title_prompt(ctx: Context) -> None:
     default = _default_title(ctx)
-    buttons = [[Button("meetings.use_title", "default", {"title": default})]] if default else []
+    buttons = (
+        [[DEFAULT_TITLE.button("meetings.use_title", params={"title": default})]] if default else []
+    )
     ctx.reply("meetings.ask_title", buttons=buttons)
 
 
 async def _title_handle(ctx: Context) -> None:
-    if ctx.payload == "default" and _default_title(ctx):
+    if ctx.pressed(DEFAULT_TITLE) and _default_title(ctx):
         title = _default_title(ctx)
     else:
         title = (ctx.text or "").strip()
@@ -384,13 +389,13 @@ async def _title_handle(ctx: Context) -> None:
 
 
 async def _place_prompt(ctx: Context) -> None:
-    ctx.reply("meetings.ask_place", buttons=[[Button("meetings.skip", "skip")]])
+    ctx.reply("meetings.ask_place", buttons=[[SKIP.button("meetings.skip")]])
 
 
 async def _place_handle(ctx: Context) -> None:
     ctx.data["place"] = ""
     ctx.data["link"] = ""
-    if ctx.payload != "skip":
+    if not ctx.pressed(SKIP):
         text = (ctx.text or "").strip()
         if not text:
             raise InvalidInput("meetings.place_expected")
@@ -401,12 +406,12 @@ async def _place_handle(ctx: Context) -> None:
 
 
 async def _note_prompt(ctx: Context) -> None:
-    ctx.reply("meetings.ask_note", buttons=[[Button("meetings.skip", "skip")]])
+    ctx.reply("meetings.ask_note", buttons=[[SKIP.button("meetings.skip")]])
 
 
 async def _note_handle(ctx: Context) -> None:
-    note = "" if ctx.payload == "skip" else (ctx.text or "").strip()
-    if ctx.payload != "skip" and not note:
+    note = "" if ctx.pressed(SKIP) else (ctx.text or "").strip()
+    if not ctx.pressed(SKIP) and not note:
         raise InvalidInput("meetings.note_expected")
     if len(note) > NOTE_LIMIT:
         raise InvalidInput("meetings.too_long", limit=NOTE_LIMIT)
@@ -453,7 +458,7 @@ async def _confirm_prompt(ctx: Context) -> None:
         period = Text("meetings.period", {"number": number, "periods": rhythm.periods})
     ctx.reply(
         "meetings.summary",
-        buttons=[[Button("meetings.save", "save")], [Button("meetings.discard", "discard")]],
+        buttons=[[SAVE.button("meetings.save")], [DISCARD.button("meetings.discard")]],
         card=common.card(draft, draft.first_start),
         rhythm=common.describe_meeting(draft, ctx.services),
         minutes=int(draft.duration.total_seconds() // 60),
@@ -463,12 +468,12 @@ async def _confirm_prompt(ctx: Context) -> None:
 
 
 async def _confirm_handle(ctx: Context) -> None:
-    if ctx.payload == "discard":
+    if ctx.pressed(DISCARD):
         ctx.end()
         ctx.reply("meetings.discarded")
         return
-    if ctx.payload != "save":
-        raise InvalidInput("meetings.use_buttons")
+    if not ctx.pressed(SAVE):
+        raise ctx.use_buttons()
     draft = _draft(ctx)
     ctx.require_coordinator(draft.project)
     if draft.first_start <= ctx.now:

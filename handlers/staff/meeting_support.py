@@ -25,7 +25,6 @@ PLACE_LIMIT = 200
 NOTE_LIMIT = 500
 DURATIONS = (30, 60, 90, 120)
 MINUTES = ButtonFamily("min")  # min:<minutes>
-MEETING = ButtonFamily("mt")  # mt:<action>:… (global: the meeting views' buttons)
 
 
 def tz_of(ctx: Context) -> ZoneInfo:
@@ -67,13 +66,6 @@ def private_only(ctx: Context) -> bool:
     return True
 
 
-def expect_payload(ctx: Context, prefix: str) -> str:
-    payload = ctx.payload or ""
-    if not payload.startswith(prefix):
-        raise InvalidInput("meetings.use_buttons")
-    return payload[len(prefix) :]
-
-
 def is_link(text: str) -> bool:
     return text.startswith(("https://", "http://")) and " " not in text and len(text) > 10
 
@@ -81,7 +73,7 @@ def is_link(text: str) -> bool:
 def minutes_from(ctx: Context) -> int:
     """Minutes from a button or typed ("90", "90 min"); the same rule as a new meeting's."""
     if ctx.payload is not None:
-        value = expect_payload(ctx, "min:")
+        value = ctx.button(MINUTES)
     else:
         value = (ctx.text or "").strip().removesuffix("min").strip()
     if not value.isdigit() or not 1 <= int(value) <= 1440:
