@@ -335,7 +335,10 @@ class Dispatcher:
             await action(ctx)
             return
         state = ctx.state
-        if state is not None and (target.flow, target.step) == (state.flow, state.step):
+        where = (target.flow, target.step)
+        if target.flow is not None and target.step is not None:  # a step of an older version
+            where = self.services.registry.resumed_position(target.flow, target.step)
+        if state is not None and where == (state.flow, state.step):
             await self._current_step(ctx)
             return
         ctx.reply("error.old_button")

@@ -64,7 +64,7 @@ def test_step_names_stored_in_conversations_stay_the_same() -> None:
         "idea": sorted(
             ["applicant", "region", "groups", "actions", "continuity", "cofinancing", "employers"]
         ),
-        "canjoin": ["after", "consent", "contact", "project", "question"],
+        "canjoin": ["after", "project", "question"],
         "budget": sorted(
             [
                 "model",
@@ -97,7 +97,8 @@ def test_step_names_stored_in_conversations_stay_the_same() -> None:
                 "summary",
             ]
         ),
-        "faq": ["answer", "consent", "contact", "project"],
+        "faq": ["answer", "project"],
+        "contact": ["consent", "contact"],
         "ask": ["type"],
         "forget": ["confirm"],
         "invite": ["group", "project", "uses", "validity"],

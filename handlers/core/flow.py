@@ -332,6 +332,14 @@ class Registry:
             raise ValueError(f"bad or duplicate payload prefix {name!r}")
         self.global_payloads[name] = action
 
+    def resumed_position(self, flow: str, step: str) -> tuple[str, str]:
+        """Where a (flow, step) stored by an earlier version stands now: a step that moved
+        into a sub-flow (:class:`Moved`) is that sub-flow's step; buttons sent there before
+        an upgrade still belong to it."""
+        definition = self.flows.get(flow)
+        moved = definition.moved.get(step) if definition and step not in definition.steps else None
+        return (moved.call.flow, moved.step) if moved else (flow, step)
+
     def is_global(self, payload: str) -> bool:
         return payload.split(":", 1)[0] in self.global_payloads
 
