@@ -11,18 +11,8 @@ state while the person may still ask a person (forgotten after a day, ``bot.main
 The matcher (:class:`handlers.domain.faq_match.FaqMatcher`) is built once per content object
 and kept in ``ctx.services.extras``.
 
-```mermaid
-stateDiagram-v2
-    [*] --> answer: text outside a flow
-    answer --> answer: another question typed
-    answer --> [*]: "helped" (counted)
-    answer --> answer: "did not help" (counted) → offer "ask a person"
-    answer --> project: "ask a person"
-    project --> contact: project chosen / general question
-    contact --> consent: typed contact
-    consent --> [*]: send → stored + coordinators notified
-    consent --> [*]: don't send
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/faq.md``, ``docs/flows/ask.md``, ``docs/flows/contact.md``.
 """
 
 from __future__ import annotations

@@ -6,19 +6,7 @@ Every step is a choice with buttons; target groups and actions can be several (p
 option toggles it, "Valmis" moves on). The answers are about the organisation's idea, not a
 person, and live only in the conversation state until the result is shown.
 
-```mermaid
-stateDiagram-v2
-    [*] --> applicant: menu "Sopiiko hankeideamme ESR+:aan?"
-    applicant --> region
-    region --> groups
-    groups --> groups: toggle a target group
-    groups --> actions: done
-    actions --> actions: toggle an action
-    actions --> continuity: done
-    continuity --> cofinancing
-    cofinancing --> employers
-    employers --> [*]: objective + reasons, warnings, self-check list
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``: ``docs/flows/idea.md``.
 """
 
 from __future__ import annotations

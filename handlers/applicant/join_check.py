@@ -9,21 +9,8 @@ abandoned one after a day, ``bot.maintenance``). Only a contact the person types
 to send is stored. Sensitive answers are never echoed back. The flow runs in private chats
 only.
 
-```mermaid
-stateDiagram-v2
-    [*] --> project: menu "Voinko liittyä hankkeeseen?"
-    project --> project: typed municipality → projects serving it
-    project --> question: project chosen (summary + intro)
-    question --> question: next question (number typed, no buttons; choices as buttons)
-    question --> after: outcome shown, answers dropped
-    after --> question: "try project X"
-    after --> project: "another project"
-    after --> contact: "ask the coordinator to contact me"
-    contact --> consent: typed contact
-    consent --> [*]: send → stored + coordinators notified
-    consent --> [*]: don't send
-    after --> [*]: done (conversation row deleted)
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/canjoin.md``, ``docs/flows/contact.md``.
 """
 
 from __future__ import annotations

@@ -7,12 +7,8 @@ coordinator; after the deletion the administrators are told per project (without
 who). The farewell is the last message: its outbox row is deleted once it is delivered, and
 the transport then forgets the chat (:mod:`bot.delivery`).
 
-```mermaid
-stateDiagram-v2
-    [*] --> confirm: /forget (a coordinator also reads what happens to roles and announcements)
-    confirm --> [*]: yes → announcements cancelled, everything about the person deleted, admins told
-    confirm --> [*]: no → nothing changes
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/forget.md``.
 """
 
 from __future__ import annotations

@@ -12,22 +12,8 @@ The code and the link are two kinds of code of ``handlers/common/codes.py``, whi
 and the limits of wrong codes before looking a code up and gives expired, used-up and made-up
 codes all the same answer, so the answer never tells whether a project or a code exists.
 
-```mermaid
-stateDiagram-v2
-    [*] --> project: /kutsu (coordinator)
-    project --> group
-    group --> uses: one person / many
-    uses --> validity: 1 / 7 / 30 days
-    validity --> [*]: link + code shown
-
-    state join {
-        [*] --> check: handlers/common/codes.py (private chat, limits, lookup by hash)
-        check --> refused: wrong, expired or used up (same answer)
-        check --> consent: what is stored, why, for how long
-        consent --> joined: "Kyllä, liityn" → name + membership stored, coordinators told
-        consent --> declined: "En halua" → nothing stored
-    }
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/invite.md``, ``docs/flows/enrol.md``.
 """
 
 from __future__ import annotations

@@ -12,14 +12,8 @@ and removes an earlier answer. The answer buttons work from any state (global pa
 A participant who leaves on their own (``/eroa`` in :mod:`handlers.participant.answers`) gets the
 same question: that flow calls :func:`ask` after ending the membership.
 
-```mermaid
-stateDiagram-v2
-    [*] --> project: /merkitse_lopettanut (coordinator or admin)
-    project --> person: project chosen (skipped when there is only one)
-    person --> confirm: participant chosen
-    confirm --> [*]: yes → left, reminders dropped, question sent
-    confirm --> [*]: no → nothing changed
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/mark_left.md``.
 """
 
 from __future__ import annotations

@@ -25,14 +25,8 @@ request about the chosen project (``storage.contact_requests``, kept 90 days); o
 project's coordinators and administrators can choose it, and the button is shown only when
 there is somebody to reach.
 
-```mermaid stateDiagram-v2 [*] --> project: /tiedote (coordinator or admin) project -->
-audience: project chosen (skipped when there is only one) project --> text: news (admin)
-audience --> text: project / group / all mine / asked to be contacted text --> preview: text
-written preview --> text: edit preview --> when: later when --> confirm_time: valid future
-time confirm_time --> when: change time preview --> sending: send now confirm_time -->
-scheduled: confirm scheduled --> sending: time comes (outbox not_before) scheduled -->
-cancelled: cancel button sending --> cancelled: cancel button sending --> done: no recipient
-row pending done --> [*]: report + CSV of those not reached cancelled --> [*] ```"""
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/broadcast.md``."""
 
 from __future__ import annotations
 

@@ -2,25 +2,8 @@
 on the nth weekday, or the group's own rhythm from content — e.g. the women's group's 13
 weeks — with a count or a last day), for a group, the whole project or one participant:
 
-```mermaid
-stateDiagram-v2
-    [*] --> project: "Uusi tapaaminen" (skipped with one project)
-    project --> audience: a group / the whole project / one participant
-    audience --> person: one participant
-    audience --> repeat
-    person --> repeat
-    repeat --> anchor: the group's rhythm is tied to a date (release)
-    repeat --> start
-    anchor --> start: within the rhythm's window
-    start --> end: repeating, no end in the rhythm
-    start --> duration
-    end --> duration
-    duration --> title: (the rhythm's duration skips this)
-    title --> place
-    place --> note
-    note --> confirm
-    confirm --> [*]: save → occurrences, reminders planned, participants told
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/meeting_new.md``.
 """
 
 from __future__ import annotations
