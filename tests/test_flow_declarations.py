@@ -212,6 +212,47 @@ def _moves(function: Callable[..., Any], seen: set[Any] | None = None) -> Iterat
             yield from _moves(called, seen)
 
 
+def _families_sent(
+    function: Callable[..., Any], seen: set[Any] | None = None
+) -> Iterator[ButtonFamily]:
+    """The button families ``function`` and the project functions it calls build buttons of
+    (``FAMILY.button(...)``, ``FAMILY.sub("x").button(...)``)."""
+    seen = set() if seen is None else seen
+    if function in seen:
+        return
+    seen.add(function)
+    tree = _source_tree(function)
+    if tree is None:
+        return
+    scope: dict[str, Any] = dict(getattr(function, "__globals__", {}))
+    if isinstance(function, FunctionType):
+        scope.update(inspect.getclosurevars(function).nonlocals)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        target = node.func
+        if isinstance(target, ast.Attribute) and target.attr == "button":
+            owner = target.value
+            if (
+                isinstance(owner, ast.Call)
+                and isinstance(owner.func, ast.Attribute)
+                and owner.func.attr == "sub"
+                and owner.args
+            ):
+                base, name = _resolve(owner.func.value, scope), _resolve(owner.args[0], scope)
+                family = base.sub(name) if isinstance(base, ButtonFamily) and name else None
+            else:
+                family = _resolve(owner, scope)
+            if isinstance(family, ButtonFamily):
+                yield family
+            continue
+        called = _resolve(target, scope)
+        if isinstance(called, FunctionType) and called.__module__.startswith(
+            ("handlers.", "tests.")
+        ):
+            yield from _families_sent(called, seen)
+
+
 def _steps() -> Iterator[tuple[Flow, str, Step]]:
     for flow in build_registry().flows.values():
         for name, step in flow.steps.items():
@@ -235,6 +276,36 @@ def _branches(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.IfExp):
         return _branches(node.body) + _branches(node.orelse)
     return [node]
+
+
+@pytest.mark.parametrize(
+    ("flow", "name", "step"),
+    [pytest.param(*item, id=f"{item[0].name}.{item[1]}") for item in _steps()],
+)
+def test_every_button_a_step_sends_is_taken(flow: Flow, name: str, step: Step) -> None:
+    """A button a step's prompt or handle sends is of a global family or of one the step
+    (or a step it goes to) takes: no button is sent that nobody answers."""
+    registry = build_registry()
+    takers = [step] + [
+        flow.steps[str(target)] for target in step.goes_to or () if isinstance(target, str)
+    ]
+    sent = set(_families_sent(step.prompt)) | set(_families_sent(step.handle))
+    nobody = {
+        family.prefix
+        for family in sent
+        if not registry.is_global(family.prefix)
+        and not any(f.matches(family.prefix) for s in takers for f in s.families)
+    }
+    assert not nobody, f"{flow.name}.{name} sends buttons {nobody} that no step takes"
+
+
+def test_the_walk_sees_the_buttons_a_prompt_builds() -> None:
+    from handlers.applicant import faq, join_check
+
+    answer = build_registry().flows["faq"].steps["answer"]
+    assert {f.prefix for f in _families_sent(answer.prompt)} >= {"q:yes", "q:no", "q:ask"}
+    assert join_check.ASK_CONTACT in set(_families_sent(join_check._after_prompt))
+    assert faq.PROJECT in set(_families_sent(faq._project_prompt))
 
 
 def test_no_step_is_named_by_a_string_literal_in_a_goto() -> None:
