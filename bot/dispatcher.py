@@ -13,6 +13,14 @@ dropped: only its update id is recorded, nothing else is read or written (ids lo
 event beyond the person's rate limit (:mod:`bot.rate_limit`) is recorded as handled and
 gets at most one short "slow down" answer per burst. :meth:`Dispatcher.wants_file` is the
 port transports ask before they fetch a file a person sent.
+
+The flows' declarations (:mod:`handlers.core.flow`) are enforced here: typed text, or a
+button of a family the step does not take, is answered with the flow's ``use_buttons`` text
+before the step runs; ``ctx.running`` names the step whose prompt or handle runs, so that a
+move it does not declare fails (:class:`~handlers.core.flow.FlowError`, answered like any
+failing step); a button no step and no global payload takes is not sent; and a
+conversation stored at a step that has since moved into a sub-flow resumes there
+(:func:`handlers.core.context.resume`).
 """
 
 from __future__ import annotations
