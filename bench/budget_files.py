@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from content import load_content
-from handlers.applicant.budget_flow import budget_sheets, row_name, summary_params
+from handlers.applicant.budget import budget_sheets, row_name, summary_params
 from handlers.core.types import Param
 from handlers.domain import budget_draft as bd
 from handlers.domain.budget_math import Contribution

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.cli_broadcast import add_broadcast_parser
 from bot.cli_budget import add_budget_parser, add_check_content_parser
 from bot.cli_db import add_db_parser
+from bot.cli_diagrams import add_diagrams_parser
 from bot.cli_meetings import add_meetings_parser
 from bot.cli_report import add_report_parser
 from bot.cli_types import Parser
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_broadcast_parser(commands)
     add_report_parser(commands)
     add_db_parser(commands)
+    add_diagrams_parser(commands)
     return parser
 
 

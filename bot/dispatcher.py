@@ -13,6 +13,14 @@ dropped: only its update id is recorded, nothing else is read or written (ids lo
 event beyond the person's rate limit (:mod:`bot.rate_limit`) is recorded as handled and
 gets at most one short "slow down" answer per burst. :meth:`Dispatcher.wants_file` is the
 port transports ask before they fetch a file a person sent.
+
+The flows' declarations (:mod:`handlers.core.flow`) are enforced here: typed text, or a
+button of a family the step does not take, is answered with the flow's ``use_buttons`` text
+before the step runs; ``ctx.running`` names the step whose prompt or handle runs, so that a
+move it does not declare fails (:class:`~handlers.core.flow.FlowError`, answered like any
+failing step); a button no step and no global payload takes is not sent; and a
+conversation stored at a step that has since moved into a sub-flow resumes there
+(:func:`handlers.core.context.resume`).
 """
 
 from __future__ import annotations
@@ -30,8 +38,8 @@ from bot import private_chats
 from bot.i18n import Renderer, normalise_locale
 from bot.rate_limit import PerPersonLimit, Verdict
 from bot.transports.base import Inbound
-from handlers.core.context import Context, Notice, Roles, Services
-from handlers.core.flow import Command, Step
+from handlers.core.context import Context, Notice, Roles, Services, resume
+from handlers.core.flow import Command, FlowError, Step
 from handlers.core.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
 from handlers.domain.whole_numbers import is_digits
 from storage import buttons as button_store
@@ -206,7 +214,7 @@ class Dispatcher:
         ):
             return False
         async with self.db.transaction() as conn:
-            state = await conversations.load(conn, user_id, chat_id)
+            state = resume(self.services.registry, await conversations.load(conn, user_id, chat_id))
         return self._file_step(state) is not None
 
     async def _step(self, conn: aiosqlite.Connection, ctx: Context) -> None:
@@ -225,6 +233,7 @@ class Dispatcher:
         """Save where the conversation stands and write the replies to the outbox."""
         incoming = ctx.incoming
         if not ctx.forgotten:
+            self._check_buttons(ctx)
             await conversations.save(conn, incoming.user_id, incoming.chat_id, ctx.state, now)
         return await self._enqueue(conn, ctx, now)
 
@@ -244,7 +253,10 @@ class Dispatcher:
             conn, user, incoming.chat_id, incoming.is_group_chat, now
         )
         roles = await self.roles_of(conn, incoming.user_id)
-        state = await conversations.load(conn, incoming.user_id, incoming.chat_id)
+        state = resume(
+            self.services.registry,
+            await conversations.load(conn, incoming.user_id, incoming.chat_id),
+        )
         ctx = Context(
             incoming=incoming,
             user=user,
@@ -271,9 +283,13 @@ class Dispatcher:
         ctx.replies.clear()
         ctx.notices.clear()
         ctx.next_step = None
+        ctx.running = None
         ctx.prompted = False
         ctx.forgotten = False
-        ctx.state = await conversations.load(conn, ctx.incoming.user_id, ctx.incoming.chat_id)
+        ctx.state = resume(
+            self.services.registry,
+            await conversations.load(conn, ctx.incoming.user_id, ctx.incoming.chat_id),
+        )
 
     # ------------------------------------------------------------------------------------
     async def _route(self, ctx: Context) -> None:
@@ -328,7 +344,10 @@ class Dispatcher:
             await action(ctx)
             return
         state = ctx.state
-        if state is not None and (target.flow, target.step) == (state.flow, state.step):
+        where = (target.flow, target.step)
+        if target.flow is not None and target.step is not None:  # a step of an older version
+            where = self.services.registry.resumed_position(target.flow, target.step)
+        if state is not None and where == (state.flow, state.step):
             await self._current_step(ctx)
             return
         ctx.reply("error.old_button")
@@ -370,6 +389,8 @@ class Dispatcher:
                 ctx.reply("error.file_unreadable")
             return
         ctx.text = caption or None
+        assert ctx.state is not None
+        ctx.running = (ctx.state.flow, ctx.state.step)
         await step.handle(ctx)
 
     async def _current_step(self, ctx: Context) -> None:
@@ -383,6 +404,13 @@ class Dispatcher:
             ctx.reply("error.conversation_reset")
             self._main_menu(ctx)
             return
+        # What the step does not take is answered here, the same for every flow: typed text
+        # (or a button of another family) where only buttons do.
+        if ctx.payload is not None and not step.takes_button(ctx.payload):
+            raise ctx.use_buttons()
+        if ctx.payload is None and not step.typed:
+            raise ctx.use_buttons()
+        ctx.running = (state.flow, state.step)
         await step.handle(ctx)
 
     async def _run_prompts(self, ctx: Context) -> None:
@@ -392,9 +420,25 @@ class Dispatcher:
             step_name = ctx.next_step
             ctx.next_step = None
             flow = self.services.registry.flows[ctx.state.flow]
+            ctx.running = (flow.name, step_name)
             await flow.steps[step_name].prompt(ctx)
             ctx.prompted = True
         raise RuntimeError("prompts keep moving the conversation")
+
+    def _check_buttons(self, ctx: Context) -> None:
+        """Every button sent must be answerable: a global payload, or a family the step the
+        conversation now stands at takes (a button nobody takes is a programming error)."""
+        registry = self.services.registry
+        flow = registry.flows.get(ctx.state.flow) if ctx.state else None
+        step = flow.steps.get(ctx.state.step) if flow and ctx.state else None
+        for reply in ctx.replies:
+            for row in reply.buttons:
+                for button in row:
+                    if registry.is_global(button.payload):
+                        continue
+                    if step is None or not step.takes_button(button.payload):
+                        where = f"{flow.name}.{ctx.state.step}" if flow and ctx.state else "none"
+                        raise FlowError(f"step {where} does not take the buttons it sent")
 
     def _main_menu(self, ctx: Context) -> None:
         from handlers.common.start import main_menu  # the menu lives with /start

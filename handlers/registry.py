@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.applicant import budget_flow, faq, idea_fit_flow, join_check
+from handlers.applicant import budget, contact_request, faq, idea_fit_flow, join_check
 from handlers.common import codes, privacy, start
 from handlers.core.flow import Registry
 from handlers.participant import answers as participant
@@ -13,7 +13,7 @@ from handlers.staff import broadcast, meeting_edit, meeting_new, meetings, repor
 def build_registry() -> Registry:
     registry = Registry()
     # Applicants (issue #5) first: the FAQ sets free_text, which codes ("liity KOODI") wraps.
-    for module in (idea_fit_flow, join_check, budget_flow, faq):
+    for module in (idea_fit_flow, join_check, budget, faq, contact_request):
         module.register(registry)
     for module in (
         start,
@@ -30,4 +30,5 @@ def build_registry() -> Registry:
     ):
         module.register(registry)
     exit_situation.register(registry)
+    registry.validate()  # every flow's steps, inputs and moves (handlers/core/flow.py)
     return registry

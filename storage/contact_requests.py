@@ -16,9 +16,10 @@ from storage.clock import to_text
 
 RETENTION_DAYS = 90
 # Flows whose conversation state holds what a person told about themselves (eligibility
-# answers, a typed question): an abandoned one is forgotten after this long.
+# answers, a typed question, a contact): an abandoned one is forgotten after this long.
+# "contact" is the contact request sub-flow the other two call (its row carries theirs).
 ABANDONED_HOURS = 24
-PERSONAL_FLOWS = ("canjoin", "faq")
+PERSONAL_FLOWS = ("canjoin", "faq", "contact")
 
 Kind = Literal["join", "question"]
 

@@ -1,4 +1,9 @@
-"""Where each person is in a conversation: ``conversations`` table, one row per (user, chat)."""
+"""Where each person is in a conversation: ``conversations`` table, one row per (user, chat).
+
+A conversation inside a sub-flow (``ctx.call``) also keeps its callers, innermost last: the
+flow, the step to return to (None: the caller ends there) and the caller's own data. They
+are stored in the ``data`` column's JSON under :data:`STACK_KEY`, so a row written before
+sub-flows existed reads as one without callers, and no migration is needed."""
 
 from __future__ import annotations
 
@@ -11,12 +16,38 @@ import aiosqlite
 
 from storage.clock import to_text
 
+STACK_KEY = "_callers"
+
+
+@dataclass
+class Frame:
+    """A caller waiting for its sub-flow: ``step`` None means the caller ends on return."""
+
+    flow: str
+    step: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+
 
 @dataclass
 class ConversationState:
     flow: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+    stack: list[Frame] = field(default_factory=list)
+
+
+def _from_json(flow: str, step: str, text: str) -> ConversationState:
+    data = json.loads(text)
+    frames = data.pop(STACK_KEY, None) or []
+    stack = [Frame(str(f["flow"]), f["step"], dict(f["data"])) for f in frames]
+    return ConversationState(flow=flow, step=step, data=data, stack=stack)
+
+
+def _to_json(state: ConversationState) -> str:
+    if not state.stack:
+        return json.dumps(state.data)
+    frames = [{"flow": f.flow, "step": f.step, "data": f.data} for f in state.stack]
+    return json.dumps({**state.data, STACK_KEY: frames})
 
 
 async def load(conn: aiosqlite.Connection, user_id: str, chat_id: str) -> ConversationState | None:
@@ -27,7 +58,7 @@ async def load(conn: aiosqlite.Connection, user_id: str, chat_id: str) -> Conver
     row = await cursor.fetchone()
     if row is None:
         return None
-    return ConversationState(flow=row["flow"], step=row["step"], data=json.loads(row["data"]))
+    return _from_json(row["flow"], row["step"], row["data"])
 
 
 async def save(
@@ -47,5 +78,5 @@ async def save(
         " VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (user_id, chat_id) DO UPDATE SET flow = excluded.flow,"
         " step = excluded.step, data = excluded.data, updated_at = excluded.updated_at",
-        (user_id, chat_id, state.flow, state.step, json.dumps(state.data), to_text(now)),
+        (user_id, chat_id, state.flow, str(state.step), _to_json(state), to_text(now)),
     )

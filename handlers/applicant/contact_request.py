@@ -1,5 +1,7 @@
-"""Shared by "Can I join?" and the FAQ's "ask a person": ask how to reach the person, show
-exactly what will be sent, and on consent store it and notify the project's coordinators.
+"""The contact request, one sub-flow that "Can I join?" and the FAQ's "ask a person" call
+(``ctx.call``, see :func:`ask`): ask how to reach the person, show exactly what will be
+sent, and on consent store it and notify the project's coordinators; then the conversation
+returns to its caller (both callers end there, and the menu is shown).
 
 Only what the person typed for contact (and, for a question, the question) is stored, in
 ``contact_requests`` for :data:`storage.contact_requests.RETENTION_DAYS` days. The notice goes
@@ -10,14 +12,50 @@ stored and the person gets the project's contacts from the content instead.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from content.schema import Project
+from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.types import Button, InvalidInput, Lines, Text
+from handlers.core.flow import END, TEXT, ButtonFamily, Call, End, Flow, Moved, Registry, Step
+from handlers.core.types import InvalidInput, Lines, Text
 from storage import contact_requests, memberships, users
 
+FLOW = "contact"
 MIN_CONTACT = 3
 MAX_CONTACT = 200
 MAX_QUESTION = 1000
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    CONTACT = "contact"
+    CONSENT = "consent"
+
+
+# The payloads of the FAQ's own consent step before this sub-flow existed: buttons already
+# sent keep working (``Flow.moved`` maps that step here).
+SEND = ButtonFamily("q:send")
+DONT_SEND = ButtonFamily("q:nosend")
+
+
+def ask(ctx: Context, *, project: str | None, question: str | None, return_to: str | End) -> None:
+    """Enter the sub-flow: a contact request about ``project`` (None: a general question, for
+    the administrators), with the person's ``question`` or, without one, asking to join; the
+    caller declares ``Call(FLOW, return_to)`` in its step's ``goes_to``."""
+    ctx.call(FLOW, return_to=return_to, project=project, question=question)
+
+
+def calls(return_to: str | End) -> Call:
+    """The declaration of a step that calls this sub-flow."""
+    return Call(FLOW, return_to)
+
+
+def moved_here(return_to: str | End) -> dict[str, Moved]:
+    """For a caller that had these steps itself before: its conversations stored at "contact"
+    or "consent" go on in this sub-flow (``Flow.moved``), so an upgrade loses none."""
+    return {step.value: Moved(Call(FLOW, return_to), step.value) for step in S}
 
 
 def read_contact(text: str | None) -> str:
@@ -44,19 +82,23 @@ def project_name(ctx: Context, slug: str | None) -> str:
     return content.project(slug).name.get(ctx.locale)
 
 
-def ask_consent(
-    ctx: Context, *, project: str | None, contact: str, question: str | None, yes: str, no: str
-) -> None:
-    """Show exactly what would be sent and to whom; ``yes``/``no`` are the button payloads."""
+def _question(ctx: Context) -> str | None:
+    question = ctx.data.get("question")
+    return None if question is None else str(question)[:MAX_QUESTION]
+
+
+def ask_consent(ctx: Context, *, project: str | None, contact: str, question: str | None) -> None:
+    """Show exactly what would be sent and to whom."""
     name = project_name(ctx, project)
     target = Text("contact.to_project", {"project": name}) if name else Text("contact.to_admins")
+    buttons = [[SEND.button("contact.send")], [DONT_SEND.button("contact.dont_send")]]
     if question is None:
         ctx.reply(
             "contact.consent_join",
             target=target,
             contact=contact,
             days=contact_requests.RETENTION_DAYS,
-            buttons=[[Button("contact.send", yes)], [Button("contact.dont_send", no)]],
+            buttons=buttons,
         )
     else:
         ctx.reply(
@@ -65,7 +107,7 @@ def ask_consent(
             question=question,
             contact=contact,
             days=contact_requests.RETENTION_DAYS,
-            buttons=[[Button("contact.send", yes)], [Button("contact.dont_send", no)]],
+            buttons=buttons,
         )
 
 
@@ -164,3 +206,54 @@ def show_contacts(ctx: Context, project: str | None) -> None:
         ctx.reply("contact.contacts", contacts=Lines(lines))
     else:
         ctx.reply("contact.no_contacts", organisation=entry.organisation.get(ctx.locale))
+
+
+# --- the steps -------------------------------------------------------------------------------
+
+
+async def _contact_prompt(ctx: Context) -> None:
+    ask_contact(ctx)
+
+
+async def _contact_handle(ctx: Context) -> None:
+    ctx.data["contact"] = read_contact(ctx.text)
+    ctx.goto(S.CONSENT)
+
+
+async def _consent_prompt(ctx: Context) -> None:
+    ask_consent(
+        ctx, project=ctx.data.get("project"), contact=ctx.data["contact"], question=_question(ctx)
+    )
+
+
+async def _consent_handle(ctx: Context) -> None:
+    if ctx.pressed(SEND):
+        await send(
+            ctx,
+            project=ctx.data.get("project"),
+            contact=ctx.data["contact"],
+            question=_question(ctx),
+        )
+    else:
+        ctx.reply("contact.not_sent")
+    ctx.finish_subflow()
+    if ctx.state is None:  # the caller ended there: back at the top
+        main_menu(ctx)
+
+
+def register(registry: Registry) -> None:
+    registry.add_flow(
+        Flow(
+            FLOW,
+            {
+                S.CONTACT: Step(
+                    _contact_prompt, _contact_handle, accepts={TEXT}, goes_to={S.CONSENT}
+                ),
+                S.CONSENT: Step(
+                    _consent_prompt, _consent_handle, accepts={SEND, DONT_SEND}, goes_to={END}
+                ),
+            },
+            S.CONTACT,
+            use_buttons="applicant.use_buttons",
+        )
+    )

@@ -11,37 +11,43 @@ state while the person may still ask a person (forgotten after a day, ``bot.main
 The matcher (:class:`handlers.domain.faq_match.FaqMatcher`) is built once per content object
 and kept in ``ctx.services.extras``.
 
-```mermaid
-stateDiagram-v2
-    [*] --> answer: text outside a flow
-    answer --> answer: another question typed
-    answer --> [*]: "helped" (counted)
-    answer --> answer: "did not help" (counted) → offer "ask a person"
-    answer --> project: "ask a person"
-    project --> contact: project chosen / general question
-    contact --> consent: typed contact
-    consent --> [*]: send → stored + coordinators notified
-    consent --> [*]: don't send
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/faq.md``, ``docs/flows/ask.md``, ``docs/flows/contact.md``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 
 from content.schema import Content
 from handlers.applicant import contact_request
 from handlers.common.start import main_menu
 from handlers.core.context import Context, Services
-from handlers.core.flow import Flow, MenuEntry, Registry, Step
-from handlers.core.types import Button, InvalidInput
+from handlers.core.flow import END, TEXT, ButtonFamily, Flow, FlowRef, MenuEntry, Registry, Step
+from handlers.core.types import InvalidInput
 from handlers.domain.faq_match import FaqMatcher
 from messages.words import Words, every
 from storage import contact_requests
 
 FLOW = "faq"
 ASK_FLOW = "ask"
+
+
+class S(StrEnum):
+    """The steps of both flows (their names are stored in conversations)."""
+
+    ANSWER = "answer"
+    PROJECT = "project"
+    TYPE = "type"
+
+
+Q = ButtonFamily("q")
+HELPED = Q.sub("yes")
+NOT_HELPED = Q.sub("no")
+ASK_PERSON = Q.sub("ask")
+PROJECT = Q.sub("p")  # q:p:<slug>, q:p: for a general question
 _EXTRAS_KEY = "faq_matcher"
 
 
@@ -119,7 +125,7 @@ def _ask(ctx: Context, question: str) -> None:
 
 async def _answer_prompt(ctx: Context) -> None:
     faq_id = ctx.data.get("faq")
-    ask = Button("faq.ask_person", "q:ask")
+    ask = ASK_PERSON.button("faq.ask_person")
     if faq_id is None:
         ctx.reply("faq.unknown", buttons=[[ask]])
         main_menu(ctx)
@@ -131,7 +137,7 @@ async def _answer_prompt(ctx: Context) -> None:
         question=entry.questions.get(language)[0],
         answer=entry.answer.get(language),
         buttons=[
-            [Button("faq.helped", "q:yes"), Button("faq.not_helped", "q:no")],
+            [HELPED.button("faq.helped"), NOT_HELPED.button("faq.not_helped")],
             [ask],
         ],
     )
@@ -150,86 +156,41 @@ async def _answer_handle(ctx: Context) -> None:
             return
         _ask(ctx, ctx.text)  # another question: start over with it
         return
-    match ctx.payload:
-        case "q:yes" if faq_id is not None:
-            await contact_requests.count_feedback(ctx.conn, faq_id, helpful=True)
-            ctx.end()
-            ctx.reply("faq.glad")
-        case "q:no" if faq_id is not None and not ctx.data.get("rated"):
-            await contact_requests.count_feedback(ctx.conn, faq_id, helpful=False)
-            ctx.data["rated"] = True
-            ctx.reply("faq.sorry", buttons=[[Button("faq.ask_person", "q:ask")]])
-            main_menu(ctx)
-        case "q:no":
-            ctx.reply("faq.sorry", buttons=[[Button("faq.ask_person", "q:ask")]])
-        case "q:ask":
-            if ctx.incoming.is_group_chat:
-                ctx.reply("faq.private_only")
-                return
-            ctx.goto("project")
-        case _:
-            raise InvalidInput("applicant.use_buttons")
+    if ctx.pressed(HELPED) and faq_id is not None:
+        await contact_requests.count_feedback(ctx.conn, faq_id, helpful=True)
+        ctx.end()
+        ctx.reply("faq.glad")
+    elif ctx.pressed(NOT_HELPED) and faq_id is not None and not ctx.data.get("rated"):
+        await contact_requests.count_feedback(ctx.conn, faq_id, helpful=False)
+        ctx.data["rated"] = True
+        ctx.reply("faq.sorry", buttons=[[ASK_PERSON.button("faq.ask_person")]])
+        main_menu(ctx)
+    elif ctx.pressed(NOT_HELPED):
+        ctx.reply("faq.sorry", buttons=[[ASK_PERSON.button("faq.ask_person")]])
+    elif ctx.pressed(ASK_PERSON):
+        if ctx.incoming.is_group_chat:
+            ctx.reply("faq.private_only")
+            return
+        ctx.goto(S.PROJECT)
+    else:
+        raise ctx.use_buttons()
 
 
 async def _project_prompt(ctx: Context) -> None:
     content = _content(ctx)
     rows = [
-        [Button("applicant.option", f"q:p:{slug}", {"label": project.name.get(ctx.locale)})]
+        [PROJECT.button("applicant.option", slug, params={"label": project.name.get(ctx.locale)})]
         for slug, project in content.projects.items()
     ]
-    rows.append([Button("faq.general_question", "q:p:")])
+    rows.append([PROJECT.button("faq.general_question", "")])
     ctx.reply("faq.which_project", question=ctx.data["question"], buttons=rows)
 
 
 async def _project_handle(ctx: Context) -> None:
-    payload = ctx.payload or ""
-    if not payload.startswith("q:p:"):
-        raise InvalidInput("applicant.use_buttons")
-    slug = payload[4:] or None
+    slug = ctx.button(PROJECT) or None  # "" is the general question
     if slug is not None and slug not in _content(ctx).projects:
-        raise InvalidInput("applicant.use_buttons")
-    ctx.data["project"] = slug
-    ctx.goto("contact")
-
-
-async def _contact_prompt(ctx: Context) -> None:
-    contact_request.ask_contact(ctx)
-
-
-async def _contact_handle(ctx: Context) -> None:
-    ctx.data["contact"] = contact_request.read_contact(ctx.text)
-    ctx.goto("consent")
-
-
-async def _consent_prompt(ctx: Context) -> None:
-    contact_request.ask_consent(
-        ctx,
-        project=ctx.data.get("project"),
-        contact=ctx.data["contact"],
-        question=_question_text(ctx),
-        yes="q:send",
-        no="q:nosend",
-    )
-
-
-def _question_text(ctx: Context) -> str:
-    return str(ctx.data["question"])[: contact_request.MAX_QUESTION]
-
-
-async def _consent_handle(ctx: Context) -> None:
-    if ctx.payload == "q:send":
-        await contact_request.send(
-            ctx,
-            project=ctx.data.get("project"),
-            contact=ctx.data["contact"],
-            question=_question_text(ctx),
-        )
-    elif ctx.payload == "q:nosend":
-        ctx.reply("contact.not_sent")
-    else:
-        raise InvalidInput("applicant.use_buttons")
-    ctx.end()
-    main_menu(ctx)
+        raise ctx.use_buttons()
+    contact_request.ask(ctx, project=slug, question=str(ctx.data["question"]), return_to=END)
 
 
 async def _type_prompt(ctx: Context) -> None:
@@ -252,14 +213,35 @@ def register(registry: Registry) -> None:
         Flow(
             FLOW,
             {
-                "answer": Step(_answer_prompt, _answer_handle),
-                "project": Step(_project_prompt, _project_handle),
-                "contact": Step(_contact_prompt, _contact_handle),
-                "consent": Step(_consent_prompt, _consent_handle),
+                S.ANSWER: Step(
+                    _answer_prompt,
+                    _answer_handle,
+                    accepts={TEXT, HELPED, NOT_HELPED, ASK_PERSON},
+                    goes_to={S.PROJECT, FlowRef(FLOW), END},
+                ),
+                # "ask a person": the contact request sub-flow, and the end
+                S.PROJECT: Step(
+                    _project_prompt,
+                    _project_handle,
+                    accepts={PROJECT},
+                    goes_to={contact_request.calls(END)},
+                ),
             },
-            "answer",
+            S.ANSWER,
+            use_buttons="applicant.use_buttons",
+            moved=contact_request.moved_here(END),
         )
     )
-    registry.add_flow(Flow(ASK_FLOW, {"type": Step(_type_prompt, _type_handle)}, "type"))
+    registry.add_flow(
+        Flow(
+            ASK_FLOW,
+            {
+                S.TYPE: Step(
+                    _type_prompt, _type_handle, accepts={TEXT}, goes_to={FlowRef(FLOW), END}
+                )
+            },
+            S.TYPE,
+        )
+    )
     registry.free_text = free_text
     registry.add_menu_entry(MenuEntry("menu.ask", f"go:{ASK_FLOW}", order=130))

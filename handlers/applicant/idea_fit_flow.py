@@ -6,19 +6,7 @@ Every step is a choice with buttons; target groups and actions can be several (p
 option toggles it, "Valmis" moves on). The answers are about the organisation's idea, not a
 person, and live only in the conversation state until the result is shown.
 
-```mermaid
-stateDiagram-v2
-    [*] --> applicant: menu "Sopiiko hankeideamme ESR+:aan?"
-    applicant --> region
-    region --> groups
-    groups --> groups: toggle a target group
-    groups --> actions: done
-    actions --> actions: toggle an action
-    actions --> continuity: done
-    continuity --> cofinancing
-    cofinancing --> employers
-    employers --> [*]: objective + reasons, warnings, self-check list
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``: ``docs/flows/idea.md``.
 """
 
 from __future__ import annotations
@@ -29,8 +17,8 @@ from enum import StrEnum
 from content.schema import Content, OwnKindName, Programme
 from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.flow import Flow, MenuEntry, Registry, Step
-from handlers.core.types import Button, InvalidInput, Lines, Param, Text
+from handlers.core.flow import END, ButtonFamily, Flow, MenuEntry, Registry, Step
+from handlers.core.types import Lines, Param, Text
 from handlers.domain.budget_draft import form_label
 from handlers.domain.idea_fit import (
     CoFinancing,
@@ -47,20 +35,36 @@ from handlers.domain.idea_fit import (
 )
 
 FLOW = "idea"
-_CHOICES: dict[str, type[StrEnum]] = {
-    "region": Region,
-    "continuity": Continuity,
-    "cofinancing": CoFinancing,
-    "employers": Employers,
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    APPLICANT = "applicant"
+    REGION = "region"
+    GROUPS = "groups"
+    ACTIONS = "actions"
+    CONTINUITY = "continuity"
+    COFINANCING = "cofinancing"
+    EMPLOYERS = "employers"
+
+
+_CHOICES: dict[S, type[StrEnum]] = {
+    S.REGION: Region,
+    S.CONTINUITY: Continuity,
+    S.COFINANCING: CoFinancing,
+    S.EMPLOYERS: Employers,
 }
 _NEXT = {
-    "applicant": "region",
-    "region": "groups",
-    "groups": "actions",
-    "actions": "continuity",
-    "continuity": "cofinancing",
-    "cofinancing": "employers",
+    S.APPLICANT: S.REGION,
+    S.REGION: S.GROUPS,
+    S.GROUPS: S.ACTIONS,
+    S.ACTIONS: S.CONTINUITY,
+    S.CONTINUITY: S.COFINANCING,
+    S.COFINANCING: S.EMPLOYERS,
 }
+#: each step's buttons: "i:<step>:<value>"
+FAMILIES = {step: ButtonFamily(f"i:{step}") for step in S}
 
 
 def _programme(ctx: Context) -> Programme:
@@ -80,10 +84,8 @@ async def _applicant_prompt(ctx: Context) -> None:
         "idea.intro",
         buttons=[
             [
-                Button(
-                    "applicant.option",
-                    f"i:applicant:{kind.key}",
-                    {"label": kind.name.get(ctx.locale)},
+                FAMILIES[S.APPLICANT].button(
+                    "applicant.option", kind.key, params={"label": kind.name.get(ctx.locale)}
                 )
             ]
             for kind in programme.applicant_types
@@ -93,50 +95,48 @@ async def _applicant_prompt(ctx: Context) -> None:
 
 async def _applicant_handle(ctx: Context) -> None:
     keys = {kind.key for kind in _programme(ctx).applicant_types}
-    value = _payload_value(ctx, "applicant")
+    value = ctx.button(FAMILIES[S.APPLICANT])
     if value not in keys:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["applicant"] = value
-    ctx.goto(_NEXT["applicant"])
+    ctx.goto(_NEXT[S.APPLICANT])
 
 
-def _payload_value(ctx: Context, step: str) -> str:
-    prefix = f"i:{step}:"
-    payload = ctx.payload or ""
-    if not payload.startswith(prefix):
-        raise InvalidInput("applicant.use_buttons")
-    return payload[len(prefix) :]
-
-
-def _choice_step(step: str) -> Step:
+def _choice_step(step: S) -> Step:
     enum = _CHOICES[step]
 
     async def prompt(ctx: Context) -> None:
         ctx.reply(
             f"idea.ask.{step}",
             buttons=[
-                [Button(f"idea.{step}.{member.value}", f"i:{step}:{member.value}")]
+                [FAMILIES[step].button(f"idea.{step}.{member.value}", member.value)]
                 for member in enum
             ],
         )
 
-    async def handle(ctx: Context) -> None:
-        value = _payload_value(ctx, step)
+    def choose(ctx: Context) -> None:
+        value = ctx.button(FAMILIES[step])
         if value not in {member.value for member in enum}:
-            raise InvalidInput("applicant.use_buttons")
+            raise ctx.use_buttons()
         ctx.data[step] = value
-        if step == "employers":
-            _result(ctx)
-        else:
-            ctx.goto(_NEXT[step])
 
-    return Step(prompt, handle)
+    async def handle(ctx: Context) -> None:
+        choose(ctx)
+        ctx.goto(_NEXT[step])
+
+    async def last(ctx: Context) -> None:
+        choose(ctx)
+        _result(ctx)
+
+    if step not in _NEXT:
+        return Step(prompt, last, accepts={FAMILIES[step]}, goes_to={END})
+    return Step(prompt, handle, accepts={FAMILIES[step]}, goes_to={_NEXT[step]})
 
 
-def _multi_step(step: str) -> Step:
+def _multi_step(step: S) -> Step:
     def options(ctx: Context) -> list[IdeaOption]:
         programme = _programme(ctx)
-        return target_group_options(programme) if step == "groups" else action_options(programme)
+        return target_group_options(programme) if step == S.GROUPS else action_options(programme)
 
     async def prompt(ctx: Context) -> None:
         selected = set(ctx.data.get(step) or [])
@@ -144,15 +144,15 @@ def _multi_step(step: str) -> Step:
         chosen = tuple(o.text.get(ctx.locale) for o in shown if o.id in selected)
         rows = [
             [
-                Button(
+                FAMILIES[step].button(
                     "applicant.option_selected" if option.id in selected else "applicant.option",
-                    f"i:{step}:{option.id}",
-                    {"label": option.text.get(ctx.locale)},
+                    option.id,
+                    params={"label": option.text.get(ctx.locale)},
                 )
             ]
             for option in shown
         ]
-        rows.append([Button("applicant.done", f"i:{step}:done")])
+        rows.append([FAMILIES[step].button("applicant.done", "done")])
         ctx.reply(
             f"idea.ask.{step}",
             chosen=Lines(chosen) if chosen else Text("applicant.nothing_chosen"),
@@ -160,14 +160,14 @@ def _multi_step(step: str) -> Step:
         )
 
     async def handle(ctx: Context) -> None:
-        value = _payload_value(ctx, step)
+        value = ctx.button(FAMILIES[step])
         selected: list[str] = list(ctx.data.get(step) or [])
         if value == "done":
             ctx.data[step] = selected
             ctx.goto(_NEXT[step])
             return
         if value not in {option.id for option in options(ctx)}:
-            raise InvalidInput("applicant.use_buttons")
+            raise ctx.use_buttons()
         if value in selected:
             selected.remove(value)
         else:
@@ -175,7 +175,7 @@ def _multi_step(step: str) -> Step:
         ctx.data[step] = selected
         ctx.goto(step)
 
-    return Step(prompt, handle)
+    return Step(prompt, handle, accepts={FAMILIES[step]}, goes_to={step, _NEXT[step]})
 
 
 def answers_from(data: dict[str, object]) -> IdeaAnswers:
@@ -263,11 +263,18 @@ def _joined(items: Sequence[str]) -> str:
 
 
 def register(registry: Registry) -> None:
-    steps = {"applicant": Step(_applicant_prompt, _applicant_handle)}
-    steps["region"] = _choice_step("region")
-    steps["groups"] = _multi_step("groups")
-    steps["actions"] = _multi_step("actions")
-    for step in ("continuity", "cofinancing", "employers"):
+    steps: dict[str, Step] = {
+        S.APPLICANT: Step(
+            _applicant_prompt,
+            _applicant_handle,
+            accepts={FAMILIES[S.APPLICANT]},
+            goes_to={S.REGION, END},
+        ),
+        S.REGION: _choice_step(S.REGION),
+        S.GROUPS: _multi_step(S.GROUPS),
+        S.ACTIONS: _multi_step(S.ACTIONS),
+    }
+    for step in (S.CONTINUITY, S.COFINANCING, S.EMPLOYERS):
         steps[step] = _choice_step(step)
-    registry.add_flow(Flow(FLOW, steps, "applicant"))
+    registry.add_flow(Flow(FLOW, steps, S.APPLICANT, use_buttons="applicant.use_buttons"))
     registry.add_menu_entry(MenuEntry("menu.idea", f"go:{FLOW}", order=100))

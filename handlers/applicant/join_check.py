@@ -9,27 +9,15 @@ abandoned one after a day, ``bot.maintenance``). Only a contact the person types
 to send is stored. Sensitive answers are never echoed back. The flow runs in private chats
 only.
 
-```mermaid
-stateDiagram-v2
-    [*] --> project: menu "Voinko liittyä hankkeeseen?"
-    project --> project: typed municipality → projects serving it
-    project --> question: project chosen (summary + intro)
-    question --> question: next question (number typed, no buttons; choices as buttons)
-    question --> after: outcome shown, answers dropped
-    after --> question: "try project X"
-    after --> project: "another project"
-    after --> contact: "ask the coordinator to contact me"
-    contact --> consent: typed contact
-    consent --> [*]: send → stored + coordinators notified
-    consent --> [*]: don't send
-    after --> [*]: done (conversation row deleted)
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/canjoin.md``, ``docs/flows/contact.md``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from content.schema import (
@@ -45,12 +33,33 @@ from content.schema import (
 from handlers.applicant import contact_request
 from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.flow import Flow, MenuEntry, Registry, Step
-from handlers.core.types import Button, InvalidInput, Lines, Param, Text
+from handlers.core.flow import END, NUMBER, TEXT, ButtonFamily, Flow, MenuEntry, Registry, Step
+from handlers.core.types import InvalidInput, Lines, Param, Text
 from messages.words import every
 
 FLOW = "canjoin"
 _AGE_UNITS = sorted(every(lambda words: words.answers.age_units), key=len, reverse=True)
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    PROJECT = "project"
+    QUESTION = "question"
+    AFTER = "after"
+
+
+J = ButtonFamily("j")
+PROJECT = J.sub("p")  # j:p:<slug>
+ALL_PROJECTS = J.sub("all")
+OPTION = J.sub("o")  # j:o:<option> (one choice)
+TOGGLE = J.sub("t")  # j:t:<option> (several choices)
+DONE = J.sub("done")
+MUNICIPALITY = J.sub("m")  # j:m:<name>
+ASK_CONTACT = J.sub("contact")
+TRY = J.sub("try")  # j:try:<slug>
+OTHER = J.sub("other")
+FINISH = J.sub("end")
 _AGE = re.compile(
     rf"^(?P<n>\d{{1,3}})\s*(?:{'|'.join(map(re.escape, _AGE_UNITS))})?\.?$", re.IGNORECASE
 )
@@ -195,33 +204,28 @@ async def _project_prompt(ctx: Context) -> None:
         projects=Lines(lines),
         buttons=[
             [
-                Button(
-                    "applicant.option",
-                    f"j:p:{project.slug}",
-                    {"label": project.name.get(ctx.locale)},
+                PROJECT.button(
+                    "applicant.option", project.slug, params={"label": project.name.get(ctx.locale)}
                 )
             ]
             for project in projects
         ]
-        + ([[Button("join.all_projects", "j:all")]] if wanted is not None else []),
+        + ([[ALL_PROJECTS.button("join.all_projects")]] if wanted is not None else []),
     )
 
 
 async def _project_handle(ctx: Context) -> None:
     content = _content(ctx)
-    payload = ctx.payload or ""
-    if payload == "j:all":
+    if ctx.pressed(ALL_PROJECTS):
         ctx.data.pop("filter", None)
-        ctx.goto("project")
-        return
-    if payload.startswith("j:p:"):
-        slug = payload[4:]
-        if slug not in content.projects:
-            raise InvalidInput("applicant.use_buttons")
-        _begin_project(ctx, slug)
+        ctx.goto(S.PROJECT)
         return
     if ctx.text is None:
-        raise InvalidInput("applicant.use_buttons")
+        slug = ctx.button(PROJECT)
+        if slug not in content.projects:
+            raise ctx.use_buttons()
+        _begin_project(ctx, slug)
+        return
     typed = _fold(ctx.text)
     for slug, project in content.projects.items():
         names = {_fold(project.name.get(ctx.locale)), _fold(project.short_name or slug)}
@@ -232,7 +236,7 @@ async def _project_handle(ctx: Context) -> None:
     if name is None:
         raise InvalidInput("join.error.no_project_there")
     ctx.data["filter"] = [project.slug for project in content.projects_serving(name)]
-    ctx.goto("project")
+    ctx.goto(S.PROJECT)
 
 
 def _begin_project(ctx: Context, slug: str) -> None:
@@ -254,7 +258,7 @@ def _begin_project(ctx: Context, slug: str) -> None:
         notes=Lines(tuple(notes)),
         intro=project.eligibility.intro.get(locale),
     )
-    ctx.goto("question")
+    ctx.goto(S.QUESTION)
 
 
 def _question(ctx: Context) -> Question:
@@ -279,8 +283,8 @@ async def _question_prompt(ctx: Context) -> None:
             "join.question_choice",
             buttons=[
                 [
-                    Button(
-                        "applicant.option", f"j:o:{option.id}", {"label": option.label.get(locale)}
+                    OPTION.button(
+                        "applicant.option", option.id, params={"label": option.label.get(locale)}
                     )
                 ]
                 for option in question.options
@@ -297,15 +301,15 @@ async def _question_prompt(ctx: Context) -> None:
         )
         rows = [
             [
-                Button(
+                TOGGLE.button(
                     "applicant.option_selected" if option.id in selected else "applicant.option",
-                    f"j:t:{option.id}",
-                    {"label": option.label.get(locale)},
+                    option.id,
+                    params={"label": option.label.get(locale)},
                 )
             ]
             for option in question.options
         ]
-        rows.append([Button("applicant.done", "j:done")])
+        rows.append([DONE.button("applicant.done")])
         ctx.reply(
             "join.question_multi",
             chosen=Lines(chosen) if chosen else Text("applicant.nothing_chosen"),
@@ -316,13 +320,13 @@ async def _question_prompt(ctx: Context) -> None:
         )
         return
     names = [
-        Button("applicant.option", f"j:m:{name}", {"label": name})
+        MUNICIPALITY.button("applicant.option", name, params={"label": name})
         for name in project.municipalities
     ]
     rows = [names[start : start + 2] for start in range(0, len(names), 2)]
     ctx.reply(
         "join.question_municipality",
-        buttons=[*rows, [Button("join.other_municipality", f"j:m:{OTHER_MUNICIPALITY}")]],
+        buttons=[*rows, [MUNICIPALITY.button("join.other_municipality", OTHER_MUNICIPALITY)]],
         number=number,
         count=count,
         text=text,
@@ -332,7 +336,6 @@ async def _question_prompt(ctx: Context) -> None:
 async def _question_handle(ctx: Context) -> None:
     project = _project(ctx)
     question = _question(ctx)
-    payload = ctx.payload or ""
     answers: dict[str, Any] = ctx.data["answers"]
     if question.type is QuestionType.NUMBER:
         if ctx.text is None:
@@ -341,53 +344,50 @@ async def _question_handle(ctx: Context) -> None:
         if value is not None:
             answers[question.id] = value
     elif question.type is QuestionType.CHOICE:
-        option = _option_from(question, payload, ctx.text, "j:o:", ctx.locale)
-        answers[question.id] = option
+        answers[question.id] = _option_from(ctx, question)
     elif question.type is QuestionType.MULTI_CHOICE:
         selected: list[str] = list(ctx.data.get("sel") or [])
-        if payload.startswith("j:t:"):
-            option_id = payload[4:]
+        option_id = TOGGLE.value(ctx.payload)
+        if option_id is not None:
             if option_id not in {option.id for option in question.options}:
-                raise InvalidInput("applicant.use_buttons")
+                raise ctx.use_buttons()
             if option_id in selected:
                 selected.remove(option_id)
             else:
                 selected.append(option_id)
             ctx.data["sel"] = selected
-            ctx.goto("question")  # show the choices again
+            ctx.goto(S.QUESTION)  # show the choices again
             return
-        if payload != "j:done":
+        if not ctx.pressed(DONE):
             raise InvalidInput("join.error.multi")
         if selected:
             answers[question.id] = selected
         ctx.data.pop("sel", None)
     else:
-        answers[question.id] = _municipality_from(ctx, project, payload)
+        answers[question.id] = _municipality_from(ctx, project)
     _next_question(ctx)
 
 
-def _option_from(
-    question: Question, payload: str, text: str | None, prefix: str, locale: str
-) -> str:
+def _option_from(ctx: Context, question: Question) -> str:
+    """The option pressed, or typed by its label or id."""
     ids = {option.id for option in question.options}
-    if payload.startswith(prefix) and payload[len(prefix) :] in ids:
-        return payload[len(prefix) :]
-    if text is not None:
-        typed = _fold(text)
+    pressed = OPTION.value(ctx.payload)
+    if pressed is not None and pressed in ids:
+        return pressed
+    if ctx.text is not None:
+        typed = _fold(ctx.text)
         for option in question.options:
-            if typed in {_fold(option.label.get(locale)), option.id}:
+            if typed in {_fold(option.label.get(ctx.locale)), option.id}:
                 return option.id
-    raise InvalidInput("applicant.use_buttons")
+    raise ctx.use_buttons()
 
 
-def _municipality_from(ctx: Context, project: Project, payload: str) -> str:
-    if payload.startswith("j:m:"):
-        value = payload[4:]
+def _municipality_from(ctx: Context, project: Project) -> str:
+    if ctx.text is None:
+        value = ctx.button(MUNICIPALITY)
         if value == OTHER_MUNICIPALITY or value in project.municipalities:
             return value
-        raise InvalidInput("applicant.use_buttons")
-    if ctx.text is None:
-        raise InvalidInput("applicant.use_buttons")
+        raise ctx.use_buttons()
     name = match_municipality(ctx.text, project.municipalities) or match_municipality(
         ctx.text, all_municipalities(_content(ctx))
     )
@@ -402,7 +402,7 @@ def _next_question(ctx: Context) -> None:
     answers = answers_for_assess(ctx.data["answers"])
     if index < len(project.eligibility.questions) and not settled(project, answers):
         ctx.data["q"] = index
-        ctx.goto("question")
+        ctx.goto(S.QUESTION)
         return
     _outcome(ctx, project)
 
@@ -440,76 +440,41 @@ def _outcome(ctx: Context, project: Project) -> None:
         details=Lines(tuple(details)),
     )
     ctx.data["others"] = others
-    ctx.goto("after")
+    ctx.goto(S.AFTER)
 
 
 async def _after_prompt(ctx: Context) -> None:
     content = _content(ctx)
-    rows = [[Button("join.ask_contact", "j:contact")]]
+    rows = [[ASK_CONTACT.button("join.ask_contact")]]
     for slug in ctx.data.get("others") or []:
         rows.append(
             [
-                Button(
-                    "join.try",
-                    f"j:try:{slug}",
-                    {"project": content.project(slug).name.get(ctx.locale)},
+                TRY.button(
+                    "join.try", slug, params={"project": content.project(slug).name.get(ctx.locale)}
                 )
             ]
         )
-    rows.append([Button("join.another", "j:other")])
-    rows.append([Button("applicant.finish", "j:end")])
+    rows.append([OTHER.button("join.another")])
+    rows.append([FINISH.button("applicant.finish")])
     ctx.reply("join.next", buttons=rows)
 
 
 async def _after_handle(ctx: Context) -> None:
     assert ctx.state is not None
-    payload = ctx.payload or ""
-    if payload == "j:contact":
-        ctx.goto("contact")
-    elif payload.startswith("j:try:") and payload[6:] in (ctx.data.get("others") or []):
-        _begin_project(ctx, payload[6:])
-    elif payload == "j:other":
+    tried = TRY.value(ctx.payload)
+    if ctx.pressed(ASK_CONTACT):
+        contact_request.ask(ctx, project=ctx.data["project"], question=None, return_to=END)
+    elif tried is not None and tried in (ctx.data.get("others") or []):
+        _begin_project(ctx, tried)
+    elif ctx.pressed(OTHER):
         ctx.state.data = {}
-        ctx.goto("project")
-    elif payload == "j:end":
+        ctx.goto(S.PROJECT)
+    elif ctx.pressed(FINISH):
         ctx.end()
         ctx.reply("join.bye")
         main_menu(ctx)
     else:
-        raise InvalidInput("applicant.use_buttons")
-
-
-async def _contact_prompt(ctx: Context) -> None:
-    contact_request.ask_contact(ctx)
-
-
-async def _contact_handle(ctx: Context) -> None:
-    ctx.data["contact"] = contact_request.read_contact(ctx.text)
-    ctx.goto("consent")
-
-
-async def _consent_prompt(ctx: Context) -> None:
-    contact_request.ask_consent(
-        ctx,
-        project=ctx.data["project"],
-        contact=ctx.data["contact"],
-        question=None,
-        yes="j:send",
-        no="j:nosend",
-    )
-
-
-async def _consent_handle(ctx: Context) -> None:
-    if ctx.payload == "j:send":
-        await contact_request.send(
-            ctx, project=ctx.data["project"], contact=ctx.data["contact"], question=None
-        )
-    elif ctx.payload == "j:nosend":
-        ctx.reply("contact.not_sent")
-    else:
-        raise InvalidInput("applicant.use_buttons")
-    ctx.end()
-    main_menu(ctx)
+        raise ctx.use_buttons()
 
 
 def register(registry: Registry) -> None:
@@ -517,13 +482,28 @@ def register(registry: Registry) -> None:
         Flow(
             FLOW,
             {
-                "project": Step(_project_prompt, _project_handle),
-                "question": Step(_question_prompt, _question_handle),
-                "after": Step(_after_prompt, _after_handle),
-                "contact": Step(_contact_prompt, _contact_handle),
-                "consent": Step(_consent_prompt, _consent_handle),
+                S.PROJECT: Step(
+                    _project_prompt,
+                    _project_handle,
+                    accepts={TEXT, PROJECT, ALL_PROJECTS},
+                    goes_to={S.PROJECT, S.QUESTION, END},
+                ),
+                S.QUESTION: Step(
+                    _question_prompt,
+                    _question_handle,
+                    accepts={TEXT, NUMBER, OPTION, TOGGLE, DONE, MUNICIPALITY},
+                    goes_to={S.QUESTION, S.AFTER},
+                ),
+                S.AFTER: Step(
+                    _after_prompt,
+                    _after_handle,
+                    accepts={ASK_CONTACT, TRY, OTHER, FINISH},
+                    goes_to={contact_request.calls(END), S.QUESTION, S.PROJECT, END},
+                ),
             },
-            "project",
+            S.PROJECT,
+            use_buttons="applicant.use_buttons",
+            moved=contact_request.moved_here(END),
         )
     )
     registry.add_menu_entry(MenuEntry("menu.join", f"go:{FLOW}", order=110))

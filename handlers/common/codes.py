@@ -39,7 +39,7 @@ import datetime as dt
 import logging
 
 from handlers.core.context import Context
-from handlers.core.flow import Action, CodeKind, Command, Flow, Registry, Step
+from handlers.core.flow import END, TEXT, Action, CodeKind, Command, Flow, FlowRef, Registry, Step
 from messages.words import command_names, every
 from storage import code_limits
 
@@ -174,7 +174,10 @@ def _with_join_prefix(inner: Action | None) -> Action:
 
 def register(registry: Registry) -> None:
     """After the modules that add kinds of code and after the FAQ (whose free text we wrap)."""
-    registry.add_flow(Flow(JOIN_FLOW, {"code": Step(_code_prompt, _code_handle)}, "code"))
+    # A usable code ends this flow or begins the kind's own (a participant's consent).
+    enters = {FlowRef(kind.enters) for kind in registry.code_kinds if kind.enters}
+    code = Step(_code_prompt, _code_handle, accepts={TEXT}, goes_to={END, *enters})
+    registry.add_flow(Flow(JOIN_FLOW, {"code": code}, "code"))
     registry.add_command(
         Command(
             command_names("join"),

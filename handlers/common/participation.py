@@ -9,6 +9,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+from handlers.common.buttons import RSVP
 from handlers.common.coordination import project_label
 from handlers.core.context import Context, Notice, Roles, Services
 from handlers.core.types import Button, Day, Lines, Param, Reply, Text, When
@@ -213,9 +214,9 @@ async def notify_coordinators(
 # --- shared by the participants' answers and the coordinators' meeting views -------------
 def rsvp_buttons(occurrence_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
-        (Button("participant.coming", f"rsvp:{occurrence_id}:yes"),),
-        (Button("participant.not_coming", f"rsvp:{occurrence_id}:no"),),
-        (Button("participant.other_time", f"rsvp:{occurrence_id}:other"),),
+        (RSVP.button("participant.coming", f"{occurrence_id}:yes"),),
+        (RSVP.button("participant.not_coming", f"{occurrence_id}:no"),),
+        (RSVP.button("participant.other_time", f"{occurrence_id}:other"),),
     )
 
 

@@ -7,27 +7,25 @@ coordinator; after the deletion the administrators are told per project (without
 who). The farewell is the last message: its outbox row is deleted once it is delivered, and
 the transport then forgets the chat (:mod:`bot.delivery`).
 
-```mermaid
-stateDiagram-v2
-    [*] --> confirm: /forget (a coordinator also reads what happens to roles and announcements)
-    confirm --> [*]: yes → announcements cancelled, everything about the person deleted, admins told
-    confirm --> [*]: no → nothing changes
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/forget.md``.
 """
 
 from __future__ import annotations
 
 from handlers.common import my_data, privacy_notice
 from handlers.common.broadcast_progress import Progress
+from handlers.common.buttons import PRIVACY
 from handlers.common.coordination import project_name
 from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.flow import Command, Flow, MenuEntry, Registry, Step
-from handlers.core.types import Button, Day, InvalidInput, Lines, Text
+from handlers.core.flow import END, ButtonFamily, Command, Flow, MenuEntry, Registry, Step
+from handlers.core.types import Day, Lines, Text
 from messages.words import command_names
 from storage import audit, broadcasts, memberships, personal_data, users
 
 FORGET = "forget"
+CONFIRM = ButtonFamily("forget")  # forget:yes, forget:no
 
 
 async def show_privacy(ctx: Context) -> None:
@@ -36,7 +34,7 @@ async def show_privacy(ctx: Context) -> None:
 
 
 async def privacy_button(ctx: Context) -> None:
-    if ctx.payload == "privacy:more":
+    if ctx.payload == PRIVACY.payload("more"):
         await privacy_notice.show_full(ctx)
         ctx.reply("privacy.cannot_remove")
     else:
@@ -106,14 +104,15 @@ async def _confirm_prompt(ctx: Context) -> None:
     ctx.reply(
         "forget.confirm",
         buttons=[
-            [Button("forget.yes", "forget:yes")],
-            [Button("forget.no", "forget:no")],
+            [CONFIRM.button("forget.yes", "yes")],
+            [CONFIRM.button("forget.no", "no")],
         ],
     )
 
 
 async def _confirm_handle(ctx: Context) -> None:
-    if ctx.payload == "forget:yes":
+    answer = ctx.button(CONFIRM)
+    if answer == "yes":
         projects = sorted(ctx.roles.coordinator_of)
         alone = await _alone_in(ctx, projects)
         cancelled = await _cancel_announcements(ctx)
@@ -123,12 +122,12 @@ async def _confirm_handle(ctx: Context) -> None:
         ctx.reply("forget.done")
         ctx.reply("forget.done_matrix" if ctx.incoming.platform == "matrix" else "forget.again")
         await _tell_admins(ctx, projects, alone, cancelled)
-    elif ctx.payload == "forget:no":
+    elif answer == "no":
         ctx.end()
         ctx.reply("forget.kept")
         main_menu(ctx)
     else:
-        raise InvalidInput("forget.use_buttons")
+        raise ctx.use_buttons()
 
 
 async def _cancel_announcements(ctx: Context) -> dict[str | None, int]:
@@ -169,7 +168,10 @@ async def _tell_admins(
 
 
 def register(registry: Registry) -> None:
-    registry.add_flow(Flow(FORGET, {"confirm": Step(_confirm_prompt, _confirm_handle)}, "confirm"))
+    confirm = Step(_confirm_prompt, _confirm_handle, accepts={CONFIRM}, goes_to={END})
+    registry.add_flow(
+        Flow(FORGET, {"confirm": confirm}, "confirm", use_buttons="forget.use_buttons")
+    )
     registry.add_command(
         Command(
             command_names("privacy"),
@@ -194,5 +196,5 @@ def register(registry: Registry) -> None:
             order=93,
         )
     )
-    registry.add_global_payload("privacy", privacy_button)
+    registry.add_global_payload(PRIVACY, privacy_button)
     registry.add_menu_entry(MenuEntry("menu.privacy", "cmd:tietosuoja", order=905))

@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from handlers.common.buttons import COMMAND, PRIVACY
 from handlers.common.coordination import project_name
 from handlers.core.context import Context, Services
-from handlers.core.types import Button, Lines, Param, Text
+from handlers.core.types import Lines, Param, Text
 from storage import (
     broadcasts,
     buttons,
@@ -172,9 +173,9 @@ def show_short(ctx: Context) -> None:
         "privacy.short",
         months=STATEMENTS["users"].params(ctx.services)["months"],
         buttons=[
-            [Button("privacy.more_button", "privacy:more")],
-            [Button("privacy.export_button", "cmd:omattiedot")],
-            [Button("privacy.forget_button", "cmd:unohda")],
+            [PRIVACY.button("privacy.more_button", "more")],
+            [COMMAND.button("privacy.export_button", "omattiedot")],
+            [COMMAND.button("privacy.forget_button", "unohda")],
         ],
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from handlers.common.buttons import COMMAND, GO, LANGUAGE
 from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.types import Button, Lines, Text
@@ -72,7 +73,7 @@ async def cancel(ctx: Context) -> None:
 async def choose_language(ctx: Context) -> None:
     ctx.reply(
         "language.prompt",
-        buttons=[[Button(label, f"lang:{code}")] for code, label in LANGUAGE_NAMES.items()],
+        buttons=[[LANGUAGE.button(label, code)] for code, label in LANGUAGE_NAMES.items()],
     )
 
 
@@ -136,8 +137,8 @@ def register(registry: Registry) -> None:
             order=90,
         )
     )
-    registry.add_global_payload("lang", set_language)
-    registry.add_global_payload("cmd", run_command_button)
-    registry.add_global_payload("go", start_flow_button)
+    registry.add_global_payload(LANGUAGE, set_language)
+    registry.add_global_payload(COMMAND, run_command_button)
+    registry.add_global_payload(GO, start_flow_button)
     registry.add_menu_entry(MenuEntry("menu.language", "cmd:kieli", order=900))
     registry.add_menu_entry(MenuEntry("menu.help", "cmd:apua", order=910))

@@ -352,7 +352,7 @@ def contribution_from(data: Any) -> Contribution | None:
 
 
 def draft_from_data(data: Mapping[str, Any]) -> Draft:
-    """The draft a conversation's data holds (see :mod:`handlers.applicant.budget_flow`)."""
+    """The draft a conversation's data holds (see :mod:`handlers.applicant.budget`)."""
     split_data = data.get("split")
     split = None
     if split_data and split_data.get("method") in SPLIT_METHODS:

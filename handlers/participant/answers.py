@@ -40,13 +40,35 @@ stateDiagram-v2
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from handlers.common import participation as common
 from handlers.common import planning
+from handlers.common.buttons import (
+    CHECK_IN,
+    MEETING,
+    MINE,
+    NO,
+    RATE,
+    REMINDER_SETTING,
+    RSVP,
+    SKIP,
+    YES,
+)
 from handlers.common.participation import REMINDER_CHOICES, offsets_text, rsvp_buttons
 from handlers.core.context import Context
-from handlers.core.flow import Command, Flow, MenuEntry, Registry, Step
-from handlers.core.types import Button, Document, InvalidInput, Lines, NotAllowed, Reply, Text, When
+from handlers.core.flow import (
+    END,
+    TEXT,
+    ButtonFamily,
+    Command,
+    Flow,
+    FlowRef,
+    MenuEntry,
+    Registry,
+    Step,
+)
+from handlers.core.types import Document, InvalidInput, Lines, NotAllowed, Reply, Text, When
 from handlers.domain.calendar_files import occurrences_to_ics
 from messages.words import command_names
 from storage import meetings as meeting_store
@@ -56,6 +78,18 @@ from storage.meetings import Meeting, Occurrence
 RATING_FLOW = "rating"
 RATING_STEP = "score"
 LEAVE_FLOW = "leave"
+
+
+class S(StrEnum):
+    """The steps of both flows (their names are stored in conversations)."""
+
+    SCORE = RATING_STEP
+    COMMENT = "comment"
+    CHOOSE = "choose"
+    CONFIRM = "confirm"
+
+
+PROJECT = ButtonFamily("p")  # p:<slug> (leaving)
 COMMENT_LIMIT = 500
 ICS_WINDOW = dt.timedelta(days=366)
 
@@ -76,31 +110,32 @@ def reminder_reply(occurrence: Occurrence, meeting: Meeting, answer: str | None)
         return Reply(
             "participant.reminder_confirmed",
             {"card": card},
-            ((Button("participant.not_coming_after_all", f"rsvp:{occurrence.id}:no"),),),
+            ((RSVP.button("participant.not_coming_after_all", f"{occurrence.id}:no"),),),
         )
     return Reply("participant.reminder", {"card": card}, rsvp_buttons(occurrence.id))
 
 
 def follow_up_reply(occurrence: Occurrence, meeting: Meeting) -> Reply:
     scores = tuple(
-        Button("participant.score", f"rate:{occurrence.id}:{n}", {"n": str(n)}) for n in range(1, 6)
+        RATE.button("participant.score", f"{occurrence.id}:{n}", params={"n": str(n)})
+        for n in range(1, 6)
     )
     return Reply(
         "participant.follow_up",
         {"title": meeting.title, "when": When(occurrence.start)},
-        (scores, (Button("participant.did_not_make_it", f"rate:{occurrence.id}:x"),)),
+        (scores, (RATE.button("participant.did_not_make_it", f"{occurrence.id}:x"),)),
     )
 
 
 def check_in_reply(missed: Occurrence, upcoming: tuple[Occurrence, Meeting] | None) -> Reply:
-    talk = (Button("participant.want_to_talk", f"checkin:{missed.id}:talk"),)
+    talk = (CHECK_IN.button("participant.want_to_talk", f"{missed.id}:talk"),)
     if upcoming is None:
         return Reply("participant.check_in_no_next", {}, (talk,))
     occurrence, meeting = upcoming
     return Reply(
         "participant.check_in",
         {"card": common.occurrence_card(occurrence, meeting)},
-        ((Button("participant.coming", f"rsvp:{occurrence.id}:yes"),), talk),
+        ((RSVP.button("participant.coming", f"{occurrence.id}:yes"),), talk),
     )
 
 
@@ -160,7 +195,7 @@ async def answer_rsvp(ctx: Context) -> None:
                 ctx,
                 meeting.project,
                 "notify.rsvp_no" if answer == "no" else "notify.rsvp_other",
-                buttons=[[Button("notify.offer_time", f"mt:newtime:{occurrence.id}:{ref}")]],
+                buttons=[[MEETING.button("notify.offer_time", f"newtime:{occurrence.id}:{ref}")]],
                 name=await common.label_of(ctx, user_id),
                 title=meeting.title,
                 when=When(occurrence.start),
@@ -204,7 +239,7 @@ async def _save_score(ctx: Context, occurrence: Occurrence, meeting: Meeting, sc
     await participants.rate(ctx.conn, occurrence.id, ctx.user.user_id, score, ctx.now)
     await participants.note_silence(ctx.conn, ctx.user.user_id, meeting.project, None)
     ctx.begin(RATING_FLOW, occ=occurrence.id)
-    ctx.goto("comment")
+    ctx.goto(S.COMMENT)
 
 
 async def _score_prompt(ctx: Context) -> None:
@@ -228,11 +263,11 @@ async def _score_handle(ctx: Context) -> None:
 
 
 async def _comment_prompt(ctx: Context) -> None:
-    ctx.reply("participant.comment_prompt", buttons=[[Button("participant.comment_skip", "skip")]])
+    ctx.reply("participant.comment_prompt", buttons=[[SKIP.button("participant.comment_skip")]])
 
 
 async def _comment_handle(ctx: Context) -> None:
-    if ctx.payload == "skip":
+    if ctx.pressed(SKIP):
         ctx.end()
         ctx.reply("participant.rating_thanks")
         return
@@ -299,9 +334,9 @@ async def show_mine(ctx: Context) -> None:
             )
         )
     buttons = [
-        [Button("participant.ics_button", "omat:ics")],
-        [Button("participant.settings_button", "omat:remind")],
-        [Button("participant.leave_button", "omat:leave")],
+        [MINE.button("participant.ics_button", "ics")],
+        [MINE.button("participant.settings_button", "remind")],
+        [MINE.button("participant.leave_button", "leave")],
     ]
     if lines:
         ctx.reply("participant.mine", buttons=buttons, meetings=Lines(tuple(lines)))
@@ -347,7 +382,7 @@ async def omat_button(ctx: Context) -> None:
         ctx.reply(
             "participant.choose_project",
             buttons=[
-                [Button("people.project", f"omat:remind:{p}", {"name": _name(ctx, p)})]
+                [MINE.button("people.project", f"remind:{p}", params={"name": _name(ctx, p)})]
                 for p in projects
             ],
         )
@@ -368,7 +403,7 @@ async def _settings_choices(ctx: Context, project: str) -> None:
     ctx.reply(
         "participant.settings",
         buttons=[
-            [Button(f"participant.remind_{choice}", f"remset:{project}:{choice}")]
+            [REMINDER_SETTING.button(f"participant.remind_{choice}", f"{project}:{choice}")]
             for choice in REMINDER_CHOICES
         ],
         current=offsets_text(current),
@@ -412,7 +447,7 @@ async def start_leaving(ctx: Context) -> None:
         return
     if len(projects) == 1:
         ctx.begin(LEAVE_FLOW, project=projects[0])
-        ctx.goto("confirm")
+        ctx.goto(S.CONFIRM)
     else:
         ctx.begin(LEAVE_FLOW)
 
@@ -421,27 +456,26 @@ async def _choose_prompt(ctx: Context) -> None:
     ctx.reply(
         "participant.leave_choose",
         buttons=[
-            [Button("people.project", f"p:{p}", {"name": _name(ctx, p)})]
+            [PROJECT.button("people.project", p, params={"name": _name(ctx, p)})]
             for p in sorted(ctx.roles.participant_of)
         ],
     )
 
 
 async def _choose_handle(ctx: Context) -> None:
-    payload = ctx.payload or ""
-    project = payload.removeprefix("p:")
-    if not payload.startswith("p:") or project not in ctx.roles.participant_of:
-        raise InvalidInput("participant.use_buttons")
+    project = ctx.button(PROJECT)
+    if project not in ctx.roles.participant_of:
+        raise ctx.use_buttons()
     ctx.data["project"] = project
-    ctx.goto("confirm")
+    ctx.goto(S.CONFIRM)
 
 
 async def _confirm_prompt(ctx: Context) -> None:
     ctx.reply(
         "participant.leave_confirm",
         buttons=[
-            [Button("participant.leave_yes", "yes")],
-            [Button("participant.leave_no", "no")],
+            [YES.button("participant.leave_yes")],
+            [NO.button("participant.leave_no")],
         ],
         project=_name(ctx, ctx.data["project"]),
     )
@@ -449,12 +483,12 @@ async def _confirm_prompt(ctx: Context) -> None:
 
 async def _confirm_handle(ctx: Context) -> None:
     project = ctx.data["project"]
-    if ctx.payload == "no":
+    if ctx.pressed(NO):
         ctx.end()
         ctx.reply("participant.leave_kept")
         return
-    if ctx.payload != "yes":
-        raise InvalidInput("participant.use_buttons")
+    if not ctx.pressed(YES):
+        raise ctx.use_buttons()
     ctx.end()
     if project not in ctx.roles.participant_of:
         ctx.reply("participant.not_enrolled")
@@ -477,20 +511,31 @@ def register(registry: Registry) -> None:
         Flow(
             RATING_FLOW,
             {
-                RATING_STEP: Step(_score_prompt, _score_handle),
-                "comment": Step(_comment_prompt, _comment_handle),
+                # A typed 1–5 answers the question the scheduler sent (its buttons are global).
+                S.SCORE: Step(
+                    _score_prompt,
+                    _score_handle,
+                    accepts={TEXT},
+                    goes_to={FlowRef(RATING_FLOW), S.COMMENT, END},
+                ),
+                S.COMMENT: Step(
+                    _comment_prompt, _comment_handle, accepts={TEXT, SKIP}, goes_to={END}
+                ),
             },
-            RATING_STEP,
+            S.SCORE,
         )
     )
     registry.add_flow(
         Flow(
             LEAVE_FLOW,
             {
-                "choose": Step(_choose_prompt, _choose_handle),
-                "confirm": Step(_confirm_prompt, _confirm_handle),
+                S.CHOOSE: Step(
+                    _choose_prompt, _choose_handle, accepts={PROJECT}, goes_to={S.CONFIRM}
+                ),
+                S.CONFIRM: Step(_confirm_prompt, _confirm_handle, accepts={YES, NO}, goes_to={END}),
             },
-            "choose",
+            S.CHOOSE,
+            use_buttons="participant.use_buttons",
         )
     )
     registry.add_command(
@@ -510,11 +555,11 @@ def register(registry: Registry) -> None:
             order=89,
         )
     )
-    registry.add_global_payload("rsvp", answer_rsvp)
-    registry.add_global_payload("rate", answer_rating_button)
-    registry.add_global_payload("checkin", answer_check_in)
-    registry.add_global_payload("omat", omat_button)
-    registry.add_global_payload("remset", set_reminders)
+    registry.add_global_payload(RSVP, answer_rsvp)
+    registry.add_global_payload(RATE, answer_rating_button)
+    registry.add_global_payload(CHECK_IN, answer_check_in)
+    registry.add_global_payload(MINE, omat_button)
+    registry.add_global_payload(REMINDER_SETTING, set_reminders)
     registry.add_menu_entry(
         MenuEntry("menu.mine", "cmd:omat", visible=lambda roles: roles.is_participant, order=20)
     )

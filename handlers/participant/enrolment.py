@@ -12,33 +12,21 @@ The code and the link are two kinds of code of ``handlers/common/codes.py``, whi
 and the limits of wrong codes before looking a code up and gives expired, used-up and made-up
 codes all the same answer, so the answer never tells whether a project or a code exists.
 
-```mermaid
-stateDiagram-v2
-    [*] --> project: /kutsu (coordinator)
-    project --> group
-    group --> uses: one person / many
-    uses --> validity: 1 / 7 / 30 days
-    validity --> [*]: link + code shown
-
-    state join {
-        [*] --> check: handlers/common/codes.py (private chat, limits, lookup by hash)
-        check --> refused: wrong, expired or used up (same answer)
-        check --> consent: what is stored, why, for how long
-        consent --> joined: "Kyllä, liityn" → name + membership stored, coordinators told
-        consent --> declined: "En halua" → nothing stored
-    }
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/invite.md``, ``docs/flows/enrol.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from handlers.common import participation as common
 from handlers.common import planning
+from handlers.common.buttons import INVITE, NO, YES
 from handlers.core.context import Context
-from handlers.core.flow import CodeKind, Command, Flow, MenuEntry, Registry, Step
-from handlers.core.types import Button, InvalidInput, Param, Reply, Text, When
+from handlers.core.flow import END, ButtonFamily, CodeKind, Command, Flow, MenuEntry, Registry, Step
+from handlers.core.types import Param, Reply, Text, When
 from messages.words import command_names
 from storage import audit, invites, memberships, users
 
@@ -46,6 +34,22 @@ INVITE_FLOW = "invite"
 CONSENT_FLOW = "enrol"
 VALIDITY_DAYS = (1, 7, 30)
 NAME_LIMIT = 64
+
+
+class S(StrEnum):
+    """The steps of both flows (their names are stored in conversations)."""
+
+    PROJECT = "project"
+    GROUP = "group"
+    USES = "uses"
+    VALIDITY = "validity"
+    CONSENT = "consent"
+
+
+PROJECT = ButtonFamily("p")  # p:<slug>
+GROUP = ButtonFamily("g")  # g:<group>, g: for no group
+USES = ButtonFamily("u")  # u:1, u:many
+DAYS = ButtonFamily("d")  # d:<days>
 
 
 # --- coordinator: creating an invite ------------------------------------------------------
@@ -63,7 +67,7 @@ async def new_invite(ctx: Context) -> None:
     ctx.begin(INVITE_FLOW)
     if len(projects) == 1:
         ctx.data["project"] = projects[0]
-        ctx.goto("group")
+        ctx.goto(S.GROUP)
 
 
 def _project_label(ctx: Context, project: str) -> str:
@@ -74,19 +78,18 @@ async def _project_prompt(ctx: Context) -> None:
     ctx.reply(
         "enrol.invite_project",
         buttons=[
-            [Button("people.project", f"p:{p}", {"name": _project_label(ctx, p)})]
+            [PROJECT.button("people.project", p, params={"name": _project_label(ctx, p)})]
             for p in common.coordinated_projects(ctx)
         ],
     )
 
 
 async def _project_handle(ctx: Context) -> None:
-    payload = ctx.payload or ""
-    project = payload.removeprefix("p:")
-    if not payload.startswith("p:") or project not in common.coordinated_projects(ctx):
-        raise InvalidInput("enrol.use_buttons")
+    project = ctx.button(PROJECT)
+    if project not in common.coordinated_projects(ctx):
+        raise ctx.use_buttons()
     ctx.data["project"] = project
-    ctx.goto("group")
+    ctx.goto(S.GROUP)
 
 
 async def _group_prompt(ctx: Context) -> None:
@@ -94,55 +97,53 @@ async def _group_prompt(ctx: Context) -> None:
     groups = list(project.groups) if project is not None else []
     if not groups:
         ctx.data["group"] = None
-        ctx.goto("uses")
+        ctx.goto(S.USES)
         return
     rows = [
-        [Button("people.group", f"g:{g.id}", {"name": str(g.name.get(ctx.locale))})] for g in groups
+        [GROUP.button("people.group", g.id, params={"name": str(g.name.get(ctx.locale))})]
+        for g in groups
     ]
-    rows.append([Button("enrol.no_group", "g:")])
+    rows.append([GROUP.button("enrol.no_group", "")])
     ctx.reply("enrol.invite_group", buttons=rows)
 
 
 async def _group_handle(ctx: Context) -> None:
-    payload = ctx.payload or ""
-    if not payload.startswith("g:"):
-        raise InvalidInput("enrol.use_buttons")
-    group = payload[2:] or None
+    group = ctx.button(GROUP) or None  # "" is no group
     if group is not None and common.group_of(ctx.services, ctx.data["project"], group) is None:
-        raise InvalidInput("enrol.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["group"] = group
-    ctx.goto("uses")
+    ctx.goto(S.USES)
 
 
 async def _uses_prompt(ctx: Context) -> None:
     ctx.reply(
         "enrol.invite_uses",
         buttons=[
-            [Button("enrol.uses_one", "u:1")],
-            [Button("enrol.uses_many", "u:many")],
+            [USES.button("enrol.uses_one", "1")],
+            [USES.button("enrol.uses_many", "many")],
         ],
     )
 
 
 async def _uses_handle(ctx: Context) -> None:
-    if ctx.payload not in ("u:1", "u:many"):
-        raise InvalidInput("enrol.use_buttons")
-    ctx.data["max_uses"] = 1 if ctx.payload == "u:1" else None
-    ctx.goto("validity")
+    uses = ctx.button(USES)
+    if uses not in ("1", "many"):
+        raise ctx.use_buttons()
+    ctx.data["max_uses"] = 1 if uses == "1" else None
+    ctx.goto(S.VALIDITY)
 
 
 async def _validity_prompt(ctx: Context) -> None:
     ctx.reply(
         "enrol.invite_validity",
-        buttons=[[Button(f"enrol.days_{days}", f"d:{days}")] for days in VALIDITY_DAYS],
+        buttons=[[DAYS.button(f"enrol.days_{days}", days)] for days in VALIDITY_DAYS],
     )
 
 
 async def _validity_handle(ctx: Context) -> None:
-    payload = ctx.payload or ""
-    days = payload.removeprefix("d:")
-    if not payload.startswith("d:") or not days.isdigit() or int(days) not in VALIDITY_DAYS:
-        raise InvalidInput("enrol.use_buttons")
+    days = ctx.button(DAYS)
+    if not days.isdigit() or int(days) not in VALIDITY_DAYS:
+        raise ctx.use_buttons()
     project = ctx.data["project"]
     ctx.require_coordinator(project)
     made = await invites.create(
@@ -178,7 +179,7 @@ def show_invite(ctx: Context, made: invites.NewInvite) -> None:
         "expires": When(invite.expires_at),
         "uses": Text("enrol.uses_one_line" if invite.max_uses == 1 else "enrol.uses_many_line"),
     }
-    revoke = ((Button("enrol.revoke", f"inv:revoke:{invite.id}"),),)
+    revoke = ((INVITE.button("enrol.revoke", f"revoke:{invite.id}"),),)
     key = "enrol.invite_ready"
     if ctx.incoming.platform == "telegram" and username:
         key = "enrol.invite_ready_link"
@@ -242,8 +243,8 @@ async def _consent_prompt(ctx: Context) -> None:
     ctx.reply(
         "enrol.consent",
         buttons=[
-            [Button("enrol.accept", "yes")],
-            [Button("enrol.decline", "no")],
+            [YES.button("enrol.accept")],
+            [NO.button("enrol.decline")],
         ],
         project=_project_label(ctx, invite.project),
         group=Text("enrol.group_line", {"group": group}) if group else "",
@@ -257,12 +258,12 @@ def _name_from_platform(ctx: Context) -> str | None:
 
 
 async def _consent_handle(ctx: Context) -> None:
-    if ctx.payload == "no":
+    if ctx.pressed(NO):
         ctx.end()
         ctx.reply("enrol.declined")
         return
-    if ctx.payload != "yes":
-        raise InvalidInput("enrol.use_buttons")
+    if not ctx.pressed(YES):
+        raise ctx.use_buttons()
     invite_id = int(ctx.data["invite"])
     ctx.end()
     invite = await invites.get(ctx.conn, invite_id)
@@ -292,16 +293,24 @@ def register(registry: Registry) -> None:
         Flow(
             INVITE_FLOW,
             {
-                "project": Step(_project_prompt, _project_handle),
-                "group": Step(_group_prompt, _group_handle),
-                "uses": Step(_uses_prompt, _uses_handle),
-                "validity": Step(_validity_prompt, _validity_handle),
+                S.PROJECT: Step(
+                    _project_prompt, _project_handle, accepts={PROJECT}, goes_to={S.GROUP}
+                ),
+                S.GROUP: Step(_group_prompt, _group_handle, accepts={GROUP}, goes_to={S.USES}),
+                S.USES: Step(_uses_prompt, _uses_handle, accepts={USES}, goes_to={S.VALIDITY}),
+                S.VALIDITY: Step(_validity_prompt, _validity_handle, accepts={DAYS}, goes_to={END}),
             },
-            "project",
+            S.PROJECT,
+            use_buttons="enrol.use_buttons",
         )
     )
     registry.add_flow(
-        Flow(CONSENT_FLOW, {"consent": Step(_consent_prompt, _consent_handle)}, "consent")
+        Flow(
+            CONSENT_FLOW,
+            {S.CONSENT: Step(_consent_prompt, _consent_handle, accepts={YES, NO}, goes_to={END})},
+            S.CONSENT,
+            use_buttons="enrol.use_buttons",
+        )
     )
     registry.add_command(
         Command(
@@ -312,9 +321,13 @@ def register(registry: Registry) -> None:
             order=41,
         )
     )
-    registry.add_global_payload("inv", invite_button)
-    registry.code_kinds.append(CodeKind("participant code", invites.normalise_code, _redeem_code))
-    registry.code_kinds.append(CodeKind("invite link", _token_shape, _redeem_token))
+    registry.add_global_payload(INVITE, invite_button)
+    registry.code_kinds.append(
+        CodeKind("participant code", invites.normalise_code, _redeem_code, enters=CONSENT_FLOW)
+    )
+    registry.code_kinds.append(
+        CodeKind("invite link", _token_shape, _redeem_token, enters=CONSENT_FLOW)
+    )
     registry.add_menu_entry(
         MenuEntry("menu.invite", "cmd:kutsu", visible=common.is_coordinator, order=41)
     )

@@ -12,30 +12,38 @@ and removes an earlier answer. The answer buttons work from any state (global pa
 A participant who leaves on their own (``/eroa`` in :mod:`handlers.participant.answers`) gets the
 same question: that flow calls :func:`ask` after ending the membership.
 
-```mermaid
-stateDiagram-v2
-    [*] --> project: /merkitse_lopettanut (coordinator or admin)
-    project --> person: project chosen (skipped when there is only one)
-    person --> confirm: participant chosen
-    confirm --> [*]: yes → left, reminders dropped, question sent
-    confirm --> [*]: no → nothing changed
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/mark_left.md``.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+from handlers.common.buttons import EXIT_ANSWER
 from handlers.common.coordination import is_staff, manageable_projects, project_name
 from handlers.common.participation import label_of, wake_scheduler
 from handlers.core.context import Context
-from handlers.core.flow import Command, Flow, Registry, Step
-from handlers.core.types import Button, InvalidInput
+from handlers.core.flow import END, ButtonFamily, Command, Flow, Registry, Step
 from messages.words import command_names
 from storage import audit, exit_situations, memberships, person_refs, reminders
 
 FLOW = "mark_left"
-PAYLOAD = "exitq"
 DECLINE = "none"
 ACTION = "participant.mark_left"
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    PROJECT = "project"
+    PERSON = "person"
+    CONFIRM = "confirm"
+
+
+PROJECT = ButtonFamily("xl")  # xl:<slug>
+PERSON = ButtonFamily("xu")  # xu:<person ref>, xu: to cancel
+CONFIRM = ButtonFamily("xc")  # xc:yes, xc:no
 
 
 # --- the participant's question ------------------------------------------------------------
@@ -46,7 +54,7 @@ def ask(ctx: Context, user_id: str, project: str) -> None:
         "exit.ask",
         project=project_name(ctx, project),
         buttons=[
-            [Button(f"exit.answer_{choice}", f"{PAYLOAD}:{project}:{choice}")]
+            [EXIT_ANSWER.button(f"exit.answer_{choice}", project, choice)]
             for choice in (*exit_situations.SITUATIONS, DECLINE)
         ],
         dedupe_key=f"exitq:{project}:{user_id}:{ctx.now.date().isoformat()}",
@@ -93,12 +101,16 @@ async def _project_prompt(ctx: Context) -> None:
     projects = await manageable_projects(ctx)
     if len(projects) == 1:
         ctx.data["project"] = projects[0]
-        ctx.goto("person")
+        ctx.goto(S.PERSON)
         return
     ctx.reply(
         "exit.choose_project",
         buttons=[
-            [Button("exit.project_button", f"xl:{slug}", {"project": project_name(ctx, slug)})]
+            [
+                PROJECT.button(
+                    "exit.project_button", slug, params={"project": project_name(ctx, slug)}
+                )
+            ]
             for slug in projects
         ],
     )
@@ -106,13 +118,10 @@ async def _project_prompt(ctx: Context) -> None:
 
 async def _project_handle(ctx: Context) -> None:
     ctx.require_coordinator()
-    payload = ctx.payload or ""
-    if not payload.startswith("xl:"):
-        raise InvalidInput("exit.use_buttons")
-    project = payload.removeprefix("xl:")
+    project = ctx.button(PROJECT)
     ctx.require_coordinator(project)
     ctx.data["project"] = project
-    ctx.goto("person")
+    ctx.goto(S.PERSON)
 
 
 async def _person_prompt(ctx: Context) -> None:
@@ -128,32 +137,30 @@ async def _person_prompt(ctx: Context) -> None:
         project=project_name(ctx, project),
         buttons=[
             [
-                Button(
+                PERSON.button(
                     "exit.person_button",
-                    f"xu:{await person_refs.ref_of(ctx.conn, member.user_id)}",
-                    {"name": await label_of(ctx, member.user_id)},
+                    await person_refs.ref_of(ctx.conn, member.user_id),
+                    params={"name": await label_of(ctx, member.user_id)},
                 )
             ]
             for member in people
         ]
-        + [[Button("exit.cancel_button", "xu:")]],
+        + [[PERSON.button("exit.cancel_button", "")]],
     )
 
 
 async def _person_handle(ctx: Context) -> None:
     _require(ctx)
-    payload = ctx.payload or ""
-    if payload == "xu:":
+    ref = ctx.button(PERSON)
+    if not ref:  # "" is "cancel"
         ctx.end()
         ctx.reply("exit.kept")
         return
-    if not payload.startswith("xu:"):
-        raise InvalidInput("exit.use_buttons")
-    person = await person_refs.user_of(ctx.conn, payload.removeprefix("xu:"))
+    person = await person_refs.user_of(ctx.conn, ref)
     if person is None:  # forgotten since the list was shown
-        raise InvalidInput("exit.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["person"] = person
-    ctx.goto("confirm")
+    ctx.goto(S.CONFIRM)
 
 
 async def _confirm_prompt(ctx: Context) -> None:
@@ -163,20 +170,21 @@ async def _confirm_prompt(ctx: Context) -> None:
         name=await label_of(ctx, ctx.data["person"]),
         project=project_name(ctx, ctx.data["project"]),
         buttons=[
-            [Button("exit.confirm_yes", "xc:yes")],
-            [Button("exit.confirm_no", "xc:no")],
+            [CONFIRM.button("exit.confirm_yes", "yes")],
+            [CONFIRM.button("exit.confirm_no", "no")],
         ],
     )
 
 
 async def _confirm_handle(ctx: Context) -> None:
     _require(ctx)
-    if ctx.payload == "xc:no":
+    answer = ctx.button(CONFIRM)
+    if answer == "no":
         ctx.end()
         ctx.reply("exit.kept")
         return
-    if ctx.payload != "xc:yes":
-        raise InvalidInput("exit.use_buttons")
+    if answer != "yes":
+        raise ctx.use_buttons()
     project, user_id = ctx.data["project"], ctx.data["person"]
     name = await label_of(ctx, user_id)
     ctx.end()
@@ -204,11 +212,16 @@ def register(registry: Registry) -> None:
         Flow(
             FLOW,
             {
-                "project": Step(_project_prompt, _project_handle),
-                "person": Step(_person_prompt, _person_handle),
-                "confirm": Step(_confirm_prompt, _confirm_handle),
+                S.PROJECT: Step(
+                    _project_prompt, _project_handle, accepts={PROJECT}, goes_to={S.PERSON}
+                ),
+                S.PERSON: Step(
+                    _person_prompt, _person_handle, accepts={PERSON}, goes_to={S.CONFIRM, END}
+                ),
+                S.CONFIRM: Step(_confirm_prompt, _confirm_handle, accepts={CONFIRM}, goes_to={END}),
             },
-            "project",
+            S.PROJECT,
+            use_buttons="exit.use_buttons",
         )
     )
     registry.add_command(
@@ -220,4 +233,4 @@ def register(registry: Registry) -> None:
             order=55,
         )
     )
-    registry.add_global_payload(PAYLOAD, answer)
+    registry.add_global_payload(EXIT_ANSWER, answer)

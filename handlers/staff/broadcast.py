@@ -25,24 +25,20 @@ request about the chosen project (``storage.contact_requests``, kept 90 days); o
 project's coordinators and administrators can choose it, and the button is shown only when
 there is somebody to reach.
 
-```mermaid stateDiagram-v2 [*] --> project: /tiedote (coordinator or admin) project -->
-audience: project chosen (skipped when there is only one) project --> text: news (admin)
-audience --> text: project / group / all mine / asked to be contacted text --> preview: text
-written preview --> text: edit preview --> when: later when --> confirm_time: valid future
-time confirm_time --> when: change time preview --> sending: send now confirm_time -->
-scheduled: confirm scheduled --> sending: time comes (outbox not_before) scheduled -->
-cancelled: cancel button sending --> cancelled: cancel button sending --> done: no recipient
-row pending done --> [*]: report + CSV of those not reached cancelled --> [*] ```"""
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/broadcast.md``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import aiosqlite
 
 from handlers.common.broadcast_progress import Progress
+from handlers.common.buttons import BROADCASTS
 from handlers.common.coordination import (
     csv_bytes,
     group_names,
@@ -53,7 +49,18 @@ from handlers.common.coordination import (
 )
 from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.flow import Command, Flow, MenuEntry, Registry, Step
+from handlers.core.flow import (
+    DATE,
+    END,
+    FILE,
+    TEXT,
+    ButtonFamily,
+    Command,
+    Flow,
+    MenuEntry,
+    Registry,
+    Step,
+)
 from handlers.core.ports import Rendering
 from handlers.core.types import Button, Document, InvalidInput, Lines, Param, Raw, Text, When
 from handlers.domain.datetime_input import DateTimeInputError, DateTimeProblem, parse_datetime
@@ -68,6 +75,27 @@ NEWS = "*news"
 LIST_LIMIT = 10
 #: Transports that fetch files people send (Incoming.attachment).
 FILE_PLATFORMS = ("telegram", "matrix")
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    PROJECT = "project"
+    AUDIENCE = "audience"
+    TEXT = "text"
+    PREVIEW = "preview"
+    WHEN = "when"
+    CONFIRM_TIME = "confirm_time"
+
+
+PROJECT = ButtonFamily("bcp")  # bcp:<slug>, bcp:*news
+AUDIENCE = ButtonFamily("bca")  # bca:project, bca:mine, bca:contacts, bca:group:<group>
+BC = ButtonFamily("bc")
+SEND_NOW = BC.sub("now")
+LATER = BC.sub("later")
+EDIT = BC.sub("edit")
+CANCEL = BC.sub("cancel")
+SCHEDULE = BC.sub("schedule")
 
 
 # --- who may, and to whom ------------------------------------------------------------------
@@ -155,30 +183,32 @@ async def _project_prompt(ctx: Context) -> None:
     projects = await manageable_projects(ctx)
     if len(projects) == 1 and not ctx.roles.is_admin:
         ctx.data["project"] = projects[0]
-        ctx.goto("audience")
+        ctx.goto(S.AUDIENCE)
         return
     rows = [
-        [Button("broadcast.project_button", f"bcp:{slug}", {"project": project_name(ctx, slug)})]
+        [
+            PROJECT.button(
+                "broadcast.project_button", slug, params={"project": project_name(ctx, slug)}
+            )
+        ]
         for slug in projects
     ]
     if ctx.roles.is_admin:
-        rows.append([Button("broadcast.news_button", f"bcp:{NEWS}")])
+        rows.append([PROJECT.button("broadcast.news_button", NEWS)])
     ctx.reply("broadcast.choose_project", buttons=rows)
 
 
 async def _project_handle(ctx: Context) -> None:
     ctx.require_coordinator()
-    if not ctx.payload or not ctx.payload.startswith("bcp:"):
-        raise InvalidInput("broadcast.use_buttons")
-    choice = ctx.payload.split(":", 1)[1]
+    choice = ctx.button(PROJECT)
     if choice == NEWS:
         ctx.require_admin()
         ctx.data.update(project=None, audience="news", group=None)
-        ctx.goto("text")
+        ctx.goto(S.TEXT)
         return
     ctx.require_coordinator(choice)
     ctx.data.update(project=choice, audience=None, group=None)
-    ctx.goto("audience")
+    ctx.goto(S.AUDIENCE)
 
 
 async def _audience_buttons(ctx: Context, project: str) -> list[list[Button]]:
@@ -186,10 +216,10 @@ async def _audience_buttons(ctx: Context, project: str) -> list[list[Button]]:
     count = len(await broadcasts.participants(conn, [project]))
     rows = [
         [
-            Button(
+            AUDIENCE.button(
                 "broadcast.audience_project_button",
-                "bca:project",
-                {"project": project_name(ctx, project), "count": count},
+                "project",
+                params={"project": project_name(ctx, project), "count": count},
             )
         ]
     ]
@@ -198,25 +228,27 @@ async def _audience_buttons(ctx: Context, project: str) -> list[list[Button]]:
         members = len(await broadcasts.participants(conn, [project], group))
         rows.append(
             [
-                Button(
+                AUDIENCE.button(
                     "broadcast.audience_group_button",
-                    f"bca:group:{group}",
-                    {"group": named.get(group, group), "count": members},
+                    f"group:{group}",
+                    params={"group": named.get(group, group), "count": members},
                 )
             ]
         )
     mine = await manageable_projects(ctx)
     if len(mine) > 1:
         everyone = len(await broadcasts.participants(conn, mine))
-        rows.append([Button("broadcast.audience_mine_button", "bca:mine", {"count": everyone})])
+        rows.append(
+            [AUDIENCE.button("broadcast.audience_mine_button", "mine", params={"count": everyone})]
+        )
     asked = len(await broadcasts.contacts(conn, project))
     if asked:
         rows.append(
             [
-                Button(
+                AUDIENCE.button(
                     "broadcast.audience_contacts_button",
-                    "bca:contacts",
-                    {"project": project_name(ctx, project), "count": asked},
+                    "contacts",
+                    params={"project": project_name(ctx, project), "count": asked},
                 )
             ]
         )
@@ -231,18 +263,14 @@ async def _audience_prompt(ctx: Context) -> None:
 
 async def _audience_handle(ctx: Context) -> None:
     _require(ctx)
-    payload = ctx.payload or ""
-    if payload == "bca:project":
-        ctx.data.update(audience="project", group=None)
-    elif payload == "bca:mine":
-        ctx.data.update(audience="mine", group=None)
-    elif payload == "bca:contacts":
-        ctx.data.update(audience="contacts", group=None)
-    elif payload.startswith("bca:group:"):
-        ctx.data.update(audience="group", group=payload.split(":", 2)[2])
+    choice = ctx.button(AUDIENCE)
+    if choice in ("project", "mine", "contacts"):
+        ctx.data.update(audience=choice, group=None)
+    elif choice.startswith("group:"):
+        ctx.data.update(audience="group", group=choice.removeprefix("group:"))
     else:
-        raise InvalidInput("broadcast.use_buttons")
-    ctx.goto("text")
+        raise ctx.use_buttons()
+    ctx.goto(S.TEXT)
 
 
 async def _text_prompt(ctx: Context) -> None:
@@ -264,13 +292,13 @@ async def _text_handle(ctx: Context) -> None:
             return  # the step waits for the text
     if ctx.text is None:
         if attachment is not None:
-            ctx.goto("preview")
+            ctx.goto(S.PREVIEW)
             return
         raise InvalidInput("broadcast.write_text")
     if len(ctx.text) > MAX_TEXT:
         raise InvalidInput("broadcast.too_long", limit=MAX_TEXT, length=len(ctx.text))
     ctx.data["text"] = ctx.text
-    ctx.goto("preview")
+    ctx.goto(S.PREVIEW)
 
 
 async def _keep_file(ctx: Context, attachment: Document) -> None:
@@ -326,8 +354,8 @@ async def _preview_prompt(ctx: Context) -> None:
             "broadcast.summary_nobody",
             notes=Lines(tuple(extra)),
             buttons=[
-                [Button("broadcast.edit_button", "bc:edit")],
-                [Button("broadcast.cancel_flow_button", "bc:cancel")],
+                [EDIT.button("broadcast.edit_button")],
+                [CANCEL.button("broadcast.cancel_flow_button")],
             ],
         )
         return
@@ -337,21 +365,21 @@ async def _preview_prompt(ctx: Context) -> None:
         audience=_audience_text(ctx),
         notes=Lines(tuple(extra)),
         buttons=[
-            [Button("broadcast.send_now_button", "bc:now")],
-            [Button("broadcast.later_button", "bc:later")],
-            [Button("broadcast.edit_button", "bc:edit")],
-            [Button("broadcast.cancel_flow_button", "bc:cancel")],
+            [SEND_NOW.button("broadcast.send_now_button")],
+            [LATER.button("broadcast.later_button")],
+            [EDIT.button("broadcast.edit_button")],
+            [CANCEL.button("broadcast.cancel_flow_button")],
         ],
     )
 
 
 async def _common_choices(ctx: Context) -> bool:
     """Buttons shared by the confirmation steps; True when one was handled."""
-    if ctx.payload == "bc:edit":
-        ctx.goto("text")
-    elif ctx.payload == "bc:later":
-        ctx.goto("when")
-    elif ctx.payload == "bc:cancel":
+    if ctx.pressed(EDIT):
+        ctx.goto(S.TEXT)
+    elif ctx.pressed(LATER):
+        ctx.goto(S.WHEN)
+    elif ctx.pressed(CANCEL):
         file_id = ctx.data.get("file_id")
         if isinstance(file_id, int):
             await broadcasts.drop_draft_file(ctx.conn, file_id)
@@ -365,10 +393,10 @@ async def _common_choices(ctx: Context) -> bool:
 
 async def _preview_handle(ctx: Context) -> None:
     _require(ctx)
-    if ctx.payload == "bc:now":
+    if ctx.pressed(SEND_NOW):
         await _confirm(ctx, None)
     elif not await _common_choices(ctx):
-        raise InvalidInput("broadcast.use_buttons")
+        raise ctx.use_buttons()
 
 
 _WHEN_PROBLEMS = {
@@ -386,15 +414,13 @@ async def _when_prompt(ctx: Context) -> None:
 async def _when_handle(ctx: Context) -> None:
     _require(ctx)
     if ctx.text is None:
-        if await _common_choices(ctx):
-            return
         raise InvalidInput("broadcast.when_invalid")
     try:
         moment = parse_datetime(ctx.text, now=ctx.now, tz=ctx.services.timezone)
     except DateTimeInputError as error:
         raise InvalidInput(_WHEN_PROBLEMS.get(error.reason, "broadcast.when_invalid")) from None
     ctx.data["send_at"] = moment.astimezone(dt.UTC).isoformat()
-    ctx.goto("confirm_time")
+    ctx.goto(S.CONFIRM_TIME)
 
 
 async def _confirm_time_prompt(ctx: Context) -> None:
@@ -405,24 +431,24 @@ async def _confirm_time_prompt(ctx: Context) -> None:
         count=len(recipients),
         audience=_audience_text(ctx),
         buttons=[
-            [Button("broadcast.schedule_button", "bc:schedule")],
-            [Button("broadcast.change_time_button", "bc:later")],
-            [Button("broadcast.cancel_flow_button", "bc:cancel")],
+            [SCHEDULE.button("broadcast.schedule_button")],
+            [LATER.button("broadcast.change_time_button")],
+            [CANCEL.button("broadcast.cancel_flow_button")],
         ],
     )
 
 
 async def _confirm_time_handle(ctx: Context) -> None:
     _require(ctx)
-    if ctx.payload == "bc:schedule":
+    if ctx.pressed(SCHEDULE):
         moment = dt.datetime.fromisoformat(ctx.data["send_at"])
         if moment <= ctx.now:
             ctx.reply("broadcast.when_passed")
-            ctx.goto("when")
+            ctx.goto(S.WHEN)
             return
         await _confirm(ctx, moment)
     elif not await _common_choices(ctx):
-        raise InvalidInput("broadcast.use_buttons")
+        raise ctx.use_buttons()
 
 
 @dataclass(frozen=True)
@@ -529,10 +555,10 @@ async def _confirm(ctx: Context, send_at: dt.datetime | None) -> None:
             count=total,
             buttons=[
                 [
-                    Button(
+                    BROADCASTS.button(
                         "broadcast.cancel_button",
-                        f"bcx:cancel:{broadcast_id}",
-                        {"id": broadcast_id},
+                        f"cancel:{broadcast_id}",
+                        params={"id": broadcast_id},
                     )
                 ]
             ],
@@ -572,11 +598,21 @@ async def list_broadcasts(ctx: Context) -> None:
         )
         if item.open:
             buttons.append(
-                [Button("broadcast.cancel_button", f"bcx:cancel:{item.id}", {"id": item.id})]
+                [
+                    BROADCASTS.button(
+                        "broadcast.cancel_button", f"cancel:{item.id}", params={"id": item.id}
+                    )
+                ]
             )
         elif counts.not_delivered:
             buttons.append(
-                [Button("broadcast.missing_list_button", f"bcx:missing:{item.id}", {"id": item.id})]
+                [
+                    BROADCASTS.button(
+                        "broadcast.missing_list_button",
+                        f"missing:{item.id}",
+                        params={"id": item.id},
+                    )
+                ]
             )
     ctx.reply("broadcast.list", lines=Lines(tuple(lines)), buttons=buttons)
 
@@ -660,14 +696,33 @@ def register(registry: Registry) -> None:
         Flow(
             FLOW,
             {
-                "project": Step(_project_prompt, _project_handle),
-                "audience": Step(_audience_prompt, _audience_handle),
-                "text": Step(_text_prompt, _text_handle, takes_files=True),
-                "preview": Step(_preview_prompt, _preview_handle),
-                "when": Step(_when_prompt, _when_handle),
-                "confirm_time": Step(_confirm_time_prompt, _confirm_time_handle),
+                S.PROJECT: Step(
+                    _project_prompt,
+                    _project_handle,
+                    accepts={PROJECT},
+                    goes_to={S.AUDIENCE, S.TEXT},
+                ),
+                S.AUDIENCE: Step(
+                    _audience_prompt, _audience_handle, accepts={AUDIENCE}, goes_to={S.TEXT}
+                ),
+                # the text, or a file or picture with it (its caption, or the text after it)
+                S.TEXT: Step(_text_prompt, _text_handle, accepts={TEXT, FILE}, goes_to={S.PREVIEW}),
+                S.PREVIEW: Step(
+                    _preview_prompt,
+                    _preview_handle,
+                    accepts={SEND_NOW, LATER, EDIT, CANCEL},
+                    goes_to={S.TEXT, S.WHEN, END},
+                ),
+                S.WHEN: Step(_when_prompt, _when_handle, accepts={DATE}, goes_to={S.CONFIRM_TIME}),
+                S.CONFIRM_TIME: Step(
+                    _confirm_time_prompt,
+                    _confirm_time_handle,
+                    accepts={SCHEDULE, LATER, EDIT, CANCEL},
+                    goes_to={S.WHEN, S.TEXT, END},
+                ),
             },
-            "project",
+            S.PROJECT,
+            use_buttons="broadcast.use_buttons",
         )
     )
     registry.add_command(
@@ -704,7 +759,7 @@ def register(registry: Registry) -> None:
             order=81,
         )
     )
-    registry.add_global_payload("bcx", broadcast_button)
+    registry.add_global_payload(BROADCASTS, broadcast_button)
     registry.add_menu_entry(MenuEntry("menu.announce", "cmd:tiedote", visible=is_staff, order=500))
     registry.add_menu_entry(
         MenuEntry("menu.announcements", "cmd:tiedotteet", visible=is_staff, order=510)

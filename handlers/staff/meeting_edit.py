@@ -21,13 +21,15 @@ personal meeting is moved; for a group meeting a one-off personal meeting is mad
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from handlers.common import participation as common
 from handlers.common import planning
+from handlers.common.buttons import MEETING, NO, YES
 from handlers.common.participation import rsvp_buttons
 from handlers.core.context import Context
-from handlers.core.flow import Flow, Registry, Step
-from handlers.core.types import Button, InvalidInput, When
+from handlers.core.flow import DATE, END, NUMBER, TEXT, ButtonFamily, Flow, Registry, Step
+from handlers.core.types import InvalidInput, When
 from handlers.domain.datetime_input import (
     DateTimeInputError,
     DateTimeProblem,
@@ -39,6 +41,7 @@ from handlers.domain.recurrence import MAX_COUNT, MAX_SPAN_YEARS, RecurrenceErro
 from handlers.staff.meeting_support import (
     DURATIONS,
     EDIT_FLOW,
+    MINUTES,
     NEW_TIME_FLOW,
     NOTE_LIMIT,
     TITLE_LIMIT,
@@ -51,6 +54,17 @@ from handlers.staff.meeting_support import (
 from storage import meetings as meeting_store
 from storage import participants, reminders
 from storage.meetings import HORIZON, Meeting, Occurrence
+
+
+class S(StrEnum):
+    """The steps of both flows (their names are stored in conversations)."""
+
+    VALUE = "value"
+    CONFIRM = "confirm"
+    WHEN = "when"
+
+
+CLEAR = ButtonFamily("clear")
 
 # --- changing a meeting ------------------------------------------------------------------------
 
@@ -76,13 +90,15 @@ async def _value_prompt(ctx: Context) -> None:
     elif what == "length":
         ctx.reply(
             "meetings.ask_new_duration",
-            buttons=[[Button("meetings.minutes", f"min:{m}", {"minutes": m}) for m in DURATIONS]],
+            buttons=[
+                [MINUTES.button("meetings.minutes", m, params={"minutes": m}) for m in DURATIONS]
+            ],
             minutes=int(meeting.duration.total_seconds() // 60),
         )
     elif what == "place":
-        ctx.reply("meetings.ask_new_place", buttons=[[Button("meetings.clear", "clear")]])
+        ctx.reply("meetings.ask_new_place", buttons=[[CLEAR.button("meetings.clear")]])
     else:
-        ctx.reply("meetings.ask_new_note", buttons=[[Button("meetings.clear", "clear")]])
+        ctx.reply("meetings.ask_new_note", buttons=[[CLEAR.button("meetings.clear")]])
 
 
 async def _value_handle(ctx: Context) -> None:
@@ -119,7 +135,7 @@ async def _value_handle(ctx: Context) -> None:
     if what == "length":
         await _change_length(ctx, meeting)
         return
-    clear = ctx.payload == "clear" and what != "title"
+    clear = ctx.pressed(CLEAR) and what != "title"
     text = "" if clear else (ctx.text or "").strip()
     if what == "title":
         if not text:
@@ -228,7 +244,7 @@ async def _retime_series(ctx: Context, occurrence: Occurrence, meeting: Meeting)
 
 async def _edit_confirm_prompt(ctx: Context) -> None:
     occurrence, meeting = await _edit_target(ctx)
-    buttons = [[Button("meetings.yes_cancel", "yes")], [Button("meetings.no_keep", "no")]]
+    buttons = [[YES.button("meetings.yes_cancel")], [NO.button("meetings.no_keep")]]
     if ctx.data["what"] == "stop":
         left = len(await meeting_store.future_occurrences(ctx.conn, meeting.id, ctx.now))
         ctx.reply("meetings.confirm_stop", buttons=buttons, title=meeting.title, count=left)
@@ -243,12 +259,12 @@ async def _edit_confirm_prompt(ctx: Context) -> None:
 
 async def _edit_confirm_handle(ctx: Context) -> None:
     occurrence, meeting = await _edit_target(ctx)
-    if ctx.payload == "no":
+    if ctx.pressed(NO):
         ctx.end()
         ctx.reply("meetings.kept")
         return
-    if ctx.payload != "yes":
-        raise InvalidInput("meetings.use_buttons")
+    if not ctx.pressed(YES):
+        raise ctx.use_buttons()
     whole_series = ctx.data["what"] == "stop"
     ctx.end()
     await _cancel(ctx, occurrence, meeting, whole_series=whole_series)
@@ -281,7 +297,7 @@ async def _cancel(
         )
         ctx.reply(
             "meetings.cancelled",
-            buttons=[[Button("meetings.restore_button", f"mt:restore:{occurrence.id}")]],
+            buttons=[[MEETING.button("meetings.restore_button", f"restore:{occurrence.id}")]],
             when=When(occurrence.start),
             people=told,
         )
@@ -378,12 +394,27 @@ def register(registry: Registry) -> None:
         Flow(
             EDIT_FLOW,
             {
-                "value": Step(_value_prompt, _value_handle),
-                "confirm": Step(_edit_confirm_prompt, _edit_confirm_handle),
+                # a new time, time of day, name, length, place or note (data "what")
+                S.VALUE: Step(
+                    _value_prompt,
+                    _value_handle,
+                    accepts={TEXT, DATE, NUMBER, MINUTES, CLEAR},
+                    goes_to={END},
+                ),
+                # cancelling one meeting or the series
+                S.CONFIRM: Step(
+                    _edit_confirm_prompt, _edit_confirm_handle, accepts={YES, NO}, goes_to={END}
+                ),
             },
-            "value",
+            S.VALUE,
+            use_buttons="meetings.use_buttons",
+            entries={S.CONFIRM},
         )
     )
     registry.add_flow(
-        Flow(NEW_TIME_FLOW, {"when": Step(_new_time_prompt, _new_time_handle)}, "when")
+        Flow(
+            NEW_TIME_FLOW,
+            {S.WHEN: Step(_new_time_prompt, _new_time_handle, accepts={DATE}, goes_to={END})},
+            S.WHEN,
+        )
     )

@@ -2,37 +2,22 @@
 on the nth weekday, or the group's own rhythm from content — e.g. the women's group's 13
 weeks — with a count or a last day), for a group, the whole project or one participant:
 
-```mermaid
-stateDiagram-v2
-    [*] --> project: "Uusi tapaaminen" (skipped with one project)
-    project --> audience: a group / the whole project / one participant
-    audience --> person: one participant
-    audience --> repeat
-    person --> repeat
-    repeat --> anchor: the group's rhythm is tied to a date (release)
-    repeat --> start
-    anchor --> start: within the rhythm's window
-    start --> end: repeating, no end in the rhythm
-    start --> duration
-    end --> duration
-    duration --> title: (the rhythm's duration skips this)
-    title --> place
-    place --> note
-    note --> confirm
-    confirm --> [*]: save → occurrences, reminders planned, participants told
-```
+The steps, drawn from the declarations below by ``hankebot diagrams``:
+``docs/flows/meeting_new.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from handlers.common import participation as common
 from handlers.common import planning
+from handlers.common.buttons import SKIP
 from handlers.core.context import Context
-from handlers.core.flow import Flow, Registry, Step
-from handlers.core.types import Button, Day, InvalidInput, Param, Text, When
+from handlers.core.flow import DATE, END, NUMBER, TEXT, ButtonFamily, Flow, Registry, Step
+from handlers.core.types import Day, InvalidInput, Param, Text, When
 from handlers.domain.datetime_input import (
     DateTimeInputError,
     parse_date,
@@ -49,11 +34,11 @@ from handlers.domain.recurrence import (
 from handlers.domain.whole_numbers import CountInputError, is_digits, parse_count
 from handlers.staff.meeting_support import (
     DURATIONS,
+    MINUTES,
     NEW_FLOW,
     NOTE_LIMIT,
     TITLE_LIMIT,
     audit_change,
-    expect_payload,
     minutes_from,
     place_or_link,
     project_label_of,
@@ -64,6 +49,34 @@ from storage import memberships, person_refs
 from storage.meetings import HORIZON, Meeting
 
 PEOPLE_PAGE = 15
+
+
+class S(StrEnum):
+    """The steps (their names are stored in conversations)."""
+
+    PROJECT = "project"
+    AUDIENCE = "audience"
+    PERSON = "person"
+    REPEAT = "repeat"
+    ANCHOR = "anchor"
+    START = "start"
+    UNTIL = "end"  # the last meeting of a series
+    DURATION = "duration"
+    TITLE = "title"
+    PLACE = "place"
+    NOTE = "note"
+    CONFIRM = "confirm"
+
+
+PROJECT = ButtonFamily("p")  # p:<slug>
+AUDIENCE = ButtonFamily("a")  # a:group:<group>, a:all, a:one
+PERSON = ButtonFamily("u")  # u:<person ref>
+MORE = ButtonFamily("more")
+REPEAT = ButtonFamily("r")  # r:<kind>, r:rhythm
+NO_END = ButtonFamily("open")
+DEFAULT_TITLE = ButtonFamily("default")
+SAVE = ButtonFamily("save")
+DISCARD = ButtonFamily("discard")
 KINDS = {
     "once": RepeatKind.ONCE,
     "weekly": RepeatKind.WEEKLY,
@@ -84,54 +97,58 @@ async def start_new(ctx: Context) -> None:
     ctx.begin(NEW_FLOW)
     if len(projects) == 1:
         ctx.data["project"] = projects[0]
-        ctx.goto("audience")
+        ctx.goto(S.AUDIENCE)
 
 
 async def _project_prompt(ctx: Context) -> None:
     ctx.reply(
         "meetings.ask_project",
         buttons=[
-            [Button("people.project", f"p:{p}", {"name": project_label_of(ctx, p)})]
+            [PROJECT.button("people.project", p, params={"name": project_label_of(ctx, p)})]
             for p in common.coordinated_projects(ctx)
         ],
     )
 
 
 async def _project_handle(ctx: Context) -> None:
-    project = expect_payload(ctx, "p:")
+    project = ctx.button(PROJECT)
     if project not in common.coordinated_projects(ctx):
-        raise InvalidInput("meetings.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["project"] = project
-    ctx.goto("audience")
+    ctx.goto(S.AUDIENCE)
 
 
 async def _audience_prompt(ctx: Context) -> None:
     project = common.project_of(ctx.services, ctx.data["project"])
     rows = [
-        [Button("people.group", f"a:group:{g.id}", {"name": str(g.name.get(ctx.locale))})]
+        [
+            AUDIENCE.button(
+                "people.group", f"group:{g.id}", params={"name": str(g.name.get(ctx.locale))}
+            )
+        ]
         for g in (project.groups if project is not None else [])
     ]
-    rows.append([Button("meetings.audience_all", "a:all")])
-    rows.append([Button("meetings.audience_one", "a:one")])
+    rows.append([AUDIENCE.button("meetings.audience_all", "all")])
+    rows.append([AUDIENCE.button("meetings.audience_one", "one")])
     ctx.reply("meetings.ask_audience", buttons=rows)
 
 
 async def _audience_handle(ctx: Context) -> None:
-    choice = expect_payload(ctx, "a:")
+    choice = ctx.button(AUDIENCE)
     ctx.data["group"] = None
     ctx.data["user"] = None
     if choice == "one":
         ctx.data["page"] = 0
-        ctx.goto("person")
+        ctx.goto(S.PERSON)
         return
     if choice.startswith("group:"):
         group = choice.removeprefix("group:")
         if common.group_of(ctx.services, ctx.data["project"], group) is None:
-            raise InvalidInput("meetings.use_buttons")
+            raise ctx.use_buttons()
         ctx.data["group"] = group
     elif choice != "all":
-        raise InvalidInput("meetings.use_buttons")
-    ctx.goto("repeat")
+        raise ctx.use_buttons()
+    ctx.goto(S.REPEAT)
 
 
 async def _person_prompt(ctx: Context) -> None:
@@ -144,30 +161,30 @@ async def _person_prompt(ctx: Context) -> None:
         return
     rows = [
         [
-            Button(
+            PERSON.button(
                 "people.person",
-                f"u:{await person_refs.ref_of(ctx.conn, m.user_id)}",
-                {"name": await common.label_of(ctx, m.user_id)},
+                await person_refs.ref_of(ctx.conn, m.user_id),
+                params={"name": await common.label_of(ctx, m.user_id)},
             )
         ]
         for m in shown
     ]
     if len(members) > (page + 1) * PEOPLE_PAGE:
-        rows.append([Button("meetings.more", "more")])
+        rows.append([MORE.button("meetings.more")])
     ctx.reply("meetings.ask_person", buttons=rows)
 
 
 async def _person_handle(ctx: Context) -> None:
-    if ctx.payload == "more":
+    if ctx.pressed(MORE):
         ctx.data["page"] = int(ctx.data.get("page", 0)) + 1
-        ctx.goto("person")
+        ctx.goto(S.PERSON)
         return
-    user_id = await person_refs.user_of(ctx.conn, expect_payload(ctx, "u:"))
+    user_id = await person_refs.user_of(ctx.conn, ctx.button(PERSON))
     members = await memberships.members(ctx.conn, ctx.data["project"], "participant")
     if user_id not in {m.user_id for m in members}:
-        raise InvalidInput("meetings.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["user"] = user_id
-    ctx.goto("repeat")
+    ctx.goto(S.REPEAT)
 
 
 def _rhythm(ctx: Context) -> Any:
@@ -181,24 +198,24 @@ async def _repeat_prompt(ctx: Context) -> None:
     if rhythm is not None:
         rows.append(
             [
-                Button(
+                REPEAT.button(
                     "meetings.repeat_rhythm",
-                    "r:rhythm",
-                    {"rhythm": str(rhythm.description.get(ctx.locale))},
+                    "rhythm",
+                    params={"rhythm": str(rhythm.description.get(ctx.locale))},
                 )
             ]
         )
-    rows += [[Button(f"meetings.repeat_{kind}", f"r:{kind}")] for kind in KINDS]
+    rows += [[REPEAT.button(f"meetings.repeat_{kind}", kind)] for kind in KINDS]
     ctx.reply("meetings.ask_repeat", buttons=rows)
 
 
 async def _repeat_handle(ctx: Context) -> None:
-    choice = expect_payload(ctx, "r:")
+    choice = ctx.button(REPEAT)
     if choice not in KINDS and not (choice == "rhythm" and _rhythm(ctx) is not None):
-        raise InvalidInput("meetings.use_buttons")
+        raise ctx.use_buttons()
     ctx.data["repeat"] = choice
     rhythm = _rhythm(ctx) if choice == "rhythm" else None
-    ctx.goto("anchor" if rhythm is not None and rhythm.anchor is not None else "start")
+    ctx.goto(S.ANCHOR if rhythm is not None and rhythm.anchor is not None else S.START)
 
 
 async def _anchor_prompt(ctx: Context) -> None:
@@ -212,7 +229,7 @@ async def _anchor_handle(ctx: Context) -> None:
     except DateTimeInputError as error:
         raise InvalidInput(f"datetime.{error.reason.value}") from error
     ctx.data["anchor"] = day.isoformat()
-    ctx.goto("start")
+    ctx.goto(S.START)
 
 
 def _anchor_window(ctx: Context) -> tuple[dt.date, dt.date] | None:
@@ -247,7 +264,7 @@ async def _start_handle(ctx: Context) -> None:
     repeat = ctx.data["repeat"]
     if repeat == "once":
         ctx.data["rule"] = None
-        ctx.goto("duration")
+        ctx.goto(S.DURATION)
         return
     if repeat == "rhythm":
         rhythm = _rhythm(ctx)
@@ -255,9 +272,9 @@ async def _start_handle(ctx: Context) -> None:
         template = rhythm.rrule.upper()
         if "COUNT=" in template or "UNTIL=" in template or until is not None:
             ctx.data["rule"] = _rule(ctx, None, until)
-            ctx.goto("duration")
+            ctx.goto(S.DURATION)
             return
-    ctx.goto("end")
+    ctx.goto(S.UNTIL)
 
 
 def _start(ctx: Context) -> dt.datetime:
@@ -296,13 +313,13 @@ def _rule(ctx: Context, count: int | None, until: dt.date | None) -> str | None:
 
 
 async def _end_prompt(ctx: Context) -> None:
-    ctx.reply("meetings.ask_end", buttons=[[Button("meetings.no_end", "open")]])
+    ctx.reply("meetings.ask_end", buttons=[[NO_END.button("meetings.no_end")]])
 
 
 async def _end_handle(ctx: Context) -> None:
-    if ctx.payload == "open":
+    if ctx.pressed(NO_END):
         ctx.data["rule"] = _rule(ctx, None, None)
-        ctx.goto("duration")
+        ctx.goto(S.DURATION)
         return
     text = (ctx.text or "").strip()
     if is_digits(text):
@@ -317,24 +334,24 @@ async def _end_handle(ctx: Context) -> None:
         except DateTimeInputError as error:
             raise InvalidInput("meetings.end_invalid") from error
         ctx.data["rule"] = _rule(ctx, None, until)
-    ctx.goto("duration")
+    ctx.goto(S.DURATION)
 
 
 async def _duration_prompt(ctx: Context) -> None:
     rhythm = _rhythm(ctx) if ctx.data.get("repeat") == "rhythm" else None
     if rhythm is not None and rhythm.duration_minutes:
         ctx.data["duration"] = rhythm.duration_minutes
-        ctx.goto("title")
+        ctx.goto(S.TITLE)
         return
     ctx.reply(
         "meetings.ask_duration",
-        buttons=[[Button("meetings.minutes", f"min:{m}", {"minutes": m}) for m in DURATIONS]],
+        buttons=[[MINUTES.button("meetings.minutes", m, params={"minutes": m}) for m in DURATIONS]],
     )
 
 
 async def _duration_handle(ctx: Context) -> None:
     ctx.data["duration"] = minutes_from(ctx)
-    ctx.goto("title")
+    ctx.goto(S.TITLE)
 
 
 def _default_title(ctx: Context) -> str | None:
@@ -343,12 +360,14 @@ def _default_title(ctx: Context) -> str | None:
 
 async def _title_prompt(ctx: Context) -> None:
     default = _default_title(ctx)
-    buttons = [[Button("meetings.use_title", "default", {"title": default})]] if default else []
+    buttons = (
+        [[DEFAULT_TITLE.button("meetings.use_title", params={"title": default})]] if default else []
+    )
     ctx.reply("meetings.ask_title", buttons=buttons)
 
 
 async def _title_handle(ctx: Context) -> None:
-    if ctx.payload == "default" and _default_title(ctx):
+    if ctx.pressed(DEFAULT_TITLE) and _default_title(ctx):
         title = _default_title(ctx)
     else:
         title = (ctx.text or "").strip()
@@ -357,37 +376,37 @@ async def _title_handle(ctx: Context) -> None:
     if len(title) > TITLE_LIMIT:
         raise InvalidInput("meetings.too_long", limit=TITLE_LIMIT)
     ctx.data["title"] = title
-    ctx.goto("place")
+    ctx.goto(S.PLACE)
 
 
 async def _place_prompt(ctx: Context) -> None:
-    ctx.reply("meetings.ask_place", buttons=[[Button("meetings.skip", "skip")]])
+    ctx.reply("meetings.ask_place", buttons=[[SKIP.button("meetings.skip")]])
 
 
 async def _place_handle(ctx: Context) -> None:
     ctx.data["place"] = ""
     ctx.data["link"] = ""
-    if ctx.payload != "skip":
+    if not ctx.pressed(SKIP):
         text = (ctx.text or "").strip()
         if not text:
             raise InvalidInput("meetings.place_expected")
         kind, value = place_or_link(text)
         ctx.data[kind] = value
-    ctx.goto("note")
+    ctx.goto(S.NOTE)
 
 
 async def _note_prompt(ctx: Context) -> None:
-    ctx.reply("meetings.ask_note", buttons=[[Button("meetings.skip", "skip")]])
+    ctx.reply("meetings.ask_note", buttons=[[SKIP.button("meetings.skip")]])
 
 
 async def _note_handle(ctx: Context) -> None:
-    note = "" if ctx.payload == "skip" else (ctx.text or "").strip()
-    if ctx.payload != "skip" and not note:
+    note = "" if ctx.pressed(SKIP) else (ctx.text or "").strip()
+    if not ctx.pressed(SKIP) and not note:
         raise InvalidInput("meetings.note_expected")
     if len(note) > NOTE_LIMIT:
         raise InvalidInput("meetings.too_long", limit=NOTE_LIMIT)
     ctx.data["note"] = note
-    ctx.goto("confirm")
+    ctx.goto(S.CONFIRM)
 
 
 def _draft(ctx: Context) -> Meeting:
@@ -429,7 +448,7 @@ async def _confirm_prompt(ctx: Context) -> None:
         period = Text("meetings.period", {"number": number, "periods": rhythm.periods})
     ctx.reply(
         "meetings.summary",
-        buttons=[[Button("meetings.save", "save")], [Button("meetings.discard", "discard")]],
+        buttons=[[SAVE.button("meetings.save")], [DISCARD.button("meetings.discard")]],
         card=common.card(draft, draft.first_start),
         rhythm=common.describe_meeting(draft, ctx.services),
         minutes=int(draft.duration.total_seconds() // 60),
@@ -439,17 +458,17 @@ async def _confirm_prompt(ctx: Context) -> None:
 
 
 async def _confirm_handle(ctx: Context) -> None:
-    if ctx.payload == "discard":
+    if ctx.pressed(DISCARD):
         ctx.end()
         ctx.reply("meetings.discarded")
         return
-    if ctx.payload != "save":
-        raise InvalidInput("meetings.use_buttons")
+    if not ctx.pressed(SAVE):
+        raise ctx.use_buttons()
     draft = _draft(ctx)
     ctx.require_coordinator(draft.project)
     if draft.first_start <= ctx.now:
         ctx.reply("datetime.in_past")
-        ctx.goto("start")
+        ctx.goto(S.START)
         return
     ctx.end()
     meeting, told = await save_meeting(ctx, draft)
@@ -498,19 +517,62 @@ def register(registry: Registry) -> None:
         Flow(
             NEW_FLOW,
             {
-                "project": Step(_project_prompt, _project_handle),
-                "audience": Step(_audience_prompt, _audience_handle),
-                "person": Step(_person_prompt, _person_handle),
-                "repeat": Step(_repeat_prompt, _repeat_handle),
-                "anchor": Step(_anchor_prompt, _anchor_handle),
-                "start": Step(_start_prompt, _start_handle),
-                "end": Step(_end_prompt, _end_handle),
-                "duration": Step(_duration_prompt, _duration_handle),
-                "title": Step(_title_prompt, _title_handle),
-                "place": Step(_place_prompt, _place_handle),
-                "note": Step(_note_prompt, _note_handle),
-                "confirm": Step(_confirm_prompt, _confirm_handle),
+                S.PROJECT: Step(
+                    _project_prompt, _project_handle, accepts={PROJECT}, goes_to={S.AUDIENCE}
+                ),
+                S.AUDIENCE: Step(
+                    _audience_prompt,
+                    _audience_handle,
+                    accepts={AUDIENCE},
+                    goes_to={S.PERSON, S.REPEAT},
+                ),
+                S.PERSON: Step(
+                    _person_prompt,
+                    _person_handle,
+                    accepts={PERSON, MORE},
+                    goes_to={S.PERSON, S.REPEAT, END},
+                ),
+                S.REPEAT: Step(
+                    _repeat_prompt,
+                    _repeat_handle,
+                    accepts={REPEAT},
+                    goes_to={S.ANCHOR, S.START},
+                ),
+                S.ANCHOR: Step(_anchor_prompt, _anchor_handle, accepts={DATE}, goes_to={S.START}),
+                S.START: Step(
+                    _start_prompt,
+                    _start_handle,
+                    accepts={DATE},
+                    goes_to={S.UNTIL, S.DURATION},
+                ),
+                S.UNTIL: Step(
+                    _end_prompt,
+                    _end_handle,
+                    accepts={NUMBER, DATE, NO_END},
+                    goes_to={S.DURATION},
+                ),
+                S.DURATION: Step(
+                    _duration_prompt,
+                    _duration_handle,
+                    accepts={NUMBER, MINUTES},
+                    goes_to={S.TITLE},
+                ),
+                S.TITLE: Step(
+                    _title_prompt,
+                    _title_handle,
+                    accepts={TEXT, DEFAULT_TITLE},
+                    goes_to={S.PLACE},
+                ),
+                S.PLACE: Step(_place_prompt, _place_handle, accepts={TEXT, SKIP}, goes_to={S.NOTE}),
+                S.NOTE: Step(_note_prompt, _note_handle, accepts={TEXT, SKIP}, goes_to={S.CONFIRM}),
+                S.CONFIRM: Step(
+                    _confirm_prompt,
+                    _confirm_handle,
+                    accepts={SAVE, DISCARD},
+                    goes_to={S.START, END},
+                ),
             },
-            "project",
+            S.PROJECT,
+            use_buttons="meetings.use_buttons",
         )
     )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.common import participation as common
 from handlers.core.context import Context, Notice
+from handlers.core.flow import ButtonFamily
 from handlers.core.types import Button, InvalidInput, Param, Reply
 from handlers.domain.links import MAX_LENGTH as LINK_LIMIT
 from handlers.domain.links import LinkInputError, looks_like_link, parse_link
@@ -27,6 +28,7 @@ PLACE_LIMIT = 200
 NOTE_LIMIT = 500
 DURATIONS = (30, 60, 90, 120)
 MAX_MINUTES = 1440
+MINUTES = ButtonFamily("min")  # min:<minutes>
 
 
 def tz_of(ctx: Context) -> ZoneInfo:
@@ -68,13 +70,6 @@ def private_only(ctx: Context) -> bool:
     return True
 
 
-def expect_payload(ctx: Context, prefix: str) -> str:
-    payload = ctx.payload or ""
-    if not payload.startswith(prefix):
-        raise InvalidInput("meetings.use_buttons")
-    return payload[len(prefix) :]
-
-
 def place_or_link(text: str) -> tuple[str, str]:
     """A typed place or web link: ``("link", link)`` for a text that starts with http:// or
     https://, which must then be a valid link (:func:`handlers.domain.links.parse_link`),
@@ -92,7 +87,7 @@ def place_or_link(text: str) -> tuple[str, str]:
 def minutes_from(ctx: Context) -> int:
     """Minutes from a button or typed ("90", "90 min"); the same rule as a new meeting's."""
     if ctx.payload is not None:
-        value = expect_payload(ctx, "min:")
+        value = ctx.button(MINUTES)
     else:
         value = (ctx.text or "").strip().removesuffix("min").strip()
     try:

@@ -14,6 +14,7 @@ import datetime as dt
 
 from handlers.common import participation as common
 from handlers.common import planning
+from handlers.common.buttons import COMMAND, MEETING
 from handlers.common.participation import REMINDER_CHOICES, offsets_text
 from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
@@ -88,23 +89,23 @@ async def overview(ctx: Context, page: int = 0, days: int = HORIZON.days) -> Non
         )
         buttons.append(
             [
-                Button(
+                MEETING.button(
                     "meetings.open",
-                    f"mt:occ:{occurrence.id}",
-                    {"when": When(occurrence.start), "title": meeting.title},
+                    f"occ:{occurrence.id}",
+                    params={"when": When(occurrence.start), "title": meeting.title},
                 )
             ]
         )
     if more:
-        buttons.append([Button("meetings.more", f"mt:list:{page + 1}:{days}")])
+        buttons.append([MEETING.button("meetings.more", f"list:{page + 1}:{days}")])
     elif days < MAX_AHEAD.days:
         later = min(days + HORIZON.days, MAX_AHEAD.days)
         buttons.append(
             [
-                Button(
+                MEETING.button(
                     "meetings.later",
-                    f"mt:list:{page}:{later}",
-                    {
+                    f"list:{page}:{later}",
+                    params={
                         "until": Day(
                             until.astimezone(tz_of(ctx)).date() + dt.timedelta(days=later - days)
                         )
@@ -112,9 +113,9 @@ async def overview(ctx: Context, page: int = 0, days: int = HORIZON.days) -> Non
                 )
             ]
         )
-    buttons.append([Button("meetings.new", "mt:new")])
-    buttons.append([Button("menu.invite", "cmd:kutsu")])
-    buttons.append([Button("meetings.reminder_settings", "mt:remind")])
+    buttons.append([MEETING.button("meetings.new", "new")])
+    buttons.append([COMMAND.button("menu.invite", "kutsu")])
+    buttons.append([MEETING.button("meetings.reminder_settings", "remind")])
     if lines:
         ctx.reply("meetings.overview", buttons=buttons, meetings=Lines(tuple(lines)))
     else:
@@ -149,23 +150,23 @@ async def show_occurrence(ctx: Context, occurrence: Occurrence, meeting: Meeting
     oid = occurrence.id
     buttons: list[list[Button]] = []
     if occurrence.start <= ctx.now:
-        buttons.append([Button("meetings.attendance_button", f"mt:att:{oid}")])
+        buttons.append([MEETING.button("meetings.attendance_button", f"att:{oid}")])
     if occurrence.cancelled and not meeting.cancelled and occurrence.start > ctx.now:
-        buttons.append([Button("meetings.restore_button", f"mt:restore:{oid}")])
+        buttons.append([MEETING.button("meetings.restore_button", f"restore:{oid}")])
     if not occurrence.cancelled and not meeting.cancelled:
         buttons += [
-            [Button("meetings.move_button", f"mt:move:{oid}")],
-            [Button("meetings.cancel_button", f"mt:cancel:{oid}")],
-            [Button("meetings.place_button", f"mt:place:{oid}")],
-            [Button("meetings.note_button", f"mt:note:{oid}")],
-            [Button("meetings.title_button", f"mt:title:{oid}")],
-            [Button("meetings.length_button", f"mt:length:{oid}")],
+            [MEETING.button("meetings.move_button", f"move:{oid}")],
+            [MEETING.button("meetings.cancel_button", f"cancel:{oid}")],
+            [MEETING.button("meetings.place_button", f"place:{oid}")],
+            [MEETING.button("meetings.note_button", f"note:{oid}")],
+            [MEETING.button("meetings.title_button", f"title:{oid}")],
+            [MEETING.button("meetings.length_button", f"length:{oid}")],
         ]
         if meeting.rule is not None:
             if occurrence.start > ctx.now:
-                buttons.append([Button("meetings.time_button", f"mt:time:{oid}")])
-            buttons.append([Button("meetings.stop_button", f"mt:stop:{oid}")])
-    buttons.append([Button("meetings.back", "mt:list:0")])
+                buttons.append([MEETING.button("meetings.time_button", f"time:{oid}")])
+            buttons.append([MEETING.button("meetings.stop_button", f"stop:{oid}")])
+    buttons.append([MEETING.button("meetings.back", "list:0")])
     group = common.group_name(ctx.services, meeting.project, meeting.group, ctx.locale)
     audience: Param
     if meeting.user_id is not None:
@@ -233,8 +234,8 @@ async def meeting_button(ctx: Context) -> None:
         elif action == "att":
             await _attendance(ctx, *found)
         else:
-            ctx.begin(EDIT_FLOW, occ=found[0].id, what=action)
-            ctx.goto("confirm" if action in ("cancel", "stop") else "value")
+            at = "confirm" if action in ("cancel", "stop") else None
+            ctx.begin(EDIT_FLOW, at=at, occ=found[0].id, what=action)
     elif action in ("mark", "newtime") and len(parts) == 4:
         # The last part is the participant's reference: gone once they used /forget.
         user_id = await person_refs.user_of(ctx.conn, parts[3])
@@ -264,14 +265,15 @@ async def _attendance(ctx: Context, occurrence: Occurrence, meeting: Meeting) ->
         mark = marks.get(user_id)
         buttons.append(
             [
-                Button(
+                MEETING.sub("mark").button(
                     MARKS.get(mark or "", "meetings.mark_none"),
-                    f"mt:mark:{occurrence.id}:{await person_refs.ref_of(ctx.conn, user_id)}",
-                    {"name": await common.label_of(ctx, user_id)},
+                    occurrence.id,
+                    await person_refs.ref_of(ctx.conn, user_id),
+                    params={"name": await common.label_of(ctx, user_id)},
                 )
             ]
         )
-    buttons.append([Button("meetings.back_to_meeting", f"mt:occ:{occurrence.id}")])
+    buttons.append([MEETING.button("meetings.back_to_meeting", f"occ:{occurrence.id}")])
     ctx.reply(
         "meetings.attendance",
         buttons=buttons,
@@ -319,7 +321,13 @@ async def _project_reminders(ctx: Context, project: str | None) -> None:
             ctx.reply(
                 "meetings.choose_project",
                 buttons=[
-                    [Button("people.project", f"mt:remind:{p}", {"name": project_label_of(ctx, p)})]
+                    [
+                        MEETING.button(
+                            "people.project",
+                            f"remind:{p}",
+                            params={"name": project_label_of(ctx, p)},
+                        )
+                    ]
                     for p in projects
                 ],
             )
@@ -330,7 +338,7 @@ async def _project_reminders(ctx: Context, project: str | None) -> None:
     ctx.reply(
         "meetings.reminders",
         buttons=[
-            [Button(f"meetings.remind_{choice}", f"mt:remset:{project}:{choice}")]
+            [MEETING.button(f"meetings.remind_{choice}", f"remset:{project}:{choice}")]
             for choice in REMINDER_CHOICES
         ],
         project=project_label_of(ctx, project),
@@ -371,7 +379,7 @@ def register(registry: Registry) -> None:
             order=40,
         )
     )
-    registry.add_global_payload("mt", meeting_button)
+    registry.add_global_payload(MEETING, meeting_button)
     registry.add_menu_entry(
         MenuEntry("menu.meetings", "cmd:tapaamiset", visible=common.is_coordinator, order=40)
     )

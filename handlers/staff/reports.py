@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+from handlers.common.buttons import REPORT
 from handlers.common.coordination import (
     csv_bytes,
     in_private_chat,
@@ -32,7 +33,7 @@ from handlers.common.coordination import (
 from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.ports import Rendering
-from handlers.core.types import Button, Day, Document, InvalidInput, Lines, Param, Percent, Text
+from handlers.core.types import Day, Document, InvalidInput, Lines, Param, Percent, Text
 from handlers.domain.report_math import Kind, Metric, Report, csv_rows
 from messages.words import command_names, every
 from storage import audit
@@ -111,7 +112,7 @@ async def _show(ctx: Context, slug: str) -> None:
         day=day,
         lines=report_lines(report),
         document=Document(f"raportti-{slug}.png", png, "image/png"),
-        buttons=[[Button("report.csv_button", f"rep:csv:{slug}")]],
+        buttons=[[REPORT.button("report.csv_button", f"csv:{slug}")]],
     )
 
 
@@ -150,10 +151,10 @@ async def report_command(ctx: Context) -> None:
                 "report.choose",
                 buttons=[
                     [
-                        Button(
+                        REPORT.button(
                             "report.project_button",
-                            f"rep:{kind}:{p}",
-                            {"project": project_name(ctx, p)},
+                            f"{kind}:{p}",
+                            params={"project": project_name(ctx, p)},
                         )
                     ]
                     for p in projects
@@ -195,5 +196,5 @@ def register(registry: Registry) -> None:
             order=52,
         )
     )
-    registry.add_global_payload("rep", report_button)
+    registry.add_global_payload(REPORT, report_button)
     registry.add_menu_entry(MenuEntry("menu.report", "cmd:raportti", visible=is_staff, order=520))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from handlers.common.buttons import AUDIT, COORDINATOR
 from handlers.common.coordination import (
     csv_bytes,
     id_label,
@@ -124,20 +125,20 @@ async def show_coordinators(ctx: Context) -> None:
         )
         buttons.append(
             [
-                Button(
+                COORDINATOR.button(
                     "coord.invite_button",
-                    f"coord:invite:{slug}",
-                    {"project": project_name(ctx, slug)},
+                    f"invite:{slug}",
+                    params={"project": project_name(ctx, slug)},
                 )
             ]
         )
         for member in await memberships.members(ctx.conn, slug, "coordinator"):
             buttons.append(
                 [
-                    Button(
+                    COORDINATOR.button(
                         "coord.remove_button",
-                        f"coord:rm:{slug}:{await person_refs.ref_of(ctx.conn, member.user_id)}",
-                        {
+                        f"rm:{slug}:{await person_refs.ref_of(ctx.conn, member.user_id)}",
+                        params={
                             "name": await _label(ctx, member.user_id),
                             "project": project_name(ctx, slug),
                         },
@@ -184,10 +185,10 @@ async def invite_command(ctx: Context) -> None:
         "coord.invite_choose",
         buttons=[
             [
-                Button(
+                COORDINATOR.button(
                     "coord.project_button",
-                    f"coord:invite:{slug}",
-                    {"project": project_name(ctx, slug)},
+                    f"invite:{slug}",
+                    params={"project": project_name(ctx, slug)},
                 )
             ]
             for slug in projects
@@ -318,8 +319,8 @@ async def coordinator_button(ctx: Context) -> None:
                 name=await _label(ctx, user_id),
                 project=project_name(ctx, slug),
                 buttons=[
-                    [Button("coord.remove_yes", f"coord:rmok:{slug}:{ref}")],
-                    [Button("coord.remove_no", "coord:keep")],
+                    [COORDINATOR.button("coord.remove_yes", f"rmok:{slug}:{ref}")],
+                    [COORDINATOR.button("coord.remove_no", "keep")],
                 ],
             )
     elif kind == "keep":
@@ -370,7 +371,7 @@ async def show_audit(ctx: Context) -> None:
         "audit.latest",
         count=len(entries),
         lines=Lines(tuple(lines)),
-        buttons=[[Button("audit.csv_button", "audit:csv")]],
+        buttons=[[AUDIT.button("audit.csv_button", "csv")]],
     )
 
 
@@ -457,8 +458,8 @@ def register(registry: Registry) -> None:
             order=64,
         )
     )
-    registry.add_global_payload("coord", coordinator_button)
-    registry.add_global_payload("audit", audit_button)
+    registry.add_global_payload(COORDINATOR, coordinator_button)
+    registry.add_global_payload(AUDIT, audit_button)
     registry.add_menu_entry(
         MenuEntry("menu.coordinators", "cmd:ohjaajat", visible=is_admin, order=600)
     )

@@ -1,0 +1,478 @@
+"""The budget's first stage: the cost model and the staff costs, as a total or person by
+person (pay, working time, months or hours), with the unit-cost arithmetic shown."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from handlers.applicant.budget.shared import (
+    LINES,
+    MODE,
+    MODEL,
+    PAY,
+    PICK,
+    SIDE,
+    S,
+    cancel_hint,
+    computed,
+    draft_of,
+    entered,
+    pct,
+    programme_of,
+    quantity,
+    rules_of,
+    typed,
+)
+from handlers.common.start import main_menu
+from handlers.core.context import Context
+from handlers.core.flow import END, NUMBER, TEXT, Step
+from handlers.core.types import (
+    InvalidInput,
+    Lines,
+    Money,
+    Param,
+    Percent,
+    Text,
+)
+from handlers.domain import budget_draft as bd
+from handlers.domain.budget_draft import form_label
+from handlers.domain.budget_math import (
+    CostRules,
+    StaffCost,
+)
+
+# --- cost model and staff --------------------------------------------------------------------
+
+
+async def _model_prompt(ctx: Context) -> None:
+    if ctx.services.content is None:
+        ctx.end()
+        ctx.reply("applicant.unavailable")
+        main_menu(ctx)
+        return
+    programme = programme_of(ctx)
+    supported = [m for m in programme.cost_models if m.supported]
+    others = [m.name.get(ctx.locale) for m in programme.cost_models if not m.supported]
+    ctx.reply(
+        "budget.model_ask",
+        covers=programme.cost_model().covers.get(ctx.locale),
+        others=", ".join(others) if others else "–",
+        buttons=[
+            [MODEL.button("applicant.option", m.key, params={"label": m.name.get(ctx.locale)})]
+            for m in supported
+        ],
+    )
+
+
+async def _model_handle(ctx: Context) -> None:
+    key = ctx.button(MODEL)
+    model = next((m for m in programme_of(ctx).cost_models if m.key == key), None)
+    if model is None or not model.supported:
+        raise InvalidInput("budget.error.unsupported_cost_model")
+    ctx.data["model"] = key
+    ctx.goto(S.STAFF_MODE)
+
+
+async def _staff_mode_prompt(ctx: Context) -> None:
+    staff = programme_of(ctx).staff_costs
+    ctx.reply(
+        "budget.staff_mode_ask",
+        hours=staff.hours_per_year,
+        side=pct(staff.side_cost().percent),
+        buttons=[
+            [MODE.button("budget.staff_lines", "lines")],
+            [MODE.button("budget.staff_total", "total")],
+        ],
+    )
+
+
+async def _staff_mode_handle(ctx: Context) -> None:
+    mode = ctx.button(MODE)
+    if mode == "total":
+        ctx.data.pop("lines", None)
+        ctx.goto(S.STAFF_TOTAL)
+    elif mode == "lines":
+        ctx.data.pop("staff_total", None)
+        ctx.data.setdefault("lines", [])
+        ctx.goto(S.LINES if ctx.data["lines"] else S.LINE_TITLE)
+    else:
+        raise ctx.use_buttons()
+
+
+async def _staff_total_prompt(ctx: Context) -> None:
+    ctx.reply(
+        "budget.staff_total_ask", row=form_label(programme_of(ctx).budget_rows.staff, ctx.locale)
+    )
+    cancel_hint(ctx)
+
+
+async def _staff_total_handle(ctx: Context) -> None:
+    amount = entered(bd.money, typed(ctx), ctx.locale)
+    if amount <= 0:
+        raise InvalidInput("budget.error.zero_staff")
+    ctx.data["staff_total"] = str(amount)
+    _staff_done(ctx)
+
+
+def _staff_done(ctx: Context) -> None:
+    ctx.goto(S.SUMMARY if ctx.data.get("review") else S.INCOME)
+
+
+# --- one staff line --------------------------------------------------------------------------
+
+
+async def _line_title_prompt(ctx: Context) -> None:
+    edit = ctx.data.get("edit")
+    if edit is not None:
+        line = bd.DraftLine.from_data(ctx.data["lines"][edit])
+        ctx.reply("budget.line_edit", number=edit + 1, title=line.title)
+    ctx.reply("budget.line_title_ask", number=_line_number(ctx))
+    cancel_hint(ctx)
+
+
+def _line_number(ctx: Context) -> int:
+    edit = ctx.data.get("edit")
+    return int(edit) + 1 if edit is not None else len(ctx.data.get("lines") or []) + 1
+
+
+async def _line_title_handle(ctx: Context) -> None:
+    title = entered(bd.parse_title, typed(ctx))
+    ctx.data["line"] = {"title": title}
+    side_costs = programme_of(ctx).staff_costs.side_costs
+    ctx.goto(S.LINE_SIDE if len(side_costs) > 1 else S.LINE_PAY_KIND)
+
+
+async def _line_side_prompt(ctx: Context) -> None:
+    staff = programme_of(ctx).staff_costs
+    ctx.reply(
+        "budget.line_side_ask",
+        title=ctx.data["line"]["title"],
+        buttons=[
+            [
+                SIDE.button(
+                    "budget.side_button",
+                    side.key,
+                    params={"name": side.name.get(ctx.locale), "percent": pct(side.percent)},
+                )
+            ]
+            for side in staff.side_costs
+        ],
+    )
+
+
+async def _line_side_handle(ctx: Context) -> None:
+    key = ctx.button(SIDE)
+    staff = programme_of(ctx).staff_costs
+    if key not in {side.key for side in staff.side_costs}:
+        raise ctx.use_buttons()
+    ctx.data["line"]["side"] = None if key == staff.default_side_cost else key
+    ctx.goto(S.LINE_PAY_KIND)
+
+
+async def _line_pay_kind_prompt(ctx: Context) -> None:
+    ctx.reply(
+        "budget.pay_kind_ask",
+        title=ctx.data["line"]["title"],
+        buttons=[
+            [PAY.button("budget.pay_monthly", "monthly")],
+            [PAY.button("budget.pay_hourly", "hourly")],
+        ],
+    )
+
+
+async def _line_pay_kind_handle(ctx: Context) -> None:
+    kind = ctx.button(PAY)
+    if kind not in ("monthly", "hourly"):
+        raise ctx.use_buttons()
+    ctx.goto(S.LINE_MONTHLY if kind == "monthly" else S.LINE_HOURLY)
+
+
+async def _line_monthly_prompt(ctx: Context) -> None:
+    ctx.reply("budget.monthly_ask", title=ctx.data["line"]["title"])
+    cancel_hint(ctx)
+
+
+async def _line_monthly_handle(ctx: Context) -> None:
+    ctx.data["line"]["monthly_pay"] = str(_pay(ctx, bd.MAX_MONTHLY_PAY))
+    ctx.data["line"].pop("hourly_pay", None)
+    ctx.goto(S.LINE_PERCENT)
+
+
+def _pay(ctx: Context, maximum: Decimal) -> Decimal:
+    amount = entered(bd.money, typed(ctx), ctx.locale)
+    if amount <= 0:
+        raise InvalidInput("budget.error.zero_pay")
+    if amount > maximum:
+        raise InvalidInput("budget.error.pay_too_large", maximum=Money(maximum))
+    return amount
+
+
+async def _line_percent_prompt(ctx: Context) -> None:
+    ctx.reply("budget.percent_ask", title=ctx.data["line"]["title"])
+    cancel_hint(ctx)
+
+
+async def _line_percent_handle(ctx: Context) -> None:
+    value = entered(bd.percent, typed(ctx))
+    if value <= 0:
+        raise InvalidInput("budget.error.working_time_range")
+    ctx.data["line"]["working_time"] = str(value)
+    ctx.goto(S.LINE_MONTHS)
+
+
+async def _line_months_prompt(ctx: Context) -> None:
+    ctx.reply("budget.months_ask", title=ctx.data["line"]["title"], maximum=bd.MAX_MONTHS)
+    cancel_hint(ctx)
+
+
+async def _line_months_handle(ctx: Context) -> None:
+    months = entered(
+        bd.parse_quantity, typed(ctx), key="budget.error.months", maximum=bd.MAX_MONTHS
+    )
+    ctx.data["line"]["months"] = str(months)
+    ctx.data["line"].pop("hours", None)
+    _line_done(ctx)
+
+
+async def _line_hourly_prompt(ctx: Context) -> None:
+    ctx.reply("budget.hourly_ask", title=ctx.data["line"]["title"])
+    cancel_hint(ctx)
+
+
+async def _line_hourly_handle(ctx: Context) -> None:
+    ctx.data["line"]["hourly_pay"] = str(_pay(ctx, bd.MAX_HOURLY_PAY))
+    ctx.data["line"].pop("monthly_pay", None)
+    ctx.data["line"]["working_time"] = "100"
+    ctx.goto(S.LINE_HOURS)
+
+
+async def _line_hours_prompt(ctx: Context) -> None:
+    ctx.reply("budget.hours_ask", title=ctx.data["line"]["title"], maximum=bd.MAX_HOURS)
+    cancel_hint(ctx)
+
+
+async def _line_hours_handle(ctx: Context) -> None:
+    hours = entered(bd.parse_quantity, typed(ctx), key="budget.error.hours", maximum=bd.MAX_HOURS)
+    ctx.data["line"]["hours"] = str(hours)
+    ctx.data["line"].pop("months", None)
+    _line_done(ctx)
+
+
+def _line_done(ctx: Context) -> None:
+    line = bd.DraftLine.from_data(ctx.data.pop("line"))
+    lines: list[dict[str, Any]] = ctx.data.setdefault("lines", [])
+    edit = ctx.data.pop("edit", None)
+    if edit is not None and 0 <= edit < len(lines):
+        lines[edit] = line.to_data()
+    else:
+        lines.append(line.to_data())
+    programme = programme_of(ctx)
+    rules = rules_of(ctx)
+    [cost] = computed(bd.line_costs, programme, [line], rules)
+    ctx.reply("budget.line_done", title=line.title, steps=arithmetic(line, cost, rules))
+    if rules.hourly_rate_decimals is None:
+        ctx.reply("budget.exact_note")
+    ctx.goto(S.LINES)
+
+
+def arithmetic(line: bd.DraftLine, cost: StaffCost, rules: CostRules) -> Lines:
+    """The unit-cost arithmetic of one line, a step per row."""
+    steps: list[Param] = []
+    if line.monthly_pay is not None:
+        steps.append(
+            Text(
+                "budget.calc.monthly",
+                {
+                    "pay": Money(line.monthly_pay, cents=True),
+                    "hours_year": rules.hours_per_year,
+                    "hourly": Money(cost.hourly_rate, cents=True),
+                },
+            )
+        )
+    else:
+        steps.append(Text("budget.calc.hourly", {"hourly": Money(cost.hourly_rate, cents=True)}))
+    steps.append(
+        Text(
+            "budget.calc.side",
+            {
+                "side": Percent(cost.side_cost_percent),
+                "rate": Money(cost.hourly_rate_with_side_costs, cents=True),
+            },
+        )
+    )
+    if line.months is not None:
+        steps.append(
+            Text(
+                "budget.calc.hours",
+                {
+                    "hours_year": rules.hours_per_year,
+                    "percent": pct(line.working_time),
+                    "months": quantity(line.months),
+                    "hours": quantity(cost.hours),
+                },
+            )
+        )
+    steps.append(
+        Text(
+            "budget.calc.cost",
+            {
+                "hours": quantity(cost.hours),
+                "rate": Money(cost.hourly_rate_with_side_costs, cents=True),
+                "cost": Money(cost.cost, cents=True),
+            },
+        )
+    )
+    return Lines(tuple(steps))
+
+
+async def _lines_prompt(ctx: Context) -> None:
+    programme = programme_of(ctx)
+    draft = draft_of(ctx)
+    rules = rules_of(ctx)
+    costs = bd.line_costs(programme, draft.lines, rules)
+    total = sum((cost.cost for cost in costs), Decimal(0))
+    listed = tuple(
+        Text(
+            "budget.line_item",
+            {"number": index, "title": line.title, "cost": Money(cost.cost, cents=True)},
+        )
+        for index, (line, cost) in enumerate(zip(draft.lines, costs, strict=True), start=1)
+    )
+    rows = [[LINES.button("budget.add_line", "add")]]
+    if draft.lines:
+        rows.append(
+            [
+                LINES.button("budget.edit_line", "edit"),
+                LINES.button("budget.remove_line", "remove"),
+            ]
+        )
+        rows.append([LINES.button("budget.lines_done", "done")])
+    else:
+        rows.append([LINES.button("budget.staff_total", "total")])
+    ctx.reply(
+        "budget.lines" if draft.lines else "budget.lines_empty",
+        lines=Lines(listed),
+        total=Money(total, cents=True),
+        buttons=rows,
+    )
+
+
+async def _lines_handle(ctx: Context) -> None:
+    action = ctx.button(LINES)
+    lines = ctx.data.get("lines") or []
+    if action == "add":
+        ctx.data.pop("edit", None)
+        ctx.goto(S.LINE_TITLE)
+    elif action in ("edit", "remove") and lines:
+        ctx.data["pick"] = action
+        ctx.goto(S.PICK_LINE)
+    elif action == "done" and lines:
+        _staff_done(ctx)
+    elif action == "total":
+        ctx.data.pop("lines", None)
+        ctx.goto(S.STAFF_TOTAL)
+    else:
+        raise ctx.use_buttons()
+
+
+async def _pick_line_prompt(ctx: Context) -> None:
+    lines = [bd.DraftLine.from_data(line) for line in ctx.data.get("lines") or []]
+    rows = [
+        [
+            PICK.button(
+                "budget.line_button", index, params={"number": index + 1, "title": line.title}
+            )
+        ]
+        for index, line in enumerate(lines)
+    ]
+    rows.append([PICK.button("budget.back", "back")])
+    key = "budget.pick_edit" if ctx.data.get("pick") == "edit" else "budget.pick_remove"
+    ctx.reply(key, buttons=rows)
+
+
+async def _pick_line_handle(ctx: Context) -> None:
+    choice = ctx.button(PICK)
+    lines: list[dict[str, Any]] = ctx.data.get("lines") or []
+    action = ctx.data.pop("pick", None)
+    if choice == "back":
+        ctx.goto(S.LINES)
+        return
+    if not choice.isdigit() or not 0 <= int(choice) < len(lines):
+        raise ctx.use_buttons()
+    index = int(choice)
+    if action == "edit":
+        ctx.data["edit"] = index
+        ctx.goto(S.LINE_TITLE)
+    else:
+        removed = lines.pop(index)
+        ctx.reply("budget.removed", title=str(removed["title"]))
+        ctx.goto(S.LINES)
+
+
+# --- the steps of this stage -----------------------------------------------------------------
+
+STEPS: dict[str, Step] = {
+    S.MODEL: Step(_model_prompt, _model_handle, accepts={MODEL}, goes_to={S.STAFF_MODE, END}),
+    S.STAFF_MODE: Step(
+        _staff_mode_prompt,
+        _staff_mode_handle,
+        accepts={MODE},
+        goes_to={S.STAFF_TOTAL, S.LINES, S.LINE_TITLE},
+    ),
+    S.STAFF_TOTAL: Step(
+        _staff_total_prompt,
+        _staff_total_handle,
+        accepts={NUMBER},
+        goes_to={S.INCOME, S.SUMMARY},
+    ),
+    S.LINE_TITLE: Step(
+        _line_title_prompt,
+        _line_title_handle,
+        accepts={TEXT},
+        goes_to={S.LINE_SIDE, S.LINE_PAY_KIND},
+    ),
+    S.LINE_SIDE: Step(
+        _line_side_prompt, _line_side_handle, accepts={SIDE}, goes_to={S.LINE_PAY_KIND}
+    ),
+    S.LINE_PAY_KIND: Step(
+        _line_pay_kind_prompt,
+        _line_pay_kind_handle,
+        accepts={PAY},
+        goes_to={S.LINE_MONTHLY, S.LINE_HOURLY},
+    ),
+    S.LINE_MONTHLY: Step(
+        _line_monthly_prompt,
+        _line_monthly_handle,
+        accepts={NUMBER},
+        goes_to={S.LINE_PERCENT},
+    ),
+    S.LINE_PERCENT: Step(
+        _line_percent_prompt,
+        _line_percent_handle,
+        accepts={NUMBER},
+        goes_to={S.LINE_MONTHS},
+    ),
+    S.LINE_MONTHS: Step(
+        _line_months_prompt, _line_months_handle, accepts={NUMBER}, goes_to={S.LINES}
+    ),
+    S.LINE_HOURLY: Step(
+        _line_hourly_prompt,
+        _line_hourly_handle,
+        accepts={NUMBER},
+        goes_to={S.LINE_HOURS},
+    ),
+    S.LINE_HOURS: Step(_line_hours_prompt, _line_hours_handle, accepts={NUMBER}, goes_to={S.LINES}),
+    S.LINES: Step(
+        _lines_prompt,
+        _lines_handle,
+        accepts={LINES},
+        goes_to={S.LINE_TITLE, S.PICK_LINE, S.STAFF_TOTAL, S.INCOME, S.SUMMARY},
+    ),
+    S.PICK_LINE: Step(
+        _pick_line_prompt,
+        _pick_line_handle,
+        accepts={PICK},
+        goes_to={S.LINES, S.LINE_TITLE},
+    ),
+}
