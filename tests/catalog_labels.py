@@ -47,6 +47,10 @@ def label(key: str, locale: str = "fi", **params: Param) -> str:
     return html_to_plain(renderer().text(locale, key, params))
 
 
+#: A message text of the catalog as the person sees it (plain text); the same as a label.
+shown = label
+
+
 # --- which keys are button labels --------------------------------------------------------------
 def _fstring_pattern(node: ast.JoinedStr) -> re.Pattern[str]:
     parts = []

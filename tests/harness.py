@@ -44,13 +44,19 @@ class KeyLog:
     def __init__(self) -> None:
         self.html: dict[str, str] = {}
         self.plain: dict[str, str] = {}
+        self.outputs: dict[str, set[str]] = {}  # key -> every text it was rendered to
         self._segments: dict[str, tuple[str, ...]] = {}
 
     def record(self, key: str, html: str) -> None:
-        self.html.pop(html, None)  # re-inserted: the newest renderings are tried first
         self.html[html] = key
         self.plain[html_to_plain(html)] = key
+        self.outputs.setdefault(key, set()).add(html)
         self._segments.clear()
+
+    def shows(self, html: str, key: str) -> bool:
+        """Whether ``html`` contains a text rendered from ``key`` (also one nested in another
+        text, such as a ``Text`` parameter)."""
+        return any(text and text in html for text in self.outputs.get(key, ()))
 
     def label_key(self, label: str) -> str | None:
         return self.plain.get(label)
@@ -138,6 +144,7 @@ class Delivered:
     keys: tuple[str, ...] = ()
     #: the buttons, row by row, with their payloads and label keys
     seen_buttons: list[list[SeenButton]] = field(default_factory=list)
+    key_log: KeyLog | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -146,6 +153,11 @@ class Delivered:
     @property
     def labels(self) -> list[str]:
         return [label for row in self.buttons for label, _ in row]
+
+    def shows(self, key: str) -> bool:
+        """Whether the message contains the text of ``key``: one of :attr:`keys`, or a text
+        nested in one of them (a ``Text`` parameter such as an outcome's verdict)."""
+        return key in self.keys or (self.key_log is not None and self.key_log.shows(self.html, key))
 
     def all_buttons(self) -> Iterator[SeenButton]:
         for row in self.seen_buttons:
@@ -220,6 +232,7 @@ class MemoryTransport:
                 buttons=[[(b.label, b.token) for b in row] for row in item.buttons],
                 document=(item.document.filename, item.document.content) if item.document else None,
                 keys=log.keys_of(item.html) if log else (),
+                key_log=log,
                 seen_buttons=[
                     [
                         SeenButton(
