@@ -28,10 +28,6 @@ NOT_YET_CONVERTED = frozenset(
         "tests/matrix/test_matrix_transport.py",
         "tests/roles_table.py",
         "tests/test_broadcast.py",
-        "tests/test_enrolment.py",
-        "tests/test_exit_situations.py",
-        "tests/test_meetings_flow.py",
-        "tests/test_reminders_schedule.py",
         "tests/test_reports.py",
     }
 )
