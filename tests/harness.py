@@ -17,13 +17,14 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.delivery import DeliveryWorker
+from bot.delivery import DeliveryObserver, DeliveryWorker, default_observers
 from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from bot.rate_limit import PerPersonLimit
 from bot.transports.base import Delivery, Inbound, Inbox, Pacing
 from content.schema import Content
+from handlers.common.broadcast_progress import Progress
 from handlers.core.context import Services
 from handlers.core.flow import Registry
 from handlers.core.types import Incoming, Param
@@ -274,6 +275,18 @@ class Clock:
         self.now += dt.timedelta(**delta)
 
 
+def recording_observers(rendering: RecordingRenderer) -> list[DeliveryObserver]:
+    """The delivery worker's own observers, the announcement progress rendered by
+    ``rendering`` (so that the keys of progress messages are known too)."""
+    observers = default_observers()
+    return [
+        Progress(rendering).observe_delivery
+        if isinstance(getattr(observer, "__self__", None), Progress)
+        else observer
+        for observer in observers
+    ]
+
+
 class Bot:
     """The core wired to a :class:`MemoryTransport`; one per test."""
 
@@ -299,7 +312,9 @@ class Bot:
             rendering=self.renderer,
             content=content,
         )
-        self.worker = DeliveryWorker(db, self.transport, clock=clock)
+        self.worker = DeliveryWorker(
+            db, self.transport, clock=clock, observers=recording_observers(self.renderer)
+        )
         self.dispatcher = Dispatcher(
             db,
             self.services,

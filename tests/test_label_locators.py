@@ -27,8 +27,6 @@ NOT_YET_CONVERTED = frozenset(
         "tests/e2e/test_telegram.py",
         "tests/matrix/test_matrix_transport.py",
         "tests/roles_table.py",
-        "tests/test_broadcast.py",
-        "tests/test_reports.py",
     }
 )
 ROOT = Path(__file__).resolve().parent.parent
