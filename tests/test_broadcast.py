@@ -96,7 +96,7 @@ def progress_heading(number: int, status: str) -> str:
     """The first line of an announcement's progress message ("📣 Tiedote #1 – valmis")."""
     counts = dict.fromkeys(("done", "total", "sent", "unreachable", "failed", "cancelled"), 0)
     rendered = shown(
-        "broadcast.progress", id=number, status=Text(f"broadcast.status_{status}"), **counts
+        "broadcast.progress", "fi", id=number, status=Text(f"broadcast.status_{status}"), **counts
     )
     return rendered.split("\n")[0]
 
@@ -104,7 +104,7 @@ def progress_heading(number: int, status: str) -> str:
 def report_heading(number: int) -> str:
     """The first line of an announcement's report ("Tiedote #1 on lähetetty.")."""
     counts = dict.fromkeys(("total", "sent", "unreachable", "failed", "cancelled"), 0)
-    return shown("broadcast.report", id=number, excerpt="", **counts).split("\n")[0]
+    return shown("broadcast.report", "fi", id=number, excerpt="", **counts).split("\n")[0]
 
 
 @pytest.fixture
