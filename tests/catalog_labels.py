@@ -203,6 +203,16 @@ def label_texts(locale: str = "fi") -> LabelTexts:
     return LabelTexts({t: frozenset(k) for t, k in exact.items()}, tuple(templates))
 
 
+def find_label(labels: list[str], key: str, locale: str = "fi") -> str:
+    """The first of ``labels`` (as a platform shows them) that is the label of ``key``, with
+    whatever parameters; for tests that see only the text of buttons (Telegram, Matrix)."""
+    texts = label_texts(locale)
+    for text in labels:
+        if key in texts.keys_of(text):
+            return text
+    raise AssertionError(f"no button {key!r} in {labels!r}")
+
+
 def label_keys_of(literal: str) -> frozenset[str]:
     """The label keys whose text in any language is ``literal``."""
     return frozenset(k for locale in LOCALES for k in label_texts(locale).keys_of(literal))
@@ -301,9 +311,8 @@ def label_locators(path: Path, locales: tuple[str, ...] = LOCALES) -> list[Liter
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
             arguments = [*node.args, *(k.value for k in node.keywords)]
             if name in LOCATOR_CALLS:
-                for argument in arguments:
-                    if isinstance(argument, (ast.Constant, ast.JoinedStr)):
-                        candidates.extend(_strings(argument))
+                for argument in arguments:  # also ``press(p, "A" if x else "B")``
+                    candidates.extend(_strings(argument))
             elif name == "index" and _mentions_labels(node.func):
                 for argument in arguments:
                     candidates.extend(_strings(argument))

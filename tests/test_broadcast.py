@@ -25,11 +25,12 @@ from bot.i18n import renderer
 from bot.transports.base import Delivery, Inbox, Pacing, Status
 from content import Content, load_content
 from handlers.common.broadcast_progress import Progress
-from handlers.core.types import Document, Incoming, Text
+from handlers.core.types import Document, Incoming
 from storage import audit, broadcasts, contact_requests, memberships, outbox, users
 from storage.broadcasts import Recipient
 from storage.db import Database
 from storage.outbox import OutboxItem
+from tests.broadcast_texts import progress_heading, report_heading
 from tests.catalog_labels import label, shown
 from tests.harness import Bot, Clock, Delivered, Person
 
@@ -90,21 +91,6 @@ async def write_and_preview(coordinator: Person, text: str, people: int) -> None
     await coordinator.says("/tiedote")
     await coordinator.presses_key(PROJECT_AUDIENCE, project="Osmari", count=people)
     await coordinator.says(text)
-
-
-def progress_heading(number: int, status: str) -> str:
-    """The first line of an announcement's progress message ("📣 Tiedote #1 – valmis")."""
-    counts = dict.fromkeys(("done", "total", "sent", "unreachable", "failed", "cancelled"), 0)
-    rendered = shown(
-        "broadcast.progress", "fi", id=number, status=Text(f"broadcast.status_{status}"), **counts
-    )
-    return rendered.split("\n")[0]
-
-
-def report_heading(number: int) -> str:
-    """The first line of an announcement's report ("Tiedote #1 on lähetetty.")."""
-    counts = dict.fromkeys(("total", "sent", "unreachable", "failed", "cancelled"), 0)
-    return shown("broadcast.report", "fi", id=number, excerpt="", **counts).split("\n")[0]
 
 
 @pytest.fixture

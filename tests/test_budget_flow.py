@@ -414,8 +414,8 @@ async def _to_step(person: Person, step: str) -> None:
     if step == "names":
         return
     await say(person, "Mikkeli, Juva")
-    await press(
-        person, "Painoilla (esim. asukasluku)" if step == "weights" else "Sovituilla vuosisummilla"
+    await press_key(
+        person, "budget.method.weights" if step == "weights" else "budget.method.amounts"
     )
 
 
