@@ -17,7 +17,6 @@ from tests.catalog_labels import (
 )
 
 
-
 def test_no_test_finds_a_button_by_its_wording() -> None:
     offenders = [str(place) for path in scanned_files() for place in label_locators(path)]
     assert not offenders, "find these buttons by key or payload:\n" + "\n".join(offenders)
