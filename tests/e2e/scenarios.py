@@ -11,10 +11,16 @@ from tests.e2e.driver import ChatDriver
 Scenario = Callable[[ChatDriver], Awaitable[None]]
 
 
+def first_line(key: str, locale: str = "fi") -> str:
+    """The first line of a catalog text (the rest may name commands, which Matrix shows
+    with "!" instead of "/")."""
+    return shown(key, locale).split("\n")[0]
+
+
 async def start_menu_and_help(chat: ChatDriver) -> None:
     await chat.send("/start")
     [greeting] = await chat.replies()
-    assert greeting.text.startswith(shown("start.greeting"))
+    assert greeting.text.startswith(first_line("start.greeting"))
     assert label("menu.help") in greeting.labels
     await chat.press(label("menu.help"))
     [help_text] = await chat.replies()
@@ -31,7 +37,7 @@ async def language_change(chat: ChatDriver) -> None:
     assert changed.text.startswith(shown("language.changed", "sv"))
     await chat.send("/start")
     [greeting] = await chat.replies()
-    assert greeting.text.startswith(shown("start.greeting", "sv"))
+    assert greeting.text.startswith(first_line("start.greeting", "sv"))
 
 
 async def bad_input_is_answered_and_the_step_kept(chat: ChatDriver) -> None:
