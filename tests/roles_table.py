@@ -77,6 +77,16 @@ def resolve(value: Value, world: World) -> str:
     return value if isinstance(value, str) else value(world)
 
 
+def labelled(key: str, **params: Param) -> Callable[[World], str]:
+    """The label of catalog key ``key`` as the world renders it (buttons are found by key:
+    a path survives rewording)."""
+
+    def text(world: World) -> str:
+        return world.text(key, **params)
+
+    return text
+
+
 @dataclass
 class Attempt:
     """What one person saw while walking a path."""
@@ -450,46 +460,46 @@ def _mark_left_p11(world: World) -> str:
 ANNOUNCE = (
     say("/tiedote"),
     press("Osmari"),
-    press("Koko hanke Osmari (6)"),
+    press(labelled("broadcast.audience_project_button", project="Osmari", count=6)),
     say("Huomenna ei ole ryhmää."),
 )
 TO_CONTACTS = (
     say("/tiedote"),
     press("Osmari"),
-    press("Yhteydenottoa pyytäneet: Osmari (2)"),
+    press(labelled("broadcast.audience_contacts_button", project="Osmari", count=2)),
     say("Uusi ryhmä alkaa."),
 )
 MARK_LEFT = (say("/merkitse_lopettanut"), press("Osmari"), press(_mark_left_p11))
 INVITE = (
     say("/kutsu"),
     press("Osmari"),
-    press("Ei ryhmää"),
-    press("Yhdelle henkilölle (kertakäyttöinen)"),
+    press(labelled("enrol.no_group")),
+    press(labelled("enrol.uses_one")),
 )
 NEW_MEETING = (
     say("/tapaamiset"),
-    press("➕ Uusi tapaaminen"),
+    press(labelled("meetings.new")),
     press("Osmari"),
     press("Työkokeilun palaute"),
-    press("Kerran"),
+    press(labelled("meetings.repeat_once")),
     say(_in_days(12, 10)),
-    press("60 min"),
+    press(labelled("meetings.minutes", minutes=60)),
     say("Palaveri"),
-    press("Ohita"),
-    press("Ohita"),
+    press(labelled("meetings.skip")),
+    press(labelled("meetings.skip")),
 )
 SERIES = (say("/tapaamiset"), press(_series))
-RESTORE = "↩️ Peru peruutus: tapaaminen pidetään"
-REMINDERS = (say("/tapaamiset"), press("🔔 Muistutusasetukset"), press("Osmari"))
-ATTENDANCE = (say("/tapaamiset"), press(_past), press("Läsnäolot"))
+RESTORE = labelled("meetings.restore_button")
+REMINDERS = (say("/tapaamiset"), press(labelled("meetings.reminder_settings")), press("Osmari"))
+ATTENDANCE = (say("/tapaamiset"), press(_past), press(labelled("meetings.attendance_button")))
 #: The participant cannot come to their moved meeting: osmari's coordinators are told,
 #: with a button to offer a new time.
 CANNOT_COME = (
     say("/tapaamiset", by="admin"),
     press(_personal, by="admin"),
-    press("Siirrä tämä kerta", by="admin"),
+    press(labelled("meetings.move_button"), by="admin"),
     say(_in_days(5, 9), by="admin"),
-    press("❌ En pääse", by="participant"),
+    press(labelled("participant.not_coming"), by="participant"),
 )
 
 ADMIN = frozenset({"admin"})
@@ -500,7 +510,7 @@ ACTIONS = [
         ADMIN,
         (say("/ohjaajakutsu osmari"),),
         _invites,
-        ButtonSpec((say("/ohjaajat"),), "Kutsu ohjaaja: Osmari"),
+        ButtonSpec((say("/ohjaajat"),), labelled("coord.invite_button", project="Osmari")),
     ),
     Action(
         "coordinator.add",
@@ -513,57 +523,61 @@ ACTIONS = [
         ADMIN,
         (say(lambda w: f"/poista_ohjaaja osmari {w.uid('old_coordinator')}"),),
         _removed,
-        ButtonSpec((say("/ohjaajat"), press(_remove_old)), "Kyllä, poista oikeudet"),
+        ButtonSpec((say("/ohjaajat"), press(_remove_old)), labelled("coord.remove_yes")),
     ),
     Action(
         "audit.view",
         ADMIN,
         (say("/loki"),),
         audit_any("audit.view"),
-        ButtonSpec((say("/valikko"),), "Tapahtumaloki"),
+        ButtonSpec((say("/valikko"),), labelled("menu.audit")),
     ),
     Action(
         "audit.csv",
         ADMIN,
         (say("/loki csv"),),
         audit_any("audit.csv"),
-        ButtonSpec((say("/loki"),), "Lataa koko loki (CSV)"),
+        ButtonSpec((say("/loki"),), labelled("audit.csv_button")),
     ),
     Action(
         "broadcast.send",
         STAFF,
-        (*ANNOUNCE, press("Lähetä nyt")),
+        (*ANNOUNCE, press(labelled("broadcast.send_now_button"))),
         _announcements,
-        ButtonSpec(ANNOUNCE, "Lähetä nyt", where="group", owner_only=True),
+        ButtonSpec(ANNOUNCE, labelled("broadcast.send_now_button"), where="group", owner_only=True),
     ),
     Action(
         "broadcast.send",
         STAFF,
-        (*TO_CONTACTS, press("Lähetä nyt")),
+        (*TO_CONTACTS, press(labelled("broadcast.send_now_button"))),
         _contact_announcements,
-        ButtonSpec(TO_CONTACTS, "Lähetä nyt", where="group", owner_only=True),
+        ButtonSpec(
+            TO_CONTACTS, labelled("broadcast.send_now_button"), where="group", owner_only=True
+        ),
         case="contacts",
     ),
     Action(
         "broadcast.cancel",
         STAFF,
-        (say("/tiedotteet"), press(f"Peru tiedote #{SCHEDULED}")),
+        (say("/tiedotteet"), press(labelled("broadcast.cancel_button", id=SCHEDULED))),
         _cancelled,
-        ButtonSpec((say("/tiedotteet"),), f"Peru tiedote #{SCHEDULED}", where="group"),
+        ButtonSpec(
+            (say("/tiedotteet"),), labelled("broadcast.cancel_button", id=SCHEDULED), where="group"
+        ),
     ),
     Action(
         "broadcast.missing_csv",
         STAFF,
-        (say("/tiedotteet"), press(f"Ei saaneet tiedotetta #{FINISHED} (CSV)")),
+        (say("/tiedotteet"), press(labelled("broadcast.missing_list_button", id=FINISHED))),
         audit_of("broadcast.missing_csv"),
-        ButtonSpec((say("/tiedotteet"),), f"Ei saaneet tiedotetta #{FINISHED} (CSV)"),
+        ButtonSpec((say("/tiedotteet"),), labelled("broadcast.missing_list_button", id=FINISHED)),
     ),
     Action(
         "participant.mark_left",
         STAFF,
-        (*MARK_LEFT, press("Kyllä, merkitse")),
+        (*MARK_LEFT, press(labelled("exit.confirm_yes"))),
         audit_of("participant.mark_left"),
-        ButtonSpec(MARK_LEFT, "Kyllä, merkitse", where="group", owner_only=True),
+        ButtonSpec(MARK_LEFT, labelled("exit.confirm_yes"), where="group", owner_only=True),
     ),
     Action(
         "report.view",
@@ -578,89 +592,119 @@ ACTIONS = [
         STAFF,
         (say("/raportti osmari csv"),),
         audit_of("report.csv"),
-        ButtonSpec((say("/raportti osmari"),), "Lataa CSV-tiedosto"),
+        ButtonSpec((say("/raportti osmari"),), labelled("report.csv_button")),
     ),
     Action(
         "participant.invite",
         STAFF,
-        (*INVITE, press("7 päivää")),
+        (*INVITE, press(labelled("enrol.days_7"))),
         audit_of("participant.invite"),
-        ButtonSpec(INVITE, "7 päivää", owner_only=True),
+        ButtonSpec(INVITE, labelled("enrol.days_7"), owner_only=True),
     ),
     Action(
         "participant.invite_revoke",
         STAFF,
-        (*INVITE, press("7 päivää"), press("Peru kutsu")),
+        (*INVITE, press(labelled("enrol.days_7")), press(labelled("enrol.revoke"))),
         audit_of("participant.invite_revoke"),
-        ButtonSpec((*INVITE, press("7 päivää")), "Peru kutsu"),
+        ButtonSpec((*INVITE, press(labelled("enrol.days_7"))), labelled("enrol.revoke")),
     ),
     Action(
         "meeting.create",
         STAFF,
-        (*NEW_MEETING, press("Tallenna")),
+        (*NEW_MEETING, press(labelled("meetings.save"))),
         audit_of("meeting.create"),
-        ButtonSpec(NEW_MEETING, "Tallenna", owner_only=True),
+        ButtonSpec(NEW_MEETING, labelled("meetings.save"), owner_only=True),
     ),
     Action(
         "meeting.move",
         STAFF,
-        (*SERIES, press("Siirrä tämä kerta"), say(_in_days(9, 15))),
+        (*SERIES, press(labelled("meetings.move_button")), say(_in_days(9, 15))),
         audit_of("meeting.move"),
-        ButtonSpec(SERIES, "Siirrä tämä kerta", measure=in_flow("meeting_edit")),
+        ButtonSpec(SERIES, labelled("meetings.move_button"), measure=in_flow("meeting_edit")),
     ),
     Action(
         "meeting.cancel",
         STAFF,
-        (*SERIES, press("Peru tämä kerta"), press("Kyllä, peru")),
+        (
+            *SERIES,
+            press(labelled("meetings.cancel_button")),
+            press(labelled("meetings.yes_cancel")),
+        ),
         audit_of("meeting.cancel"),
-        ButtonSpec((*SERIES, press("Peru tämä kerta")), "Kyllä, peru", owner_only=True),
+        ButtonSpec(
+            (*SERIES, press(labelled("meetings.cancel_button"))),
+            labelled("meetings.yes_cancel"),
+            owner_only=True,
+        ),
     ),
     Action(
         "meeting.restore",
         STAFF,
-        (*SERIES, press("Peru tämä kerta"), press("Kyllä, peru"), press(RESTORE)),
+        (
+            *SERIES,
+            press(labelled("meetings.cancel_button")),
+            press(labelled("meetings.yes_cancel")),
+            press(RESTORE),
+        ),
         audit_of("meeting.restore"),
-        ButtonSpec((*SERIES, press("Peru tämä kerta"), press("Kyllä, peru")), RESTORE),
+        ButtonSpec(
+            (
+                *SERIES,
+                press(labelled("meetings.cancel_button")),
+                press(labelled("meetings.yes_cancel")),
+            ),
+            RESTORE,
+        ),
     ),
     Action(
         "meeting.cancel_series",
         STAFF,
-        (*SERIES, press("Peru koko sarja"), press("Kyllä, peru")),
+        (*SERIES, press(labelled("meetings.stop_button")), press(labelled("meetings.yes_cancel"))),
         audit_of("meeting.cancel_series"),
-        ButtonSpec((*SERIES, press("Peru koko sarja")), "Kyllä, peru", owner_only=True),
-    ),
-    Action(
-        "meeting.change",
-        STAFF,
-        (*SERIES, press("Muuta paikkaa tai linkkiä"), say("Nuorisotila")),
-        audit_of("meeting.change"),
         ButtonSpec(
-            (*SERIES, press("Muuta paikkaa tai linkkiä")), "Poista nykyinen", owner_only=True
+            (*SERIES, press(labelled("meetings.stop_button"))),
+            labelled("meetings.yes_cancel"),
+            owner_only=True,
         ),
     ),
     Action(
         "meeting.change",
         STAFF,
-        (*SERIES, press("Muuta lisätietoa"), say("Ota kahvikuppi mukaan.")),
+        (*SERIES, press(labelled("meetings.place_button")), say("Nuorisotila")),
         audit_of("meeting.change"),
-        ButtonSpec((*SERIES, press("Muuta lisätietoa")), "Poista nykyinen", owner_only=True),
+        ButtonSpec(
+            (*SERIES, press(labelled("meetings.place_button"))),
+            labelled("meetings.clear"),
+            owner_only=True,
+        ),
+    ),
+    Action(
+        "meeting.change",
+        STAFF,
+        (*SERIES, press(labelled("meetings.note_button")), say("Ota kahvikuppi mukaan.")),
+        audit_of("meeting.change"),
+        ButtonSpec(
+            (*SERIES, press(labelled("meetings.note_button"))),
+            labelled("meetings.clear"),
+            owner_only=True,
+        ),
         case="note",
     ),
     Action(
         "meeting.series_time",
         STAFF,
-        (*SERIES, press("Muuta kellonaikaa tästä eteenpäin"), say("15.30")),
+        (*SERIES, press(labelled("meetings.time_button")), say("15.30")),
         audit_of("meeting.series_time"),
-        ButtonSpec(SERIES, "Muuta kellonaikaa tästä eteenpäin", measure=in_flow("meeting_edit")),
+        ButtonSpec(SERIES, labelled("meetings.time_button"), measure=in_flow("meeting_edit")),
     ),
     Action(
         "meeting.new_time",
         STAFF,
-        (*CANNOT_COME, press("Ehdota uutta aikaa"), say(_in_days(6, 13))),
+        (*CANNOT_COME, press(labelled("notify.offer_time")), say(_in_days(6, 13))),
         audit_of("meeting.new_time"),
         ButtonSpec(
             CANNOT_COME,
-            "Ehdota uutta aikaa",
+            labelled("notify.offer_time"),
             owner="coordinator",
             measure=in_flow("meeting_new_time"),
         ),
@@ -678,9 +722,9 @@ ACTIONS = [
     Action(
         "meeting.reminders",
         STAFF,
-        (*REMINDERS, press("Vain 24 h ennen")),
+        (*REMINDERS, press(labelled("meetings.remind_day"))),
         audit_of("meeting.reminders"),
-        ButtonSpec(REMINDERS, "Vain 24 h ennen"),
+        ButtonSpec(REMINDERS, labelled("meetings.remind_day")),
     ),
 ]
 

@@ -30,9 +30,13 @@ from storage import audit, broadcasts, contact_requests, memberships, outbox, us
 from storage.broadcasts import Recipient
 from storage.db import Database
 from storage.outbox import OutboxItem
+from tests.broadcast_texts import progress_heading, report_heading
+from tests.catalog_labels import label, shown
 from tests.harness import Bot, Clock, Delivered, Person
 
 START = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # 12.00 in Helsinki
+PROJECT_AUDIENCE = "broadcast.audience_project_button"
+CONTACTS_AUDIENCE = "broadcast.audience_contacts_button"
 
 
 async def new_project_broadcast(
@@ -82,9 +86,10 @@ async def make_coordinator(bot: Bot, db: Database, project: str = "osmari") -> P
     return person
 
 
-async def write_and_preview(coordinator: Person, text: str, audience: str) -> None:
+async def write_and_preview(coordinator: Person, text: str, people: int) -> None:
+    """An announcement to the whole Osmari project, which has ``people`` to send to."""
     await coordinator.says("/tiedote")
-    await coordinator.presses(audience)
+    await coordinator.presses_key(PROJECT_AUDIENCE, project="Osmari", count=people)
     await coordinator.says(text)
 
 
@@ -105,24 +110,26 @@ async def test_preview_send_and_report(db: Database, clocked: tuple[Bot, Clock])
     await coordinator.says("/tiedote")
     [audience] = coordinator.messages()[-1:]
     assert audience.labels == [
-        "Koko hanke Osmari (7)",
-        "Ryhmä: Työkokeilun palaute (0)",
+        label(PROJECT_AUDIENCE, project="Osmari", count=7),
+        label("broadcast.audience_group_button", group="Työkokeilun palaute", count=0),
     ]
-    await coordinator.presses("Koko hanke Osmari (7)")
+    await coordinator.presses_key(PROJECT_AUDIENCE, project="Osmari", count=7)
     preview = await coordinator.says("Huomenna <b>ei</b> ole ryhmää & kahvia.")
     [message] = preview
     # one preview per language the recipients read, the text escaped, then the summary
     assert message.html.count("Huomenna &lt;b&gt;ei&lt;/b&gt; ole ryhmää &amp; kahvia.") == 2
-    assert "Esikatselu – näin tiedote näkyy (Suomi)" in message.text
-    assert "(Svenska (ruotsi))" in message.text and "Meddelande: Osmari" in message.text
-    assert "Tiedote menee 7 henkilölle: koko hanke Osmari." in message.text
-    assert "Heistä 1 ei ole tavoitettavissa" in message.text
-    assert "1 on kieltänyt tiedotteet" in message.text
-    [progress, final, report] = await coordinator.presses("Lähetä nyt")
-    assert progress.text.startswith("📣 Tiedote #1 – lähetetään")
+    assert message.keys[0] == "broadcast.preview" and message.shows("broadcast.summary")
+    assert f"({label('language.fi')})" in message.text
+    assert f"({label('language.sv')})" in message.text and "Meddelande: Osmari" in message.text
+    assert "7 henkilölle: koko hanke Osmari." in message.text
+    assert shown("broadcast.summary_unreachable", count=1) in message.text
+    assert shown("broadcast.summary_opted_out", count=1) in message.text
+    [progress, final, report] = await coordinator.presses_key("broadcast.send_now_button")
+    assert progress.text.startswith(progress_heading(1, "sending"))
+    assert final.keys == ("broadcast.progress",)
     assert "Käsitelty 6/7" in final.text or "Käsitelty 7/7" in final.text
     assert "Perillä: 6\nEi tavoitettavissa: 1" in final.text
-    assert report.text.startswith("Tiedote #1 on lähetetty.")
+    assert report.keys[0] == "broadcast.report" and report.text.startswith(report_heading(1))
     assert "• perillä 6" in report.text and "• ei tavoitettavissa 1" in report.text
     for user_id in people:
         got = [m for m in bot.transport.delivered if m.chat_id == user_id]
@@ -131,6 +138,7 @@ async def test_preview_send_and_report(db: Database, clocked: tuple[Bot, Clock])
         else:
             [announcement] = got
             swedish = int(user_id.split(":")[1]) % 4 == 0
+            assert announcement.keys == ("broadcast.message",)
             assert announcement.text.startswith(
                 "📣 Meddelande: Osmari" if swedish else "📣 Tiedote: Osmari"
             )
@@ -139,7 +147,7 @@ async def test_preview_send_and_report(db: Database, clocked: tuple[Bot, Clock])
                 if swedish
                 else "/lopeta_tiedotteet" in (announcement.text)
             )
-    [missing] = await coordinator.presses("Lataa lista (CSV)")
+    [missing] = await coordinator.presses_key("broadcast.missing_button")
     assert missing.document is not None
     rows = list(csv.reader(io.StringIO(missing.document[1].decode("utf-8-sig")), delimiter=";"))
     assert rows == [
@@ -159,21 +167,22 @@ async def test_wrong_answers_keep_the_step(db: Database, clocked: tuple[Bot, Clo
     coordinator = await make_coordinator(bot, db)
     await coordinator.says("/tiedote")
     [hint] = await coordinator.says("kaikille")
-    assert hint.text == "Valitse jokin painikkeista."
-    await coordinator.presses("Koko hanke Osmari (3)")
+    assert hint.keys == ("broadcast.use_buttons",)
+    await coordinator.presses_key(PROJECT_AUDIENCE, project="Osmari", count=3)
     [too_long] = await coordinator.says("x" * 3001)
-    assert "liian pitkä (3\xa0001 merkkiä)" in too_long.text
+    assert too_long.keys == ("broadcast.too_long",) and "3\xa0001" in too_long.text
     await coordinator.says("Tervetuloa!")
     [again] = await coordinator.says("joo lähetä")
-    assert again.text == "Valitse jokin painikkeista."
-    [when] = await coordinator.presses("Lähetä myöhemmin")
-    assert when.text.startswith("Milloin tiedote lähetetään?")
+    assert again.keys == ("broadcast.use_buttons",)
+    [when] = await coordinator.presses_key("broadcast.later_button")
+    assert when.keys[0] == "broadcast.when"
     [bad] = await coordinator.says("ensi viikolla")
-    assert bad.text.startswith("En ymmärtänyt aikaa.")
+    assert bad.keys[0] == "broadcast.when_invalid"
     [past] = await coordinator.says("1.1.2026 klo 10.00")
-    assert past.text.startswith("Se aika on jo mennyt.")
+    assert past.keys[0] == "broadcast.when_past"
     [confirm] = await coordinator.says("25.11.2026 klo 9.00")
-    assert confirm.text.startswith("Tiedote lähetetään ke 25.11. klo 9.00 3 henkilölle")
+    assert confirm.keys[0] == "broadcast.confirm_time"
+    assert "ke 25.11. klo 9.00 3 henkilölle" in confirm.text
     assert not [
         m
         for m in bot.transport.delivered
@@ -188,12 +197,12 @@ async def test_scheduled_broadcast_waits_and_can_be_cancelled(
     people = await participants(db, "osmari", 4)
     coordinator = await make_coordinator(bot, db)
     for text, at in (("Ensimmäinen", "24.11.2026 klo 14.00"), ("Toinen", "24.11.2026 15.00")):
-        await write_and_preview(coordinator, text, "Koko hanke Osmari (4)")
-        await coordinator.presses("Lähetä myöhemmin")
+        await write_and_preview(coordinator, text, 4)
+        await coordinator.presses_key("broadcast.later_button")
         await coordinator.says(at)
-        [scheduled] = await coordinator.presses("Vahvista ajastus")
-        assert "on ajastettu: se lähtee ti 24.11. klo" in scheduled.text
-    await coordinator.presses("Peru tiedote #2")
+        [scheduled] = await coordinator.presses_key("broadcast.schedule_button")
+        assert scheduled.keys[0] == "broadcast.scheduled" and "ti 24.11. klo" in scheduled.text
+    await coordinator.presses_key("broadcast.cancel_button", id=2)
     clock.advance(hours=2, minutes=30)  # 14.30 local: the first is due, the second was cancelled
     bot.worker.wake()
     await bot.worker.drain()
@@ -204,14 +213,16 @@ async def test_scheduled_broadcast_waits_and_can_be_cancelled(
         texts = [m.text for m in bot.transport.delivered if m.chat_id == user_id]
         assert len(texts) == 1 and "Ensimmäinen" in texts[0]
     progress, *_, final, report = coordinator.new_messages()
-    assert progress.text.startswith("📣 Tiedote #1 – lähetetään")
-    assert final.text.startswith("📣 Tiedote #1 – valmis")
-    assert report.text.startswith("Tiedote #1 on lähetetty.")
+    assert progress.text.startswith(progress_heading(1, "sending"))
+    assert final.text.startswith(progress_heading(1, "done"))
+    assert report.text.startswith(report_heading(1))
     [listing] = await coordinator.says("/tiedotteet")
     assert "#2 · koko hanke Osmari · ti 24.11. klo 15.00 · peruttu · perillä 0/4" in listing.text
     assert "#1 · koko hanke Osmari · ti 24.11. klo 14.00 · lähetetty · perillä 4/4" in listing.text
-    [late] = await coordinator.presses("Peru tiedote #2")  # the old button, pressed again
-    assert late.text == "Tiedote #2 on jo lähetetty tai peruttu."
+    [late] = await coordinator.presses_key(
+        "broadcast.cancel_button", id=2
+    )  # the old button, pressed again
+    assert late.text == shown("broadcast.cancel_too_late", id=2)
     async with db.transaction() as conn:
         assert await audit.count(conn, "broadcast.schedule") == 2
         assert await audit.count(conn, "broadcast.cancel") == 1
@@ -224,24 +235,24 @@ async def test_stop_opts_out_and_subscribe_opts_back_in(
     await participants(db, "osmari", 2)
     coordinator = await make_coordinator(bot, db)
     reader = bot.person(101)  # reads Finnish; test:100 reads Swedish
-    await write_and_preview(coordinator, "Ajastettu", "Koko hanke Osmari (2)")
-    await coordinator.presses("Lähetä myöhemmin")
+    await write_and_preview(coordinator, "Ajastettu", 2)
+    await coordinator.presses_key("broadcast.later_button")
     await coordinator.says("24.11.2026 klo 18.00")
-    await coordinator.presses("Vahvista ajastus")
+    await coordinator.presses_key("broadcast.schedule_button")
     [stopped] = await reader.says("/lopeta_tiedotteet")
-    assert "et saa enää tiedotteita" in stopped.text and "/tilaa_tiedotteet" in stopped.text
+    assert stopped.keys == ("broadcast.stopped",) and "/tilaa_tiedotteet" in stopped.text
     clock.advance(hours=6)
     bot.worker.wake()
     await bot.worker.drain()
     assert not reader.new_messages()  # the scheduled one was cancelled for them
     assert [m.text for m in bot.person(100).messages()][-1].endswith("Skriv /stoppa")
     await coordinator.says("/tiedote")
-    assert "Koko hanke Osmari (1)" in coordinator.last.labels
+    assert label(PROJECT_AUDIENCE, project="Osmari", count=1) in coordinator.last.labels
     await coordinator.says("/peru")
     [back] = await reader.says("/subscribe")
-    assert back.text.startswith("Kiva!")
+    assert back.keys[0] == "broadcast.resumed"
     await coordinator.says("/tiedote")
-    assert "Koko hanke Osmari (2)" in coordinator.last.labels
+    assert label(PROJECT_AUDIENCE, project="Osmari", count=2) in coordinator.last.labels
 
 
 async def test_enqueueing_twice_stores_each_recipient_once(db: Database) -> None:
@@ -421,10 +432,10 @@ async def test_forget_keeps_the_audit_trail_without_the_person(
     bot, _ = clocked
     await participants(db, "osmari", 2)
     coordinator = await make_coordinator(bot, db)
-    await write_and_preview(coordinator, "Hei", "Koko hanke Osmari (2)")
-    await coordinator.presses("Lähetä nyt")
+    await write_and_preview(coordinator, "Hei", 2)
+    await coordinator.presses_key("broadcast.send_now_button")
     await coordinator.says("/unohda")
-    await coordinator.presses("Kyllä, poista")
+    await coordinator.presses_key("forget.yes")
     async with db.transaction() as conn:
         [entry] = await audit.latest(conn, 5)
         stored = await broadcasts.get(conn, 1)
@@ -531,12 +542,15 @@ async def test_announcement_to_people_who_asked_to_be_contacted(
         await users.set_news_opt_in(conn, asked[2], False)  # said /stop
     coordinator = await make_coordinator(bot, db)
     await coordinator.says("/tiedote")
-    assert coordinator.messages()[-1].labels[-1] == "Yhteydenottoa pyytäneet: Osmari (2)"
-    await coordinator.presses("Yhteydenottoa pyytäneet: Osmari (2)")
+    assert coordinator.messages()[-1].labels[-1] == label(
+        CONTACTS_AUDIENCE, project="Osmari", count=2
+    )
+    await coordinator.presses_key(CONTACTS_AUDIENCE, project="Osmari", count=2)
     [preview] = await coordinator.says("Uusi ryhmä alkaa maanantaina.")
-    assert "Tiedote menee 2 henkilölle: yhteydenottoa pyytäneet (Osmari)." in preview.text
-    assert "1 on kieltänyt tiedotteet" in preview.text
-    await coordinator.presses("Lähetä nyt")
+    assert preview.shows("broadcast.summary") and preview.shows("broadcast.audience_contacts")
+    assert "2 henkilölle: yhteydenottoa pyytäneet (Osmari)." in preview.text
+    assert shown("broadcast.summary_opted_out", count=1) in preview.text
+    await coordinator.presses_key("broadcast.send_now_button")
     reached = {
         m.chat_id for m in bot.transport.delivered if m.text.startswith("📣 Tiedote: Osmari")
     }
@@ -555,7 +569,7 @@ async def test_contacts_audience_is_only_offered_when_somebody_asked(
     await asked_to_be_contacted(db, "toimi", range(310, 312))
     coordinator = await make_coordinator(bot, db)
     await coordinator.says("/tiedote")
-    assert not any("Yhteydenottoa" in label for label in coordinator.messages()[-1].labels)
+    assert CONTACTS_AUDIENCE not in coordinator.messages()[-1].label_keys
 
 
 async def test_contacts_audience_checks_the_role_when_pressed(
@@ -567,8 +581,8 @@ async def test_contacts_audience_checks_the_role_when_pressed(
     await coordinator.says("/tiedote")
     async with db.transaction() as conn:  # removed while the buttons are on screen
         await memberships.end(conn, coordinator.user_id, "osmari", "coordinator", START)
-    [refused] = await coordinator.presses("Yhteydenottoa pyytäneet: Osmari (2)")
-    assert refused.text.startswith("Sinulla ei ole oikeutta")
+    [refused] = await coordinator.presses_key(CONTACTS_AUDIENCE, project="Osmari", count=2)
+    assert refused.keys[0] == "error.not_allowed"
     async with db.transaction() as conn:
         assert await broadcasts.get(conn, 1) is None
 
@@ -676,14 +690,14 @@ async def test_announcement_with_a_file_is_stored_once(
     people = await participants(db, "osmari", 5)
     coordinator = await make_coordinator(bot, db)
     await coordinator.says("/tiedote")
-    await coordinator.presses("Koko hanke Osmari (5)")
+    await coordinator.presses_key(PROJECT_AUDIENCE, project="Osmari", count=5)
     coordinator.new_messages()
     [saved] = await sends_file(bot, coordinator, PDF)
-    assert saved.text == "Liite ohjelma.pdf tallennettu. Kirjoita vielä tiedotteen teksti."
+    assert saved.text == shown("broadcast.file_received", name="ohjelma.pdf")
     [preview, summary] = await coordinator.says("Syksyn ohjelma liitteenä.")
     assert preview.document == ("ohjelma.pdf", PDF.content)  # with the first language
     assert summary.document is None and "Tiedote menee 5 henkilölle" in summary.text
-    await coordinator.presses("Lähetä nyt")
+    await coordinator.presses_key("broadcast.send_now_button")
     for user_id in people:
         [got] = [m for m in bot.transport.delivered if m.chat_id == user_id]
         assert got.document == ("ohjelma.pdf", PDF.content)
@@ -705,17 +719,17 @@ async def test_file_with_a_caption_goes_to_the_preview_and_cancel_drops_it(
     await participants(db, "osmari", 2)
     coordinator = await make_coordinator(bot, db)
     await coordinator.says("/tiedote")
-    await coordinator.presses("Koko hanke Osmari (2)")
+    await coordinator.presses_key(PROJECT_AUDIENCE, project="Osmari", count=2)
     coordinator.new_messages()
     preview, *_ = await sends_file(bot, coordinator, PDF, caption="Ohjelma <3")
     assert "Ohjelma &lt;3" in preview.html and preview.document is not None
-    await coordinator.presses("Muokkaa tekstiä")
-    assert "Liite ohjelma.pdf on mukana." in coordinator.last.text
+    await coordinator.presses_key("broadcast.edit_button")
+    assert coordinator.last.shows("broadcast.file_kept") and "ohjelma.pdf" in coordinator.last.text
     other = Document("kuva.jpg", b"\xff\xd8jpeg", "image/jpeg")
     preview, *_ = await sends_file(bot, coordinator, other)  # replaces; the text stays
     assert preview.document == ("kuva.jpg", other.content)
     assert [row["filename"] for row in await file_rows(db)] == ["kuva.jpg"]
-    await coordinator.presses("Älä lähetä")
+    await coordinator.presses_key("broadcast.cancel_flow_button")
     assert await file_rows(db) == []
 
 
@@ -738,15 +752,15 @@ async def test_a_file_where_none_is_expected_gets_a_clear_answer(
     person = bot.person(5)
     await person.says("/start")
     [answer] = await sends_file(bot, person, PDF, caption="5")
-    assert answer.text.startswith("En voi ottaa tiedostoa tai kuvaa vastaan tässä kohdassa.")
+    assert answer.keys[0] == "error.no_file_here"
     assert await file_rows(db) == []
 
 
 @pytest.mark.parametrize(
     ("reason", "answer"),
     [
-        ("too_large", "Tiedosto on liian iso. Voin ottaa vastaan enintään 10 Mt:n tiedoston"),
-        ("unreadable", "En saanut tiedostoa ladattua. Yritä lähettää se uudelleen."),
+        ("too_large", "error.file_too_large"),
+        ("unreadable", "error.file_unreadable"),
     ],
 )
 async def test_a_file_the_transport_did_not_take_is_explained_and_the_step_waits(
@@ -773,12 +787,12 @@ async def test_a_file_the_transport_did_not_take_is_explained_and_the_step_waits
         return coordinator.new_messages()
 
     [outside] = await refused()
-    assert outside.text.startswith("En voi ottaa tiedostoa tai kuvaa vastaan tässä kohdassa.")
+    assert outside.keys[0] == "error.no_file_here"
     await coordinator.says("/tiedote")
-    await coordinator.presses("Koko hanke Osmari (2)")
+    await coordinator.presses_key(PROJECT_AUDIENCE, project="Osmari", count=2)
     coordinator.new_messages()
     [explained] = await refused(caption="2")  # its caption is not taken as the text either
-    assert explained.text.startswith(answer), explained.text
+    assert explained.keys[0] == answer, explained.text
     assert await file_rows(db) == []
     preview, *_ = await coordinator.says("Syksyn ohjelma.")  # still waiting for the text
     assert "Syksyn ohjelma." in preview.text and preview.document is None
@@ -802,11 +816,11 @@ async def test_sending_now_wakes_the_delivery_workers_at_once(
 
     bot.dispatcher.on_enqueued = record
     await coordinator.says("/tiedote")
-    await coordinator.presses("Koko hanke Osmari (2)")
+    await coordinator.presses_key(PROJECT_AUDIENCE, project="Osmari", count=2)
     await coordinator.says("Kahvit keittiössä.")
     woken.clear()
     before = len(bot.transport.delivered)
-    [progress, *_] = await coordinator.presses("Lähetä nyt")
+    [progress, *_] = await coordinator.presses_key("broadcast.send_now_button")
     assert woken and "test" in woken[0]
-    assert progress.text.startswith("📣 Tiedote #1 – lähetetään")
+    assert progress.text.startswith(progress_heading(1, "sending"))
     assert len(bot.transport.delivered) > before

@@ -33,9 +33,11 @@ from tests.applicant_chat import (
     conversation,
     plain,
     press,
+    press_key,
     say,
     seed_content,
     tap,
+    tap_key,
 )
 from tests.harness import Bot, Delivered, Person
 
@@ -54,20 +56,14 @@ async def bot(db: Database) -> AsyncIterator[Bot]:
 
 async def open_budget(person: Person) -> None:
     await person.says("/start")
-    await press(person, "Laske hankkeen budjetti")
+    await press_key(person, "menu.budget")
     await press(person, "Flat rate 40 % kehittäminen")
 
 
 async def staff_total(person: Person, total: str) -> Delivered:
     await open_budget(person)
-    await press(person, "Kirjoitan palkkakustannukset yhteensä")
+    await press_key(person, "budget.staff_total")
     return await say(person, total)
-
-
-async def press_starting(person: Person, prefix: str) -> Delivered:
-    labels = [label for message in person.messages() for label in message.labels]
-    label = next(label for label in reversed(labels) if plain(label).startswith(prefix))
-    return await tap(person, label)
 
 
 async def finance(
@@ -84,24 +80,24 @@ async def finance(
     await say(person, income)
     await press(person, applicant)
     if eu is None:
-        await press_starting(person, "Haetaan ")
+        await tap_key(person, "budget.eu_use_max")
     else:
-        await press(person, "Muu osuus tai valmis summa")
+        await press_key(person, "budget.eu_other")
         await say(person, eu)
     for label in rows or {}:
         await press(person, label)
-    last = await tap(person, "Valmis ➡️")
+    last = await tap_key(person, "applicant.done")
     for value in (rows or {}).values():
         last = await say(person, value)
     if own == "rest":
-        last = await press_starting(person, "Loput:")
+        last = await tap_key(person, "budget.own_rest")
     elif own == "none":
-        last = await tap(person, "Ei omarahoitusta")
+        last = await tap_key(person, "budget.own_none")
     else:
-        await press(person, "Kirjoitan summan tai prosentin")
+        await press_key(person, "budget.own_typed")
         last = await say(person, own)
     if "Jaetaanko se kuntien kesken" in last.text and not split:
-        last = await tap(person, "Ei tarvitse")
+        last = await tap_key(person, "budget.split_no")
     return last
 
 
@@ -223,10 +219,10 @@ async def test_osuva_municipal_amounts_per_year_and_the_unstated_share(bot: Bot)
     person = bot.person()
     await staff_total(person, "100 000")
     await finance(person, applicant=ASSOCIATION, rows={"Kuntarahoitus": "18 401"}, split=True)
-    await press(person, "Jaa kunnille")
+    await press_key(person, "budget.split_yes")
     await say(person, "2")
     await say(person, "Hirvensalmi, Juva, Kangasniemi, Mikkeli")
-    await press(person, "Sovituilla vuosisummilla")
+    await press_key(person, "budget.method.amounts")
     summary = await say(person, "2 533,65; 3 333,35; 3 333,35; -")
     text = plain(summary.text).replace("\u2212", "-")
     assert "Hirvensalmi: 5 067,30 €" in text
@@ -241,26 +237,26 @@ async def test_municipal_share_split_equally_and_by_weights(bot: Bot) -> None:
     person = bot.person()
     await staff_total(person, "154 727")
     await finance(person, applicant=ASSOCIATION, rows={"Kuntarahoitus": "19 499"}, split=True)
-    await press(person, "Jaa kunnille")
+    await press_key(person, "budget.split_yes")
     await say(person, "2")
     await say(person, "Mikkeli, Juva")
-    await press(person, "Painoilla (esim. asukasluku)")
+    await press_key(person, "budget.method.weights")
     bad = await say(person, "3")
     assert "Kirjoita 2 lukua" in plain(bad.text)
     summary = await say(person, "3; 1")
     text = plain(summary.text)
     assert "Mikkeli: 14 624,25 €" in text and "Juva: 4 874,75 €" in text
     assert "⚠️" not in text
-    await press(person, "Muokkaa rahoitusta")
+    await press_key(person, "budget.edit_financing")
     await press(person, ASSOCIATION)
-    await press_starting(person, "Haetaan ")
-    await press(person, "Valmis ➡️")  # municipal still chosen
+    await tap_key(person, "budget.eu_use_max")
+    await press_key(person, "applicant.done")  # municipal still chosen
     await say(person, "19 499")
-    await press_starting(person, "Loput:")
-    await press(person, "Jaa kunnille")
+    await tap_key(person, "budget.own_rest")
+    await press_key(person, "budget.split_yes")
     await say(person, "1")
     await say(person, "Mikkeli; Juva; Kangasniemi")
-    summary = await tap(person, "Tasan")
+    summary = await tap_key(person, "budget.method.equal")
     text = plain(summary.text)
     assert "Mikkeli: 6 499,67 €" in text and "Kangasniemi: 6 499,66 €" in text
 
@@ -273,7 +269,7 @@ async def add_monthly_line(
 ) -> Delivered:
     await say(person, title)
     await press(person, "hankehenkilöstö yleisesti 26,44 %")
-    await press(person, "Kuukausipalkka")
+    await press_key(person, "budget.pay_monthly")
     await say(person, pay)
     await say(person, percent)
     return await say(person, months)
@@ -284,7 +280,7 @@ async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
 ) -> None:
     person = bot.person()
     await open_budget(person)
-    await press(person, "Lisään henkilöt yksi kerrallaan")
+    await press_key(person, "budget.staff_lines")
     first = await add_monthly_line(person, "Projektipäällikkö", "3 300", "100", "24")
     text = plain(first.text)
     # DOMAIN.md: 3 300 €/month → 23,02 €/h → 29,11 €/h → 50 070 €/year full time.
@@ -294,10 +290,10 @@ async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
     assert "3 440 h × 29,11 €/h = 100 140,48 €" in text
     assert "1. Projektipäällikkö: 100 140,48 €" in text
 
-    await press(person, "➕ Lisää henkilö")
+    await press_key(person, "budget.add_line")
     await say(person, "Ohjaaja")
     await press(person, "ammattikorkeakoulun opettajat, joilla ei ole lomarahaa 20,42 %")
-    await press(person, "Tuntipalkka")
+    await press_key(person, "budget.pay_hourly")
     await say(person, "25,50")
     second = await say(person, "800")
     text = plain(second.text)
@@ -307,7 +303,7 @@ async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
     assert f"800 h × 30,71 €/h = {fi_cents(expected)}" in text
 
     # Edit line 1 to half time for 12 months.
-    await press(person, "✏️ Muokkaa")
+    await press_key(person, "budget.edit_line")
     await press(person, "1. Projektipäällikkö")
     edited = await add_monthly_line(person, "Projektipäällikkö", "3 300", "50", "12")
     assert "1 720 h × 50 % × 12 kk / 12 = 860 h" in plain(edited.text)
@@ -315,11 +311,11 @@ async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
     assert "2. Ohjaaja" in plain(edited.text)
 
     # Remove line 2.
-    await press(person, "🗑 Poista")
+    await press_key(person, "budget.remove_line")
     removed = await tap(person, "2. Ohjaaja")
-    assert "Poistin rivin Ohjaaja." in plain(removed.text)
+    assert removed.shows("budget.removed") and "Ohjaaja." in plain(removed.text)
     assert "Ohjaaja:" not in plain(removed.text)
-    flat = await tap(person, "Valmis, jatketaan ➡️")
+    flat = await tap_key(person, "budget.lines_done")
     assert "Palkkakustannukset: 25 035 €" in plain(flat.text)
     assert "40 % × 25 035 € = 10 014,00 € → 10 014 €" in plain(flat.text)
     state = await conversation(db, person.user_id)
@@ -330,15 +326,15 @@ async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
 async def test_editing_staff_from_the_summary_recomputes_everything(bot: Bot) -> None:
     person = bot.person()
     await open_budget(person)
-    await press(person, "Lisään henkilöt yksi kerrallaan")
+    await press_key(person, "budget.staff_lines")
     await add_monthly_line(person, "Koordinaattori", "3 300", "100", "12")
-    await press(person, "Valmis, jatketaan ➡️")
+    await press_key(person, "budget.lines_done")
     summary = await finance(person, applicant=ASSOCIATION)
     assert "Palkkakustannukset: 50 070 €" in plain(summary.text)
-    await press(person, "Muokkaa palkkoja")
-    await press(person, "➕ Lisää henkilö")
+    await press_key(person, "budget.edit_staff")
+    await press_key(person, "budget.add_line")
     await add_monthly_line(person, "Ohjaaja", "2 500", "100", "12")
-    summary = await tap(person, "Valmis, jatketaan ➡️")  # straight back to the summary
+    summary = await tap_key(person, "budget.lines_done")  # straight back to the summary
     staff = cost_summary(
         [
             StaffLine("a", monthly_pay=Decimal(3300), months=Decimal(12)),
@@ -352,9 +348,9 @@ async def test_editing_staff_from_the_summary_recomputes_everything(bot: Bot) ->
 async def test_title_is_escaped_and_emoji_only_is_refused(bot: Bot) -> None:
     person = bot.person()
     await open_budget(person)
-    await press(person, "Lisään henkilöt yksi kerrallaan")
+    await press_key(person, "budget.staff_lines")
     refused = await say(person, "🙂🙂")
-    assert "tehtävänimike kirjaimin" in refused.text
+    assert refused.shows("budget.error.title")
     asked = await say(person, "<b>Johtaja</b> & co")
     assert "&lt;b&gt;Johtaja&lt;/b&gt; &amp; co" in asked.html
     assert "<b>Johtaja</b>" not in asked.html
@@ -369,57 +365,57 @@ async def _to_step(person: Person, step: str) -> None:
     """Walk to ``step`` with valid answers."""
     await open_budget(person)
     if step == "staff_total":
-        await press(person, "Kirjoitan palkkakustannukset yhteensä")
+        await press_key(person, "budget.staff_total")
         return
     if step.startswith("line_"):
-        await press(person, "Lisään henkilöt yksi kerrallaan")
+        await press_key(person, "budget.staff_lines")
         if step == "line_title":
             return
         await say(person, "Ohjaaja")
         await press(person, "hankehenkilöstö yleisesti 26,44 %")
         if step in ("line_hourly", "line_hours"):
-            await press(person, "Tuntipalkka")
+            await press_key(person, "budget.pay_hourly")
             if step == "line_hours":
                 await say(person, "25")
             return
-        await press(person, "Kuukausipalkka")
+        await press_key(person, "budget.pay_monthly")
         if step == "line_monthly":
             return
         await say(person, "3 000")
         if step == "line_months":
             await say(person, "100")
         return
-    await press(person, "Kirjoitan palkkakustannukset yhteensä")
+    await press_key(person, "budget.staff_total")
     await say(person, "154 727")
     if step == "income":
         return
     await say(person, "0")
     await press(person, ASSOCIATION)
     if step == "eu_typed":
-        await press(person, "Muu osuus tai valmis summa")
+        await press_key(person, "budget.eu_other")
         return
-    await press_starting(person, "Haetaan ")
+    await tap_key(person, "budget.eu_use_max")
     if step == "row_typed":
         await press(person, "Kuntarahoitus")
-        await press(person, "Valmis ➡️")
+        await press_key(person, "applicant.done")
         return
     if step == "own_typed":
-        await press(person, "Valmis ➡️")
-        await press(person, "Kirjoitan summan tai prosentin")
+        await press_key(person, "applicant.done")
+        await press_key(person, "budget.own_typed")
         return
     await press(person, "Kuntarahoitus")
-    await press(person, "Valmis ➡️")
+    await press_key(person, "applicant.done")
     await say(person, "19 499")
-    await press_starting(person, "Loput:")
-    await press(person, "Jaa kunnille")
+    await tap_key(person, "budget.own_rest")
+    await press_key(person, "budget.split_yes")
     if step == "years":
         return
     await say(person, "2")
     if step == "names":
         return
     await say(person, "Mikkeli, Juva")
-    await press(
-        person, "Painoilla (esim. asukasluku)" if step == "weights" else "Sovituilla vuosisummilla"
+    await press_key(
+        person, "budget.method.weights" if step == "weights" else "budget.method.amounts"
     )
 
 
@@ -471,20 +467,20 @@ async def test_bad_input_at_every_typed_step_keeps_the_step(
 async def test_typical_mistakes_get_specific_answers(bot: Bot) -> None:
     person = bot.person()
     await _to_step(person, "row_typed")
-    assert "euroja vai prosentteja" in (await say(person, "10")).text
-    assert "suurempi kuin nettokustannukset" in (await say(person, "300 000")).text
-    assert "täysiä euroja" in (await say(person, "19 499,50")).text
-    assert "tuhaterotin" in (await say(person, "19,499")).text
+    assert (await say(person, "10")).shows("budget.error.percent_or_euro")
+    assert (await say(person, "300 000")).shows("budget.error.amount_above_total")
+    assert (await say(person, "19 499,50")).shows("budget.error.not_whole_euros")
+    assert (await say(person, "19,499")).shows("money.error.ambiguous")
     person2 = bot.person(2)
     await _to_step(person2, "line_monthly")
     assert "enintään 30 000 €" in plain((await say(person2, "45 000")).text)
-    assert "yli 0 €" in (await say(person2, "0")).text
+    assert (await say(person2, "0")).shows("budget.error.zero_pay")
     person3 = bot.person(3)
     await _to_step(person3, "income")
-    assert "Tulot ovat suuremmat kuin kustannukset" in (await say(person3, "300 000")).text
+    assert (await say(person3, "300 000")).shows("budget.error.income_exceeds_costs")
     person4 = bot.person(4)
     await _to_step(person4, "line_percent")
-    assert "yli 0 ja enintään 100" in (await say(person4, "0")).text
+    assert (await say(person4, "0")).shows("budget.error.working_time_range")
     assert "enintään 100" in (await say(person4, "150")).text
 
 
@@ -492,7 +488,7 @@ async def test_a_choice_step_refuses_typed_text(bot: Bot, db: Database) -> None:
     person = bot.person()
     await open_budget(person)
     answer = await say(person, "kaikki")
-    assert "Valitse vaihtoehto napeista." in answer.text
+    assert answer.keys == ("applicant.use_buttons",)
     state = await conversation(db, person.user_id)
     assert state is not None and state[1] == "staff_mode"
 
@@ -537,7 +533,7 @@ async def _summary_000(person: Person) -> Delivered:
 async def test_xlsx_holds_the_funders_rows_as_numbers(bot: Bot) -> None:
     person = bot.person()
     await _summary_000(person)
-    [file] = await press(person, "Excel")
+    [file] = await press_key(person, "budget.file_xlsx")
     assert file.document is not None
     name, content = file.document
     assert name == "budjetti.xlsx"
@@ -559,17 +555,17 @@ async def test_xlsx_holds_the_funders_rows_as_numbers(bot: Bot) -> None:
 async def test_xlsx_has_staff_lines_municipalities_and_findings(bot: Bot) -> None:
     person = bot.person()
     await open_budget(person)
-    await press(person, "Lisään henkilöt yksi kerrallaan")
+    await press_key(person, "budget.staff_lines")
     await add_monthly_line(person, "Projektipäällikkö", "3 300", "100", "24")
-    await press(person, "Valmis, jatketaan ➡️")
+    await press_key(person, "budget.lines_done")
     await finance(
         person, applicant=ASSOCIATION, rows={"Kuntarahoitus": "20 000 € 10 %"}, split=True
     )
-    await press(person, "Jaa kunnille")
+    await press_key(person, "budget.split_yes")
     await say(person, "2")
     await say(person, "Mikkeli, Juva")
-    await press(person, "Tasan")
-    [file] = await press(person, "Excel")
+    await press_key(person, "budget.method.equal")
+    [file] = await press_key(person, "budget.file_xlsx")
     assert file.document is not None
     workbook = openpyxl.load_workbook(io.BytesIO(file.document[1]))
     assert workbook.sheetnames == ["Kustannukset", "Rahoitus", "Kunnat", "Tarkistukset"]
@@ -589,7 +585,7 @@ async def test_xlsx_has_staff_lines_municipalities_and_findings(bot: Bot) -> Non
 async def test_csv_is_semicolon_separated_with_decimal_commas(bot: Bot) -> None:
     person = bot.person()
     await _summary_000(person)
-    [file] = await press(person, "CSV")
+    [file] = await press_key(person, "budget.file_csv")
     assert file.document is not None
     name, content = file.document
     assert name == "budjetti.csv" and content.startswith(b"\xef\xbb\xbf")
@@ -602,7 +598,7 @@ async def test_csv_is_semicolon_separated_with_decimal_commas(bot: Bot) -> None:
 async def test_png_chart_is_a_real_picture(bot: Bot) -> None:
     person = bot.person()
     await _summary_000(person)
-    [file] = await press(person, "Kaavio")
+    [file] = await press_key(person, "budget.file_png")
     assert file.document is not None
     name, content = file.document
     assert name == "budjetti.png" and content.startswith(b"\x89PNG\r\n\x1a\n")
@@ -617,15 +613,15 @@ async def test_files_in_english_use_english_labels(db: Database) -> None:
     async with Bot(db, content=seed_content()) as bot:
         person = bot.person(1, "en")
         await person.says("/start")
-        await press(person, "Work out a project budget")
+        await press_key(person, "menu.budget")
         await press(person, "Flat rate 40 % development")
-        await press(person, "Type the staff costs total")
+        await press_key(person, "budget.staff_total")
         await say(person, "154 727")
         await say(person, "0")
         await press(person, "association or other NGO")
-        await press_starting(person, "Apply for ")
-        await press(person, "Done ➡️")
-        summary = await press_starting(person, "The rest:")
+        await tap_key(person, "budget.eu_use_max")
+        await press_key(person, "applicant.done")
+        summary = await tap_key(person, "budget.own_rest")
         shown = plain(summary.text)
         assert shown.startswith("Budget summary (Flat rate 40 % development)")
         # The funder's form labels stay Finnish, translated in brackets.
@@ -634,7 +630,7 @@ async def test_files_in_english_use_english_labels(db: Database) -> None:
             " 173 294 € (80,00 %)" in shown
         )
         assert "Flat rate 40 % kehittäminen (Flat rate 40 % development): 61 891 €" in shown
-        [file] = await press(person, "Excel")
+        [file] = await press_key(person, "budget.file_xlsx")
         assert file.document is not None and file.document[0] == "budget.xlsx"
         workbook = openpyxl.load_workbook(io.BytesIO(file.document[1]))
         assert workbook.sheetnames == ["Costs", "Financing", "Checks"]
@@ -790,15 +786,15 @@ async def test_rows_above_the_total_are_explained_and_flagged(bot: Bot) -> None:
     await staff_total(person, "154 727")
     await say(person, "0")
     await press(person, ASSOCIATION)
-    await press_starting(person, "Haetaan ")
+    await tap_key(person, "budget.eu_use_max")
     await press(person, "Kuntarahoitus")
-    await press(person, "Valmis ➡️")
+    await press_key(person, "applicant.done")
     own = await say(person, "200 000")
     assert "Muut rivit ovat jo 156 676 € enemmän kuin nettokustannukset" in plain(own.text)
-    assert not any(label.startswith("Loput") for label in own.labels)
-    await press(person, "Kirjoitan summan tai prosentin")
+    assert "budget.own_rest" not in own.label_keys
+    await press_key(person, "budget.own_typed")
     await say(person, "0")
-    summary = await tap(person, "Ei tarvitse")
+    summary = await tap_key(person, "budget.split_no")
     text = plain(summary.text).replace("\u2212", "-")
     assert (
         "Rivit ovat yhteensä 373 294 €, mutta nettokustannukset ovat 216 618 € (ero 156 676 €)"

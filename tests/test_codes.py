@@ -25,6 +25,7 @@ from content import load_content
 from handlers.core.types import Incoming
 from storage import memberships
 from storage.db import Database
+from tests.catalog_labels import label
 from tests.harness import Bot, Clock, Delivered, Person
 from tests.meeting_helpers import ADMIN, COORDINATOR, PROJECT, World, local, world
 
@@ -441,7 +442,7 @@ async def test_a_queued_code_is_emptied_when_its_chat_becomes_unreachable(db: Da
             user_id="test:1",
             html=shown,
             now=now,
-            buttons=[[("Peru kutsu", "inv:revoke:1")]],
+            buttons=[[(label("enrol.revoke"), "inv:revoke:1")]],
         )
         await outbox.unreachable_chat(conn, "test:1", "Forbidden", now)
     everything = (await dump(db)).casefold()

@@ -17,26 +17,27 @@ async def act(
     person: Person,
     *,
     text: str | None = None,
-    label: str | None = None,
+    key: str | None = None,
     name: str = "Maija Meikäläinen",
 ) -> list[Delivered]:
-    """Like the platform does: every event carries the person's display name."""
-    if label is None:
+    """Like the platform does: every event carries the person's display name. With ``key``,
+    the newest button whose label has that catalog key is pressed."""
+    if key is None:
         return await person._send(text=text, display_name=name)
     for message in reversed(person.messages()):
-        for row in message.buttons:
-            for button_label, token in row:
-                if button_label == label:
-                    return await person._send(button_token=token, display_name=name)
-    raise AssertionError(f"no button {label!r}")
+        button = message.button(key)
+        if button is not None:
+            return await person._send(button_token=button.token, display_name=name)
+    raise AssertionError(f"no button {key!r}")
 
 
 async def create_invite(w: World, coordinator: Person, uses: str, days: str) -> str:
+    """An invite to the women's group; ``uses`` and ``days`` are the keys of the buttons."""
     await coordinator.says("/kutsu")
     await coordinator.presses("Naisten ryhmä")
-    await coordinator.presses(uses)
-    [ready] = await coordinator.presses(days)
-    assert ready.text.startswith("Kutsu on valmis")
+    await coordinator.presses_key(uses)
+    [ready] = await coordinator.presses_key(days)
+    assert ready.keys[0] == "enrol.invite_ready"
     assert "Naisten ryhmä" in ready.text
     return ready.text.split("Koodi: ")[1].split()[0]
 
@@ -54,7 +55,7 @@ async def stored_about(w: World, user_id: str) -> dict[str, object]:
 async def test_join_with_a_code_after_seeing_what_is_stored(db: Database) -> None:
     async with world(db, START) as w:
         coordinator = await w.coordinator()
-        code = await create_invite(w, coordinator, "Usealle henkilölle", "7 päivää")
+        code = await create_invite(w, coordinator, "enrol.uses_many", "enrol.days_7")
         person = w.bot.person(1)
         [consent] = await act(person, text=f"liity {code.lower()}")
         for promised in (
@@ -67,37 +68,35 @@ async def test_join_with_a_code_after_seeing_what_is_stored(db: Database) -> Non
             "Naisten ryhmä",
         ):
             assert promised in consent.text, promised
-        assert consent.labels == ["Kyllä, liityn", "En halua"]
+        assert consent.label_keys == ["enrol.accept", "enrol.decline"]
         # Nothing is stored before the answer.
         assert await stored_about(w, person.user_id) == {"name": None, "memberships": []}
         [hint] = await act(person, text="joo")
-        assert hint.text.startswith("Valitse vaihtoehto painikkeista.")
-        [welcome] = await act(person, label="Kyllä, liityn")
-        assert welcome.text.startswith("Tervetuloa mukaan!")
+        assert hint.keys == ("enrol.use_buttons",)
+        [welcome] = await act(person, key="enrol.accept")
+        assert welcome.keys[0] == "enrol.welcome"
         assert "/omat" in welcome.text
         assert await stored_about(w, person.user_id) == {
             "name": "Maija Meikäläinen",
             "memberships": [(PROJECT, GROUP, None)],
         }
         [told] = coordinator.new_messages()
-        assert told.text.startswith("Maija Meikäläinen liittyi hankkeeseen")
+        assert told.keys[0] == "notify.joined" and told.text.startswith("Maija Meikäläinen")
         # A multi-use code works for the next person too.
         other = w.bot.person(2)
         await act(other, text=f"liity {code}", name="Toinen")
-        [welcome2] = await act(other, label="Kyllä, liityn", name="Toinen")
-        assert welcome2.text.startswith("Tervetuloa mukaan!")
+        [welcome2] = await act(other, key="enrol.accept", name="Toinen")
+        assert welcome2.keys[0] == "enrol.welcome"
 
 
 async def test_declining_stores_nothing(db: Database) -> None:
     async with world(db, START) as w:
         coordinator = await w.coordinator()
-        code = await create_invite(
-            w, coordinator, "Yhdelle henkilölle (kertakäyttöinen)", "1 päivä"
-        )
+        code = await create_invite(w, coordinator, "enrol.uses_one", "enrol.days_1")
         person = w.bot.person(1)
         await act(person, text=f"/liity {code}")
-        [declined] = await act(person, label="En halua")
-        assert declined.text.startswith("Selvä. Mitään ei tallennettu.")
+        [declined] = await act(person, key="enrol.decline")
+        assert declined.keys[0] == "enrol.declined"
         assert await stored_about(w, person.user_id) == {"name": None, "memberships": []}
         assert coordinator.new_messages() == []
         async with w.db.transaction() as conn:
@@ -108,13 +107,11 @@ async def test_declining_stores_nothing(db: Database) -> None:
 async def test_expired_reused_and_guessed_codes_get_the_same_answer(db: Database) -> None:
     async with world(db, START) as w:
         coordinator = await w.coordinator()
-        single = await create_invite(
-            w, coordinator, "Yhdelle henkilölle (kertakäyttöinen)", "7 päivää"
-        )
-        short = await create_invite(w, coordinator, "Usealle henkilölle", "1 päivä")
+        single = await create_invite(w, coordinator, "enrol.uses_one", "enrol.days_7")
+        short = await create_invite(w, coordinator, "enrol.uses_many", "enrol.days_1")
         first = w.bot.person(1)
         await act(first, text=f"liity {single}")
-        await act(first, label="Kyllä, liityn")
+        await act(first, key="enrol.accept")
 
         answers = []
         second = w.bot.person(2)
@@ -128,7 +125,7 @@ async def test_expired_reused_and_guessed_codes_get_the_same_answer(db: Database
         [garbage] = await act(second, text="liity <b>x</b>")
         answers.append(garbage.text)
         assert len(set(answers)) == 1, answers
-        assert answers[0].startswith("Koodi ei toimi.")
+        assert garbage.keys == ("enrol.invalid",)
         project_words = ("vankila", "Naisten", "hanke ")
         assert not any(word in answers[0] for word in project_words)
         assert await stored_about(w, second.user_id) == {"name": None, "memberships": []}
@@ -137,22 +134,22 @@ async def test_expired_reused_and_guessed_codes_get_the_same_answer(db: Database
 async def test_guessing_is_limited_to_five_wrong_codes_an_hour(db: Database) -> None:
     async with world(db, START) as w:
         coordinator = await w.coordinator()
-        code = await create_invite(w, coordinator, "Usealle henkilölle", "30 päivää")
+        code = await create_invite(w, coordinator, "enrol.uses_many", "enrol.days_30")
         person = w.bot.person(1)
         for guess in ("AAAA-AAAA", "BBBB-BBBB", "CCCC-CCCC", "DDDD-DDDD", "EEEE-EEEE"):
             [wrong] = await act(person, text=f"liity {guess}")
-            assert wrong.text.startswith("Koodi ei toimi.")
+            assert wrong.keys == ("enrol.invalid",)
         [limited] = await act(person, text=f"liity {code}")  # even the right one now
-        assert limited.text.startswith("Liian monta väärää koodia.")
+        assert limited.keys == ("enrol.too_many",)
         [limited_link] = await act(person, text="/start inv-AAAAAAAAAAAAAAAAAAAAAAAA")
-        assert limited_link.text.startswith("Liian monta väärää koodia.")
+        assert limited_link.keys == ("enrol.too_many",)
         w.clock.advance(hours=1, seconds=1)
         [consent] = await act(person, text=f"liity {code}")
-        assert consent.labels == ["Kyllä, liityn", "En halua"]
+        assert consent.label_keys == ["enrol.accept", "enrol.decline"]
         # Another person is not affected by someone else's guessing.
         other = w.bot.person(2)
         [fine] = await act(other, text=f"gå med {code}")
-        assert fine.labels == ["Kyllä, liityn", "En halua"]
+        assert fine.label_keys == ["enrol.accept", "enrol.decline"]
 
 
 async def test_deep_link_joins_and_coordinator_on_telegram_sees_the_link(db: Database) -> None:
@@ -183,12 +180,12 @@ async def test_deep_link_joins_and_coordinator_on_telegram_sees_the_link(db: Dat
         assert re.search(r"<code>[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}</code>", item.html)
         person = w.bot.person(3)
         [consent] = await act(person, text=f"/start {token}")
-        assert consent.labels == ["Kyllä, liityn", "En halua"]
-        await act(person, label="Kyllä, liityn")
+        assert consent.label_keys == ["enrol.accept", "enrol.decline"]
+        await act(person, key="enrol.accept")
         # single use: the link is spent
         late = w.bot.person(4)
         [spent] = await act(late, text=f"/start {token}")
-        assert spent.text.startswith("Koodi ei toimi.")
+        assert spent.keys == ("enrol.invalid",)
 
 
 async def _last_outbox_id(w: World, chat_id: str) -> int:
@@ -203,29 +200,29 @@ async def test_coordinator_on_other_platforms_gets_only_the_code(db: Database) -
         w.bot.services.extras["telegram.username"] = "hanke_bot"
         coordinator = await w.coordinator()
         await coordinator.says("/kutsu")
-        await coordinator.presses("Ei ryhmää")
-        await coordinator.presses("Usealle henkilölle")
-        [ready] = await coordinator.presses("30 päivää")
+        await coordinator.presses_key("enrol.no_group")
+        await coordinator.presses_key("enrol.uses_many")
+        [ready] = await coordinator.presses_key("enrol.days_30")
         assert "t.me" not in ready.text and "liity " in ready.text
-        [revoked] = await coordinator.presses("Peru kutsu")
-        assert revoked.text.startswith("Kutsu ")
+        [revoked] = await coordinator.presses_key("enrol.revoke")
+        assert revoked.keys == ("enrol.revoked",)
         code = ready.text.split("Koodi: ")[1].split()[0]
         [refused] = await act(w.bot.person(5), text=f"liity {code}")
-        assert refused.text.startswith("Koodi ei toimi.")
+        assert refused.keys == ("enrol.invalid",)
 
 
 async def test_participants_cannot_create_or_revoke_invites(db: Database) -> None:
     async with world(db, START) as w:
         coordinator = await w.coordinator()
-        code = await create_invite(w, coordinator, "Usealle henkilölle", "7 päivää")
+        code = await create_invite(w, coordinator, "enrol.uses_many", "enrol.days_7")
         participant = await w.participant(1)
         [unknown] = await participant.says("/kutsu")
         assert "/apua" in unknown.text
         revoke_token = coordinator.last.buttons[0][0][1]
         [foreign] = await participant.presses_token(revoke_token)
-        assert foreign.text.startswith("Tämä painike on vanha.")
+        assert foreign.keys[0] == "error.old_button"
         [still] = await act(w.bot.person(2), text=f"liity {code}")
-        assert still.labels == ["Kyllä, liityn", "En halua"]
+        assert still.label_keys == ["enrol.accept", "enrol.decline"]
 
 
 async def test_leaving_stops_reminders_and_tells_the_coordinator(db: Database) -> None:
@@ -240,11 +237,11 @@ async def test_leaving_stops_reminders_and_tells_the_coordinator(db: Database) -
         assert pending[0][0] != 0
         [confirm] = await person.says("/eroa")
         assert "Tukea vankilasta" in confirm.text
-        [kept] = await person.presses("En, jään mukaan")
-        assert kept.text.startswith("Hyvä")
+        [kept] = await person.presses_key("participant.leave_no")
+        assert kept.keys == ("participant.leave_kept",)
         await person.says("/eroa")
-        [left, question] = await person.presses("Kyllä, lähden")
-        assert "Muistutukset loppuivat" in left.text
+        [left, question] = await person.presses_key("participant.leave_yes")
+        assert left.keys == ("participant.left",)
         assert question.labels  # the optional question about what they do now
         pending = await w.rows(
             "SELECT COUNT(*) FROM reminders WHERE user_id = ? AND state = 'pending'",
@@ -252,11 +249,11 @@ async def test_leaving_stops_reminders_and_tells_the_coordinator(db: Database) -
         )
         assert pending[0][0] == 0
         [told] = coordinator.new_messages()
-        assert told.text.startswith("Maija lähti hankkeesta")
+        assert told.keys == ("notify.left",) and told.text.startswith("Maija")
         w.clock.advance(days=20)
         assert [m for m in await w.tick() if m.chat_id == person.user_id] == []
         [not_in] = await person.says("/omat")
-        assert not_in.text.startswith("Et ole vielä mukana hankkeessa.")
+        assert not_in.keys == ("participant.not_enrolled",)
         assert meeting.id > 0
 
 
@@ -267,7 +264,7 @@ async def test_forget_removes_reminders_answers_and_ratings(db: Database) -> Non
         [occurrence] = await w.occurrence_ids(meeting)
         w.clock.advance(hours=24)
         await w.tick()
-        await person.presses("✅ Tulen")
+        await person.presses_key("participant.coming")
         w.clock.advance(hours=6)
         await w.tick()
         await person.says("4")
@@ -280,7 +277,7 @@ async def test_forget_removes_reminders_answers_and_ratings(db: Database) -> Non
         assert tables["ratings"][0]["comment"] == "Oli kiva"
         assert tables["reminders"]
         await person.says("/unohda")
-        await person.presses("Kyllä, poista")
+        await person.presses_key("forget.yes")
         for table in (
             "reminders",
             "rsvps",

@@ -12,17 +12,18 @@ from content import Content, load_content
 from handlers.domain.report_math import PROTECTED
 from storage import audit, exit_situations, memberships, personal_data, reports, users
 from storage.db import Database
+from tests.catalog_labels import shown
 from tests.harness import Bot, Clock, Person
 
 START = dt.datetime(2026, 11, 24, 22, 30, tzinfo=dt.UTC)  # 25.11. 00.30 in Helsinki
-EMPLOYED = "Olen töissä (myös yrittäjänä)"
-ANSWERS = [
-    "Etsin töitä",
-    "Opiskelen tai olen koulutuksessa",
-    "Sain tutkinnon tai todistuksen",
+EMPLOYED = "exit.answer_employment"
+ANSWERS = [  # the label keys of the question's buttons
+    "exit.answer_job_searching",
+    "exit.answer_education",
+    "exit.answer_qualification",
     EMPLOYED,
-    "Jotain muuta",
-    "En halua kertoa",
+    "exit.answer_other",
+    "exit.answer_none",
 ]
 
 
@@ -53,7 +54,7 @@ async def setup(bot: Bot, db: Database, participants: int = 2) -> tuple[Person, 
 async def mark_left(coordinator: Person, name: str) -> None:
     await coordinator.says("/merkitse_lopettanut")
     await coordinator.presses(name)
-    await coordinator.presses("Kyllä, merkitse")
+    await coordinator.presses_key("exit.confirm_yes")
 
 
 async def situation(db: Database, user_id: str) -> str | None:
@@ -66,22 +67,22 @@ async def test_marked_participant_is_asked_and_the_answer_is_counted(
 ) -> None:
     coordinator, (leaver, stays) = await setup(bot, db)
     [choose] = await coordinator.says("/merkitse_lopettanut")
-    assert choose.labels == ["Osallistuja 0 <b>", "Osallistuja 1 <b>", "Peru"]
+    assert choose.labels[:2] == ["Osallistuja 0 <b>", "Osallistuja 1 <b>"]
+    assert choose.label_keys == ["exit.person_button", "exit.person_button", "exit.cancel_button"]
     [confirm] = await coordinator.presses("Osallistuja 0 <b>")
     assert "Merkitäänkö Osallistuja 0 &lt;b&gt; lopettaneeksi hankkeessa Osmari?" in confirm.html
-    [done] = await coordinator.presses("Kyllä, merkitse")
-    assert done.text.startswith("Osallistuja 0 <b> on merkitty lopettaneeksi hankkeessa Osmari.")
+    [done] = await coordinator.presses_key("exit.confirm_yes")
+    assert done.text == shown("exit.marked", name="Osallistuja 0 <b>", project="Osmari")
     question = leaver.last
-    assert question.text.startswith("Osallistumisesi hankkeeseen Osmari on päättynyt.")
-    assert "Haluatko kertoa, mitä teet nyt? Vastaus on vapaaehtoinen" in question.text
-    assert question.labels == ANSWERS
-    assert not any("Haluatko kertoa" in m.text for m in stays.messages())
+    assert question.keys == ("exit.ask",) and "Osmari" in question.text
+    assert question.label_keys == ANSWERS
+    assert not any(m.shows("exit.ask") for m in stays.messages())
     async with db.transaction() as conn:
         active = await memberships.members(conn, "osmari", "participant")
         assert await audit.count(conn, "participant.mark_left") == 1
     assert [m.user_id for m in active] == [stays.user_id]
-    thanks = (await leaver.presses(EMPLOYED))[-1]  # after the question, new to this person
-    assert thanks.text.startswith("Kiitos, että kerroit!")
+    thanks = (await leaver.presses_key(EMPLOYED))[-1]  # after the question, new to this person
+    assert thanks.keys[0] == "exit.thanks"
     assert await situation(db, leaver.user_id) == "employment"
     async with db.transaction() as conn:
         cursor = await conn.execute("SELECT * FROM exit_situations")
@@ -103,10 +104,10 @@ async def test_marked_participant_is_asked_and_the_answer_is_counted(
 async def test_rather_not_say_stores_nothing_and_withdraws(db: Database, bot: Bot) -> None:
     coordinator, (leaver, _) = await setup(bot, db)
     await mark_left(coordinator, "Osallistuja 0 <b>")
-    await leaver.presses("Jotain muuta")
+    await leaver.presses_key("exit.answer_other")
     assert await situation(db, leaver.user_id) == "other"
-    answer = (await leaver.presses("En halua kertoa"))[-1]
-    assert answer.text == "Selvä, mitään ei tallennettu. Kaikkea hyvää!"
+    answer = (await leaver.presses_key("exit.answer_none"))[-1]
+    assert answer.keys == ("exit.declined",)
     assert await situation(db, leaver.user_id) is None
 
 
@@ -115,21 +116,21 @@ async def test_only_someone_who_left_can_answer(db: Database, bot: Bot) -> None:
     await mark_left(coordinator, "Osallistuja 0 <b>")
     async with db.transaction() as conn:  # came back before answering
         await memberships.add(conn, leaver.user_id, "osmari", "participant", START)
-    refused = (await leaver.presses("Etsin töitä"))[-1]
-    assert refused.text.startswith("Tämä kysymys koskee vain niitä")
+    refused = (await leaver.presses_key("exit.answer_job_searching"))[-1]
+    assert refused.keys[0] == "exit.not_left"
     assert await situation(db, leaver.user_id) is None
 
 
 async def test_marking_left_needs_the_role_at_every_step(db: Database, bot: Bot) -> None:
     coordinator, (leaver, other) = await setup(bot, db)
     [unknown] = await other.says("/merkitse_lopettanut")  # not offered to participants
-    assert unknown.text.startswith("En tunne tätä komentoa.")
+    assert unknown.keys[0] == "error.unknown_command"
     await coordinator.says("/merkitse_lopettanut")
     await coordinator.presses("Osallistuja 0 <b>")
     async with db.transaction() as conn:  # rights removed while the question is on screen
         await memberships.end(conn, coordinator.user_id, "osmari", "coordinator", START)
-    [refused] = await coordinator.presses("Kyllä, merkitse")
-    assert refused.text.startswith("Sinulla ei ole oikeutta")
+    [refused] = await coordinator.presses_key("exit.confirm_yes")
+    assert refused.keys[0] == "error.not_allowed"
     async with db.transaction() as conn:
         active = await memberships.members(conn, "osmari", "participant")
     assert leaver.user_id in [m.user_id for m in active]
@@ -139,10 +140,10 @@ async def test_wrong_input_keeps_the_step_and_no_drops_the_change(db: Database, 
     coordinator, (leaver, _) = await setup(bot, db)
     await coordinator.says("/merkitse_lopettanut")
     [hint] = await coordinator.says("Osallistuja 0")
-    assert hint.text == "Valitse jokin painikkeista."
+    assert hint.keys == ("exit.use_buttons",)
     await coordinator.presses("Osallistuja 0 <b>")
-    [kept] = await coordinator.presses("Ei, peru")
-    assert kept.text == "Selvä, mitään ei muutettu."
+    [kept] = await coordinator.presses_key("exit.confirm_no")
+    assert kept.keys == ("exit.kept",)
     async with db.transaction() as conn:
         active = await memberships.members(conn, "osmari", "participant")
     assert leaver.user_id in [m.user_id for m in active]
@@ -151,7 +152,7 @@ async def test_wrong_input_keeps_the_step_and_no_drops_the_change(db: Database, 
 async def test_forget_removes_the_answer(db: Database, bot: Bot) -> None:
     coordinator, (leaver, _) = await setup(bot, db)
     await mark_left(coordinator, "Osallistuja 0 <b>")
-    await leaver.presses("Etsin töitä")
+    await leaver.presses_key("exit.answer_job_searching")
     async with db.transaction() as conn:
         exported = await personal_data.export(conn, leaver.user_id, leaver.user_id)
         assert exported["exit_situations"][0]["situation"] == "job_searching"

@@ -11,7 +11,17 @@ import pytest
 from handlers.applicant.faq import matcher_for, small_talk
 from storage import contact_requests, memberships
 from storage.db import Database
-from tests.applicant_chat import conversation, group_says, press, rows, say, seed_content, tap
+from tests.applicant_chat import (
+    conversation,
+    group_says,
+    press,
+    press_key,
+    rows,
+    say,
+    seed_content,
+    tap_key,
+)
+from tests.catalog_labels import shown
 from tests.harness import Bot
 
 ADMIN = "test:99"
@@ -39,9 +49,9 @@ async def test_a_confident_match_answers_with_the_entry(bot: Bot, db: Database) 
     entry = seed_content().programme.faq_entry("own-financing")
     assert answer.text.startswith(entry.questions.fi[0])
     assert entry.answer.fi[:60] in answer.text
-    assert answer.labels == ["👍 Auttoi", "👎 Ei auttanut", "Kysy ihmiseltä"]
-    [thanks] = await press(person, "👍 Auttoi")
-    assert thanks.text.startswith("Hyvä!")
+    assert answer.label_keys == ["faq.helped", "faq.not_helped", "faq.ask_person"]
+    [thanks] = await press_key(person, "faq.helped")
+    assert thanks.keys[0] == "faq.glad"
     assert await feedback(db) == {"own-financing": (1, 0)}
     assert await conversation(db, person.user_id) is None
 
@@ -55,26 +65,26 @@ async def test_the_matcher_is_built_once(bot: Bot) -> None:
 async def test_not_helpful_is_counted_once_and_offers_a_person(bot: Bot, db: Database) -> None:
     person = bot.person()
     await say(person, "Mitä flat rate 40 % kattaa?")
-    [sorry] = await press(person, "👎 Ei auttanut")
-    assert sorry.text.startswith("Harmi.")
-    assert "Kysy ihmiseltä" in sorry.labels and "Laske hankkeen budjetti" in sorry.labels
-    await press(person, "👎 Ei auttanut")
+    [sorry] = await press_key(person, "faq.not_helped")
+    assert sorry.keys[0] == "faq.sorry"
+    assert "faq.ask_person" in sorry.label_keys and "menu.budget" in sorry.label_keys
+    await press_key(person, "faq.not_helped")
     counts = await feedback(db)
     assert sum(no for _, no in counts.values()) == 1
 
 
 async def test_low_confidence_says_so_and_offers_the_menu(bot: Bot) -> None:
     answer = await say(bot.person(), "kuinka paljon maksaa kissanruoka tokmannilla")
-    assert answer.text.startswith("En ymmärtänyt. En löytänyt tähän varmaa vastausta")
-    assert answer.labels[0] == "Kysy ihmiseltä"
-    assert "Voinko liittyä hankkeeseen?" in answer.labels
+    assert answer.keys[0] == "faq.unknown"
+    assert answer.label_keys[0] == "faq.ask_person"
+    assert "menu.join" in answer.label_keys
 
 
 async def test_small_talk_is_not_matched_to_an_entry(bot: Bot) -> None:
     person = bot.person()
-    assert (await say(person, "mitä kuuluu?")).text.startswith("Kiitos, hyvää!")
-    assert (await say(person, "Moi")).text.startswith("Hei!")
-    assert (await say(person, "kiitos!")).text.startswith("Ole hyvä!")
+    assert (await say(person, "mitä kuuluu?")).keys[0] == "faq.small_talk.how_are_you"
+    assert (await say(person, "Moi")).keys[0] == "faq.small_talk.greeting"
+    assert (await say(person, "kiitos!")).keys[0] == "faq.small_talk.thanks"
     assert small_talk("Mitä kuuluu omarahoitukselle?") is None
 
 
@@ -84,7 +94,7 @@ async def test_a_new_question_while_an_answer_is_open(bot: Bot, db: Database) ->
     second = await say(person, "Mitä flat rate 40 % kattaa?")
     state = await conversation(db, person.user_id)
     assert state is not None and state[2]["question"] == "Mitä flat rate 40 % kattaa?"
-    assert second.labels[0] == "👍 Auttoi"
+    assert second.label_keys[0] == "faq.helped"
 
 
 async def test_an_english_question_in_a_finnish_chat_gets_english(bot: Bot) -> None:
@@ -106,14 +116,14 @@ async def test_ask_a_person_sends_the_typed_question_to_the_coordinators(
     person = bot.person()
     question = "Saako <b>kaverin</b> tuoda mukaan & miten?"
     await say(person, question)
-    which = await tap(person, "Kysy ihmiseltä")
+    which = await tap_key(person, "faq.ask_person")
     assert "Saako &lt;b&gt;kaverin&lt;/b&gt; tuoda mukaan &amp; miten?" in which.html
-    assert "Yleinen kysymys ESR+:sta" in which.labels
+    assert "faq.general_question" in which.label_keys
     await press(person, "Kaveria ei jätetä")
     consent = await say(person, "maija@example.org")
     assert "&lt;b&gt;kaverin" in consent.html and "maija@example.org" in consent.text
-    [sent] = await press(person, "Kyllä, lähetä")
-    assert sent.text.startswith("Lähetetty.")
+    [sent] = await press_key(person, "contact.send")
+    assert sent.keys[0] == "contact.sent"
     [stored] = await rows(db, "SELECT * FROM contact_requests")
     assert stored["kind"] == "question" and stored["project"] == "kaveria-ei-jateta"
     assert stored["question"] == question and stored["contact"] == "maija@example.org"
@@ -128,7 +138,8 @@ async def test_ask_a_person_sends_the_typed_question_to_the_coordinators(
         "created_at",
     }
     [notice] = coordinator.new_messages()
-    assert notice.text.startswith("Kysymys botin kautta (Kaveria ei jätetä)")
+    assert notice.keys == ("contact.notify_question",)
+    assert "(Kaveria ei jätetä)" in notice.text
     assert "&lt;b&gt;kaverin&lt;/b&gt;" in notice.html and "<b>kaverin" not in notice.html
     assert "maija@example.org" in notice.text
     assert await conversation(db, person.user_id) is None
@@ -140,12 +151,13 @@ async def test_a_general_question_goes_to_the_administrators(bot: Bot, db: Datab
     admin.new_messages()
     person = bot.person()
     await say(person, "onko tämä oikea paikka kysyä tiedekunnasta")
-    await press(person, "Kysy ihmiseltä")
-    await press(person, "Yleinen kysymys ESR+:sta")
+    await press_key(person, "faq.ask_person")
+    await press_key(person, "faq.general_question")
     await say(person, "puh 040 1")
-    await press(person, "Kyllä, lähetä")
+    await press_key(person, "contact.send")
     [notice] = admin.new_messages()
-    assert notice.text.startswith("Kysymys botin kautta (yleinen kysymys)")
+    assert notice.keys == ("contact.notify_question",)
+    assert f"({shown('contact.about_general')})" in notice.text
     [stored] = await rows(db, "SELECT project, kind FROM contact_requests")
     assert stored == {"project": None, "kind": "question"}
 
@@ -156,24 +168,24 @@ async def test_declining_stores_nothing(bot: Bot, db: Database) -> None:
     admin.new_messages()
     person = bot.person()
     await say(person, "kuinka paljon maksaa kissanruoka tokmannilla")
-    await press(person, "Kysy ihmiseltä")
-    await press(person, "Yleinen kysymys ESR+:sta")
+    await press_key(person, "faq.ask_person")
+    await press_key(person, "faq.general_question")
     await say(person, "puh 040 1")
-    await press(person, "Ei, älä lähetä")
+    await press_key(person, "contact.dont_send")
     assert await rows(db, "SELECT * FROM contact_requests") == []
     assert admin.new_messages() == []
 
 
 async def test_group_chats_get_no_faq(bot: Bot) -> None:
     [answer] = await group_says(bot, "test:7", "test:group-1", "Mikä on omarahoitus?")
-    assert answer.text.startswith("En ymmärtänyt.")
+    assert answer.keys[0] == "error.unknown_input"
 
 
 async def test_menu_entry_asks_for_the_question(bot: Bot, db: Database) -> None:
     person = bot.person()
     await person.says("/start")
-    prompt = await tap(person, "Kysy kysymys")
-    assert prompt.text.startswith("Kirjoita kysymyksesi omin sanoin")
+    prompt = await tap_key(person, "menu.ask")
+    assert prompt.keys == ("faq.type_question",)
     assert prompt.labels == []
     answer = await say(person, "Mitä omarahoitus tarkoittaa?")
-    assert answer.labels[0] == "👍 Auttoi"
+    assert answer.label_keys[0] == "faq.helped"

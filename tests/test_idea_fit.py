@@ -24,7 +24,16 @@ from handlers.domain.idea_fit import (
     target_group_options,
 )
 from storage.db import Database
-from tests.applicant_chat import conversation, plain, press, say, seed_content, tap
+from tests.applicant_chat import (
+    conversation,
+    plain,
+    press,
+    press_key,
+    say,
+    seed_content,
+    tap_key,
+)
+from tests.catalog_labels import shown
 from tests.harness import Bot, Person
 
 
@@ -199,24 +208,25 @@ async def bot(db: Database) -> AsyncIterator[Bot]:
 
 async def open_idea(person: Person) -> None:
     await person.says("/start")
-    await press(person, "Sopiiko hankeideamme ESR+:aan?")
+    await press_key(person, "menu.idea")
 
 
 async def test_walk_through_to_the_objective_and_self_check(bot: Bot, db: Database) -> None:
     person = bot.person()
     await open_idea(person)
     await press(person, "yhdistys tai muu järjestö")
-    await press(person, "Yhdessä maakunnassa")
+    await press_key(person, "idea.region.one_region")
     await press(person, "pitkäaikaistyöttömät")
     await press(person, "täsmätyökykyiset (osatyökykyiset)")
-    await press(person, "✓ täsmätyökykyiset (osatyökykyiset)")  # changed my mind
-    groups = await tap(person, "Valmis ➡️")
-    assert groups.text.startswith("4/7")
+    # changed my mind
+    await press_key(person, "applicant.option_selected", label="täsmätyökykyiset (osatyökykyiset)")
+    groups = await tap_key(person, "applicant.done")
+    assert groups.keys == ("idea.ask.actions",)
     await press(person, "yhteiskunnalliset yritykset ja järjestöt reitteinä työhön")
-    await press(person, "Valmis ➡️")
-    await press(person, "Jatkaa aiempaa hanketta tai palvelua")
-    await press(person, "Yleisavustuksesta")
-    result = await tap(person, "Ei vielä")
+    await press_key(person, "applicant.done")
+    await press_key(person, "idea.continuity.continues")
+    await press_key(person, "idea.cofinancing.general_grant")
+    result = await tap_key(person, "idea.employers.not_yet")
     text = plain(result.text)
     assert "Sopivin erityistavoite\n4.1 Polkuja töihin:" in text
     assert "• kohderyhmä: pitkäaikaistyöttömät (4.1)" in text
@@ -229,7 +239,7 @@ async def test_walk_through_to_the_objective_and_self_check(bot: Bot, db: Databa
     assert "4 kohtaa vaatii vielä työtä" in text
     assert "⚠️ Omarahoitus on osoitettu juuri tälle hankkeelle (yleisavustus ei käy)." in text
     assert "☐ Jokaisessa työpaketissa on kehittämistä." in text
-    assert "Laske hankkeen budjetti" in result.labels  # the menu follows
+    assert "menu.budget" in result.label_keys  # the menu follows
     assert await conversation(db, person.user_id) is None
 
 
@@ -238,7 +248,7 @@ async def test_typed_text_on_a_choice_step_is_refused_politely(bot: Bot, db: Dat
     await open_idea(person)
     for text in ("yhdistys", "<b>x</b>", "🙂", "1"):
         answer = await say(person, text)
-        assert answer.text == "Valitse vaihtoehto napeista.", text
+        assert answer.keys == ("applicant.use_buttons",), text
     state = await conversation(db, person.user_id)
     assert state is not None and state[:2] == ("idea", "applicant")
 
@@ -247,6 +257,7 @@ async def test_in_swedish(db: Database) -> None:
     async with Bot(db, content=seed_content()) as bot:
         person = bot.person(1, "sv")
         await person.says("/start")
-        intro = await tap(person, "Passar vår projektidé ESF+?")
-        assert "Vem söker finansiering?" in intro.text
+        intro = await tap_key(person, "menu.idea")
+        assert intro.keys == ("idea.intro",)
+        assert intro.text == shown("idea.intro", "sv")
         assert "förening eller annan organisation" in intro.labels

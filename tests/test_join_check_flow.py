@@ -20,10 +20,12 @@ from tests.applicant_chat import (
     group_says,
     plain,
     press,
+    press_key,
     rows,
     say,
     seed_content,
     tap,
+    tap_key,
 )
 from tests.harness import Bot, Clock, Person
 
@@ -47,7 +49,7 @@ async def bot(db: Database, clock: Clock) -> AsyncIterator[Bot]:
 
 async def open_join(person: Person) -> None:
     await person.says("/start")
-    await press(person, "Voinko liittyä hankkeeseen?")
+    await press_key(person, "menu.join")
 
 
 async def make_coordinator(bot: Bot, db: Database, project: str) -> Person:
@@ -67,20 +69,20 @@ async def test_likely_eligible_and_the_answers_are_gone(bot: Bot, db: Database) 
     await open_join(person)
     intro = await tap(person, KAVERIA)
     assert "Kaveria ei jätetä" in intro.text and "Kysymys 1/3" in intro.text
-    assert "ei saanut rahoitusta" in intro.text  # the seed was not funded: said plainly
+    assert intro.shows("join.status.not_funded")  # the seed was not funded: said plainly
     assert intro.labels == []  # the age is typed: no buttons
     await say(person, "35")
     await press(person, "Mikkeli")
     state = await conversation(db, person.user_id)
     assert state is not None and state[2]["answers"] == {"age": 35, "municipality": "Mikkeli"}
     outcome = await tap(person, ON_SUBSIDY)
-    assert outcome.text.startswith("Näyttää siltä, että hanke sopii sinulle.")
+    assert outcome.shows("eligibility.outcome.likely_eligible")
     assert "Kuulut todennäköisesti hankkeen kohderyhmään." in outcome.text
-    assert "Pyydä, että minuun otetaan yhteyttä" in outcome.labels
+    assert "join.ask_contact" in outcome.label_keys
     state = await conversation(db, person.user_id)
     assert state is not None and state[2] == {"project": "kaveria-ei-jateta", "others": []}
-    bye = await tap(person, "Valmis")
-    assert bye.text.startswith("Selvä. Vastauksesi on unohdettu.")
+    bye = await tap_key(person, "applicant.finish")
+    assert bye.keys[0] == "join.bye"
     assert await conversation(db, person.user_id) is None
 
 
@@ -90,10 +92,10 @@ async def test_not_for_you_suggests_projects_in_the_persons_municipality(bot: Bo
     await press(person, "OsUVa")
     await say(person, "40 vuotta")
     outcome = await say(person, "Joensuussa")  # outside the area: decided at once
-    assert outcome.text.startswith("Tämä hanke ei taida olla sinua varten.")
+    assert outcome.shows("eligibility.outcome.not_for_you")
     assert "Hanke toimii Hirvensalmella, Juvalla, Kangasniemellä ja Mikkelissä." in outcome.text
-    assert f"Voisit kokeilla: {TOIMI}." in outcome.text
-    toimi = await tap(person, f"Kokeile: {TOIMI}")
+    assert outcome.shows("join.try_projects") and TOIMI in outcome.text
+    toimi = await tap_key(person, "join.try", project=TOIMI)
     assert toimi.text.startswith("TOIMI")
     assert "Missä kunnassa asut?" in toimi.text
     assert "Joensuu" in toimi.labels
@@ -106,13 +108,14 @@ async def test_multi_choice_and_typed_municipality(bot: Bot) -> None:
     question = await say(person, "lieksassa")
     assert "Voit valita useamman" in question.text
     toggled = await tap(person, "Olen ollut pitkään työttömänä")
-    assert "✓ Olen ollut pitkään työttömänä" in toggled.labels
+    selected = toggled.button("applicant.option_selected")
+    assert selected is not None and selected.label.endswith("Olen ollut pitkään työttömänä")
     assert "Valittu:\nOlen ollut pitkään työttömänä" in plain(toggled.text)
     await press(person, "Olen työssä")
-    untoggled = await tap(person, "✓ Olen työssä")
+    untoggled = await tap_key(person, "applicant.option_selected", label="Olen työssä")
     assert "Olen työssä" in untoggled.labels
-    outcome = await tap(person, "Valmis ➡️")
-    assert outcome.text.startswith("Näyttää siltä, että hanke sopii sinulle.")
+    outcome = await tap_key(person, "applicant.done")
+    assert outcome.shows("eligibility.outcome.likely_eligible")
     assert "TOIMI-valmennuksesta" in outcome.text
 
 
@@ -123,7 +126,7 @@ async def test_not_sure_outcome(bot: Bot) -> None:
     await say(person, "30")
     await press(person, "Mikkeli")
     outcome = await tap(person, "Opiskelen")
-    assert outcome.text.startswith("Ehkä – kannattaa kysyä hankkeelta.")
+    assert outcome.shows("eligibility.outcome.not_sure")
     assert "ensisijaisesti työmarkkinatuella oleville" in outcome.text
 
 
@@ -141,14 +144,14 @@ async def test_find_projects_by_municipality(bot: Bot) -> None:
     person = bot.person()
     await open_join(person)
     found = await say(person, "Puumalassa")
-    assert "Nämä hankkeet toimivat kunnassasi" in found.text
-    assert found.labels == [
+    assert found.keys == ("join.pick_filtered",)
+    assert found.labels[:-1] == [
         "Osmari – osallistavan ja ohjaavan työllistämisen kehittämishanke",
-        "Näytä kaikki hankkeet",
     ]
+    assert found.label_keys[-1] == "join.all_projects"
     nothing = await say(person, "Rovaniemi")
-    assert "En löytänyt hanketta" in nothing.text
-    everything = await tap(person, "Näytä kaikki hankkeet")
+    assert nothing.shows("join.error.no_project_there")
+    everything = await tap_key(person, "join.all_projects")
     assert len(everything.labels) == len(seed_content().projects)
     by_name = await say(person, "osuva")  # a project's name typed
     assert by_name.text.startswith("OsUVa") and "Kysymys 1/4" in by_name.text
@@ -173,7 +176,7 @@ async def test_sensitive_answers_never_reach_the_database_after_the_outcome(
     state = await conversation(db, person.user_id)
     assert state is not None
     assert "background" not in json.dumps(state[2]) and "answers" not in state[2]
-    await press(person, "Valmis")
+    await press_key(person, "applicant.finish")
     assert await conversation(db, person.user_id) is None
     # Nothing about the answers anywhere: no conversation, no contact request, and none of
     # the bot's own messages repeats the answer.
@@ -196,9 +199,9 @@ async def test_age_outside_decides_before_the_sensitive_question(bot: Bot, db: D
 async def test_join_is_private_only(bot: Bot) -> None:
     await group_says(bot, "test:7", "test:group-1", "/start")
     menu = [m for m in bot.transport.delivered if m.chat_id == "test:group-1"][-1]
-    token = next(
-        t for row in menu.buttons for label, t in row if label == "Voinko liittyä hankkeeseen?"
-    )
+    join = menu.button("menu.join")
+    assert join is not None
+    token = join.token
     from handlers.core.types import Incoming
 
     await bot.dispatcher.handle(
@@ -206,7 +209,7 @@ async def test_join_is_private_only(bot: Bot) -> None:
     )
     await bot.worker.drain(timeout=10)
     answer = [m for m in bot.transport.delivered if m.chat_id == "test:group-1"][-1]
-    assert "jatketaan kahden kesken" in answer.text
+    assert answer.keys == ("join.private_only",)
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -225,11 +228,11 @@ async def test_bad_input_at_the_typed_steps(bot: Bot, db: Database) -> None:
     await say(person, "35")
     for text in ("🙂", "<b>x</b>", "Xyzzyville", "12"):
         answer = await say(person, text)
-        assert "En tunnistanut kuntaa" in answer.text, (text, answer.text)
+        assert answer.keys == ("join.error.municipality",), (text, answer.text)
     choice = await say(person, "mikkeli")  # typed names are fine
     assert "Kysymys 3/3" in choice.text
     refused = await say(person, "olen kai työtön")
-    assert refused.text == "Valitse vaihtoehto napeista."
+    assert refused.keys == ("applicant.use_buttons",)
     typed = await say(person, "opiskelen")  # the option's label, typed
     assert typed.text.startswith("Ehkä")
 
@@ -253,18 +256,18 @@ async def test_contact_request_with_consent_stores_only_the_contact_and_notifies
     await other.says("/start")
     person = bot.person()
     await _to_outcome(person)
-    asked = await tap(person, "Pyydä, että minuun otetaan yhteyttä")
-    assert asked.labels == [] and "puhelinnumero" in asked.text
-    assert "Kirjoita puhelinnumero" in (await say(person, "🙂")).text
-    assert "liian pitkä" in (await say(person, "x" * 300)).text
+    asked = await tap_key(person, "join.ask_contact")
+    assert asked.labels == [] and asked.keys == ("contact.ask",)
+    assert (await say(person, "🙂")).keys == ("contact.error.format",)
+    assert (await say(person, "x" * 300)).keys == ("contact.error.too_long",)
     contact = "Maija <b>040 123 4567</b>"
     consent = await say(person, contact)
     assert "Maija &lt;b&gt;040 123 4567&lt;/b&gt;" in consent.html
     assert "90 päivää" in consent.text
-    assert consent.labels == ["Kyllä, lähetä", "Ei, älä lähetä"]
+    assert consent.label_keys == ["contact.send", "contact.dont_send"]
     assert await rows(db, "SELECT * FROM contact_requests") == []  # not before consent
-    sent = await press(person, "Kyllä, lähetä")
-    assert sent[0].text.startswith("Lähetetty.")
+    sent = await press_key(person, "contact.send")
+    assert sent[0].keys[0] == "contact.sent"
     stored = await rows(db, "SELECT * FROM contact_requests")
     assert len(stored) == 1
     row = stored[0]
@@ -276,7 +279,7 @@ async def test_contact_request_with_consent_stores_only_the_contact_and_notifies
         None,
     )
     [notice] = coordinator.new_messages()
-    assert notice.text.startswith("Yhteydenottopyyntö (Kaveria ei jätetä)")
+    assert notice.keys == ("contact.notify_join",) and "(Kaveria ei jätetä)" in notice.text
     assert "Maija &lt;b&gt;040 123 4567&lt;/b&gt;" in notice.html
     assert "35" not in notice.text and "työmarkkinatuki" not in notice.text  # no answers
     assert other.new_messages() == []  # not a coordinator of this project
@@ -287,7 +290,7 @@ async def test_contact_request_with_consent_stores_only_the_contact_and_notifies
         exported = await personal_data.export(conn, person.user_id, person.user_id)
     assert exported["contact_requests"][0]["contact"] == contact
     await person.says("/unohda")
-    await press(person, "Kyllä, poista")
+    await press_key(person, "forget.yes")
     assert await rows(db, "SELECT * FROM contact_requests") == []
 
 
@@ -295,10 +298,10 @@ async def test_declining_sends_and_stores_nothing(bot: Bot, db: Database) -> Non
     coordinator = await make_coordinator(bot, db, "kaveria-ei-jateta")
     person = bot.person()
     await _to_outcome(person)
-    await press(person, "Pyydä, että minuun otetaan yhteyttä")
+    await press_key(person, "join.ask_contact")
     await say(person, "maija@example.org")
-    [declined] = await press(person, "Ei, älä lähetä")
-    assert declined.text.startswith("Selvä, en lähettänyt mitään.")
+    [declined] = await press_key(person, "contact.dont_send")
+    assert declined.keys[0] == "contact.not_sent"
     assert await rows(db, "SELECT * FROM contact_requests") == []
     assert coordinator.new_messages() == []
     assert await conversation(db, person.user_id) is None
@@ -307,10 +310,10 @@ async def test_declining_sends_and_stores_nothing(bot: Bot, db: Database) -> Non
 async def test_without_anyone_to_notify_nothing_is_stored(bot: Bot, db: Database) -> None:
     person = bot.person()
     await _to_outcome(person)
-    await press(person, "Pyydä, että minuun otetaan yhteyttä")
+    await press_key(person, "join.ask_contact")
     await say(person, "maija@example.org")
-    [answer] = await press(person, "Kyllä, lähetä")
-    assert "Kukaan ei ole vielä tavoitettavissa" in answer.text
+    [answer] = await press_key(person, "contact.send")
+    assert answer.keys[0] == "contact.nobody"
     assert "Mikkelin Seudun Invalidit ry" in answer.text
     assert await rows(db, "SELECT * FROM contact_requests") == []
 
@@ -321,9 +324,9 @@ async def test_retention_purges_requests_and_abandoned_answers(
     await make_coordinator(bot, db, "kaveria-ei-jateta")
     person = bot.person()
     await _to_outcome(person)
-    await press(person, "Pyydä, että minuun otetaan yhteyttä")
+    await press_key(person, "join.ask_contact")
     await say(person, "040 1")
-    await press(person, "Kyllä, lähetä")
+    await press_key(person, "contact.send")
     quitter = bot.person(2)
     await open_join(quitter)
     await press(quitter, KAVERIA)

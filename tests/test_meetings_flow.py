@@ -11,42 +11,46 @@ import pytest
 from icalendar import Calendar
 
 from bot.cli import main
-from handlers.core.types import Incoming
+from handlers.core.types import Day, Incoming, When
 from storage import memberships, outbox
 from storage.db import Database
+from tests.catalog_labels import label, shown
+from tests.harness import Delivered
 from tests.meeting_helpers import PROJECT, TZ, World, local, messages_to, world
 
 MONDAY = local(2026, 11, 2, 10, 0)  # the meetings below are on Tuesdays at 13.00
 
 
-async def plan_womens_group(w: World) -> list[str]:
+async def plan_womens_group(w: World) -> list[Delivered]:
     coordinator = await w.coordinator()
     await coordinator.says("/tapaamiset")
-    await coordinator.presses("➕ Uusi tapaaminen")
+    await coordinator.presses_key("meetings.new")
     [repeat] = await coordinator.presses("Naisten ryhmä")
-    rhythm = next(label for label in repeat.labels if label.startswith("Ryhmän rytmi"))
-    assert "3 kuukauden" in rhythm
-    await coordinator.presses(rhythm)
+    rhythm = repeat.button("meetings.repeat_rhythm")
+    assert rhythm is not None and "3 kuukauden" in rhythm.label
+    await coordinator.presses_token(rhythm.token)
     await coordinator.says("ti 13.00")
-    await coordinator.presses("Käytä nimeä: Naisten ryhmä")
+    await coordinator.presses_key("meetings.use_title", title="Naisten ryhmä")
     await coordinator.says("Kirjasto, Raatihuoneenkatu 1")
-    [summary] = await coordinator.presses("Ohita")
-    [saved] = await coordinator.presses("Tallenna")
-    return [summary.text, saved.text]
+    [summary] = await coordinator.presses_key("meetings.skip")
+    [saved] = await coordinator.presses_key("meetings.save")
+    return [summary, saved]
 
 
 async def test_the_womens_group_rhythm_takes_a_few_taps(db: Database) -> None:
     async with world(db, MONDAY) as w:
         inside = [await w.participant(1), await w.participant(2)]
         outside = await w.participant(3, group="individual-support")
-        summary, saved = await plan_womens_group(w)
+        summary_message, saved_message = await plan_womens_group(w)
+        summary, saved = summary_message.text, saved_message.text
         assert "joka tiistai, 13 kertaa" in summary
         assert "Kesto: 120 min" in summary and "Jakso 1/4" in summary
-        assert saved.startswith("Tallennettu! Ensimmäinen tapaaminen on ti 3.11. klo 13.00")
+        assert saved_message.keys[0] == "meetings.saved"
+        assert "ti 3.11. klo 13.00" in saved
         assert "2 osallistujalle" in saved
         for person in inside:
             [notice] = person.new_messages()
-            assert notice.text.startswith("📅 Uusi tapaaminen")
+            assert notice.keys[0] == "participant.meeting_new"
             assert "Paikka: Kirjasto, Raatihuoneenkatu 1" in notice.text
         assert outside.new_messages() == []
         [(rule, last, first)] = await w.rows("SELECT rrule, last_start, first_start FROM meetings")
@@ -56,13 +60,13 @@ async def test_the_womens_group_rhythm_takes_a_few_taps(db: Database) -> None:
         # The next period is numbered 2/4.
         coordinator = await w.coordinator()
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("➕ Uusi tapaaminen")
+        await coordinator.presses_key("meetings.new")
         await coordinator.presses("Naisten ryhmä")
         await coordinator.presses(coordinator.last.labels[0])
         await coordinator.says("9.2.2027 13.00")
-        await coordinator.presses("Käytä nimeä: Naisten ryhmä")
-        await coordinator.presses("Ohita")
-        [summary2] = await coordinator.presses("Ohita")
+        await coordinator.presses_key("meetings.use_title", title="Naisten ryhmä")
+        await coordinator.presses_key("meetings.skip")
+        [summary2] = await coordinator.presses_key("meetings.skip")
         assert "Jakso 2/4" in summary2.text
 
 
@@ -71,22 +75,24 @@ async def test_pre_release_meetings_are_placed_before_the_release(db: Database) 
         person = await w.participant(1, group="pre-release-meetings")
         coordinator = await w.coordinator()
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("➕ Uusi tapaaminen")
+        await coordinator.presses_key("meetings.new")
         [repeat] = await coordinator.presses("Tapaamiset ennen vapautumista")
-        await coordinator.presses(next(x for x in repeat.labels if x.startswith("Ryhmän")))
+        rhythm = repeat.button("meetings.repeat_rhythm")
+        assert rhythm is not None
+        await coordinator.presses_token(rhythm.token)
         [ask] = coordinator.messages()[-1:]
         assert ask.text.startswith("Milloin on vapautuminen?")
         [window] = await coordinator.says("1.3.2027")
         assert "31.12.2026–30.1.2027" in window.text
         [outside] = await coordinator.says("5.2.2027 10.00")
-        assert outside.text.startswith("Päivän pitää olla välillä")
+        assert outside.keys[0] == "meetings.start_outside_window"
         await coordinator.says("7.1.2027 10.00")  # a Thursday, every other week until release
-        await coordinator.presses("Käytä nimeä: Tapaamiset ennen vapautumista")
-        await coordinator.presses("Ohita")
-        [summary] = await coordinator.presses("Ohita")
+        await coordinator.presses_key("meetings.use_title", title="Tapaamiset ennen vapautumista")
+        await coordinator.presses_key("meetings.skip")
+        [summary] = await coordinator.presses_key("meetings.skip")
         assert "joka toinen torstai, viimeisen kerran 18.2.2027" in summary.text
         assert "Kesto: 60 min" in summary.text
-        await coordinator.presses("Tallenna")
+        await coordinator.presses_key("meetings.save")
         [notice] = person.new_messages()
         assert "to 7.1. klo 10.00" in notice.text
 
@@ -96,37 +102,37 @@ async def test_bad_answers_keep_the_coordinator_on_the_step(db: Database) -> Non
         await w.participant(1)
         coordinator = await w.coordinator()
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("➕ Uusi tapaaminen")
-        await coordinator.presses("Koko hankkeelle")
-        await coordinator.presses("Joka viikko")
+        await coordinator.presses_key("meetings.new")
+        await coordinator.presses_key("meetings.audience_all")
+        await coordinator.presses_key("meetings.repeat_weekly")
         expected = {
-            "31.2. 13.00": "Tällaista päivää ei ole kalenterissa.",
-            "3.11. 25.00": "Kellonaika ei kelpaa.",
-            "2.11. 9.00": "Ajankohta on jo mennyt.",
-            "huomenna": "Lisää myös kellonaika",
-            "28.3.2027 3.30": "Tätä kellonaikaa ei ole",
+            "31.2. 13.00": "datetime.invalid_date",
+            "3.11. 25.00": "datetime.invalid_time",
+            "2.11. 9.00": "datetime.in_past",
+            "huomenna": "datetime.missing_time",
+            "28.3.2027 3.30": "datetime.nonexistent_time",
         }
         for typed, answer in expected.items():
             [reply] = await coordinator.says(typed)
-            assert reply.text.startswith(answer), (typed, reply.text)
+            assert reply.keys[0] == answer, (typed, reply.text)
         [end] = await coordinator.says("ke 17.30")
-        assert end.text.startswith("Kuinka monta kertaa?")
+        assert end.keys[0] == "meetings.ask_end"
         [too_many] = await coordinator.says("501")
-        assert too_many.text == "Tapaamisten määrän pitää olla 1–500."
+        assert too_many.keys == ("rule.count_out_of_range",) and "1–500" in too_many.text
         [before] = await coordinator.says("1.11.2026")
-        assert before.text.startswith("Kirjoita kertojen määrä")
+        assert before.keys[0] == "meetings.end_invalid"
         [duration] = await coordinator.says("31.12.2026")
-        assert duration.text.startswith("Kuinka pitkä")
+        assert duration.keys[0] == "meetings.ask_duration"
         for bad in ("0", "abc", "1441"):
             [reply] = await coordinator.says(bad)
-            assert reply.text.startswith("Kirjoita kesto minuutteina"), bad
+            assert reply.keys[0] == "meetings.duration_invalid", bad
         [title] = await coordinator.says("45")
         assert title.labels == []  # no group: no default name
         [long] = await coordinator.says("x" * 201)
         assert "enintään 200" in long.text
         await coordinator.says("Kaikkien kahvit <b>&</b>")
         await coordinator.says("https://meet.example.org/abc")
-        [summary] = await coordinator.presses("Ohita")
+        [summary] = await coordinator.presses_key("meetings.skip")
         assert "Kaikkien kahvit <b>&</b>" in summary.text  # shown as typed, escaped
         assert "&lt;b&gt;" in summary.html
         assert "Linkki: https://meet.example.org/abc" in summary.text
@@ -143,14 +149,18 @@ async def test_reminder_buttons_answer_and_only_the_invited_may_press(db: Databa
         w.clock.advance(hours=3, minutes=1)  # Monday 13.01: the 24 h reminder is due
         delivered = await w.tick()
         [reminder] = messages_to(maija, delivered)
-        assert reminder.text.startswith("⏰ Muistutus tapaamisesta")
-        assert reminder.labels == ["✅ Tulen", "❌ En pääse", "🔁 Toivon toista aikaa"]
+        assert reminder.keys == ("participant.reminder",)
+        assert reminder.label_keys == [
+            "participant.coming",
+            "participant.not_coming",
+            "participant.other_time",
+        ]
         assert messages_to(stranger, delivered) == []
         # A forged token and another person's token are refused.
         [forged] = await stranger.presses_token("rsvp-made-up")
-        assert forged.text.startswith("Tämä painike on vanha.")
+        assert forged.keys[0] == "error.old_button"
         [foreign] = await stranger.presses_token(reminder.buttons[0][0][1])
-        assert foreign.text.startswith("Tämä painike on vanha.")
+        assert foreign.keys[0] == "error.old_button"
         # In a shared chat the payload is reached, and the role check refuses the stranger.
         async with w.db.transaction() as conn:
             await outbox.enqueue(
@@ -174,14 +184,14 @@ async def test_reminder_buttons_answer_and_only_the_invited_may_press(db: Databa
             )
         )
         assert await w.rows("SELECT * FROM rsvps") == []
-        [yes] = await maija.presses("✅ Tulen")
-        assert yes.text == "Kiitos! Nähdään ti 3.11. klo 13.00."
+        [yes] = await maija.presses_key("participant.coming")
+        assert yes.text == shown("participant.rsvp_yes", when=When(local(2026, 11, 3, 13, 0)))
         assert await w.rows("SELECT user_id, answer FROM rsvps") == [(maija.user_id, "yes")]
         # The 2 h reminder knows she is coming and offers only "can't come after all".
         w.clock.advance(hours=22)
         [second] = messages_to(maija, await w.tick())
-        assert second.text.endswith("Olet tulossa. Nähdään!")
-        assert second.labels == ["❌ En pääsekään"]
+        assert second.keys == ("participant.reminder_confirmed",)
+        assert second.label_keys == ["participant.not_coming_after_all"]
         assert coordinator.new_messages() == []
 
 
@@ -193,22 +203,23 @@ async def test_cant_come_goes_to_the_coordinator_who_offers_a_new_time(db: Datab
         [occurrence] = await w.occurrence_ids(meeting)
         w.clock.advance(hours=3, minutes=1)
         messages_to(maija, await w.tick())
-        [sorry] = await maija.presses("🔁 Toivon toista aikaa")
-        assert "toivot toista aikaa" in sorry.text
+        [sorry] = await maija.presses_key("participant.other_time")
+        assert sorry.keys == ("participant.rsvp_other",)
         [told] = coordinator.new_messages()
-        assert told.text.startswith("Maija toivoo toista aikaa tapaamiselle: Naisten ryhmä")
+        assert told.keys[0] == "notify.rsvp_other"
+        assert told.text.startswith("Maija") and "Naisten ryhmä" in told.text
         kinds = await w.rows(
             "SELECT kind FROM reminders WHERE occurrence_id = ? AND state = 'pending'", occurrence
         )
         assert ("check_in",) in kinds and ("reminder",) not in kinds
-        [ask] = await coordinator.presses("Ehdota uutta aikaa")
-        assert ask.text.startswith("Uusi aika osallistujalle Maija")
+        [ask] = await coordinator.presses_key("notify.offer_time")
+        assert ask.keys == ("meetings.ask_new_time",) and "Maija" in ask.text
         [bad] = await coordinator.says("ensi viikolla")
-        assert bad.text.startswith("En ymmärtänyt ajankohtaa.")
+        assert bad.keys[0] == "datetime.unrecognised"
         [sent] = await coordinator.says("to 5.11. 14.00")
-        assert sent.text == "Uusi aika to 5.11. klo 14.00 lähti osallistujalle."
+        assert sent.text == shown("meetings.new_time_sent", when=When(local(2026, 11, 5, 14, 0)))
         [offer] = maija.new_messages()
-        assert offer.text.startswith("📅 Ohjaaja ehdottaa uutta aikaa")
+        assert offer.keys[0] == "participant.new_time"
         assert "to 5.11. klo 14.00" in offer.text
         kinds = await w.rows(
             "SELECT kind FROM reminders WHERE occurrence_id = ? AND state = 'pending'", occurrence
@@ -216,8 +227,8 @@ async def test_cant_come_goes_to_the_coordinator_who_offers_a_new_time(db: Datab
         assert kinds == []  # no check-in: a new time was given
         [(personal,)] = await w.rows("SELECT user_id FROM meetings WHERE user_id IS NOT NULL")
         assert personal == maija.user_id
-        [ok] = await maija.presses("✅ Tulen")
-        assert ok.text == "Kiitos! Nähdään to 5.11. klo 14.00."
+        [ok] = await maija.presses_key("participant.coming")
+        assert ok.text == shown("participant.rsvp_yes", when=When(local(2026, 11, 5, 14, 0)))
 
 
 async def test_rating_accepts_only_one_to_five(db: Database) -> None:
@@ -228,24 +239,25 @@ async def test_rating_accepts_only_one_to_five(db: Database) -> None:
         w.clock.advance(days=1, hours=6, minutes=1)  # Tuesday 16.01: ended at 15.00, +1 h
         delivered = messages_to(maija, await w.tick())
         follow_up = delivered[-1]
-        assert follow_up.text.startswith("Hei! Miten tapaaminen meni?")
-        assert follow_up.labels == ["1", "2", "3", "4", "5", "En päässyt paikalle"]
+        assert follow_up.keys == ("participant.follow_up",)
+        assert follow_up.labels[:5] == ["1", "2", "3", "4", "5"]
+        assert follow_up.label_keys == [*["participant.score"] * 5, "participant.did_not_make_it"]
         for bad in ("0", "6", "hyvä", "4/5", "3,5"):
             [reply] = await maija.says(bad)
-            assert reply.text.startswith("Valitse numero 1–5"), bad
+            assert reply.keys == ("participant.rating_invalid",), bad
         assert await w.rows("SELECT * FROM ratings") == []
         [comment] = await maija.says("4")
-        assert comment.text.startswith("Kiitos! Haluatko kertoa vielä jotain?")
+        assert comment.keys == ("participant.comment_prompt",)
         [too_long] = await maija.says("a" * 501)
-        assert "enintään 500" in too_long.text
+        assert too_long.keys == ("participant.comment_too_long",) and "500" in too_long.text
         [thanks] = await maija.says("Mukava ryhmä <3")
-        assert thanks.text.startswith("Kiitos vastauksestasi!")
+        assert thanks.keys == ("participant.rating_thanks",)
         assert await w.rows("SELECT occurrence_id, score, comment FROM ratings") == [
             (occurrence, 4, "Mukava ryhmä <3")
         ]
         # The button works too, and changes the score; a forged score is refused.
-        await maija.presses("5")
-        await maija.presses("Ohita")
+        await maija.presses_key("participant.score", n="5")
+        await maija.presses_key("participant.comment_skip")
         assert await w.rows("SELECT score FROM ratings") == [(5,)]
 
 
@@ -269,7 +281,7 @@ async def test_omat_lists_meetings_and_gives_an_ics_file(db: Database) -> None:
             "• ti 10.11. klo 13.00 – Naisten ryhmä",
             "• ti 17.11. klo 13.00 – Naisten ryhmä",
         ]
-        [file_message] = await maija.presses("📅 Lisää puhelimen kalenteriin")
+        [file_message] = await maija.presses_key("participant.ics_button")
         assert file_message.document is not None
         name, data = file_message.document
         assert name.endswith(".ics")
@@ -293,18 +305,23 @@ async def test_attendance_from_buttons_and_roles_checked_on_every_press(db: Data
         meeting = await w.meeting(local(2026, 11, 3, 13, 0))
         [occurrence] = await w.occurrence_ids(meeting)
         await coordinator.says("/tapaamiset")
-        [view] = await coordinator.presses("ti 3.11. klo 13.00 Naisten ryhmä")
+        [view] = await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 3, 13, 0)), title="Naisten ryhmä"
+        )
         assert "… Maija – ei vastausta" in view.text
-        assert "Läsnäolot" not in view.labels  # not started yet
+        assert "meetings.attendance_button" not in view.label_keys  # not started yet
         w.clock.advance(days=1, hours=4)  # Tuesday 14.00
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 3.11. klo 13.00 Naisten ryhmä")
-        [marks] = await coordinator.presses("Läsnäolot")
-        assert "◻ Maija" in marks.labels
-        [present] = await coordinator.presses("◻ Maija")
-        assert "✔ Maija" in present.labels and "Paikalla 1, poissa 0" in present.text
-        [missed] = await coordinator.presses("✔ Maija")
-        assert "✖ Maija" in missed.labels
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 3, 13, 0)), title="Naisten ryhmä"
+        )
+        [marks] = await coordinator.presses_key("meetings.attendance_button")
+        assert marks.button("meetings.mark_none", label=label("meetings.mark_none", name="Maija"))
+        [present] = await coordinator.presses_key("meetings.mark_none", name="Maija")
+        assert present.button("meetings.mark_attended", family="mt:mark")
+        assert "Paikalla 1, poissa 0" in present.text
+        [missed] = await coordinator.presses_key("meetings.mark_attended", name="Maija")
+        assert missed.button("meetings.mark_missed", family="mt:mark")
         assert await w.rows("SELECT status FROM attendance") == [("missed",)]
         pending = await w.rows(
             "SELECT kind, due_at FROM reminders WHERE occurrence_id = ? AND state = 'pending'",
@@ -317,16 +334,16 @@ async def test_attendance_from_buttons_and_roles_checked_on_every_press(db: Data
         # A participant cannot reach the coordinator's buttons, and a coordinator who is no
         # longer one is refused on the next press of an old button.
         [not_yours] = await maija.presses_token(missed.buttons[0][0][1])
-        assert not_yours.text.startswith("Tämä painike on vanha.")
+        assert not_yours.keys[0] == "error.old_button"
         async with w.db.transaction() as conn:
             await memberships.end(conn, coordinator.user_id, PROJECT, "coordinator", w.clock())
-        [refused] = await coordinator.presses("✖ Maija")
-        assert refused.text.startswith("Sinulla ei ole oikeutta tähän.")
+        [refused] = await coordinator.presses_key("meetings.mark_missed", name="Maija")
+        assert refused.keys == ("error.not_allowed",)
         assert await w.rows("SELECT status FROM attendance") == [("missed",)]
         # Maija gets the warm check-in on Wednesday at 10.00, with the next meeting.
         w.clock.advance(hours=20)
         [check_in] = messages_to(maija, await w.tick())
-        assert check_in.text.startswith("Hei! Toivottavasti voit hyvin.")
+        assert check_in.keys[0] in ("participant.check_in", "participant.check_in_no_next")
         assert "Olet aina tervetullut" in check_in.text
         assert "väliin" not in check_in.text and "poissa" not in check_in.text
 
@@ -338,15 +355,18 @@ async def test_moving_and_cancelling_tell_everyone_affected(db: Database) -> Non
         meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=4")
         first, second, *_ = await w.occurrence_ids(meeting)
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 10.11. klo 13.00 Naisten ryhmä")
-        await coordinator.presses("Siirrä tämä kerta")
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 10, 13, 0)), title="Naisten ryhmä"
+        )
+        await coordinator.presses_key("meetings.move_button")
         [moved] = await coordinator.says("ke 11.11. 15.00")
-        assert moved.text == "Siirretty: ke 11.11. klo 15.00. Tieto lähti 2 osallistujalle."
+        moved_to = When(local(2026, 11, 11, 15, 0))
+        assert moved.text == shown("meetings.moved", when=moved_to, people=2)
         for person in people:
             [notice] = person.new_messages()
             assert "Ennen: ti 10.11. klo 13.00" in notice.text
             assert "ke 11.11. klo 15.00" in notice.text
-            assert notice.labels[0] == "✅ Tulen"
+            assert notice.label_keys[0] == "participant.coming"
         due = await w.rows(
             "SELECT due_at FROM reminders WHERE occurrence_id = ? AND kind = 'reminder'"
             " AND state = 'pending' ORDER BY due_at",
@@ -357,32 +377,39 @@ async def test_moving_and_cancelling_tell_everyone_affected(db: Database) -> Non
             local(2026, 11, 11, 13, 0),
         }
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 17.11. klo 13.00 Naisten ryhmä")
-        await coordinator.presses("Peru tämä kerta")
-        [cancelled] = await coordinator.presses("Kyllä, peru")
-        assert cancelled.text.startswith("Tapaaminen ti 17.11. klo 13.00 on peruttu.")
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 17, 13, 0)), title="Naisten ryhmä"
+        )
+        await coordinator.presses_key("meetings.cancel_button")
+        [cancelled] = await coordinator.presses_key("meetings.yes_cancel")
+        cancelled_at = When(local(2026, 11, 17, 13, 0))
+        assert cancelled.text == shown("meetings.cancelled", when=cancelled_at, people=2)
         for person in people:
             [notice] = person.new_messages()
-            assert notice.text.startswith("❌ Tapaaminen on peruttu")
+            assert notice.keys[0] == "participant.meeting_cancelled"
         assert await w.rows(
             "SELECT COUNT(*) FROM reminders WHERE occurrence_id = ? AND state = 'pending'", second
         ) == [(0,)]
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 24.11. klo 13.00 Naisten ryhmä")
-        await coordinator.presses("Muuta paikkaa tai linkkiä")
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 24, 13, 0)), title="Naisten ryhmä"
+        )
+        await coordinator.presses_key("meetings.place_button")
         [changed] = await coordinator.says("Nuorisotalo")
-        assert changed.text.startswith("Tallennettu. Tieto lähti 2 osallistujalle.")
+        assert changed.text == shown("meetings.changed", people=2)
         for person in people:
             [notice] = person.new_messages()
             assert "Paikka: Nuorisotalo" in notice.text
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 24.11. klo 13.00 Naisten ryhmä")
-        [confirm] = await coordinator.presses("Peru koko sarja")
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 24, 13, 0)), title="Naisten ryhmä"
+        )
+        [confirm] = await coordinator.presses_key("meetings.stop_button")
         assert "perutaan 3" in confirm.text  # 11.11 (moved), 24.11 and 1.12
-        await coordinator.presses("Kyllä, peru")
+        await coordinator.presses_key("meetings.yes_cancel")
         for person in people:
             [notice] = person.new_messages()
-            assert notice.text.startswith("❌ Tapaamiset on peruttu")
+            assert notice.keys[0] == "participant.series_cancelled"
         assert await w.rows("SELECT COUNT(*) FROM reminders WHERE state = 'pending'") == [(0,)]
         w.clock.advance(days=40)
         assert await w.tick() == []
@@ -393,18 +420,20 @@ async def test_the_monthly_theme_day_is_the_same_weekday_each_month(db: Database
         coordinator = await w.coordinator("kaveria-ei-jateta")
         person = await w.participant(1, project="kaveria-ei-jateta", group="theme-day")
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("➕ Uusi tapaaminen")
+        await coordinator.presses_key("meetings.new")
         [repeat] = await coordinator.presses("Teemapäivä tai työpaja")
-        await coordinator.presses(next(x for x in repeat.labels if x.startswith("Ryhmän")))
+        rhythm = repeat.button("meetings.repeat_rhythm")
+        assert rhythm is not None
+        await coordinator.presses_token(rhythm.token)
         [end] = await coordinator.says("ti 10.11. 10.00")  # the 2nd Tuesday of November
-        assert end.text.startswith("Kuinka monta kertaa?")
+        assert end.keys[0] == "meetings.ask_end"
         await coordinator.says("6")
-        await coordinator.presses("Käytä nimeä: Teemapäivä tai työpaja")
+        await coordinator.presses_key("meetings.use_title", title="Teemapäivä tai työpaja")
         await coordinator.says("Järjestötalo")
-        [summary] = await coordinator.presses("Ohita")
+        [summary] = await coordinator.presses_key("meetings.skip")
         assert "kuukauden toinen tiistai, 6 kertaa" in summary.text
         assert "Kesto: 240 min" in summary.text
-        await coordinator.presses("Tallenna")
+        await coordinator.presses_key("meetings.save")
         [notice] = person.new_messages()
         assert "ti 10.11. klo 10.00" in notice.text
         [(rule,)] = await w.rows("SELECT rrule FROM meetings")
@@ -504,7 +533,7 @@ async def test_coordinator_views_stay_out_of_group_chats(db: Database) -> None:
         await w.bot.worker.drain()
         group = [m for m in w.bot.transport.delivered if m.chat_id == "test:-200"]
         assert len(group) == 3
-        assert all(m.text.startswith("Tämä toimii vain kahdenkeskisessä") for m in group)
+        assert all(m.keys == ("privacy.private_only",) for m in group)
         assert not any("Maija" in m.text for m in group)
 
 
@@ -514,29 +543,32 @@ async def test_changing_the_time_of_a_series_from_one_meeting_on(db: Database) -
         people = [await w.participant(1), await w.participant(2)]
         meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=6")
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 1.12. klo 13.00 Naisten ryhmä")
-        await coordinator.presses("Peru tämä kerta")
-        await coordinator.presses("Kyllä, peru")
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 12, 1, 13, 0)), title="Naisten ryhmä"
+        )
+        await coordinator.presses_key("meetings.cancel_button")
+        await coordinator.presses_key("meetings.yes_cancel")
         for person in people:
             person.new_messages()
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 24.11. klo 13.00 Naisten ryhmä")
-        [ask] = await coordinator.presses("Muuta kellonaikaa tästä eteenpäin")
-        assert "Päivät pysyvät samoina" in ask.text
-        [wrong] = await coordinator.says("iltapäivällä")
-        assert wrong.text == "Kirjoita pelkkä kellonaika, esimerkiksi 14.30."
-        [wrong_time] = await coordinator.says("25.30")
-        assert wrong_time.text.startswith("Kellonaika ei kelpaa.")
-        [done] = await coordinator.says("14.30")
-        assert done.text.startswith(
-            "Valmis. Tapaamiset ovat uudessa ajassa. Ensimmäinen: ti 24.11. klo 14.30."
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 24, 13, 0)), title="Naisten ryhmä"
         )
-        assert done.text.endswith("Tieto lähti 2 osallistujalle.")
+        [ask] = await coordinator.presses_key("meetings.time_button")
+        assert ask.keys == ("meetings.ask_series_time",)
+        [wrong] = await coordinator.says("iltapäivällä")
+        assert wrong.keys == ("meetings.time_expected",)
+        [wrong_time] = await coordinator.says("25.30")
+        assert wrong_time.keys[0] == "datetime.invalid_time"
+        [done] = await coordinator.says("14.30")
+        assert done.keys == ("meetings.series_time_changed",)
+        assert "ti 24.11. klo 14.30" in done.text
+        assert done.text.endswith(shown("meetings.changed", people=2).split(". ", 1)[1])
         for person in people:
             [notice] = person.new_messages()
-            assert notice.text.startswith("🔁 Tapaamisten aika muuttui")
+            assert notice.keys[0] == "participant.series_time_changed"
             assert "ti 24.11. klo 14.30" in notice.text
-            assert notice.labels[0] == "✅ Tulen"
+            assert notice.label_keys[0] == "participant.coming"
         rows = await w.rows("SELECT id, rrule, dtstart_local, continues FROM meetings ORDER BY id")
         assert rows == [
             (meeting.id, "FREQ=WEEKLY;UNTIL=20261124T105959Z", "2026-11-10T13:00:00", None),
@@ -580,8 +612,10 @@ async def test_changing_the_time_from_the_first_meeting_keeps_the_series(db: Dat
         person = await w.participant(1)
         meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=3")
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 10.11. klo 13.00 Naisten ryhmä")
-        await coordinator.presses("Muuta kellonaikaa tästä eteenpäin")
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 10, 13, 0)), title="Naisten ryhmä"
+        )
+        await coordinator.presses_key("meetings.time_button")
         [done] = await coordinator.says("klo 9")
         assert "Ensimmäinen: ti 10.11. klo 9.00." in done.text
         [notice] = person.new_messages()
@@ -604,21 +638,23 @@ async def test_coordinators_reach_meetings_beyond_the_first_five_weeks(db: Datab
         meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=MONTHLY;BYDAY=2TU")
         [overview] = await coordinator.says("/tapaamiset")
         assert "ti 8.12. klo 13.00" not in overview.text  # 36 days ahead
-        later = next(label for label in overview.labels if label.startswith("Näytä myös"))
-        assert later == "Näytä myös myöhemmät, 11.1.2027 asti"
-        [wider] = await coordinator.presses(later)
+        later = overview.button("meetings.later")
+        assert later is not None
+        assert later.label == label("meetings.later", until=Day(dt.date(2027, 1, 11)))
+        [wider] = await coordinator.presses_token(later.token)
         assert "ti 8.12. klo 13.00" in wider.text
         current, presses = wider, 1
         while "ti 9.3. klo 13.00" not in current.text:
-            label = next(x for x in current.labels if x.startswith("Näytä myös"))
-            [current] = await coordinator.presses(label)
+            [current] = await coordinator.presses_key("meetings.later")
             presses += 1
         assert presses == 3  # 70, 105, then 140 days ahead
         # A meeting four months ahead can be moved; its reminders follow.
-        await coordinator.presses("ti 9.3. klo 13.00 Naisten ryhmä")
-        await coordinator.presses("Siirrä tämä kerta")
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2027, 3, 9, 13, 0)), title="Naisten ryhmä"
+        )
+        await coordinator.presses_key("meetings.move_button")
         [moved] = await coordinator.says("10.3.2027 15.00")
-        assert moved.text == "Siirretty: ke 10.3. klo 15.00. Tieto lähti 1 osallistujalle."
+        assert moved.text == shown("meetings.moved", when=When(local(2027, 3, 10, 15, 0)), people=1)
         [notice] = person.new_messages()[-1:]
         assert "ke 10.3. klo 15.00" in notice.text
         due = await w.rows(
@@ -641,14 +677,16 @@ async def test_a_series_gets_a_new_name_and_length_and_the_question_after_follow
         person = await w.participant(1)
         meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=3")
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 10.11. klo 13.00 Naisten ryhmä")
-        [ask] = await coordinator.presses("Muuta kestoa")
-        assert ask.text.startswith("Tapaaminen kestää nyt 120 min.")
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 10, 13, 0)), title="Naisten ryhmä"
+        )
+        [ask] = await coordinator.presses_key("meetings.length_button")
+        assert ask.keys == ("meetings.ask_new_duration",) and "120 min" in ask.text
         for bad in ("puolitoista tuntia", "0", "2000"):
             [wrong] = await coordinator.says(bad)
-            assert wrong.text == "Kirjoita kesto minuutteina, 1–1440. Esimerkiksi 90."
+            assert wrong.keys == ("meetings.duration_invalid",)
         [done] = await coordinator.says("90 min")
-        assert done.text == "Tallennettu. Tieto lähti 1 osallistujalle."
+        assert done.text == shown("meetings.changed", people=1)
         [notice] = person.new_messages()
         assert "ti 10.11. klo 13.00–14.30" in notice.text
         follow_ups = await w.rows(
@@ -663,9 +701,11 @@ async def test_a_series_gets_a_new_name_and_length_and_the_question_after_follow
             local(2026, 11, 24, 15, 30),
         ]
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 17.11. klo 13.00 Naisten ryhmä")
-        [ask_title] = await coordinator.presses("Muuta nimeä")
-        assert ask_title.text.startswith("Nimi on nyt: Naisten ryhmä")
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 17, 13, 0)), title="Naisten ryhmä"
+        )
+        [ask_title] = await coordinator.presses_key("meetings.title_button")
+        assert ask_title.keys == ("meetings.ask_new_title",) and "Naisten ryhmä" in ask_title.text
         [too_long] = await coordinator.says("x" * 201)
         assert "200" in too_long.text
         await coordinator.says("Naisten ryhmä: kevät")
@@ -686,23 +726,24 @@ async def test_a_cancelled_meeting_can_be_restored_from_the_confirmation(db: Dat
         meeting = await w.meeting(local(2026, 11, 10, 13, 0), rule="FREQ=WEEKLY;COUNT=2")
         first, _ = await w.occurrence_ids(meeting)
         await coordinator.says("/tapaamiset")
-        await coordinator.presses("ti 10.11. klo 13.00 Naisten ryhmä")
-        await coordinator.presses("Peru tämä kerta")
-        [cancelled] = await coordinator.presses("Kyllä, peru")
-        assert cancelled.labels == ["↩️ Peru peruutus: tapaaminen pidetään"]
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 10, 13, 0)), title="Naisten ryhmä"
+        )
+        await coordinator.presses_key("meetings.cancel_button")
+        [cancelled] = await coordinator.presses_key("meetings.yes_cancel")
+        assert cancelled.label_keys == ["meetings.restore_button"]
         person.new_messages()
         pending = "SELECT COUNT(*) FROM reminders WHERE occurrence_id = ? AND state = 'pending'"
         assert await w.rows(pending, first) == [(0,)]
-        [restored] = await coordinator.presses("↩️ Peru peruutus: tapaaminen pidetään")
-        assert restored.text == (
-            "Tapaaminen ti 10.11. klo 13.00 pidetään sittenkin. Tieto lähti 1 osallistujalle."
-        )
+        [restored] = await coordinator.presses_key("meetings.restore_button")
+        restored_at = When(local(2026, 11, 10, 13, 0))
+        assert restored.text == shown("meetings.restored", when=restored_at, people=1)
         [notice] = person.new_messages()
-        assert notice.text.startswith("✅ Tapaaminen pidetään sittenkin")
+        assert notice.keys[0] == "participant.meeting_restored"
         assert "ti 10.11. klo 13.00–15.00" in notice.text
-        assert notice.labels[0] == "✅ Tulen"
+        assert notice.label_keys[0] == "participant.coming"
         assert await w.rows(pending, first) == [(3,)]  # 24 h and 2 h before, the question after
         # Pressed again (an old button): nothing more happens.
-        [again] = await coordinator.presses("↩️ Peru peruutus: tapaaminen pidetään")
-        assert again.text.startswith("Tämä painike on vanha.")
+        [again] = await coordinator.presses_key("meetings.restore_button")
+        assert again.keys[0] == "error.old_button"
         assert person.new_messages() == []

@@ -11,6 +11,7 @@ from handlers.common import planning
 from storage import meetings as meeting_store
 from storage import reminders
 from storage.db import Database
+from tests.catalog_labels import label, shown
 from tests.harness import Delivered
 from tests.meeting_helpers import TZ, World, local, messages_to, world
 
@@ -36,19 +37,19 @@ async def run_until(w: World, end: dt.datetime) -> list[tuple[dt.datetime, Deliv
 
 
 def kinds(sent: list[tuple[dt.datetime, Delivered]], user_id: str) -> list[tuple[str, str]]:
-    """(local time "ma 13.00", first words) of what one person got."""
+    """(local time "ma 13.00", catalog key of the first text) of what one person got."""
     out = []
     for moment, message in sent:
         if message.chat_id == user_id:
             weekday = ("ma", "ti", "ke", "to", "pe", "la", "su")[moment.weekday()]
-            out.append(
-                (f"{weekday} {moment.day}.{moment.month}. {moment:%H.%M}", message.text[:18])
-            )
+            out.append((f"{weekday} {moment.day}.{moment.month}. {moment:%H.%M}", message.keys[0]))
     return out
 
 
-REMINDER = "⏰ Muistutus tapaam"
-FOLLOW_UP = "Hei! Miten tapaami"
+REMINDER = "participant.reminder"
+FOLLOW_UP = "participant.follow_up"
+CHECK_IN = "participant.check_in"
+SILENCE = "participant.silence"
 
 
 async def test_default_offsets_and_the_follow_up(db: Database) -> None:
@@ -107,15 +108,15 @@ async def test_check_in_after_cant_come_on_the_next_working_day(db: Database) ->
         messages_to(maija, await w.tick())
         w.clock.now = local(2026, 12, 22, 12, 0).astimezone(dt.UTC)
         messages_to(maija, await w.tick())
-        [sorry] = await maija.presses("❌ En pääse")
-        assert sorry.text.startswith("Kiitos, kun kerroit.")
+        [sorry] = await maija.presses_key("participant.not_coming")
+        assert sorry.keys[0] == "participant.rsvp_no"
         sent = await run_until(w, local(2026, 12, 29, 12, 0))
         got = kinds(sent, maija.user_id)
         # No 2 h reminder, no follow-up; the check-in skips Christmas and the weekend.
-        assert got == [("ma 28.12. 10.00", "Hei! Toivottavasti")]
+        assert got == [("ma 28.12. 10.00", CHECK_IN)]
         check_in = next(m for _, m in sent if m.chat_id == maija.user_id)
         assert "ti 5.1. klo 12.00" in check_in.text
-        assert check_in.labels == ["✅ Tulen", "Haluan jutella ohjaajan kanssa"]
+        assert check_in.label_keys == ["participant.coming", "participant.want_to_talk"]
 
 
 async def test_weekly_meeting_stays_at_13_across_both_dst_changes(db: Database) -> None:
@@ -125,7 +126,7 @@ async def test_weekly_meeting_stays_at_13_across_both_dst_changes(db: Database) 
         autumn = await w.meeting(local(2026, 10, 20, 13, 0), rule="FREQ=WEEKLY;COUNT=3")
         spring = await w.meeting(local(2027, 3, 23, 13, 0), rule="FREQ=WEEKLY;COUNT=3")
         sent = await run_until(w, local(2027, 4, 8, 12, 0))
-        reminders_sent = [(t, m) for t, m in sent if m.text.startswith("⏰")]
+        reminders_sent = [(t, m) for t, m in sent if m.keys[0] == REMINDER]
         assert [f"{t:%d.%m. %H.%M}" for t, _ in reminders_sent] == [
             "20.10. 11.00",
             "27.10. 11.00",
@@ -153,7 +154,7 @@ async def test_open_ended_series_keep_coming_beyond_the_horizon(db: Database) ->
         await w.set_offsets(maija.user_id, (2 * HOUR,))
         await w.meeting(local(2026, 11, 4, 12, 0), rule="FREQ=WEEKLY")
         sent = await run_until(w, local(2027, 1, 31, 12, 0))
-        reminders_sent = [t for t, m in sent if m.text.startswith("⏰")]
+        reminders_sent = [t for t, m in sent if m.keys[0] == REMINDER]
         assert len(reminders_sent) == 13  # 4.11.2026 … 27.1.2027, every Wednesday
         assert {t.weekday() for t in reminders_sent} == {2}
 
@@ -172,7 +173,7 @@ async def test_after_a_restart_late_reminders_are_sent_once_or_recorded_missed(
         await restarted.tick()
         await w.bot.worker.drain()
         fresh = maija.new_messages()
-        assert [m.text[:18] for m in fresh] == [REMINDER]  # one, not the 24 h and 2 h both
+        assert [m.keys[0] for m in fresh] == [REMINDER]  # one, not the 24 h and 2 h both
         assert missed_one.new_messages() == []
         states = await w.rows(
             "SELECT r.user_id, r.offset_s, r.state FROM reminders r WHERE kind = 'reminder'"
@@ -214,7 +215,7 @@ async def test_two_schedulers_at_once_still_send_each_reminder_once(db: Database
         await asyncio.gather(w.scheduler.tick(), other.tick(), w.scheduler.tick())
         await w.bot.worker.drain()
         for person in people:
-            assert [m.text[:18] for m in person.new_messages()] == [REMINDER]
+            assert [m.keys[0] for m in person.new_messages()] == [REMINDER]
         rows = await w.rows("SELECT COUNT(*), COUNT(DISTINCT dedupe_key) FROM outbox")
         assert rows[0][0] == rows[0][1] == 20
 
@@ -256,12 +257,12 @@ async def test_three_unanswered_reminders_bring_one_gentle_message(db: Database)
             ("ti 3.11. 15.00", FOLLOW_UP),  # two reminders so far: still the question
             ("ma 9.11. 13.00", REMINDER),
             ("ti 10.11. 11.00", REMINDER),
-            ("ti 10.11. 15.00", "Hei! Toivottavasti"),  # the gentle note instead
+            ("ti 10.11. 15.00", SILENCE),  # the gentle note instead
         ]
         gentle = [m for _, m in sent if m.chat_id == maija.user_id][-1]
-        assert "ihan ok" in gentle.text and "/omat" in gentle.text
+        assert gentle.keys == (SILENCE,) and "/omat" in gentle.text
         [told] = coordinator.new_messages()
-        assert told.text.startswith("Maija ei ole vastannut kolmeen viimeiseen muistutukseen")
+        assert told.keys[0] == "notify.silent" and told.text.startswith("Maija")
         # Only once: the next meeting brings the usual follow-up question, not a second note.
         sent = await run_until(w, local(2026, 11, 17, 16, 0))
         assert kinds(sent, maija.user_id)[-1] == ("ti 17.11. 15.00", FOLLOW_UP)
@@ -279,7 +280,17 @@ async def test_each_person_is_reminded_in_their_own_language(db: Database) -> No
         [fi] = messages_to(finnish, delivered)
         [sv] = messages_to(swedish, delivered)
         [en] = messages_to(english, delivered)
-        assert fi.text.startswith("⏰ Muistutus tapaamisesta") and "ti 3.11. klo 13.00" in fi.text
-        assert sv.text.startswith("⏰ Påminnelse om en träff") and "kl. 13.00" in sv.text
-        assert sv.labels == ["✅ Jag kommer", "❌ Jag kan inte", "🔁 Jag vill ha en annan tid"]
-        assert en.text.startswith("⏰ Meeting reminder") and "at 13:00" in en.text
+        heading = {
+            locale: shown("participant.reminder", locale, card="").split("\n")[0]
+            for locale in ("fi", "sv", "en")
+        }
+        assert fi.keys == (REMINDER,) and fi.text.startswith(heading["fi"])
+        assert "ti 3.11. klo 13.00" in fi.text
+        assert sv.keys == (REMINDER,) and sv.text.startswith(heading["sv"])
+        assert "kl. 13.00" in sv.text
+        assert sv.labels == [
+            label(key, "sv")
+            for key in ("participant.coming", "participant.not_coming", "participant.other_time")
+        ]
+        assert en.keys == (REMINDER,) and en.text.startswith(heading["en"])
+        assert "at 13:00" in en.text

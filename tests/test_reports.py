@@ -231,7 +231,7 @@ async def test_coordinator_sees_the_report_with_a_chart_and_csv(
         assert summary.document is not None
         name, png = summary.document
         assert name == "raportti-osmari.png" and png.startswith(b"\x89PNG")
-        [export] = await coordinator.presses("Lataa CSV-tiedosto")
+        [export] = await coordinator.presses_key("report.csv_button")
         assert export.document is not None
         rows = list(csv.reader(io.StringIO(export.document[1].decode("utf-8-sig")), delimiter=";"))
         assert rows[0] == ["section", "metric", "value", "target"]

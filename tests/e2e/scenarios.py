@@ -5,17 +5,24 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
+from tests.catalog_labels import find_label, label, shown
 from tests.e2e.driver import ChatDriver
 
 Scenario = Callable[[ChatDriver], Awaitable[None]]
 
 
+def first_line(key: str, locale: str = "fi") -> str:
+    """The first line of a catalog text (the rest may name commands, which Matrix shows
+    with "!" instead of "/")."""
+    return shown(key, locale).split("\n")[0]
+
+
 async def start_menu_and_help(chat: ChatDriver) -> None:
     await chat.send("/start")
     [greeting] = await chat.replies()
-    assert greeting.text.startswith("Hei! Olen hankebotti.")
-    assert "Ohjeet" in greeting.labels
-    await chat.press("Ohjeet")
+    assert greeting.text.startswith(first_line("start.greeting"))
+    assert label("menu.help") in greeting.labels
+    await chat.press(label("menu.help"))
     [help_text] = await chat.replies()
     command = chat.command_prefix  # "!" on Matrix, where clients take "/" for their own
     assert f"{command}peru" in help_text.text and f"{command}tietosuoja" in help_text.text
@@ -24,28 +31,28 @@ async def start_menu_and_help(chat: ChatDriver) -> None:
 async def language_change(chat: ChatDriver) -> None:
     await chat.send("/kieli")
     [prompt] = await chat.replies()
-    assert "Svenska (ruotsi)" in prompt.labels
-    await chat.press("Svenska (ruotsi)")
+    assert label("language.sv") in prompt.labels
+    await chat.press(label("language.sv"))
     [changed] = await chat.replies()
-    assert changed.text.startswith("Språket är nu svenska.")
+    assert changed.text.startswith(shown("language.changed", "sv"))
     await chat.send("/start")
     [greeting] = await chat.replies()
-    assert greeting.text.startswith("Hej!")
+    assert greeting.text.startswith(first_line("start.greeting", "sv"))
 
 
 async def bad_input_is_answered_and_the_step_kept(chat: ChatDriver) -> None:
     await chat.send("/unohda")
     [confirm] = await chat.replies()
-    assert "Kyllä, poista" in confirm.labels
+    assert label("forget.yes") in confirm.labels
     await chat.send("<b>joo</b> & 🙂")
     [hint] = await chat.replies()
-    assert "Kyllä, poista" in hint.text
+    assert hint.text.startswith(shown("forget.use_buttons"))
     await chat.send("x" * 4500)
     [too_long] = await chat.replies()
-    assert "liian pitkä" in too_long.text
-    await chat.press("Ei, pidä tiedot")
+    assert too_long.text.startswith(shown("error.too_long", limit=4000))
+    await chat.press(label("forget.no"))
     [kept] = await chat.replies()
-    assert kept.text.startswith("Selvä, tietosi pysyvät")
+    assert kept.text.startswith(shown("forget.kept"))
 
 
 async def export_arrives_as_a_file(chat: ChatDriver) -> None:
@@ -62,9 +69,9 @@ async def export_arrives_as_a_file(chat: ChatDriver) -> None:
 async def forget_deletes_after_confirmation(chat: ChatDriver) -> None:
     await chat.send("/unohda")
     await chat.replies()
-    await chat.press("Kyllä, poista")
+    await chat.press(label("forget.yes"))
     [done] = await chat.replies()
-    assert done.text.startswith("Tietosi on poistettu.")
+    assert done.text.startswith(shown("forget.done"))
 
 
 # --- applicants (issue #5) ----------------------------------------------------------------
@@ -74,15 +81,10 @@ def _plain(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
-def _label_starting(labels: list[str], prefix: str) -> str:
-    """The exact label (whatever its spaces) of the option that starts with ``prefix``."""
-    return next(label for label in labels if _plain(label).startswith(prefix))
-
-
 async def can_i_join_to_an_outcome(chat: ChatDriver) -> None:
     await chat.send("/start")
     await chat.replies()
-    await chat.press("Voinko liittyä hankkeeseen?")
+    await chat.press(label("menu.join"))
     [projects] = await chat.replies()
     assert "Kaveria ei jätetä" in projects.labels
     await chat.press("Kaveria ei jätetä")
@@ -97,20 +99,20 @@ async def can_i_join_to_an_outcome(chat: ChatDriver) -> None:
     assert on_subsidy in situation.labels
     await chat.press(on_subsidy)
     [outcome] = await chat.replies()
-    assert outcome.text.startswith("Näyttää siltä, että hanke sopii sinulle."), outcome.text
-    await chat.press("Valmis")
+    assert shown("eligibility.outcome.likely_eligible") in outcome.text, outcome.text
+    await chat.press(label("applicant.finish"))
     [bye] = await chat.replies()
-    assert bye.text.startswith("Selvä. Vastauksesi on unohdettu.")
+    assert bye.text.startswith(shown("join.bye"))
 
 
 async def budget_for_seed_000(chat: ChatDriver) -> None:
     await chat.send("/start")
     await chat.replies()
-    await chat.press("Laske hankkeen budjetti")
+    await chat.press(label("menu.budget"))
     await chat.replies()
     await chat.press("Flat rate 40 % kehittäminen")
     await chat.replies()
-    await chat.press("Kirjoitan palkkakustannukset yhteensä")
+    await chat.press(label("budget.staff_total"))
     await chat.replies()
     await chat.send("154 727")
     [flat] = await chat.replies()
@@ -120,21 +122,25 @@ async def budget_for_seed_000(chat: ChatDriver) -> None:
     assert "= 216 618 €" in _plain(net.text)
     await chat.press("yhdistys tai muu järjestö")
     [eu] = await chat.replies()
-    await chat.press(_label_starting(eu.labels, "Haetaan 80 %"))
+    use_max = find_label(eu.labels, "budget.eu_use_max")
+    assert "80 %" in _plain(use_max)
+    await chat.press(use_max)
     await chat.replies()
     await chat.press("Kuntarahoitus")
     await chat.replies()
     await chat.press("Muu julkinen rahoitus")
     await chat.replies()
-    await chat.press("Valmis ➡️")
+    await chat.press(label("applicant.done"))
     await chat.replies()
     await chat.send("19 499")
     await chat.replies()
     await chat.send("19 499")
     [own] = await chat.replies()
-    await chat.press(_label_starting(own.labels, "Loput: 4 326 €"))
+    rest = find_label(own.labels, "budget.own_rest")
+    assert "4 326 €" in _plain(rest)
+    await chat.press(rest)
     await chat.replies()
-    await chat.press("Ei tarvitse")
+    await chat.press(label("budget.split_no"))
     [summary] = await chat.replies()
     shown = _plain(summary.text)
     for line in (
@@ -144,7 +150,7 @@ async def budget_for_seed_000(chat: ChatDriver) -> None:
         "Rahoitussuunnitelma yhteensä: 216 618 € (100,00 %)",
     ):
         assert line in shown, (line, shown)
-    await chat.press("CSV")
+    await chat.press(label("budget.file_csv"))
     [file] = await chat.replies()
     assert file.file is not None and file.file[0] == "budjetti.csv"
     assert "Haettava EU- ja valtion rahoitus;173294;80,00" in file.file[1].decode("utf-8-sig")

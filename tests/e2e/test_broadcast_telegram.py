@@ -42,6 +42,8 @@ from handlers.core.types import FILE_LIMIT, Document
 from handlers.staff.broadcast import NewBroadcast, enqueue_broadcast, message_html
 from storage import broadcasts, memberships, users
 from storage.db import Database
+from tests.broadcast_texts import progress_heading, report_heading
+from tests.catalog_labels import find_label, label, shown
 from tests.e2e.telegram_driver import (
     ROOT,
     TelegramDriver,
@@ -54,6 +56,7 @@ from tests.fakes.telegram_api import FakeTelegramServer, SentFile, UploadRecord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
+PROJECT_AUDIENCE = "broadcast.audience_project_button"
 COORDINATOR = 900
 PEOPLE = list(range(10_000, 11_000))
 BLOCKED_BEFORE = PEOPLE[:20]  # blocked the bot before the broadcast
@@ -137,29 +140,29 @@ async def test_a_broadcast_to_1000_people_stays_under_the_flood_limits(tmp_path:
             app.dispatcher.on_enqueued = note_stored
             await coordinator.send("/tiedote")
             [audience] = await coordinator.replies()
-            [whole] = [label for label in audience.labels if label.startswith("Koko hanke")]
-            assert whole == "Koko hanke Osmari (1\xa0000)"
+            whole = find_label(audience.labels, PROJECT_AUDIENCE)
+            assert whole == label(PROJECT_AUDIENCE, project="Osmari", count=1000)
             await coordinator.press(whole)
             await coordinator.replies()
             await coordinator.send(TEXT)
             [preview] = await coordinator.replies()
             assert "Ota <mukaan> eväät & hyvä mieli!" in preview.text
-            assert "Tiedote menee 1\xa0000 henkilölle" in preview.text
-            assert "Heistä 20 ei ole tavoitettavissa" in preview.text
-            await coordinator.press("Lähetä nyt")
+            assert "1\xa0000 henkilölle" in preview.text
+            assert shown("broadcast.summary_unreachable", count=20) in preview.text
+            await coordinator.press(label("broadcast.send_now_button"))
             [progress] = await coordinator.replies()
-            assert progress.text.startswith("📣 Tiedote #1 – lähetetään")
+            assert progress.text.startswith(progress_heading(1, "sending"))
             for number in blocked_during:
                 server.block(number)  # these are refused with 403 when their turn comes
             await asyncio.sleep(5)
             asked_at = len(events)
             await coordinator.send("/apua")  # a conversation during the broadcast
             [help_text] = await coordinator.replies(timeout=30)
-            assert "Näin käytät bottia" in help_text.text
+            assert help_text.text.startswith(shown("help.text", commands="").split("\n")[0])
             [report] = await coordinator.replies(timeout=120)
-            assert report.text.startswith("Tiedote #1 on lähetetty.")
-            assert "Lataa lista (CSV)" in report.labels
-            await coordinator.press("Lataa lista (CSV)")
+            assert report.text.startswith(report_heading(1))
+            assert label("broadcast.missing_button") in report.labels
+            await coordinator.press(label("broadcast.missing_button"))
             [missing] = await coordinator.replies()
     pacing = worker.transport.pacing
     starts = [at for what, _, at in events if what == "send"]
@@ -329,9 +332,9 @@ async def test_an_announcement_with_a_file_from_telegram(tmp_path: Path) -> None
                     assert await users.get(conn, user_id) is not None
             await coordinator.send("/tiedote")
             await coordinator.replies()
-            await coordinator.press("Koko hanke Osmari (2)")
+            await coordinator.press(label(PROJECT_AUDIENCE, project="Osmari", count=2))
             [prompt] = await coordinator.replies()
-            assert "Voit myös liittää tiedoston tai kuvan" in prompt.text
+            assert shown("broadcast.file_hint") in prompt.text
             too_large = {
                 "file_id": "too-large",
                 "file_unique_id": "too-large",
@@ -341,15 +344,16 @@ async def test_an_announcement_with_a_file_from_telegram(tmp_path: Path) -> None
             }
             server.user_sends_raw(801, {"document": too_large})
             [refused] = await coordinator.replies()
-            assert refused.text.startswith("Tiedosto on liian iso."), refused.text
+            too_large_text = shown("error.file_too_large", limit=FILE_LIMIT // (1024 * 1024))
+            assert refused.text.startswith(too_large_text), refused.text
             server.user_sends_document(801, "ohjelma.pdf", pdf, mime_type="application/pdf")
             [saved] = await coordinator.replies()
-            assert saved.text == "Liite ohjelma.pdf tallennettu. Kirjoita vielä tiedotteen teksti."
+            assert saved.text == shown("broadcast.file_received", name="ohjelma.pdf")
             await coordinator.send("Syksyn ohjelma on liitteenä.")
             [preview, _] = await coordinator.replies(2)
             assert preview.file == ("ohjelma.pdf", pdf)
             uploads_before = server.upload_count
-            await coordinator.press("Lähetä nyt")
+            await coordinator.press(label("broadcast.send_now_button"))
             for person in members:
                 [got] = await person.replies()
                 assert got.file == ("ohjelma.pdf", pdf)
@@ -357,19 +361,19 @@ async def test_an_announcement_with_a_file_from_telegram(tmp_path: Path) -> None
             # Telegram already had the coordinator's file: it is passed on by its file_id.
             assert server.upload_count == uploads_before
             [progress, report] = await coordinator.replies(2, timeout=60)
-            assert progress.text.startswith("📣 Tiedote #1")
-            assert report.text.startswith("Tiedote #1 on lähetetty.")
+            assert progress.text.startswith(progress_heading(1, "sending").split(" – ")[0])
+            assert report.text.startswith(report_heading(1))
             # A picture with a caption: the caption is the text, straight to the preview.
             await coordinator.send("/tiedote")
             await coordinator.replies()
-            await coordinator.press("Koko hanke Osmari (2)")
+            await coordinator.press(label(PROJECT_AUDIENCE, project="Osmari", count=2))
             await coordinator.replies()
             server.user_sends_document(
                 801, "kuva.jpg", b"\xff\xd8jpeg", caption="Kuva <retkeltä>", mime_type="image/jpeg"
             )
-            [shown, _] = await coordinator.replies(2)
-            assert shown.file == ("kuva.jpg", b"\xff\xd8jpeg")
-            assert "Kuva <retkeltä>" in shown.text
+            [picture, _] = await coordinator.replies(2)
+            assert picture.file == ("kuva.jpg", b"\xff\xd8jpeg")
+            assert "Kuva <retkeltä>" in picture.text
 
 
 # --- an announcement with a file: uploaded once, then sent by Telegram's file_id ----------
@@ -429,7 +433,7 @@ async def test_an_announcement_file_sent_on_telegram_is_not_uploaded_again(tmp_p
         async with running_bot(bot_settings(server, database)):
             await coordinator.send("/tiedote")
             await coordinator.replies()
-            await coordinator.press("Koko hanke Osmari (50)")
+            await coordinator.press(label(PROJECT_AUDIENCE, project="Osmari", count=50))
             await coordinator.replies()
             server.user_sends_document(
                 COORDINATOR, "ohjelma.pdf", PROGRAMME, mime_type="application/pdf"
@@ -438,9 +442,9 @@ async def test_an_announcement_file_sent_on_telegram_is_not_uploaded_again(tmp_p
             await coordinator.send("Syksyn ohjelma on liitteenä.")
             [preview, _] = await coordinator.replies(2)
             assert preview.file == ("ohjelma.pdf", PROGRAMME)
-            await coordinator.press("Lähetä nyt")
+            await coordinator.press(label("broadcast.send_now_button"))
             [_, report] = await coordinator.replies(2, timeout=60)
-            assert report.text.startswith("Tiedote #1 on lähetetty.")
+            assert report.text.startswith(report_heading(1))
         remaining = await file_ids_stored(database)
     # (a 429 the server may answer on a busy machine is honoured: see the module docstring)
     assert_everybody_got_the_programme(server)

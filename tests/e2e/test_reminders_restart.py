@@ -24,6 +24,7 @@ from handlers.common import planning
 from storage import memberships, participants, reminders, users
 from storage.db import Database
 from storage.meetings import HORIZON
+from tests.catalog_labels import label
 from tests.e2e.telegram_driver import bot_process_env, start_bot_process
 from tests.fakes.telegram_api import FakeTelegramServer
 
@@ -139,7 +140,7 @@ async def test_each_reminder_is_delivered_exactly_once_across_sigkill(
             lambda: set(reminded(server)) == set(PEOPLE), 120, what="all reminders"
         )
         # One answers from the reminder's button: the restarted process handles it.
-        server.press_button(PEOPLE[0], "✅ Tulen")
+        server.press_button(PEOPLE[0], label("participant.coming"))
         await server.async_wait_until(
             lambda: any(
                 (m.text or "").startswith("Kiitos! Nähdään") for m in server.messages(PEOPLE[0])

@@ -172,7 +172,7 @@ async def test_button(action: Action, role: str, world: TelegramWorld) -> None:
 async def test_button_data_is_old_in_another_chat(world: TelegramWorld) -> None:
     """The administrator's private audit button, forged into the group by a participant."""
     await world.says("admin", "/loki")
-    option = world.option(world.dm("admin"), "Lataa koko loki (CSV)")
+    option = world.option(world.dm("admin"), world.text("audit.csv_button"))
     assert isinstance(option, tuple)
     message_id, data = option
     before = world.newest(GROUP)

@@ -14,6 +14,7 @@ import pytest
 from bot.app import Application
 from storage import outbox, users
 from storage.db import Database
+from tests.catalog_labels import label, shown
 from tests.e2e.scenarios import SCENARIOS, Scenario
 from tests.e2e.telegram_driver import (
     TelegramDriver,
@@ -88,16 +89,16 @@ async def test_buttons_are_tokens_within_64_bytes_and_forgeries_are_refused(
         assert "forget" not in data  # the meaning stays on the server
     server.user_presses(502, confirm.message_id, "forget:yes", forge=True)
     [answer] = await chat.replies()
-    assert answer.text.startswith("Tämä painike on vanha.")
+    assert answer.text.startswith(shown("error.old_button"))
     other = TelegramDriver(server, 503)
     server.user_presses(
-        503, confirm.message_id, confirm.callback_data_for("Kyllä, poista"), forge=True
+        503, confirm.message_id, confirm.callback_data_for(label("forget.yes")), forge=True
     )
     [refused] = await other.replies()
-    assert refused.text.startswith("Tämä painike on vanha.")
-    await chat.press("Kyllä, poista")  # the real owner still can
+    assert refused.text.startswith(shown("error.old_button"))
+    await chat.press(label("forget.yes"))  # the real owner still can
     [done] = await chat.replies()
-    assert done.text.startswith("Tietosi on poistettu.")
+    assert done.text.startswith(shown("forget.done"))
     await server.async_wait_until(lambda: len(server.callback_answers) >= 3, 10)
 
 
@@ -107,7 +108,7 @@ async def test_a_sticker_gets_a_text_only_answer(
     chat = TelegramDriver(server, 504)
     server.user_sends_sticker(504)
     [answer] = await chat.replies()
-    assert "tekstiä" in answer.text
+    assert answer.text.startswith(shown("error.text_only"))
 
 
 async def test_a_person_who_blocked_the_bot_is_marked_unreachable(
@@ -171,14 +172,14 @@ async def test_logs_carry_no_message_text_and_no_token(
         await chat.replies()
         await chat.send("/unohda")
         await chat.replies()
-        await chat.press("Ei, pidä tiedot")
+        await chat.press(label("forget.no"))
         await chat.replies()
     logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     assert caplog.records, "nothing was logged at all: the check would prove nothing"
     assert secret_text not in logged
     assert server.token not in logged
     assert server.token.split(":", 1)[1] not in logged
-    assert "Mitä haluat tehdä" not in logged  # nor the bot's own texts
+    assert shown("menu.prompt") not in logged  # nor the bot's own texts
 
 
 async def test_sigkill_mid_conversation_loses_nothing_and_repeats_nothing(
@@ -194,7 +195,7 @@ async def test_sigkill_mid_conversation_loses_nothing_and_repeats_nothing(
         await chat.replies(timeout=30)
         await chat.send("/unohda")  # a two-step conversation: confirmation pending
         [confirm] = await chat.replies()
-        assert "Kyllä, poista" in confirm.labels
+        assert label("forget.yes") in confirm.labels
         await server.async_wait_for_updates_consumed()
         # Kill once the bot has recorded the send. Killing in the few milliseconds between
         # Telegram accepting a message and that commit resends it: the one window the Bot
@@ -207,10 +208,10 @@ async def test_sigkill_mid_conversation_loses_nothing_and_repeats_nothing(
         await chat.send("<b>ehkä</b>")  # arrives while the bot is down
         process = start_bot_process(env, log_path)
         [hint] = await chat.replies(timeout=30)
-        assert "Kyllä, poista" in hint.text  # still on the confirmation step
-        await chat.press("Kyllä, poista")
+        assert hint.text.startswith(shown("forget.use_buttons"))  # still on the confirmation step
+        await chat.press(label("forget.yes"))
         [done] = await chat.replies()
-        assert done.text.startswith("Tietosi on poistettu.")
+        assert done.text.startswith(shown("forget.done"))
         await chat.no_more_replies(1.5)
     finally:
         process.kill()
@@ -247,8 +248,8 @@ async def test_webhook_mode_answers_and_acknowledges_after_commit(
         chat = TelegramDriver(server, 508)
         await chat.send("/start")
         [greeting] = await chat.replies()
-        assert greeting.text.startswith("Hei!")
-        await chat.press("Ohjeet")
+        assert greeting.text.startswith(shown("start.greeting"))
+        await chat.press(label("menu.help"))
         [help_text] = await chat.replies()
         assert "/peru" in help_text.text
     assert not any(r.method == "getUpdates" and r.status == 200 for r in server.requests[-5:])

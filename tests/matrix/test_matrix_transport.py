@@ -30,6 +30,8 @@ from bot.markup import html_to_plain
 from handlers.core.types import FILE_LIMIT, Param
 from storage import memberships
 from storage.db import Database
+from tests.broadcast_texts import report_heading
+from tests.catalog_labels import find_label, label
 from tests.e2e.scenarios import SCENARIOS, Scenario
 from tests.fakes.telegram_api import FakeTelegramServer
 
@@ -145,21 +147,21 @@ async def test_sigkill_mid_conversation_resumes_without_repeating(
             for chat in (plain, secret):
                 await chat.send("!unohda")
                 [confirm] = await chat.replies()
-                assert confirm.labels == ["Kyllä, poista", "Ei, pidä tiedot"]
+                assert confirm.labels == [label("forget.yes"), label("forget.no")]
             assert _stored(bot.database, "matrix:next_batch")
             device = _stored(bot.database, "matrix:device_id")
             assert device == account.device_id  # the configured token's device is kept
 
             bot.kill()
             # Said while the bot was down: answered after the restart, once.
-            await plain.press("Ei, pidä tiedot")
-            await secret.press("Ei, pidä tiedot")
+            await plain.press(label("forget.no"))
+            await secret.press(label("forget.no"))
             bot.start()
 
             for chat in (plain, secret):
                 [kept] = await chat.replies()
-                assert kept.text.startswith("Selvä, tietosi pysyvät"), kept.text
-                assert "Mitä haluat tehdä?" in kept.text  # the menu follows
+                assert kept.text.startswith(_said("forget.kept")), kept.text
+                assert _said("menu.prompt") in kept.text  # the menu follows
             # Still the same device after the restart, and the encrypted chat still works
             # both ways (the bot's keys survived the SIGKILL).
             assert _stored(bot.database, "matrix:device_id") == device
@@ -408,28 +410,29 @@ async def test_coordinator_announces_with_a_file_sent_on_matrix(
         await _add_roles(running_bot.database, project, lead.user_id, member.user_id)
         await chat.send("!tiedote")
         [audience] = await chat.replies()
-        [whole] = [label for label in audience.labels if label.startswith("Koko hanke")]
+        whole = find_label(audience.labels, "broadcast.audience_project_button")
         assert whole.endswith("(1)"), audience.labels
         await chat.press(whole)
         [prompt] = await chat.replies()
-        assert "Voit myös liittää tiedoston tai kuvan" in prompt.text
+        assert _said("broadcast.file_hint") in prompt.text
         await chat.send_file(name, data, mime_type, caption=caption)
         if caption is None:
             [saved] = await chat.replies()
-            assert saved.text == f"Liite {name} tallennettu. Kirjoita vielä tiedotteen teksti."
+            assert saved.text == _said("broadcast.file_received", name=name)
             text = "Syksyn ohjelma on liitteenä."
             await chat.send(text)
         else:
             text = caption  # the caption is the announcement's text: straight to the preview
         preview, summary = await chat.replies(2)
         assert preview.file == (name, data)
-        assert text in preview.text and "Tiedote menee 1 henkilölle" in summary.text
-        await chat.press("Lähetä nyt")
+        assert text in preview.text and "1 henkilölle" in summary.text
+        await chat.press(label("broadcast.send_now_button"))
         [got] = await inbox.replies()
         assert got.file == (name, data)
         assert text in got.text
         async with asyncio.timeout(30):
-            while not (await chat.replies())[0].text.startswith("Tiedote #"):
+            report_start = report_heading(1).split("#")[0] + "#"  # "Tiedote #", any number
+            while not (await chat.replies())[0].text.startswith(report_start):
                 pass  # the progress message and its edits come first
         await inbox.no_more_replies(0.3)
     log = running_bot.log()
