@@ -75,7 +75,43 @@ def _module_dicts(tree: ast.Module) -> dict[str, list[str]]:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     found[target.id] = values
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.DictComp):
+            # {locale: f"language.{locale}" for locale in LOCALES}: spelled out per language
+            values = _spelled_per_language(node.value)
+            for target in node.targets:
+                if isinstance(target, ast.Name) and values:
+                    found[target.id] = values
     return found
+
+
+def _spelled_per_language(comp: ast.DictComp) -> list[str]:
+    if len(comp.generators) != 1:
+        return []
+    generator = comp.generators[0]
+    if (
+        not isinstance(generator.iter, ast.Name)
+        or generator.iter.id != "LOCALES"
+        or not isinstance(generator.target, ast.Name)
+        or not isinstance(comp.value, ast.JoinedStr)
+    ):
+        return []
+    variable = generator.target.id
+    spelled = []
+    for locale in LOCALES:
+        parts = []
+        for value in comp.value.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                parts.append(value.value)
+            elif (
+                isinstance(value, ast.FormattedValue)
+                and isinstance(value.value, ast.Name)
+                and value.value.id == variable
+            ):
+                parts.append(locale)
+            else:
+                return []
+        spelled.append("".join(parts))
+    return spelled
 
 
 def _label_expressions(tree: ast.Module) -> Iterator[ast.expr]:
@@ -85,7 +121,7 @@ def _label_expressions(tree: ast.Module) -> Iterator[ast.expr]:
         if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-        if name not in ("Button", "MenuEntry"):
+        if name not in ("Button", "MenuEntry", "button"):  # ButtonFamily.button(key, …)
             continue
         if node.args:
             yield node.args[0]
