@@ -40,7 +40,7 @@ import aiosqlite
 
 from bot.transports.base import Delivery, ForgetsChats, Status, Transport
 from storage import broadcasts, outbox, users
-from storage.db import Database
+from storage.db import Database, savepoint
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -321,15 +321,13 @@ class DeliveryWorker:
         async with self.db.transaction() as conn:
             final = await self._record_outcome(conn, item, result, now)
             for observer in self.observers:
-                await conn.execute("SAVEPOINT observer")
                 try:
-                    await observer(conn, item, final, now)
-                except Exception as error:
-                    await conn.execute("ROLLBACK TO observer")
+                    async with savepoint(conn, "observer"):
+                        await observer(conn, item, final, now)
+                except Exception as error:  # its writes are undone; the outcome stays
                     log.error(
                         "delivery observer failed: outbox=%s %s", item.id, type(error).__name__
                     )
-                await conn.execute("RELEASE observer")
         if item.farewell and final is not None:
             await self.db.checkpoint()  # the deleted farewell leaves no copy in the log
 

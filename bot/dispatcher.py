@@ -44,7 +44,7 @@ from storage import (
     updates,
     users,
 )
-from storage.db import Database
+from storage.db import Database, Savepoint, savepoint
 
 log = logging.getLogger(__name__)
 
@@ -126,24 +126,23 @@ class Dispatcher:
         """Route the event and store the answers; returns the transports that got rows and
         whether the person was forgotten (/unohda)."""
         ctx = await self._context(conn, incoming, now)
-        await conn.execute("SAVEPOINT step")
-        try:
-            await self._step(conn, ctx)
-            touched = await self._finish(conn, ctx, now)
-        except Exception as error:
-            # A bug in a step, or in rendering its replies: the person gets a kind
-            # answer and the menu; the step's own writes are undone.
-            self._log_failure(incoming, error)
-            await self._rollback_step(conn, ctx)
-            ctx.state = None
-            ctx.reply("error.internal")
-            self._main_menu(ctx)
+        async with savepoint(conn, "step") as step:
             try:
+                await self._step(step, ctx)
                 touched = await self._finish(conn, ctx, now)
-            except Exception as second:
-                self._log_failure(incoming, second)
-                touched = set()
-        await conn.execute("RELEASE step")
+            except Exception as error:
+                # A bug in a step, or in rendering its replies: the person gets a kind
+                # answer and the menu; the step's own writes are undone.
+                self._log_failure(incoming, error)
+                await self._rollback_step(step, ctx)
+                ctx.state = None
+                ctx.reply("error.internal")
+                self._main_menu(ctx)
+                try:
+                    touched = await self._finish(conn, ctx, now)
+                except Exception as second:
+                    self._log_failure(incoming, second)
+                    touched = set()
         return touched, ctx.forgotten
 
     # --- the gate ------------------------------------------------------------------------
@@ -208,16 +207,16 @@ class Dispatcher:
             state = await conversations.load(conn, user_id, chat_id)
         return self._file_step(state) is not None
 
-    async def _step(self, conn: aiosqlite.Connection, ctx: Context) -> None:
+    async def _step(self, step: Savepoint, ctx: Context) -> None:
         """Route the event and ask the next question; expected refusals are answered here."""
         try:
             await self._route(ctx)
             await self._run_prompts(ctx)
         except InvalidInput as error:
-            await self._rollback_step(conn, ctx)
+            await self._rollback_step(step, ctx)
             ctx.replies.append(Reply(error.key, dict(error.params)))
         except NotAllowed:
-            await self._rollback_step(conn, ctx)
+            await self._rollback_step(step, ctx)
             ctx.reply("error.not_allowed")
 
     async def _finish(self, conn: aiosqlite.Connection, ctx: Context, now: dt.datetime) -> set[str]:
@@ -265,14 +264,14 @@ class Dispatcher:
             participant_of=frozenset(m.project for m in rows if m.role == "participant"),
         )
 
-    async def _rollback_step(self, conn: aiosqlite.Connection, ctx: Context) -> None:
-        await conn.execute("ROLLBACK TO step")
+    async def _rollback_step(self, step: Savepoint, ctx: Context) -> None:
+        await step.rollback()
         ctx.replies.clear()
         ctx.notices.clear()
         ctx.next_step = None
         ctx.prompted = False
         ctx.forgotten = False
-        ctx.state = await conversations.load(conn, ctx.incoming.user_id, ctx.incoming.chat_id)
+        ctx.state = await conversations.load(ctx.conn, ctx.incoming.user_id, ctx.incoming.chat_id)
 
     # ------------------------------------------------------------------------------------
     async def _route(self, ctx: Context) -> None:

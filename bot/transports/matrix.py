@@ -594,7 +594,7 @@ class MatrixTransport:
             else:
                 log.warning("matrix: configured account changed; starting a new device")
                 async with self.db.transaction() as conn:
-                    await conn.execute("DELETE FROM kv WHERE key = ?", (KEY_SINCE,))
+                    await updates.delete_value(conn, KEY_SINCE)
         password = settings.matrix_password.get_secret_value() if settings.matrix_password else ""
         configured_token = (
             settings.matrix_access_token.get_secret_value() if settings.matrix_access_token else ""
