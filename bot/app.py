@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import signal
 from collections.abc import Callable
-from typing import TextIO
+from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
@@ -18,7 +18,7 @@ from bot.i18n import Renderer
 from bot.maintenance import Maintenance
 from bot.rate_limit import PerPersonLimit
 from bot.scheduler import ReminderScheduler
-from bot.transports.base import Inbound, Transport
+from bot.transports.base import Capabilities, DeclaredTransports, Inbound, Transport
 from bot.transports.console import ConsoleTransport
 from content import content_warnings, load_content
 from handlers.core.context import Services
@@ -39,6 +39,14 @@ def quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+class Declared(Transport, Protocol):
+    """A transport as the wiring sees it: it also declares what it can do and what its
+    events may be trusted for."""
+
+    capabilities: Capabilities
+    inbound: Inbound
+
+
 class Application:
     """One running bot. ``run()`` serves until stopped (or, on the console, end of input)."""
 
@@ -54,7 +62,7 @@ class Application:
         self.clock = clock
         self.console_stdin = console_stdin
         self.console_stdout = console_stdout
-        self.transports: dict[str, Transport] = {}
+        self.transports: dict[str, Declared] = {}
         self.workers: dict[str, DeliveryWorker] = {}
         self._stopping = asyncio.Event()
 
@@ -68,6 +76,13 @@ class Application:
         content = load_content(settings.content_dir)
         for warning in content_warnings(content, settings.content_dir):
             log.warning("content: %s", warning)
+        self._make_transports()
+        # What each running transport declares it can do and what its events may be trusted
+        # for: the core's one source for both.
+        inbound = {name: transport.inbound for name, transport in self.transports.items()}
+        self.transport_facts = DeclaredTransports(
+            {name: transport.capabilities for name, transport in self.transports.items()}
+        )
         self.services = Services(
             registry=self.registry,
             timezone=timezone,
@@ -75,8 +90,8 @@ class Application:
             rendering=self.renderer,
             content=content,
             audit_retention_days=settings.audit_retention_days,
+            transports=self.transport_facts,
         )
-        inbound = self._make_transports()
         per_minute = settings.rate_limit_per_minute
         self.dispatcher = Dispatcher(
             self.db,
@@ -88,25 +103,29 @@ class Application:
             rate_limit=PerPersonLimit(per_minute) if per_minute else None,
         )
         for name, transport in self.transports.items():
-            self.workers[name] = DeliveryWorker(self.db, transport, clock=self.clock)
+            self.workers[name] = DeliveryWorker(
+                self.db, transport, clock=self.clock, transports=self.transport_facts
+            )
         self.maintenance = Maintenance(
-            self.db, clock=self.clock, audit_retention_days=settings.audit_retention_days
+            self.db,
+            clock=self.clock,
+            audit_retention_days=settings.audit_retention_days,
+            transports=self.transport_facts,
         )
         self.scheduler = ReminderScheduler(
             self.db, self.dispatcher, clock=self.clock, on_enqueued=self._wake_workers
         )
 
-    def _make_transports(self) -> dict[str, Inbound]:
-        """The configured transports; returns what the core may assume of each one's events."""
+    def _make_transports(self) -> None:
+        """The configured transports (the console when none is)."""
         settings = self.settings
-        inbound: dict[str, Inbound] = {}
         if settings.telegram_enabled:
             from bot.transports.telegram import TelegramTransport
 
             telegram = TelegramTransport(
                 settings, self.db, self.registry, self.renderer, wants_file=self.wants_file
             )
-            self.transports["telegram"], inbound["telegram"] = telegram, telegram.inbound
+            self.transports["telegram"] = telegram
         if settings.matrix_enabled:
             from bot.transports.matrix import MatrixTransport
 
@@ -120,11 +139,10 @@ class Application:
                 ),
                 wants_file=self.wants_file,
             )
-            self.transports["matrix"], inbound["matrix"] = matrix, matrix.inbound
+            self.transports["matrix"] = matrix
         if not self.transports:
             console = ConsoleTransport(stdin=self.console_stdin, stdout=self.console_stdout)
-            self.transports["console"], inbound["console"] = console, console.inbound
-        return inbound
+            self.transports["console"] = console
 
     async def wants_file(self, user_id: str, chat_id: str) -> bool:
         """The transports' port to :meth:`Dispatcher.wants_file` (made after them)."""

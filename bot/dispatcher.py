@@ -29,9 +29,11 @@ import aiosqlite
 from bot import private_chats
 from bot.i18n import Renderer, normalise_locale
 from bot.rate_limit import PerPersonLimit, Verdict
+from bot.transports import every_transport
 from bot.transports.base import Inbound
 from handlers.core.context import Context, Notice, Roles, Services
 from handlers.core.flow import Command, Step
+from handlers.core.ports import TransportFacts
 from handlers.core.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
 from storage import buttons as button_store
 from storage import (
@@ -80,16 +82,17 @@ class Dispatcher:
         services: Services,
         renderer: Renderer,
         *,
-        numbered_transports: frozenset[str] = frozenset({"console", "matrix"}),
         clock: Callable[[], dt.datetime] = utc_now,
         on_enqueued: Callable[[set[str]], None] | None = None,
         inbound: Mapping[str, Inbound] | None = None,
         rate_limit: PerPersonLimit | None = None,
     ) -> None:
         self.db = db
+        if services.transports is None:  # a command-line tool or a test: every transport
+            services = dataclasses.replace(services, transports=every_transport())
         self.services = services
+        self.transports: TransportFacts = services.transport_facts
         self.renderer = renderer
-        self.numbered_transports = numbered_transports
         self.clock = clock
         self.on_enqueued = on_enqueued
         # What each platform's events may be trusted for (by platform name); a platform not
@@ -162,6 +165,16 @@ class Dispatcher:
             incoming.user_id,
         )
         return True
+
+    def _private(self, incoming: Incoming) -> bool:
+        """Whether the event's chat is its sender's private chat with the bot: not a group,
+        on the sender's own platform and, where a private chat's id is the person's id, that
+        id (the forged ones never get this far)."""
+        if incoming.is_group_chat or outbox.transport_of(incoming.chat_id) != incoming.platform:
+            return False
+        return (
+            incoming.chat_id == incoming.user_id or not self._rules(incoming).private_chat_is_user
+        )
 
     def _admit(self, incoming: Incoming, now: dt.datetime) -> Verdict:
         if self.rate_limit is None or not self._rules(incoming).rate_limited:
@@ -236,10 +249,10 @@ class Dispatcher:
             incoming.chat_id,
             locale=normalise_locale(incoming.locale_hint),
             now=now,
-            private_chat=not incoming.is_group_chat,
+            private_chat=self._private(incoming),
         )
         released = await private_chats.seen_in_chat(
-            conn, user, incoming.chat_id, incoming.is_group_chat, now
+            conn, user, incoming.chat_id, incoming.is_group_chat, now, self.transports
         )
         roles = await self.roles_of(conn, incoming.user_id)
         state = await conversations.load(conn, incoming.user_id, incoming.chat_id)
@@ -286,7 +299,7 @@ class Dispatcher:
             and text is not None
             and text.isdigit()
             and len(text) <= 2
-            and transport in self.numbered_transports
+            and self.transports.numbers_buttons(transport)
         ):
             token = await button_store.numbered_token(ctx.conn, incoming.chat_id, int(text))
         if token is not None:
@@ -409,7 +422,7 @@ class Dispatcher:
         chat_id = ctx.incoming.chat_id
         if (
             ctx.prompted
-            and outbox.transport_of(chat_id) in self.numbered_transports
+            and self.transports.numbers_buttons(outbox.transport_of(chat_id))
             and not any(reply.buttons for reply in ctx.replies)
         ):
             # The new question has no options, so a number typed now is an answer to it,
@@ -472,6 +485,7 @@ class Dispatcher:
         stored = await held_notices.to_person(
             conn,
             person,
+            numbered_buttons=self.transports.numbers_buttons(person.transport),
             html=self.renderer.text(person.locale, reply.key, reply.params),
             now=now,
             buttons=render_buttons(self.renderer, person.locale, reply.buttons),
@@ -512,7 +526,7 @@ class Dispatcher:
             position=position,
             not_before=not_before,
             dedupe_key=dedupe_key,
-            numbered_buttons=outbox.transport_of(chat_id) in self.numbered_transports,
+            numbered_buttons=self.transports.numbers_buttons(outbox.transport_of(chat_id)),
             about=about,
             farewell=farewell,
         )

@@ -13,7 +13,14 @@ from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from bot.rate_limit import PerPersonLimit
-from bot.transports.base import Delivery, Inbound, Inbox, Pacing
+from bot.transports.base import (
+    Capabilities,
+    DeclaredTransports,
+    Delivery,
+    Inbound,
+    Inbox,
+    Pacing,
+)
 from content.schema import Content
 from handlers.core.context import Services
 from handlers.core.flow import Registry
@@ -44,7 +51,7 @@ class Delivered:
 @dataclass
 class MemoryTransport:
     name: str = "test"
-    numbered_buttons: bool = False
+    capabilities: Capabilities = field(default_factory=Capabilities)
     pacing: Pacing = field(default_factory=Pacing)
     delivered: list[Delivered] = field(default_factory=list)
     forgotten_chats: list[tuple[str, str | None]] = field(default_factory=list)
@@ -96,24 +103,27 @@ class Bot:
         content: Content | None = None,
         inbound: Mapping[str, Inbound] | None = None,
         rate_limit: PerPersonLimit | None = None,
+        capabilities: Capabilities | None = None,
     ) -> None:
         self.db = db
-        self.transport = MemoryTransport()
+        self.transport = MemoryTransport(capabilities=capabilities or Capabilities())
         self.registry = registry or build_registry()
         self.renderer = Renderer(ZoneInfo("Europe/Helsinki"))
+        # As the application wires it: the running transport's declaration is the one source.
+        facts = DeclaredTransports({self.transport.name: self.transport.capabilities})
         self.services = Services(
             registry=self.registry,
             timezone=self.renderer.timezone,
             admins=admins,
             rendering=self.renderer,
             content=content,
+            transports=facts,
         )
-        self.worker = DeliveryWorker(db, self.transport, clock=clock)
+        self.worker = DeliveryWorker(db, self.transport, clock=clock, transports=facts)
         self.dispatcher = Dispatcher(
             db,
             self.services,
             self.renderer,
-            numbered_transports=frozenset(),
             clock=clock,
             on_enqueued=lambda _: self.worker.wake(),
             inbound=inbound,

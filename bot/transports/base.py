@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -44,6 +44,37 @@ class Inbound:
     rate_limited: bool = True
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a transport can do, declared once by the transport itself (its ``capabilities``).
+
+    ``numbers_buttons``: buttons are shown as numbered options and a typed number presses
+    one (Matrix, console); elsewhere they are the platform's own buttons (Telegram).
+    ``takes_files``: people can send files and pictures, which the transport fetches when
+    the conversation wants one (Telegram, Matrix).
+    """
+
+    numbers_buttons: bool = False
+    takes_files: bool = False
+
+
+class DeclaredTransports:
+    """The core's :class:`~handlers.core.ports.TransportFacts`, from the transports'
+    declarations by name; a name not declared can do nothing."""
+
+    def __init__(self, declared: Mapping[str, Capabilities]) -> None:
+        self._declared = dict(declared)
+
+    def _of(self, transport: str) -> Capabilities:
+        return self._declared.get(transport) or Capabilities()
+
+    def takes_files(self, transport: str) -> bool:
+        return self._of(transport).takes_files
+
+    def numbers_buttons(self, transport: str) -> bool:
+        return self._of(transport).numbers_buttons
+
+
 class Status(enum.Enum):
     SENT = "sent"
     RETRY = "retry"  # flood control or a passing fault: try again later
@@ -81,8 +112,11 @@ class Pacing:
 
 
 class Transport(Protocol):
+    """What the delivery worker and the wiring use of a transport. Each transport class also
+    declares ``capabilities`` (:class:`Capabilities`) and ``inbound`` (:class:`Inbound`),
+    which the wiring hands to the core."""
+
     name: str
-    numbered_buttons: bool
     pacing: Pacing
 
     async def start(self, inbox: Inbox) -> None:

@@ -111,6 +111,8 @@ from bot.log_safety import add_secret
 from bot.markup import html_to_plain, split_html
 from bot.transports import matrix_forget
 from bot.transports.base import (
+    Capabilities,
+    DeclaredTransports,
     Delivery,
     Inbound,
     Inbox,
@@ -122,7 +124,7 @@ from bot.transports.base import (
 )
 from bot.transports.capped import CHUNK, declared_too_large, read_capped
 from handlers.core.types import FILE_LIMIT, Document, Incoming
-from storage import held_notices, outbox, private_files, updates, users
+from storage import outbox, private_files, updates, users
 from storage.db import Database
 from storage.outbox import OutboxItem
 
@@ -487,7 +489,7 @@ class _RoomNotReady(Exception):
 # --- the transport --------------------------------------------------------------------------
 class MatrixTransport:
     name = "matrix"
-    numbered_buttons = True
+    capabilities = Capabilities(numbers_buttons=True, takes_files=True)
     pacing = MATRIX_PACING
     # Rooms have ids of their own: a direct room's id is never the person's id.
     inbound = Inbound(private_chat_is_user=False)
@@ -528,6 +530,7 @@ class MatrixTransport:
         self._idle = asyncio.Event()
         self._idle.set()
         self._closed = False
+        self.facts = DeclaredTransports({self.name: self.capabilities})
 
     # --- life cycle ------------------------------------------------------------------------
     async def start(self, inbox: Inbox) -> None:
@@ -1042,7 +1045,7 @@ class MatrixTransport:
         async with self.db.transaction() as conn:
             owners = await users.owners_of_chat(conn, chat_id)
             if any(self._is_group(room, owner.removeprefix("matrix:")) for owner in owners):
-                await private_chats.chat_not_private(conn, chat_id, self.clock())
+                await private_chats.chat_not_private(conn, chat_id, self.clock(), self.facts)
                 log.info("matrix: %s is no longer a private chat", room.room_id)
 
     async def _find_private_chats(self) -> None:
@@ -1057,7 +1060,7 @@ class MatrixTransport:
                 room = rooms.get(chat.removeprefix("matrix:")) if chat else None
                 person = user_id.removeprefix("matrix:")
                 if chat and room is not None and self._is_group(room, person):
-                    await private_chats.chat_not_private(conn, chat, now)
+                    await private_chats.chat_not_private(conn, chat, now, self.facts)
                     people[user_id] = None
             for room_id in sorted(rooms):
                 others = [u for u in rooms[room_id].users if u != self.user_id]
@@ -1069,7 +1072,7 @@ class MatrixTransport:
                 chat = f"matrix:{room_id}"
                 if await users.set_private_chat(conn, user_id, chat):
                     people[user_id] = chat
-                    released += await held_notices.release(conn, user_id, chat, now)
+                    released += await private_chats.release(conn, user_id, chat, now, self.facts)
         if released and self.wake is not None:
             self.wake()
 

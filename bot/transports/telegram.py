@@ -65,6 +65,7 @@ from bot.i18n import Renderer
 from bot.log_safety import add_secret
 from bot.markup import split_html, visible_length
 from bot.transports.base import (
+    Capabilities,
     Delivery,
     Inbound,
     Inbox,
@@ -177,7 +178,7 @@ def keyboard(rows: Sequence[Sequence[OutgoingButton]]) -> InlineKeyboardMarkup |
 
 class TelegramTransport:
     name = "telegram"
-    numbered_buttons = False
+    capabilities = Capabilities(numbers_buttons=False, takes_files=True)
     # In a private chat Telegram's chat id is the person's id (``chat.id == from.id``).
     inbound = Inbound(private_chat_is_user=True)
 
