@@ -16,9 +16,16 @@ from bot.delivery import DeliveryWorker
 from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
 from bot.maintenance import Maintenance
+from bot.platform_events import PlatformEvents
 from bot.rate_limit import PerPersonLimit
 from bot.scheduler import ReminderScheduler
-from bot.transports.base import Capabilities, DeclaredTransports, Inbound, Transport
+from bot.transports.base import (
+    Capabilities,
+    DeclaredTransports,
+    Inbound,
+    PlatformEvent,
+    Transport,
+)
 from bot.transports.console import ConsoleTransport
 from content import content_warnings, load_content
 from handlers.core.context import Services
@@ -102,6 +109,7 @@ class Application:
             inbound=inbound,
             rate_limit=PerPersonLimit(per_minute) if per_minute else None,
         )
+        self.platform_events = PlatformEvents(self.dispatcher)
         for name, transport in self.transports.items():
             self.workers[name] = DeliveryWorker(
                 self.db, transport, clock=self.clock, transports=self.transport_facts
@@ -123,7 +131,12 @@ class Application:
             from bot.transports.telegram import TelegramTransport
 
             telegram = TelegramTransport(
-                settings, self.db, self.registry, self.renderer, wants_file=self.wants_file
+                settings,
+                self.db,
+                self.registry,
+                self.renderer,
+                wants_file=self.wants_file,
+                report=self.report,
             )
             self.transports["telegram"] = telegram
         if settings.matrix_enabled:
@@ -133,11 +146,11 @@ class Application:
                 settings,
                 self.db,
                 self.renderer,
-                wake=lambda: self._wake_workers({"matrix"}),
                 commands=frozenset(
                     name for command in self.registry.commands for name in command.all_names()
                 ),
                 wants_file=self.wants_file,
+                report=self.report,
             )
             self.transports["matrix"] = matrix
         if not self.transports:
@@ -147,6 +160,10 @@ class Application:
     async def wants_file(self, user_id: str, chat_id: str) -> bool:
         """The transports' port to :meth:`Dispatcher.wants_file` (made after them)."""
         return await self.dispatcher.wants_file(user_id, chat_id)
+
+    async def report(self, event: PlatformEvent) -> None:
+        """The transports' port to :class:`PlatformEvents` (made after them)."""
+        await self.platform_events.handle(event)
 
     def _wake_workers(self, transports: set[str]) -> None:
         for name in transports:

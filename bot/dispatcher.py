@@ -101,7 +101,9 @@ class Dispatcher:
         self.rate_limit = rate_limit
 
     # ------------------------------------------------------------------------------------
-    async def handle(self, incoming: Incoming) -> Outcome:
+    async def handle(self, incoming: Incoming, *, greeting: bool = False) -> Outcome:
+        """Handle one event. ``greeting``: the person brought the bot into the chat (a
+        Matrix invite; :mod:`bot.platform_events`), answered as ``/start`` is."""
         now = self.clock()
         forged = self._forged(incoming)
         async with self.db.transaction() as conn:
@@ -113,7 +115,7 @@ class Dispatcher:
                 return Outcome(handled=False, enqueued=0, forged=True)
             verdict = self._admit(incoming, now)
             if verdict is Verdict.SERVE:
-                touched, forgotten = await self._serve(conn, incoming, now)
+                touched, forgotten = await self._serve(conn, incoming, now, greeting)
             else:
                 touched = await self._slow_down(conn, incoming, now, verdict)
                 forgotten = False
@@ -124,14 +126,14 @@ class Dispatcher:
         return Outcome(handled=True, enqueued=len(touched), limited=verdict is not Verdict.SERVE)
 
     async def _serve(
-        self, conn: aiosqlite.Connection, incoming: Incoming, now: dt.datetime
+        self, conn: aiosqlite.Connection, incoming: Incoming, now: dt.datetime, greeting: bool
     ) -> tuple[set[str], bool]:
         """Route the event and store the answers; returns the transports that got rows and
         whether the person was forgotten (/unohda)."""
         ctx = await self._context(conn, incoming, now)
         async with savepoint(conn, "step") as step:
             try:
-                await self._step(step, ctx)
+                await self._step(step, ctx, greeting)
                 touched = await self._finish(conn, ctx, now)
             except Exception as error:
                 # A bug in a step, or in rendering its replies: the person gets a kind
@@ -220,10 +222,13 @@ class Dispatcher:
             state = await conversations.load(conn, user_id, chat_id)
         return self._file_step(state) is not None
 
-    async def _step(self, step: Savepoint, ctx: Context) -> None:
+    async def _step(self, step: Savepoint, ctx: Context, greeting: bool = False) -> None:
         """Route the event and ask the next question; expected refusals are answered here."""
         try:
-            await self._route(ctx)
+            if greeting:
+                await self._greet(ctx)
+            else:
+                await self._route(ctx)
             await self._run_prompts(ctx)
         except InvalidInput as error:
             await self._rollback_step(step, ctx)
@@ -407,6 +412,13 @@ class Dispatcher:
             ctx.prompted = True
         raise RuntimeError("prompts keep moving the conversation")
 
+    async def _greet(self, ctx: Context) -> None:
+        """The answer to being brought into a chat: the greeting of /start."""
+        from handlers.common.start import start  # the greeting lives with /start
+
+        ctx.args = ""
+        await start(ctx)
+
     def _main_menu(self, ctx: Context) -> None:
         from handlers.common.start import main_menu  # the menu lives with /start
 
@@ -510,8 +522,11 @@ class Dispatcher:
         not_before: dt.datetime | None = None,
         about: str | None = None,
         farewell: bool = False,
+        kind: str = outbox.MESSAGE,
     ) -> bool:
-        """Render replies in ``locale`` as one message and store it; False for a duplicate."""
+        """Render replies in ``locale`` as one message and store it; False for a duplicate.
+        ``kind``: :data:`storage.outbox.UNENCRYPTED` for a notice that must be readable
+        without the chat's keys."""
         html = "\n\n".join(self.renderer.text(locale, r.key, r.params) for r in replies)
         rows = render_buttons(self.renderer, locale, [row for r in replies for row in r.buttons])
         document = next((r.document for r in replies if r.document is not None), None)
@@ -529,6 +544,7 @@ class Dispatcher:
             numbered_buttons=self.transports.numbers_buttons(outbox.transport_of(chat_id)),
             about=about,
             farewell=farewell,
+            kind=kind,
         )
         return item is not None
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from handlers.core.types import Incoming
 from storage.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
 
 Inbox = Callable[[Incoming], Awaitable[None]]
 #: The core's answer to "does this person's conversation take a file now?" (user id, chat
@@ -19,6 +23,94 @@ WantsFile = Callable[[str, str], Awaitable[bool]]
 async def never_wants_files(user_id: str, chat_id: str) -> bool:
     """The default when a transport is built without the core's port: fetch nothing."""
     return False
+
+
+# --- what happened on the platform, beyond people's messages ----------------------------------
+# Transports translate and nothing more: they report these events, and the core
+# (:mod:`bot.platform_events`) decides what follows (marks someone unreachable, answers,
+# leaves a chat) and writes it to the database and the outbox.
+
+
+@dataclass(frozen=True)
+class BlockedByUser:
+    """The person blocked the bot or ended their private chat with it (Telegram)."""
+
+    user_id: str
+    update_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatGone:
+    """The bot is not in this chat any more (it left, or was removed from a group)."""
+
+    chat_id: str
+    reason: str  # why, as an error label for the rows that will not go (never a message text)
+    update_key: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberLeft:
+    """``user_id`` left (or was banned from) a chat; ``others``: how many people besides
+    the bot are still in it."""
+
+    chat_id: str
+    user_id: str
+    others: int
+    update_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The bot joined a chat ``user_id`` invited it to (Matrix); ``is_group_chat`` as for
+    :class:`Incoming`."""
+
+    user_id: str
+    chat_id: str
+    update_key: str | None = None
+    display_name: str | None = None
+    is_group_chat: bool = False
+
+
+@dataclass(frozen=True)
+class Undecryptable:
+    """A message ``user_id`` sent that the bot cannot read even after asking for its key:
+    end-to-end encrypted with ``session`` (the sender's key session), sent at ``sent_at``."""
+
+    user_id: str
+    chat_id: str
+    session: str
+    sent_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class MembersChanged:
+    """Someone joined or was invited to a chat. ``private_with``: the one person the chat is
+    now a private chat with (on Matrix: only the bot and they joined, nobody invited), or
+    None when it is nobody's private chat."""
+
+    chat_id: str
+    private_with: str | None
+
+
+@dataclass(frozen=True)
+class ChatsSeen:
+    """Every chat the bot is in on ``platform`` (after a start), each with the one person it
+    is a private chat with, or None (see :class:`MembersChanged`)."""
+
+    platform: str
+    private_with: Mapping[str, str | None]
+
+
+PlatformEvent = (
+    BlockedByUser | ChatGone | MemberLeft | Joined | Undecryptable | MembersChanged | ChatsSeen
+)
+#: The core's port for those events (:meth:`bot.platform_events.PlatformEvents.handle`).
+Report = Callable[[PlatformEvent], Awaitable[None]]
+
+
+async def no_core(event: PlatformEvent) -> None:
+    """The default when a transport is built without the core's port: nothing follows."""
+    log.error("platform event %s not handled: no core", type(event).__name__)
 
 
 class StartupError(RuntimeError):

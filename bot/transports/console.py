@@ -17,7 +17,7 @@ from bot.markup import html_to_plain
 from bot.transports.base import Capabilities, Delivery, Inbound, Inbox, Pacing
 from handlers.core.types import Incoming
 from storage import private_files
-from storage.outbox import OutboxItem
+from storage.outbox import LEAVE, OutboxItem
 
 CONSOLE_USER = "console:local"
 
@@ -69,6 +69,8 @@ class ConsoleTransport:
         return None
 
     async def deliver(self, item: OutboxItem) -> Delivery:
+        if item.kind == LEAVE:
+            return Delivery.sent(None)  # the console is one chat: nothing to leave
         lines = [html_to_plain(item.html)]
         number = 0
         for row in item.buttons:

@@ -52,7 +52,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 import html
 import io
 import json
@@ -70,7 +69,6 @@ from urllib.parse import quote, urlparse
 
 from aiohttp import ClientError
 from nio import (
-    Api,
     AsyncClient,
     AsyncClientConfig,
     EncryptionError,
@@ -103,7 +101,6 @@ from nio import (
 from nio.api import MATRIX_MEDIA_API_PATH
 from nio.crypto.attachments import decrypt_attachment
 
-from bot import private_chats
 from bot.config import Settings
 from bot.dispatcher import utc_now
 from bot.i18n import Renderer
@@ -112,21 +109,28 @@ from bot.markup import html_to_plain, split_html
 from bot.transports import matrix_forget
 from bot.transports.base import (
     Capabilities,
-    DeclaredTransports,
+    ChatGone,
+    ChatsSeen,
     Delivery,
     Inbound,
     Inbox,
+    Joined,
+    MemberLeft,
+    MembersChanged,
     Pacing,
+    Report,
     StartupError,
     Status,
+    Undecryptable,
     WantsFile,
     never_wants_files,
+    no_core,
 )
 from bot.transports.capped import CHUNK, declared_too_large, read_capped
 from handlers.core.types import FILE_LIMIT, Document, Incoming
-from storage import outbox, private_files, updates, users
+from storage import private_files, updates, users
 from storage.db import Database
-from storage.outbox import OutboxItem
+from storage.outbox import LEAVE, UNENCRYPTED, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -500,10 +504,10 @@ class MatrixTransport:
         db: Database,
         renderer: Renderer,
         *,
-        wake: Callable[[], None] | None = None,
         clock: Callable[[], dt.datetime] = utc_now,
         commands: frozenset[str] = frozenset(),
         wants_file: WantsFile = never_wants_files,
+        report: Report = no_core,
     ) -> None:
         assert settings.matrix_homeserver and settings.matrix_user
         self.settings = settings
@@ -511,7 +515,7 @@ class MatrixTransport:
         self.commands = commands  # the bot's command names, shown as !name
         self.db = db
         self.renderer = renderer
-        self.wake = wake
+        self.report = report  # the core's port for what is not a person's message
         self.clock = clock
         self.homeserver = settings.matrix_homeserver.rstrip("/")
         self.store_dir = store_dir_for(settings.database)
@@ -530,7 +534,10 @@ class MatrixTransport:
         self._idle = asyncio.Event()
         self._idle.set()
         self._closed = False
-        self.facts = DeclaredTransports({self.name: self.capabilities})
+        # Sends the few notices that must not be end-to-end encrypted: nio's room_send
+        # encrypts in an encrypted room whenever the client has an olm machine, so this
+        # client has none (same account, device and token).
+        self.plain: Any = None
 
     # --- life cycle ------------------------------------------------------------------------
     async def start(self, inbox: Inbox) -> None:
@@ -540,6 +547,7 @@ class MatrixTransport:
         identity = await self._identity()
         add_secret(identity.access_token)  # also one got by logging in with the password
         self.client = await self._open_client(identity)
+        self.plain = self._plain_client(identity)
         self.user_id = identity.user_id
         if self.client.should_upload_keys:
             response = await self.client.keys_upload()
@@ -565,6 +573,8 @@ class MatrixTransport:
             await asyncio.wait_for(self._idle.wait(), timeout=10.0)
         if self.client is not None:
             await self.client.close()
+        if self.plain is not None:
+            await self.plain.close()
 
     # --- identity --------------------------------------------------------------------------
     def _config(self, encrypted: bool, pickle_key: str = "") -> Any:
@@ -708,6 +718,17 @@ class MatrixTransport:
         client.restore_login(identity.user_id, identity.device_id, identity.access_token)
         return client
 
+    def _plain_client(self, identity: Identity) -> Any:
+        """The same device without an olm machine, for :attr:`plain` (no crypto store)."""
+        client = AsyncClient(
+            self.homeserver,
+            identity.user_id,
+            device_id=identity.device_id,
+            config=self._config(encrypted=False),
+        )
+        client.restore_login(identity.user_id, identity.device_id, identity.access_token)
+        return client
+
     # --- receiving -------------------------------------------------------------------------
     async def _sync_loop(self) -> None:
         fresh = self._since is None  # never synced: skip the rooms' history
@@ -767,6 +788,8 @@ class MatrixTransport:
                 self.settings.matrix_password.get_secret_value(), self.client.device_id
             )
             self.client.access_token = identity.access_token
+            if self.plain is not None:
+                self.plain.access_token = identity.access_token
             async with self.db.transaction() as conn:
                 await updates.set_value(conn, KEY_TOKEN, identity.access_token)
             return
@@ -793,7 +816,8 @@ class MatrixTransport:
             await self._guard(self._on_invite(room_id, info.invite_state), room_id)
         for room_id in response.rooms.leave:
             self._left.add(room_id)
-            await self._guard(self._mark_unreachable(room_id), room_id)
+            chat_gone = ChatGone(f"matrix:{room_id}", "left the room")
+            await self._guard(self.report(chat_gone), room_id)
         if history:
             return
         for room_id, info in response.rooms.join.items():
@@ -876,7 +900,15 @@ class MatrixTransport:
             return
         if isinstance(event, RoomMemberEvent):
             if event.membership in ("leave", "ban") and event.state_key != self.user_id:
-                await self._member_left(room)
+                others = sum(1 for user in room.users if user != self.user_id)
+                await self.report(
+                    MemberLeft(
+                        f"matrix:{room.room_id}",
+                        f"matrix:{event.state_key}",
+                        others,
+                        update_key=f"matrix:{event.event_id}",
+                    )
+                )
             return
         stamp = getattr(event, "server_timestamp", 0) or 0
         age = self.clock() - dt.datetime.fromtimestamp(stamp / 1000, dt.UTC)
@@ -1007,7 +1039,7 @@ class MatrixTransport:
             response.close()  # also cuts off a body still coming
 
     async def _greet(self, room: Any, join: Any, timeline: Sequence[Any]) -> None:
-        """The bot has joined: greet whoever invited it, as if they had typed /start."""
+        """The bot has joined: tell the core who invited it (who is greeted as /start is)."""
         inviter = self._inviters.pop(room.room_id, None)
         if inviter is None:
             for event in timeline:
@@ -1024,13 +1056,12 @@ class MatrixTransport:
             return
         if not server_allowed(inviter, self.settings.matrix_allowed_servers):
             return
-        await self._dispatch(
-            Incoming(
+        await self.report(
+            Joined(
                 user_id=f"matrix:{inviter}",
                 chat_id=f"matrix:{room.room_id}",
-                text="/start",
-                display_name=self._display_name(room, inviter),
                 update_key=f"matrix:{join.event_id}",
+                display_name=self._display_name(room, inviter),
                 is_group_chat=self._is_group(room, inviter),
             )
         )
@@ -1039,42 +1070,25 @@ class MatrixTransport:
         """Not the private chat of ``person`` (see :func:`is_direct_room`)."""
         return not is_direct_room(room, self.user_id, person)
 
+    def _private_with(self, room: Any) -> str | None:
+        """The one person ``room`` is a private chat with (``matrix:@…``), or None."""
+        members = [u for u, user in room.users.items() if not getattr(user, "invited", False)]
+        others = [u for u in members if u != self.user_id]
+        if len(others) == 1 and is_direct_room(room, self.user_id, others[0]):
+            return f"matrix:{others[0]}"
+        return None
+
     async def _check_private(self, room: Any) -> None:
-        """Someone joined or was invited: a private chat it was is one no more."""
-        chat_id = f"matrix:{room.room_id}"
-        async with self.db.transaction() as conn:
-            owners = await users.owners_of_chat(conn, chat_id)
-            if any(self._is_group(room, owner.removeprefix("matrix:")) for owner in owners):
-                await private_chats.chat_not_private(conn, chat_id, self.clock(), self.facts)
-                log.info("matrix: %s is no longer a private chat", room.room_id)
+        """Someone joined or was invited: the room may have stopped being a private chat."""
+        await self.report(MembersChanged(f"matrix:{room.room_id}", self._private_with(room)))
 
     async def _find_private_chats(self) -> None:
-        """After the first sync: give up home chats that are not direct rooms any more, and
-        give people who have none their direct room (their held messages go there)."""
+        """After the first sync: every room the bot is in, with whom it is private (the core
+        gives up home chats that are not direct rooms any more and finds them for people
+        who have none)."""
         rooms: Mapping[str, Any] = self.client.rooms
-        now = self.clock()
-        released = 0
-        async with self.db.transaction() as conn:
-            people = await users.private_chats(conn, "matrix")
-            for user_id, chat in sorted(people.items()):
-                room = rooms.get(chat.removeprefix("matrix:")) if chat else None
-                person = user_id.removeprefix("matrix:")
-                if chat and room is not None and self._is_group(room, person):
-                    await private_chats.chat_not_private(conn, chat, now, self.facts)
-                    people[user_id] = None
-            for room_id in sorted(rooms):
-                others = [u for u in rooms[room_id].users if u != self.user_id]
-                if len(others) != 1 or self._is_group(rooms[room_id], others[0]):
-                    continue
-                user_id = f"matrix:{others[0]}"
-                if user_id not in people or people[user_id] is not None:
-                    continue  # not someone the bot knows, or they have a private chat
-                chat = f"matrix:{room_id}"
-                if await users.set_private_chat(conn, user_id, chat):
-                    people[user_id] = chat
-                    released += await private_chats.release(conn, user_id, chat, now, self.facts)
-        if released and self.wake is not None:
-            self.wake()
+        chats = {f"matrix:{room_id}": self._private_with(room) for room_id, room in rooms.items()}
+        await self.report(ChatsSeen("matrix", chats))
 
     @staticmethod
     def _display_name(room: Any, user_id: str) -> str | None:
@@ -1090,20 +1104,6 @@ class MatrixTransport:
             raise
         except Exception as error:
             log.error("matrix update %s failed: %s", incoming.update_key, type(error).__name__)
-
-    async def _member_left(self, room: Any) -> None:
-        """The person left a chat where only the bot remains: leave it and stop sending."""
-        if any(user != self.user_id for user in room.users):
-            return
-        await self.client.room_leave(room.room_id)
-        self._left.add(room.room_id)
-        await self._mark_unreachable(room.room_id)
-
-    async def _mark_unreachable(self, room_id: str) -> None:
-        chat_id = f"matrix:{room_id}"
-        async with self.db.transaction() as conn:
-            await outbox.unreachable_chat(conn, chat_id, "left the room", self.clock())
-            await users.mark_chat_unreachable(conn, chat_id)
 
     # --- forgetting a person (after /unohda) ------------------------------------------------
     async def forget_chat(self, chat_id: str, user_id: str | None) -> None:
@@ -1152,43 +1152,18 @@ class MatrixTransport:
                 self._undecrypted.append(item)
 
     async def _tell_undecryptable(self, item: _Undecrypted) -> None:
-        """Say so in a notice sent UNENCRYPTED: when keys are the problem, the person's app
-        may not be able to read an encrypted answer either.
-
-        It bypasses the outbox on purpose (the outbox encrypts in encrypted rooms); the
-        transaction id comes from the room, sender session and time window, so a resend
-        after a restart is swallowed by the homeserver, and at most one notice goes out per
-        window.
-        """
+        """Still no key: the core decides what the person is told (a notice sent without
+        end-to-end encryption, at most one per room, key session and a few minutes)."""
         event = item.event
-        sender = f"matrix:{event.sender}"
-        stamp = int(getattr(event, "server_timestamp", 0) or 0) // 1000
-        window = stamp // UNDECRYPTABLE_NOTICE_WINDOW
-        async with self.db.transaction() as conn:
-            person = await users.get(conn, sender)
-        locale = person.locale if person is not None else "fi"
-        body, formatted = render_message(self.renderer.text(locale, "matrix.undecryptable"), [], "")
-        content = {
-            "msgtype": "m.notice",
-            "body": body,
-            "format": HTML_FORMAT,
-            "formatted_body": formatted,
-        }
-        digest = hashlib.sha256(f"{item.room_id}|{event.session_id}|{window}".encode()).hexdigest()[
-            :24
-        ]
-        method, path, data = Api.room_send(
-            self.client.access_token,
-            item.room_id,
-            "m.room.message",
-            content,
-            f"{self.txn_prefix}-undecryptable-{digest}",
+        stamp = int(getattr(event, "server_timestamp", 0) or 0)
+        await self.report(
+            Undecryptable(
+                user_id=f"matrix:{event.sender}",
+                chat_id=f"matrix:{item.room_id}",
+                session=str(event.session_id),
+                sent_at=dt.datetime.fromtimestamp(stamp / 1000, dt.UTC),
+            )
         )
-        # nio's public room_send always encrypts in an encrypted room; its own _send is the
-        # plain request it would make without the olm machine.
-        response = await self.client._send(RoomSendResponse, method, path, data, (item.room_id,))
-        if not isinstance(response, RoomSendResponse):
-            log.warning("matrix: undecryptable notice not sent: %s", type(response).__name__)
         log.info("matrix: undecryptable event %s in %s", event.event_id, item.room_id)
 
     # --- sending ---------------------------------------------------------------------------
@@ -1222,12 +1197,18 @@ class MatrixTransport:
     async def _deliver(self, item: OutboxItem) -> Delivery:
         item = dataclasses.replace(item, html=bang_commands(item.html, self.commands))
         room_id = item.platform_chat
+        if item.kind == LEAVE:
+            return await self._leave(room_id)
         room = await self._room(room_id)
         if room is None:
             return Delivery(Status.UNREACHABLE, error="not in room")
+        tx = f"{self.txn_prefix}-{item.id}"
+        if item.kind == UNENCRYPTED:
+            # The transaction id is the row's, so a resend after a crash is deduplicated.
+            body, formatted = render_message(item.html, [], "")
+            return await self._send(room_id, notice_content(body, formatted), tx, self.plain)
         labels = [button.label for row in item.buttons for button in row]
         hint = await self._hint(item) if labels else ""
-        tx = f"{self.txn_prefix}-{item.id}"
         if item.edit_of is not None and item.edit_target_message_id is not None:
             body, formatted = render_message(item.html, labels, hint)
             return await self._send(
@@ -1253,8 +1234,20 @@ class MatrixTransport:
             return [markup]
         return split_html(markup, MAX_PART_CHARS)
 
-    async def _send(self, room_id: str, content: dict[str, Any], tx: str) -> Delivery:
-        response = await self.client.room_send(
+    async def _leave(self, room_id: str) -> Delivery:
+        """Leave the room (an outbox row of kind ``leave``: the core decided it)."""
+        self._left.add(room_id)
+        response = await self.client.room_leave(room_id)
+        if isinstance(response, ErrorResponse):  # already left, or never there
+            log.info("matrix: room_leave %s: %s", room_id, response.status_code)
+        return Delivery.sent(None)
+
+    async def _send(
+        self, room_id: str, content: dict[str, Any], tx: str, client: Any = None
+    ) -> Delivery:
+        """``room_send`` through nio's public API (``client``: :attr:`plain` for a notice
+        that must not be encrypted; otherwise the syncing client, which encrypts)."""
+        response = await (client or self.client).room_send(
             room_id,
             "m.room.message",
             content,
