@@ -38,7 +38,6 @@ from bot.platform_events import PlatformEvents
 from bot.transports.base import Status
 from bot.transports.matrix import (
     MatrixTransport,
-    _Undecrypted,
     addressed_text,
     bang_commands,
     error_delivery,
@@ -51,6 +50,7 @@ from bot.transports.matrix import (
     server_allowed,
     strip_reply_fallback,
 )
+from bot.transports.matrix.state import _Undecrypted
 from handlers.core.context import Services
 from handlers.core.types import FILE_LIMIT, Document, Incoming
 from handlers.registry import build_registry
