@@ -456,6 +456,23 @@ async def test_an_undecryptable_message_is_answered_through_the_outbox_unencrypt
     assert transport.client.sends == []  # not through the encrypting client
 
 
+async def test_an_unencrypted_row_never_falls_back_to_the_encrypting_client(
+    db: Database, tmp_path: Path
+) -> None:
+    transport = _transport(db, tmp_path)
+    transport.client = FakeClient([RoomSendResponse("$e", ROOM)])
+    transport._ready.set()
+    now = dt.datetime.now(dt.UTC)
+    async with db.transaction() as conn:
+        row = await outbox.enqueue(
+            conn, chat_id=f"matrix:{ROOM}", user_id=None, html="x", now=now, kind="unencrypted"
+        )
+        item = await outbox.get(conn, row or 0)
+    assert item is not None and transport.plain is None
+    assert (await transport.deliver(item)).status is Status.RETRY
+    assert transport.client.sends == []
+
+
 # --- files people send --------------------------------------------------------------------
 PDF = b"%PDF-1.4 syksyn ohjelma"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40

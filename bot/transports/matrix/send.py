@@ -152,6 +152,8 @@ class SendPart(MediaPart):
             return Delivery(Status.UNREACHABLE, error="not in room")
         tx = f"{self.txn_prefix}-{item.id}"
         if item.kind == UNENCRYPTED:
+            if self.plain is None:  # never through the encrypting client instead
+                return Delivery(Status.RETRY, error="NoPlainClient")
             # The transaction id is the row's, so a resend after a crash is deduplicated.
             body, formatted = render_message(item.html, [], "")
             return await self._send(room_id, notice_content(body, formatted), tx, self.plain)
@@ -195,7 +197,7 @@ class SendPart(MediaPart):
     ) -> Delivery:
         """``room_send`` through nio's public API (``client``: :attr:`plain` for a notice
         that must not be encrypted; otherwise the syncing client, which encrypts)."""
-        response = await (client or self.client).room_send(
+        response = await (self.client if client is None else client).room_send(
             room_id,
             "m.room.message",
             content,
