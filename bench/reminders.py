@@ -157,6 +157,7 @@ def _meeting(
 def _core(path: Path) -> Callable[[], Awaitable[tuple[Database, Dispatcher]]]:
     from bot.dispatcher import Dispatcher
     from bot.i18n import Renderer
+    from bot.transports.base import DeclaredTransports
     from handlers.core.context import Services
     from handlers.registry import build_registry
     from storage.db import Database
@@ -165,9 +166,13 @@ def _core(path: Path) -> Callable[[], Awaitable[tuple[Database, Dispatcher]]]:
         db = await Database.open(path)
         renderer = Renderer(TZ)
         services = Services(
-            registry=build_registry(), timezone=TZ, admins=frozenset(), rendering=renderer
+            registry=build_registry(),
+            timezone=TZ,
+            admins=frozenset(),
+            rendering=renderer,
+            transports=DeclaredTransports({}),  # numbers no buttons
         )
-        return db, Dispatcher(db, services, renderer, numbered_transports=frozenset())
+        return db, Dispatcher(db, services, renderer)
 
     return make
 
@@ -229,7 +234,6 @@ class PacedTransport:
     """Delivers instantly but is paced like Telegram by the real delivery worker."""
 
     name = "bench"
-    numbered_buttons = False
 
     def __init__(self) -> None:
         from bot.transports.base import Pacing

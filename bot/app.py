@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import signal
 from collections.abc import Callable
-from typing import TextIO
+from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
@@ -16,9 +16,16 @@ from bot.delivery import DeliveryWorker
 from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
 from bot.maintenance import Maintenance
+from bot.platform_events import PlatformEvents
 from bot.rate_limit import PerPersonLimit
 from bot.scheduler import ReminderScheduler
-from bot.transports.base import Inbound, Transport
+from bot.transports.base import (
+    Capabilities,
+    DeclaredTransports,
+    Inbound,
+    PlatformEvent,
+    Transport,
+)
 from bot.transports.console import ConsoleTransport
 from content import content_warnings, load_content
 from handlers.core.context import Services
@@ -40,6 +47,14 @@ def quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+class Declared(Transport, Protocol):
+    """A transport as the wiring sees it: it also declares what it can do and what its
+    events may be trusted for."""
+
+    capabilities: Capabilities
+    inbound: Inbound
+
+
 class Application:
     """One running bot. ``run()`` serves until stopped (or, on the console, end of input)."""
 
@@ -55,7 +70,7 @@ class Application:
         self.clock = clock
         self.console_stdin = console_stdin
         self.console_stdout = console_stdout
-        self.transports: dict[str, Transport] = {}
+        self.transports: dict[str, Declared] = {}
         self.workers: dict[str, DeliveryWorker] = {}
         self._stopping = asyncio.Event()
 
@@ -72,6 +87,13 @@ class Application:
         content = load_content(settings.content_dir)
         for warning in content_warnings(content, settings.content_dir):
             log.warning("content: %s", warning)
+        self._make_transports()
+        # What each running transport declares it can do and what its events may be trusted
+        # for: the core's one source for both.
+        inbound = {name: transport.inbound for name, transport in self.transports.items()}
+        self.transport_facts = DeclaredTransports(
+            {name: transport.capabilities for name, transport in self.transports.items()}
+        )
         self.services = Services(
             registry=self.registry,
             timezone=timezone,
@@ -79,8 +101,8 @@ class Application:
             rendering=self.renderer,
             content=content,
             audit_retention_days=settings.audit_retention_days,
+            transports=self.transport_facts,
         )
-        inbound = self._make_transports()
         per_minute = settings.rate_limit_per_minute
         self.dispatcher = Dispatcher(
             self.db,
@@ -91,26 +113,36 @@ class Application:
             inbound=inbound,
             rate_limit=PerPersonLimit(per_minute) if per_minute else None,
         )
+        self.platform_events = PlatformEvents(self.dispatcher)
         for name, transport in self.transports.items():
-            self.workers[name] = DeliveryWorker(self.db, transport, clock=self.clock)
+            self.workers[name] = DeliveryWorker(
+                self.db, transport, clock=self.clock, transports=self.transport_facts
+            )
         self.maintenance = Maintenance(
-            self.db, clock=self.clock, audit_retention_days=settings.audit_retention_days
+            self.db,
+            clock=self.clock,
+            audit_retention_days=settings.audit_retention_days,
+            transports=self.transport_facts,
         )
         self.scheduler = ReminderScheduler(
             self.db, self.dispatcher, clock=self.clock, on_enqueued=self._wake_workers
         )
 
-    def _make_transports(self) -> dict[str, Inbound]:
-        """The configured transports; returns what the core may assume of each one's events."""
+    def _make_transports(self) -> None:
+        """The configured transports (the console when none is)."""
         settings = self.settings
-        inbound: dict[str, Inbound] = {}
         if settings.telegram_enabled:
             from bot.transports.telegram import TelegramTransport
 
             telegram = TelegramTransport(
-                settings, self.db, self.registry, self.renderer, wants_file=self.wants_file
+                settings,
+                self.db,
+                self.registry,
+                self.renderer,
+                wants_file=self.wants_file,
+                report=self.report,
             )
-            self.transports["telegram"], inbound["telegram"] = telegram, telegram.inbound
+            self.transports["telegram"] = telegram
         if settings.matrix_enabled:
             from bot.transports.matrix import MatrixTransport
 
@@ -118,21 +150,24 @@ class Application:
                 settings,
                 self.db,
                 self.renderer,
-                wake=lambda: self._wake_workers({"matrix"}),
                 commands=frozenset(
                     name for command in self.registry.commands for name in command.all_names()
                 ),
                 wants_file=self.wants_file,
+                report=self.report,
             )
-            self.transports["matrix"], inbound["matrix"] = matrix, matrix.inbound
+            self.transports["matrix"] = matrix
         if not self.transports:
             console = ConsoleTransport(stdin=self.console_stdin, stdout=self.console_stdout)
-            self.transports["console"], inbound["console"] = console, console.inbound
-        return inbound
+            self.transports["console"] = console
 
     async def wants_file(self, user_id: str, chat_id: str) -> bool:
         """The transports' port to :meth:`Dispatcher.wants_file` (made after them)."""
         return await self.dispatcher.wants_file(user_id, chat_id)
+
+    async def report(self, event: PlatformEvent) -> None:
+        """The transports' port to :class:`PlatformEvents` (made after them)."""
+        await self.platform_events.handle(event)
 
     def _wake_workers(self, transports: set[str]) -> None:
         for name in transports:

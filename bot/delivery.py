@@ -38,9 +38,11 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiosqlite
 
+from bot.transports import every_transport
 from bot.transports.base import Delivery, ForgetsChats, Status, Transport
+from handlers.core.ports import TransportFacts
 from storage import broadcasts, outbox, users
-from storage.db import Database
+from storage.db import Database, savepoint
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -58,11 +60,11 @@ DeliveryObserver = Callable[
 ]
 
 
-def default_observers() -> list[DeliveryObserver]:
+def default_observers(transports: TransportFacts) -> list[DeliveryObserver]:
     from bot.i18n import renderer
     from handlers.common.broadcast_progress import Progress
 
-    return [Progress(renderer()).observe_delivery]
+    return [Progress(renderer(), transports).observe_delivery]
 
 
 class RateWindow:
@@ -112,11 +114,14 @@ class DeliveryWorker:
         *,
         clock: Callable[[], dt.datetime],
         observers: Sequence[DeliveryObserver] | None = None,
+        transports: TransportFacts | None = None,
     ) -> None:
         self.db = db
         self.transport = transport
         self.clock = clock
-        self.observers = list(default_observers() if observers is None else observers)
+        if observers is None:
+            observers = default_observers(transports or every_transport())
+        self.observers = list(observers)
         pacing = transport.pacing
         self._overall = RateWindow(int(pacing.per_second), 1.0)
         self._spacing = Spacing(pacing.per_second)
@@ -321,15 +326,13 @@ class DeliveryWorker:
         async with self.db.transaction() as conn:
             final = await self._record_outcome(conn, item, result, now)
             for observer in self.observers:
-                await conn.execute("SAVEPOINT observer")
                 try:
-                    await observer(conn, item, final, now)
-                except Exception as error:
-                    await conn.execute("ROLLBACK TO observer")
+                    async with savepoint(conn, "observer"):
+                        await observer(conn, item, final, now)
+                except Exception as error:  # its writes are undone; the outcome stays
                     log.error(
                         "delivery observer failed: outbox=%s %s", item.id, type(error).__name__
                     )
-                await conn.execute("RELEASE observer")
         if item.farewell and final is not None:
             await self.db.checkpoint()  # the deleted farewell leaves no copy in the log
 

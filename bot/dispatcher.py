@@ -37,9 +37,11 @@ import aiosqlite
 from bot import private_chats
 from bot.i18n import Renderer, normalise_locale
 from bot.rate_limit import PerPersonLimit, Verdict
+from bot.transports import every_transport
 from bot.transports.base import Inbound
 from handlers.core.context import Context, Notice, Roles, Services, resume
 from handlers.core.flow import Command, FlowError, Step
+from handlers.core.ports import TransportFacts
 from handlers.core.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
 from handlers.domain.whole_numbers import is_digits
 from storage import buttons as button_store
@@ -53,7 +55,7 @@ from storage import (
     updates,
     users,
 )
-from storage.db import Database
+from storage.db import Database, Savepoint, savepoint
 
 log = logging.getLogger(__name__)
 
@@ -89,16 +91,17 @@ class Dispatcher:
         services: Services,
         renderer: Renderer,
         *,
-        numbered_transports: frozenset[str] = frozenset({"console", "matrix"}),
         clock: Callable[[], dt.datetime] = utc_now,
         on_enqueued: Callable[[set[str]], None] | None = None,
         inbound: Mapping[str, Inbound] | None = None,
         rate_limit: PerPersonLimit | None = None,
     ) -> None:
         self.db = db
+        if services.transports is None:  # a command-line tool or a test: every transport
+            services = dataclasses.replace(services, transports=every_transport())
         self.services = services
+        self.transports: TransportFacts = services.transport_facts
         self.renderer = renderer
-        self.numbered_transports = numbered_transports
         self.clock = clock
         self.on_enqueued = on_enqueued
         # What each platform's events may be trusted for (by platform name); a platform not
@@ -107,7 +110,9 @@ class Dispatcher:
         self.rate_limit = rate_limit
 
     # ------------------------------------------------------------------------------------
-    async def handle(self, incoming: Incoming) -> Outcome:
+    async def handle(self, incoming: Incoming, *, greeting: bool = False) -> Outcome:
+        """Handle one event. ``greeting``: the person brought the bot into the chat (a
+        Matrix invite; :mod:`bot.platform_events`), answered as ``/start`` is."""
         now = self.clock()
         forged = self._forged(incoming)
         async with self.db.transaction() as conn:
@@ -119,7 +124,7 @@ class Dispatcher:
                 return Outcome(handled=False, enqueued=0, forged=True)
             verdict = self._admit(incoming, now)
             if verdict is Verdict.SERVE:
-                touched, forgotten = await self._serve(conn, incoming, now)
+                touched, forgotten = await self._serve(conn, incoming, now, greeting)
             else:
                 touched = await self._slow_down(conn, incoming, now, verdict)
                 forgotten = False
@@ -130,29 +135,28 @@ class Dispatcher:
         return Outcome(handled=True, enqueued=len(touched), limited=verdict is not Verdict.SERVE)
 
     async def _serve(
-        self, conn: aiosqlite.Connection, incoming: Incoming, now: dt.datetime
+        self, conn: aiosqlite.Connection, incoming: Incoming, now: dt.datetime, greeting: bool
     ) -> tuple[set[str], bool]:
         """Route the event and store the answers; returns the transports that got rows and
         whether the person was forgotten (/unohda)."""
         ctx = await self._context(conn, incoming, now)
-        await conn.execute("SAVEPOINT step")
-        try:
-            await self._step(conn, ctx)
-            touched = await self._finish(conn, ctx, now)
-        except Exception as error:
-            # A bug in a step, or in rendering its replies: the person gets a kind
-            # answer and the menu; the step's own writes are undone.
-            self._log_failure(incoming, error)
-            await self._rollback_step(conn, ctx)
-            ctx.state = None
-            ctx.reply("error.internal")
-            self._main_menu(ctx)
+        async with savepoint(conn, "step") as step:
             try:
+                await self._step(step, ctx, greeting)
                 touched = await self._finish(conn, ctx, now)
-            except Exception as second:
-                self._log_failure(incoming, second)
-                touched = set()
-        await conn.execute("RELEASE step")
+            except Exception as error:
+                # A bug in a step, or in rendering its replies: the person gets a kind
+                # answer and the menu; the step's own writes are undone.
+                self._log_failure(incoming, error)
+                await self._rollback_step(step, ctx)
+                ctx.state = None
+                ctx.reply("error.internal")
+                self._main_menu(ctx)
+                try:
+                    touched = await self._finish(conn, ctx, now)
+                except Exception as second:
+                    self._log_failure(incoming, second)
+                    touched = set()
         return touched, ctx.forgotten
 
     # --- the gate ------------------------------------------------------------------------
@@ -172,6 +176,16 @@ class Dispatcher:
             incoming.user_id,
         )
         return True
+
+    def _private(self, incoming: Incoming) -> bool:
+        """Whether the event's chat is its sender's private chat with the bot: not a group,
+        on the sender's own platform and, where a private chat's id is the person's id, that
+        id (the forged ones never get this far)."""
+        if incoming.is_group_chat or outbox.transport_of(incoming.chat_id) != incoming.platform:
+            return False
+        return (
+            incoming.chat_id == incoming.user_id or not self._rules(incoming).private_chat_is_user
+        )
 
     def _admit(self, incoming: Incoming, now: dt.datetime) -> Verdict:
         if self.rate_limit is None or not self._rules(incoming).rate_limited:
@@ -217,16 +231,19 @@ class Dispatcher:
             state = resume(self.services.registry, await conversations.load(conn, user_id, chat_id))
         return self._file_step(state) is not None
 
-    async def _step(self, conn: aiosqlite.Connection, ctx: Context) -> None:
+    async def _step(self, step: Savepoint, ctx: Context, greeting: bool = False) -> None:
         """Route the event and ask the next question; expected refusals are answered here."""
         try:
-            await self._route(ctx)
+            if greeting:
+                await self._greet(ctx)
+            else:
+                await self._route(ctx)
             await self._run_prompts(ctx)
         except InvalidInput as error:
-            await self._rollback_step(conn, ctx)
+            await self._rollback_step(step, ctx)
             ctx.replies.append(Reply(error.key, dict(error.params)))
         except NotAllowed:
-            await self._rollback_step(conn, ctx)
+            await self._rollback_step(step, ctx)
             ctx.reply("error.not_allowed")
 
     async def _finish(self, conn: aiosqlite.Connection, ctx: Context, now: dt.datetime) -> set[str]:
@@ -247,10 +264,10 @@ class Dispatcher:
             incoming.chat_id,
             locale=normalise_locale(incoming.locale_hint),
             now=now,
-            private_chat=not incoming.is_group_chat,
+            private_chat=self._private(incoming),
         )
         released = await private_chats.seen_in_chat(
-            conn, user, incoming.chat_id, incoming.is_group_chat, now
+            conn, user, incoming.chat_id, incoming.is_group_chat, now, self.transports
         )
         roles = await self.roles_of(conn, incoming.user_id)
         state = resume(
@@ -278,8 +295,8 @@ class Dispatcher:
             participant_of=frozenset(m.project for m in rows if m.role == "participant"),
         )
 
-    async def _rollback_step(self, conn: aiosqlite.Connection, ctx: Context) -> None:
-        await conn.execute("ROLLBACK TO step")
+    async def _rollback_step(self, step: Savepoint, ctx: Context) -> None:
+        await step.rollback()
         ctx.replies.clear()
         ctx.notices.clear()
         ctx.next_step = None
@@ -288,7 +305,7 @@ class Dispatcher:
         ctx.forgotten = False
         ctx.state = resume(
             self.services.registry,
-            await conversations.load(conn, ctx.incoming.user_id, ctx.incoming.chat_id),
+            await conversations.load(ctx.conn, ctx.incoming.user_id, ctx.incoming.chat_id),
         )
 
     # ------------------------------------------------------------------------------------
@@ -304,7 +321,7 @@ class Dispatcher:
             and text is not None
             and is_digits(text)  # not "²", which isdigit() takes and int() refuses
             and len(text) <= 2
-            and transport in self.numbered_transports
+            and self.transports.numbers_buttons(transport)
         ):
             token = await button_store.numbered_token(ctx.conn, incoming.chat_id, int(text))
         if token is not None:
@@ -440,6 +457,13 @@ class Dispatcher:
                         where = f"{flow.name}.{ctx.state.step}" if flow and ctx.state else "none"
                         raise FlowError(f"step {where} does not take the buttons it sent")
 
+    async def _greet(self, ctx: Context) -> None:
+        """The answer to being brought into a chat: the greeting of /start."""
+        from handlers.common.start import start  # the greeting lives with /start
+
+        ctx.args = ""
+        await start(ctx)
+
     def _main_menu(self, ctx: Context) -> None:
         from handlers.common.start import main_menu  # the menu lives with /start
 
@@ -455,7 +479,7 @@ class Dispatcher:
         chat_id = ctx.incoming.chat_id
         if (
             ctx.prompted
-            and outbox.transport_of(chat_id) in self.numbered_transports
+            and self.transports.numbers_buttons(outbox.transport_of(chat_id))
             and not any(reply.buttons for reply in ctx.replies)
         ):
             # The new question has no options, so a number typed now is an answer to it,
@@ -518,6 +542,7 @@ class Dispatcher:
         stored = await held_notices.to_person(
             conn,
             person,
+            numbered_buttons=self.transports.numbers_buttons(person.transport),
             html=self.renderer.text(person.locale, reply.key, reply.params),
             now=now,
             buttons=render_buttons(self.renderer, person.locale, reply.buttons),
@@ -542,8 +567,11 @@ class Dispatcher:
         not_before: dt.datetime | None = None,
         about: str | None = None,
         farewell: bool = False,
+        kind: str = outbox.MESSAGE,
     ) -> bool:
-        """Render replies in ``locale`` as one message and store it; False for a duplicate."""
+        """Render replies in ``locale`` as one message and store it; False for a duplicate.
+        ``kind``: :data:`storage.outbox.UNENCRYPTED` for a notice that must be readable
+        without the chat's keys."""
         html = "\n\n".join(self.renderer.text(locale, r.key, r.params) for r in replies)
         rows = render_buttons(self.renderer, locale, [row for r in replies for row in r.buttons])
         document = next((r.document for r in replies if r.document is not None), None)
@@ -558,9 +586,10 @@ class Dispatcher:
             position=position,
             not_before=not_before,
             dedupe_key=dedupe_key,
-            numbered_buttons=outbox.transport_of(chat_id) in self.numbered_transports,
+            numbered_buttons=self.transports.numbers_buttons(outbox.transport_of(chat_id)),
             about=about,
             farewell=farewell,
+            kind=kind,
         )
         return item is not None
 

@@ -34,7 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from bot.i18n import renderer
+from bot.transports import every_transport
 from handlers.common.broadcast_progress import Progress
+from handlers.core.ports import TransportFacts
 from storage import (
     audit,
     broadcasts,
@@ -80,12 +82,16 @@ class Pass:
 
 
 async def run_once(
-    db: Database, now: dt.datetime, *, audit_retention_days: int = audit.DEFAULT_RETENTION_DAYS
+    db: Database,
+    now: dt.datetime,
+    *,
+    audit_retention_days: int = audit.DEFAULT_RETENTION_DAYS,
+    transports: TransportFacts | None = None,
 ) -> Pass:
     """One housekeeping pass at ``now``."""
     done = Pass()
     async with db.transaction() as conn:
-        await Progress(renderer()).advance_open(conn, now)
+        await Progress(renderer(), transports or every_transport()).advance_open(conn, now)
         done.outbox_emptied = await outbox.clear_ended(conn, now)
         done.outbox_deleted = await outbox.delete_ended(
             conn, now - outbox.ENDED_RETENTION_DAYS * DAY
@@ -136,10 +142,12 @@ class Maintenance:
         *,
         clock: Callable[[], dt.datetime],
         audit_retention_days: int = audit.DEFAULT_RETENTION_DAYS,
+        transports: TransportFacts | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.audit_retention_days = audit_retention_days
+        self.transports = transports
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -154,7 +162,10 @@ class Maintenance:
         while True:
             try:
                 await run_once(
-                    self.db, self.clock(), audit_retention_days=self.audit_retention_days
+                    self.db,
+                    self.clock(),
+                    audit_retention_days=self.audit_retention_days,
+                    transports=self.transports,
                 )
             except Exception as error:
                 log.error("maintenance failed: %s", type(error).__name__)

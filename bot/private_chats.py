@@ -18,8 +18,9 @@ from bot.i18n import renderer
 from handlers.common import participation as common
 from handlers.common.broadcast_progress import Progress
 from handlers.core.context import Services
+from handlers.core.ports import TransportFacts
 from handlers.core.types import Reply
-from storage import held_notices, users
+from storage import held_notices, outbox, users
 from storage.users import User
 
 HINT_EVERY = dt.timedelta(days=1)
@@ -27,23 +28,42 @@ MATRIX_USER_ID = "matrix.user_id"  # services.extras: the bot's own Matrix id
 
 
 async def seen_in_chat(
-    conn: aiosqlite.Connection, user: User, chat_id: str, group: bool, now: dt.datetime
+    conn: aiosqlite.Connection,
+    user: User,
+    chat_id: str,
+    group: bool,
+    now: dt.datetime,
+    transports: TransportFacts,
 ) -> int:
     """After ``users.touch``: a private chat releases the person's held messages (returns
     how many went to the outbox); a group that was someone's private chat stops being it."""
     if group:
         if await users.owners_of_chat(conn, chat_id):
-            await chat_not_private(conn, chat_id, now)
+            await chat_not_private(conn, chat_id, now, transports)
         return 0
     if user.home_chat_id != chat_id:
         return 0
-    return await held_notices.release(conn, user.user_id, chat_id, now)
+    return await release(conn, user.user_id, chat_id, now, transports)
 
 
-async def chat_not_private(conn: aiosqlite.Connection, chat_id: str, now: dt.datetime) -> None:
+async def release(
+    conn: aiosqlite.Connection,
+    user_id: str,
+    chat_id: str,
+    now: dt.datetime,
+    transports: TransportFacts,
+) -> int:
+    """The person's private chat is known now: what waited for them goes there."""
+    numbered = transports.numbers_buttons(outbox.transport_of(chat_id))
+    return await held_notices.release(conn, user_id, chat_id, now, numbered_buttons=numbered)
+
+
+async def chat_not_private(
+    conn: aiosqlite.Connection, chat_id: str, now: dt.datetime, transports: TransportFacts
+) -> None:
     """Nobody's private chat any more: held again what waited for it (see storage)."""
     for broadcast_id in await held_notices.chat_not_private(conn, chat_id, now):
-        await Progress(renderer()).advance(conn, broadcast_id, now)
+        await Progress(renderer(), transports).advance(conn, broadcast_id, now)
 
 
 async def hint_for(

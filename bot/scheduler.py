@@ -427,6 +427,7 @@ class ReminderScheduler:
             await held_notices.to_person(
                 conn,
                 person,
+                numbered_buttons=self.dispatcher.transports.numbers_buttons(person.transport),
                 html=html,
                 now=now,
                 buttons=buttons,
@@ -443,7 +444,7 @@ class ReminderScheduler:
                 html=html,
                 buttons=buttons,
                 dedupe_key=key,
-                numbered=person.transport in self.dispatcher.numbered_transports,
+                numbered=self.dispatcher.transports.numbers_buttons(person.transport),
             )
         )
         return person.transport

@@ -250,3 +250,38 @@ class Database:
         only postpone it to a later checkpoint."""
         async with self._lock:
             await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class Savepoint:
+    """An open savepoint inside a transaction (see :func:`savepoint`)."""
+
+    def __init__(self, conn: aiosqlite.Connection, name: str) -> None:
+        self._conn = conn
+        self.name = name
+
+    async def rollback(self) -> None:
+        """Undo everything written since the savepoint began; it stays open."""
+        await self._conn.execute(f"ROLLBACK TO {self.name}")
+
+
+@asynccontextmanager
+async def savepoint(conn: aiosqlite.Connection, name: str) -> AsyncIterator[Savepoint]:
+    """A nested unit of work inside the current transaction.
+
+    Released when the block ends. When the block raises, everything it wrote is undone
+    (``ROLLBACK TO``), the savepoint is released and the exception goes on; the enclosing
+    transaction keeps what was written before the block. :meth:`Savepoint.rollback` undoes
+    the block's writes so far without leaving it (a step that rejects its input).
+    Cancellation is left to the enclosing transaction, which rolls back as a whole.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"not a savepoint name: {name!r}")
+    await conn.execute(f"SAVEPOINT {name}")
+    point = Savepoint(conn, name)
+    try:
+        yield point
+    except Exception:
+        await point.rollback()
+        await conn.execute(f"RELEASE {name}")
+        raise
+    await conn.execute(f"RELEASE {name}")

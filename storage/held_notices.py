@@ -33,8 +33,6 @@ from storage.users import User
 NO_PRIVATE_CHAT = "no private chat"
 #: A held message with no deadline of its own is deleted this long after it was held.
 RETENTION_DAYS = 30
-# Transports that show buttons as numbered options keep the chat's latest keyboard.
-NUMBERED_TRANSPORTS = frozenset({"console", "matrix"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +59,7 @@ async def to_person(
     conn: aiosqlite.Connection,
     person: User,
     *,
+    numbered_buttons: bool,
     html: str,
     now: dt.datetime,
     buttons: Sequence[Sequence[tuple[str, str]]] = (),
@@ -72,9 +71,11 @@ async def to_person(
 ) -> Stored | None:
     """Store a message to ``person``; None when ``dedupe_key`` was stored already.
 
-    ``buttons`` are rows of (label, payload). With no private chat known the message is
-    held until :func:`release`. ``about``: the reference of the person the message is about
-    (:mod:`storage.person_refs`), so that it goes with them.
+    ``buttons`` are rows of (label, payload); ``numbered_buttons``: the person's transport
+    shows them as numbered options (the chat's latest keyboard is kept for typed numbers).
+    With no private chat known the message is held until :func:`release`. ``about``: the
+    reference of the person the message is about (:mod:`storage.person_refs`), so that it
+    goes with them.
     """
     if dedupe_key is not None and await key_taken(conn, dedupe_key):
         return None
@@ -90,7 +91,7 @@ async def to_person(
             document=document,
             not_before=not_before,
             dedupe_key=dedupe_key,
-            numbered_buttons=outbox.transport_of(chat_id) in NUMBERED_TRANSPORTS,
+            numbered_buttons=numbered_buttons,
             about=about,
         )
         return Stored(person.transport, item) if item is not None else None
@@ -186,9 +187,17 @@ async def waiting(conn: aiosqlite.Connection, user_id: str, now: dt.datetime) ->
     return int(row[0]) if row else 0
 
 
-async def release(conn: aiosqlite.Connection, user_id: str, chat_id: str, now: dt.datetime) -> int:
+async def release(
+    conn: aiosqlite.Connection,
+    user_id: str,
+    chat_id: str,
+    now: dt.datetime,
+    *,
+    numbered_buttons: bool,
+) -> int:
     """Move the person's held messages, oldest first, to the outbox for their private chat
-    ``chat_id``; returns how many were moved (expired ones are dropped)."""
+    ``chat_id``; returns how many were moved (expired ones are dropped).
+    ``numbered_buttons``: the chat's transport shows buttons as numbered options."""
     cursor = await conn.execute(
         "SELECT * FROM held_notices WHERE user_id = ? ORDER BY id", (user_id,)
     )
@@ -214,7 +223,7 @@ async def release(conn: aiosqlite.Connection, user_id: str, chat_id: str, now: d
             document=document,
             not_before=from_text(row["not_before"]),
             dedupe_key=row["dedupe_key"],
-            numbered_buttons=outbox.transport_of(chat_id) in NUMBERED_TRANSPORTS,
+            numbered_buttons=numbered_buttons,
             about=row["about"],
         )
         moved += item is not None

@@ -27,6 +27,10 @@ from storage import buttons as button_store
 from storage.clock import from_text, to_text
 
 FINAL_STATES = ("sent", "failed", "unreachable", "cancelled")
+#: What a row asks of its transport (migration 014): a message, a notice sent without the
+#: chat's end-to-end encryption, or leaving the chat.
+MESSAGE, UNENCRYPTED, LEAVE = "message", "unencrypted", "leave"
+KINDS = (MESSAGE, UNENCRYPTED, LEAVE)
 ENDED_RETENTION_DAYS = 30
 #: What every UPDATE that ends a row also sets (one parameter: the end time). Nothing of
 #: an ended row's content is kept: it is never sent again.
@@ -60,6 +64,7 @@ class OutboxItem:
     remote_file_id: str | None = None
     # The last message to a person who used /unohda: deleted once it ends (see 010).
     farewell: bool = False
+    kind: str = MESSAGE  # see KINDS
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> OutboxItem:
@@ -97,6 +102,7 @@ class OutboxItem:
             shared_file=shared_file,
             remote_file_id=row["shared_remote_id"] if shared_file is not None else None,
             farewell=bool(row["farewell"]),
+            kind=row["kind"],
         )
 
     @property
@@ -125,14 +131,18 @@ async def enqueue(
     numbered_buttons: bool = False,
     about: str | None = None,
     farewell: bool = False,
+    kind: str = MESSAGE,
 ) -> int | None:
     """Store one message; returns its id, or None when ``dedupe_key`` was already stored.
 
     ``buttons`` are rows of (label, payload); each payload gets a fresh token bound to
     ``chat_id``. ``position`` is the conversation (flow, step) the buttons belong to.
     ``about`` is the reference (:mod:`storage.person_refs`) of the person a message to
-    someone else is about; ``farewell`` marks the last message to a forgotten person.
+    someone else is about; ``farewell`` marks the last message to a forgotten person;
+    ``kind`` is one of :data:`KINDS`.
     """
+    if kind not in KINDS:
+        raise ValueError(kind)
     if dedupe_key is not None:
         cursor = await conn.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
         if await cursor.fetchone() is not None:
@@ -152,8 +162,8 @@ async def enqueue(
         await button_store.remember_keyboard(conn, chat_id, tokens)
     cursor = await conn.execute(
         "INSERT INTO outbox (transport, chat_id, user_id, html, buttons, document_name,"
-        " document_mime, document, edit_of, dedupe_key, not_before, created_at, about, farewell)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " document_mime, document, edit_of, dedupe_key, not_before, created_at, about, farewell,"
+        " kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             transport_of(chat_id),
             chat_id,
@@ -169,6 +179,7 @@ async def enqueue(
             to_text(now),
             about,
             int(farewell),
+            kind,
         ),
     )
     return cursor.lastrowid

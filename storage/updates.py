@@ -45,3 +45,7 @@ async def set_value(conn: aiosqlite.Connection, key: str, value: str) -> None:
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+async def delete_value(conn: aiosqlite.Connection, key: str) -> None:
+    await conn.execute("DELETE FROM kv WHERE key = ?", (key,))

@@ -50,16 +50,6 @@ class User:
         return self.user_id.split(":", 1)[0]
 
 
-def may_be_private(user_id: str, chat_id: str) -> bool:
-    """Whether ``chat_id`` can be the private chat of ``user_id`` at all: on Telegram a
-    private chat's id is the person's own id (a group's is negative); elsewhere the
-    transport judges (Matrix: a room with exactly the bot and the person)."""
-    platform = user_id.split(":", 1)[0]
-    if chat_id.split(":", 1)[0] != platform:
-        return False
-    return chat_id == user_id if platform == "telegram" else True
-
-
 async def get(conn: aiosqlite.Connection, user_id: str) -> User | None:
     cursor = await conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,))
     row = await cursor.fetchone()
@@ -88,12 +78,12 @@ async def touch(
 ) -> User:
     """Create the person on first contact, or note that they were seen (and reachable) now.
 
-    ``private_chat``: the event came from the person's private chat with the bot, which
-    becomes their home chat. A group never does (and one that was someone's private chat
-    is given up with :func:`storage.held_notices.chat_not_private`).
+    ``private_chat``: the event came from the person's private chat with the bot (the core
+    judges that by what the transport tells), which becomes their home chat. A group never
+    does (and one that was someone's private chat is given up with
+    :func:`storage.held_notices.chat_not_private`).
     """
-    private = private_chat and may_be_private(user_id, chat_id)
-    home = chat_id if private else None
+    home = chat_id if private_chat else None
     existing = await get(conn, user_id)
     if existing is None:
         await conn.execute(
@@ -101,7 +91,7 @@ async def touch(
             " VALUES (?, ?, ?, ?, ?)",
             (user_id, home, locale, to_text(now), to_text(now)),
         )
-    elif private:
+    elif private_chat:
         await conn.execute(
             "UPDATE users SET last_seen_at = ?, unreachable = 0, home_chat_id = ?"
             " WHERE user_id = ?",
@@ -169,8 +159,6 @@ async def forget_private_chat(conn: aiosqlite.Connection, chat_id: str) -> list[
 async def set_private_chat(conn: aiosqlite.Connection, user_id: str, chat_id: str) -> bool:
     """A private chat found without an event from the person (the Matrix transport sees a
     direct room at start); only fills in a missing one. True if it was set."""
-    if not may_be_private(user_id, chat_id):
-        return False
     cursor = await conn.execute(
         "UPDATE users SET home_chat_id = ? WHERE user_id = ? AND home_chat_id IS NULL",
         (chat_id, user_id),

@@ -22,11 +22,19 @@ from bot.dispatcher import Dispatcher, utc_now
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from bot.rate_limit import PerPersonLimit
-from bot.transports.base import Delivery, Inbound, Inbox, Pacing
+from bot.transports.base import (
+    Capabilities,
+    DeclaredTransports,
+    Delivery,
+    Inbound,
+    Inbox,
+    Pacing,
+)
 from content.schema import Content
 from handlers.common.broadcast_progress import Progress
 from handlers.core.context import Services
 from handlers.core.flow import Registry
+from handlers.core.ports import TransportFacts
 from handlers.core.types import Incoming, Param
 from handlers.registry import build_registry
 from storage.db import Database
@@ -205,7 +213,7 @@ class Delivered:
 @dataclass
 class MemoryTransport:
     name: str = "test"
-    numbered_buttons: bool = False
+    capabilities: Capabilities = field(default_factory=Capabilities)
     pacing: Pacing = field(default_factory=Pacing)
     delivered: list[Delivered] = field(default_factory=list)
     forgotten_chats: list[tuple[str, str | None]] = field(default_factory=list)
@@ -275,12 +283,14 @@ class Clock:
         self.now += dt.timedelta(**delta)
 
 
-def recording_observers(rendering: RecordingRenderer) -> list[DeliveryObserver]:
+def recording_observers(
+    rendering: RecordingRenderer, transports: TransportFacts
+) -> list[DeliveryObserver]:
     """The delivery worker's own observers, the announcement progress rendered by
     ``rendering`` (so that the keys of progress messages are known too)."""
-    observers = default_observers()
+    observers = default_observers(transports)
     return [
-        Progress(rendering).observe_delivery
+        Progress(rendering, transports).observe_delivery
         if isinstance(getattr(observer, "__self__", None), Progress)
         else observer
         for observer in observers
@@ -300,26 +310,35 @@ class Bot:
         content: Content | None = None,
         inbound: Mapping[str, Inbound] | None = None,
         rate_limit: PerPersonLimit | None = None,
+        capabilities: Capabilities | None = None,
     ) -> None:
         self.db = db
         self.registry = registry or build_registry()
         self.renderer = RecordingRenderer(ZoneInfo("Europe/Helsinki"))
-        self.transport = MemoryTransport(db=db, key_log=self.renderer.log)
+        self.transport = MemoryTransport(
+            capabilities=capabilities or Capabilities(), db=db, key_log=self.renderer.log
+        )
+        # As the application wires it: the running transport's declaration is the one source.
+        facts = DeclaredTransports({self.transport.name: self.transport.capabilities})
         self.services = Services(
             registry=self.registry,
             timezone=self.renderer.timezone,
             admins=admins,
             rendering=self.renderer,
             content=content,
+            transports=facts,
         )
         self.worker = DeliveryWorker(
-            db, self.transport, clock=clock, observers=recording_observers(self.renderer)
+            db,
+            self.transport,
+            clock=clock,
+            observers=recording_observers(self.renderer, facts),
+            transports=facts,
         )
         self.dispatcher = Dispatcher(
             db,
             self.services,
             self.renderer,
-            numbered_transports=frozenset(),
             clock=clock,
             on_enqueued=lambda _: self.worker.wake(),
             inbound=inbound,

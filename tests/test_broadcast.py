@@ -284,7 +284,6 @@ class Outcomes:
     """A transport that answers per chat: some blocked, some refused, some flaky once."""
 
     name: str = "test"
-    numbered_buttons: bool = False
     pacing: Pacing = field(default_factory=Pacing)
     blocked: set[str] = field(default_factory=set)
     refused: set[str] = field(default_factory=set)

@@ -270,7 +270,6 @@ class UploadingTransport:
     """Reports an upload for the first row with a shared file; records what rows carried."""
 
     name: str = "telegram"
-    numbered_buttons: bool = False
     pacing: Pacing = field(default_factory=Pacing)
     seen: list[str | None] = field(default_factory=list)
 

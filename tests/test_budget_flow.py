@@ -17,6 +17,7 @@ from PIL import Image
 
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
+from bot.transports.base import Capabilities
 from handlers.applicant.budget_flow import summary_params
 from handlers.domain import budget_draft as bd
 from handlers.domain.budget_math import (
@@ -494,8 +495,8 @@ async def test_a_choice_step_refuses_typed_text(bot: Bot, db: Database) -> None:
 
 
 async def test_numbered_transports_read_typed_numbers_as_answers(db: Database) -> None:
-    async with Bot(db, content=seed_content()) as bot:
-        bot.dispatcher.numbered_transports = frozenset({"test"})
+    numbered = Capabilities(numbers_buttons=True)
+    async with Bot(db, content=seed_content(), capabilities=numbered) as bot:
         person = bot.person()
         await open_budget(person)
         await person.says("1")  # presses "Lisään henkilöt yksi kerrallaan"

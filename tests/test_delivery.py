@@ -20,7 +20,6 @@ class ScriptedTransport:
     """Answers each delivery with the next scripted result (default: sent)."""
 
     name: str = "test"
-    numbered_buttons: bool = False
     pacing: Pacing = field(default_factory=Pacing)
     script: deque[Delivery] = field(default_factory=deque)
     attempts: list[tuple[int, str]] = field(default_factory=list)

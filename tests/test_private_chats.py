@@ -289,8 +289,12 @@ async def test_a_held_notice_about_a_person_goes_with_them_on_forget(db: Databas
         coordinator = await users.get(conn, "test:5")
         assert coordinator is not None and coordinator.home_chat_id is None
         about = await person_refs.ref_of(conn, "test:1")
-        await held_notices.to_person(conn, coordinator, html="Pirjo ei pääse", now=now, about=about)
-        await held_notices.to_person(conn, coordinator, html="Muuta", now=now)
+        await held_notices.to_person(
+            conn, coordinator, numbered_buttons=False, html="Pirjo ei pääse", now=now, about=about
+        )
+        await held_notices.to_person(
+            conn, coordinator, numbered_buttons=False, html="Muuta", now=now
+        )
         await personal_data.delete(conn, "test:1", "test:1")
         cursor = await conn.execute("SELECT html FROM held_notices WHERE user_id = 'test:5'")
         assert [row[0] for row in await cursor.fetchall()] == ["Muuta"]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from handlers.core.types import Incoming
 from storage.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
 
 Inbox = Callable[[Incoming], Awaitable[None]]
 #: The core's answer to "does this person's conversation take a file now?" (user id, chat
@@ -19,6 +23,94 @@ WantsFile = Callable[[str, str], Awaitable[bool]]
 async def never_wants_files(user_id: str, chat_id: str) -> bool:
     """The default when a transport is built without the core's port: fetch nothing."""
     return False
+
+
+# --- what happened on the platform, beyond people's messages ----------------------------------
+# Transports translate and nothing more: they report these events, and the core
+# (:mod:`bot.platform_events`) decides what follows (marks someone unreachable, answers,
+# leaves a chat) and writes it to the database and the outbox.
+
+
+@dataclass(frozen=True)
+class BlockedByUser:
+    """The person blocked the bot or ended their private chat with it (Telegram)."""
+
+    user_id: str
+    update_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatGone:
+    """The bot is not in this chat any more (it left, or was removed from a group)."""
+
+    chat_id: str
+    reason: str  # why, as an error label for the rows that will not go (never a message text)
+    update_key: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberLeft:
+    """``user_id`` left (or was banned from) a chat; ``others``: how many people besides
+    the bot are still in it."""
+
+    chat_id: str
+    user_id: str
+    others: int
+    update_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The bot joined a chat ``user_id`` invited it to (Matrix); ``is_group_chat`` as for
+    :class:`Incoming`."""
+
+    user_id: str
+    chat_id: str
+    update_key: str | None = None
+    display_name: str | None = None
+    is_group_chat: bool = False
+
+
+@dataclass(frozen=True)
+class Undecryptable:
+    """A message ``user_id`` sent that the bot cannot read even after asking for its key:
+    end-to-end encrypted with ``session`` (the sender's key session), sent at ``sent_at``."""
+
+    user_id: str
+    chat_id: str
+    session: str
+    sent_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class MembersChanged:
+    """Someone joined or was invited to a chat. ``private_with``: the one person the chat is
+    now a private chat with (on Matrix: only the bot and they joined, nobody invited), or
+    None when it is nobody's private chat."""
+
+    chat_id: str
+    private_with: str | None
+
+
+@dataclass(frozen=True)
+class ChatsSeen:
+    """Every chat the bot is in on ``platform`` (after a start), each with the one person it
+    is a private chat with, or None (see :class:`MembersChanged`)."""
+
+    platform: str
+    private_with: Mapping[str, str | None]
+
+
+PlatformEvent = (
+    BlockedByUser | ChatGone | MemberLeft | Joined | Undecryptable | MembersChanged | ChatsSeen
+)
+#: The core's port for those events (:meth:`bot.platform_events.PlatformEvents.handle`).
+Report = Callable[[PlatformEvent], Awaitable[None]]
+
+
+async def no_core(event: PlatformEvent) -> None:
+    """The default when a transport is built without the core's port: nothing follows."""
+    log.error("platform event %s not handled: no core", type(event).__name__)
 
 
 class StartupError(RuntimeError):
@@ -42,6 +134,37 @@ class Inbound:
 
     private_chat_is_user: bool = False
     rate_limited: bool = True
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a transport can do, declared once by the transport itself (its ``capabilities``).
+
+    ``numbers_buttons``: buttons are shown as numbered options and a typed number presses
+    one (Matrix, console); elsewhere they are the platform's own buttons (Telegram).
+    ``takes_files``: people can send files and pictures, which the transport fetches when
+    the conversation wants one (Telegram, Matrix).
+    """
+
+    numbers_buttons: bool = False
+    takes_files: bool = False
+
+
+class DeclaredTransports:
+    """The core's :class:`~handlers.core.ports.TransportFacts`, from the transports'
+    declarations by name; a name not declared can do nothing."""
+
+    def __init__(self, declared: Mapping[str, Capabilities]) -> None:
+        self._declared = dict(declared)
+
+    def _of(self, transport: str) -> Capabilities:
+        return self._declared.get(transport) or Capabilities()
+
+    def takes_files(self, transport: str) -> bool:
+        return self._of(transport).takes_files
+
+    def numbers_buttons(self, transport: str) -> bool:
+        return self._of(transport).numbers_buttons
 
 
 class Status(enum.Enum):
@@ -81,8 +204,11 @@ class Pacing:
 
 
 class Transport(Protocol):
+    """What the delivery worker and the wiring use of a transport. Each transport class also
+    declares ``capabilities`` (:class:`Capabilities`) and ``inbound`` (:class:`Inbound`),
+    which the wiring hands to the core."""
+
     name: str
-    numbered_buttons: bool
     pacing: Pacing
 
     async def start(self, inbox: Inbox) -> None:

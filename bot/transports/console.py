@@ -14,17 +14,17 @@ from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from bot.markup import html_to_plain
-from bot.transports.base import Delivery, Inbound, Inbox, Pacing
+from bot.transports.base import Capabilities, Delivery, Inbound, Inbox, Pacing
 from handlers.core.types import Incoming
 from storage import private_files
-from storage.outbox import OutboxItem
+from storage.outbox import LEAVE, OutboxItem
 
 CONSOLE_USER = "console:local"
 
 
 class ConsoleTransport:
     name = "console"
-    numbered_buttons = True
+    capabilities = Capabilities(numbers_buttons=True, takes_files=False)
     pacing = Pacing()
     # One local person, the operator: the chat is theirs, and a piped script is not a flood.
     inbound = Inbound(private_chat_is_user=True, rate_limited=False)
@@ -69,6 +69,8 @@ class ConsoleTransport:
         return None
 
     async def deliver(self, item: OutboxItem) -> Delivery:
+        if item.kind == LEAVE:
+            return Delivery.sent(None)  # the console is one chat: nothing to leave
         lines = [html_to_plain(item.html)]
         number = 0
         for row in item.buttons:

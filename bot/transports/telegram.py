@@ -65,14 +65,19 @@ from bot.i18n import Renderer
 from bot.log_safety import add_secret
 from bot.markup import split_html, visible_length
 from bot.transports.base import (
+    BlockedByUser,
+    Capabilities,
+    ChatGone,
     Delivery,
     Inbound,
     Inbox,
     Pacing,
+    Report,
     StartupError,
     Status,
     WantsFile,
     never_wants_files,
+    no_core,
 )
 from bot.transports.capped import CHUNK, declared_too_large, read_capped, read_file_capped
 from bot.transports.upload_once import UploadOnce
@@ -81,9 +86,9 @@ from handlers.core.flow import Registry
 from handlers.core.types import FILE_LIMIT, Document, Incoming
 from messages.languages import LOCALES, SOURCE_LOCALE
 from messages.words import words
-from storage import updates, users
+from storage import updates
 from storage.db import Database
-from storage.outbox import OutboxItem, OutgoingButton
+from storage.outbox import LEAVE, OutboxItem, OutgoingButton
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +188,7 @@ def keyboard(rows: Sequence[Sequence[OutgoingButton]]) -> InlineKeyboardMarkup |
 
 class TelegramTransport:
     name = "telegram"
-    numbered_buttons = False
+    capabilities = Capabilities(numbers_buttons=False, takes_files=True)
     # In a private chat Telegram's chat id is the person's id (``chat.id == from.id``).
     inbound = Inbound(private_chat_is_user=True)
 
@@ -195,6 +200,7 @@ class TelegramTransport:
         renderer: Renderer,
         *,
         wants_file: WantsFile = never_wants_files,
+        report: Report = no_core,
     ) -> None:
         assert settings.telegram_token is not None
         # Opt in to PTB 22's future behaviour (retry_after as a timedelta) instead of a
@@ -223,6 +229,7 @@ class TelegramTransport:
         self.shared_files = UploadOnce()
         self._web_runner: web.AppRunner | None = None
         self.wants_file = wants_file
+        self.report = report  # the core's port for what is not a person's message
         # File downloads are streamed (PTB's File.download_* read a whole body first).
         self._downloads = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
 
@@ -395,14 +402,17 @@ class TelegramTransport:
             return await read_capped(response.aiter_bytes(CHUNK), FILE_LIMIT)
 
     async def _membership_changed(self, update: Update) -> None:
+        """The bot's own membership changed: blocked in a private chat (``kicked``), or
+        removed from a group. Reported to the core, which decides what follows."""
         member = update.my_chat_member
         assert member is not None
-        user_id = f"telegram:{member.from_user.id}"
-        status = member.new_chat_member.status
-        async with self.db.transaction() as conn:
-            if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
-                await users.mark_unreachable(conn, user_id)
-            await updates.record(conn, f"telegram:{update.update_id}", dt.datetime.now(dt.UTC))
+        if member.new_chat_member.status not in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+            return
+        key = f"telegram:{update.update_id}"
+        if member.chat.type == "private":
+            await self.report(BlockedByUser(f"telegram:{member.from_user.id}", key))
+        else:
+            await self.report(ChatGone(f"telegram:{member.chat.id}", "removed from the chat", key))
 
     async def _start_webhook(self) -> None:
         configured = self.settings.telegram_webhook_secret
@@ -449,6 +459,9 @@ class TelegramTransport:
         chat = item.platform_chat
         markup = keyboard(item.buttons)
         try:
+            if item.kind == LEAVE:
+                await self.bot.leave_chat(chat_id=chat)
+                return Delivery.sent(None)
             if item.edit_of is not None and item.edit_target_message_id is not None:
                 return await self._edit(item, markup)
             if item.document is not None:

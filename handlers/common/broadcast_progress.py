@@ -22,7 +22,8 @@ import logging
 
 import aiosqlite
 
-from handlers.core.ports import Rendering
+from handlers.core.context import Services
+from handlers.core.ports import Rendering, TransportFacts
 from handlers.core.types import Param, Text
 from storage import broadcasts, held_notices, outbox, users
 from storage.broadcasts import Broadcast, Counts
@@ -52,10 +53,17 @@ async def _report_chat(conn: aiosqlite.Connection, broadcast: Broadcast) -> str 
 
 class Progress:
     """Renders and stores a broadcast's progress, report and completion in the senders'
-    languages (``rendering`` is the application's catalog renderer)."""
+    languages (``rendering`` is the application's catalog renderer; ``transports`` says
+    where the report's button is a numbered option; None: nowhere, as in tests)."""
 
-    def __init__(self, rendering: Rendering) -> None:
+    def __init__(self, rendering: Rendering, transports: TransportFacts | None = None) -> None:
         self.rendering = rendering
+        self.transports = transports
+
+    @classmethod
+    def of(cls, services: Services) -> Progress:
+        """As the flows use it: the application's renderer and transports."""
+        return cls(services.rendering, services.transport_facts)
 
     def _in(self, broadcast: Broadcast) -> Rendering:
         """Times as the announcement was written (its own time zone)."""
@@ -173,9 +181,13 @@ class Progress:
             html += "\n\n" + self._in(broadcast).text(broadcast.locale, "broadcast.report_missing")
             label = self._in(broadcast).plain(broadcast.locale, "broadcast.missing_button")
             buttons = [[(label, f"bcx:missing:{broadcast_id}")]]
+        numbered = self.transports is not None and self.transports.numbers_buttons(
+            coordinator.transport
+        )
         await held_notices.to_person(
             conn,
             coordinator,
+            numbered_buttons=numbered,
             html=html,
             now=now,
             buttons=buttons,

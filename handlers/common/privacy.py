@@ -134,7 +134,7 @@ async def _cancel_announcements(ctx: Context) -> dict[str | None, int]:
     """Cancel the person's announcements not yet sent (audited); how many, per project."""
     cancelled: dict[str | None, int] = {}
     for item in await broadcasts.open_by(ctx.conn, ctx.user.user_id):
-        counts = await Progress(ctx.services.rendering).cancel(ctx.conn, item.id, ctx.now)
+        counts = await Progress.of(ctx.services).cancel(ctx.conn, item.id, ctx.now)
         await audit.record(
             ctx.conn,
             actor=ctx.user.user_id,

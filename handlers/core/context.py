@@ -22,7 +22,7 @@ from handlers.core.flow import (
     Step,
     Target,
 )
-from handlers.core.ports import Rendering
+from handlers.core.ports import Rendering, TransportFacts
 from handlers.core.types import Button, Document, Incoming, InvalidInput, NotAllowed, Param, Reply
 from storage.audit import DEFAULT_RETENTION_DAYS as DEFAULT_AUDIT_RETENTION_DAYS
 from storage.conversations import ConversationState, Frame
@@ -60,6 +60,14 @@ class Services:
     content: Content | None = None  # None only in tests that need no content
     audit_retention_days: int = DEFAULT_AUDIT_RETENTION_DAYS  # HANKEBOT_AUDIT_RETENTION_DAYS
     extras: dict[str, Any] = field(default_factory=dict)
+    # What the transports can do; None until the dispatcher fills in every transport the
+    # application has (the wiring passes the running ones).
+    transports: TransportFacts | None = None
+
+    @property
+    def transport_facts(self) -> TransportFacts:
+        assert self.transports is not None, "the dispatcher fills in the transports"
+        return self.transports
 
 
 @dataclass(frozen=True)

@@ -30,3 +30,21 @@ class Rendering(Protocol):
     def in_timezone(self, timezone: str) -> Rendering:
         """The same texts with times shown in ``timezone`` (an IANA name)."""
         ...
+
+
+class TransportFacts(Protocol):
+    """What each transport can do, by its name (``"telegram"``, ``"matrix"``, ``"console"``;
+    the part of an id before the first ``:``).
+
+    The transports declare it (``bot.transports.base.Capabilities``); the wiring hands it
+    to the flows in :class:`handlers.core.context.Services`. A name no transport declares
+    can do neither.
+    """
+
+    def takes_files(self, transport: str) -> bool:
+        """People can send files and pictures there, and the bot fetches them."""
+        ...
+
+    def numbers_buttons(self, transport: str) -> bool:
+        """Buttons are shown as numbered options there; a typed number presses one."""
+        ...

@@ -61,7 +61,7 @@ from handlers.core.flow import (
     Registry,
     Step,
 )
-from handlers.core.ports import Rendering
+from handlers.core.ports import Rendering, TransportFacts
 from handlers.core.types import Button, Document, InvalidInput, Lines, Param, Raw, Text, When
 from handlers.domain.datetime_input import DateTimeInputError, DateTimeProblem, parse_datetime
 from messages.languages import LOCALES
@@ -73,8 +73,6 @@ FLOW = "broadcast"
 MAX_TEXT = 3000
 NEWS = "*news"
 LIST_LIMIT = 10
-#: Transports that fetch files people send (Incoming.attachment).
-FILE_PLATFORMS = ("telegram", "matrix")
 
 
 class S(StrEnum):
@@ -278,7 +276,7 @@ async def _text_prompt(ctx: Context) -> None:
     ctx.reply("broadcast.write", audience=_audience_text(ctx), limit=MAX_TEXT)
     if ctx.data.get("file_id"):
         ctx.reply("broadcast.file_kept", name=ctx.data.get("file_name", ""))
-    elif ctx.incoming.platform in FILE_PLATFORMS:
+    elif ctx.services.transport_facts.takes_files(ctx.incoming.platform):
         ctx.reply("broadcast.file_hint")
 
 
@@ -476,6 +474,7 @@ async def enqueue_broadcast(
     send_at: dt.datetime | None,
     now: dt.datetime,
     rendering: Rendering,
+    transports: TransportFacts | None = None,
 ) -> tuple[int, int]:
     """The broadcast row, one outbox row per recipient, the audit row and the progress
     message, all in the caller's transaction. Returns (broadcast id, recipients)."""
@@ -512,7 +511,7 @@ async def enqueue_broadcast(
             "file": int(new.file_id is not None),
         },
     )
-    await Progress(rendering).start(conn, broadcast_id, now)
+    await Progress(rendering, transports).start(conn, broadcast_id, now)
     return broadcast_id, total
 
 
@@ -544,7 +543,12 @@ async def _confirm(ctx: Context, send_at: dt.datetime | None) -> None:
         file_id=ctx.data.get("file_id") if await _attachment(ctx) is not None else None,
     )
     broadcast_id, total = await enqueue_broadcast(
-        ctx.conn, new, send_at=send_at, now=ctx.now, rendering=ctx.services.rendering
+        ctx.conn,
+        new,
+        send_at=send_at,
+        now=ctx.now,
+        rendering=ctx.services.rendering,
+        transports=ctx.services.transport_facts,
     )
     ctx.end()
     if send_at is not None:
@@ -642,7 +646,7 @@ async def _cancel(ctx: Context, broadcast: Broadcast) -> None:
     if not broadcast.open:
         ctx.reply("broadcast.cancel_too_late", id=broadcast.id)
         return
-    counts = await Progress(ctx.services.rendering).cancel(ctx.conn, broadcast.id, ctx.now)
+    counts = await Progress.of(ctx.services).cancel(ctx.conn, broadcast.id, ctx.now)
     await audit.record(
         ctx.conn,
         actor=ctx.user.user_id,
@@ -682,7 +686,7 @@ async def _missing_csv(ctx: Context, broadcast: Broadcast) -> None:
 async def stop_announcements(ctx: Context) -> None:
     await users.set_news_opt_in(ctx.conn, ctx.user.user_id, False)
     if await broadcasts.cancel_for_person(ctx.conn, ctx.user.user_id, ctx.now):
-        await Progress(ctx.services.rendering).advance_open(ctx.conn, ctx.now)
+        await Progress.of(ctx.services).advance_open(ctx.conn, ctx.now)
     ctx.reply("broadcast.stopped")
 
 

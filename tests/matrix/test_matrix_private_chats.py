@@ -22,6 +22,7 @@ from nio.responses import RoomSummary
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.i18n import Renderer
+from bot.platform_events import PlatformEvents
 from bot.transports.matrix import MatrixTransport
 from handlers.core.context import Notice, Services
 from handlers.core.types import Incoming, Reply
@@ -84,6 +85,7 @@ def _transport(db: Database, tmp_path: Path, dispatcher: Dispatcher) -> MatrixTr
         await dispatcher.handle(incoming)
 
     transport._inbox = inbox
+    transport.report = PlatformEvents(dispatcher).handle  # what is not a message
     return transport
 
 

@@ -20,7 +20,9 @@ from nio import (
     AsyncClient,
     InviteMemberEvent,
     JoinResponse,
+    MegolmEvent,
     RoomEncryptedImage,
+    RoomMemberEvent,
     RoomMessage,
     RoomSendError,
     RoomSendResponse,
@@ -29,8 +31,10 @@ from nio.crypto.attachments import encrypt_attachment
 
 from bot.config import Settings
 from bot.delivery import DeliveryWorker
+from bot.dispatcher import Dispatcher
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
+from bot.platform_events import PlatformEvents
 from bot.transports.base import Status
 from bot.transports.matrix import (
     MatrixTransport,
@@ -46,7 +50,10 @@ from bot.transports.matrix import (
     server_allowed,
     strip_reply_fallback,
 )
+from bot.transports.matrix.state import _Undecrypted
+from handlers.core.context import Services
 from handlers.core.types import FILE_LIMIT, Document, Incoming
+from handlers.registry import build_registry
 from storage import outbox, updates, users
 from storage.db import Database
 
@@ -337,12 +344,43 @@ async def test_deliver_waits_for_the_first_sync(db: Database, tmp_path: Path) ->
     assert result.status is Status.SENT and result.platform_message_id == "$e"
 
 
+def _core(db: Database, transport: MatrixTransport) -> PlatformEvents:
+    """The core behind ``transport``: its events go to the real decisions."""
+    renderer = Renderer(ZoneInfo("Europe/Helsinki"))
+    services = Services(
+        registry=build_registry(),
+        timezone=renderer.timezone,
+        admins=frozenset(),
+        rendering=renderer,
+    )
+    core = PlatformEvents(Dispatcher(db, services, renderer))
+    transport.report = core.handle
+    return core
+
+
+def _member_event(who: str, membership: str) -> Any:
+    return RoomMemberEvent.from_dict(
+        {
+            "type": "m.room.member",
+            "event_id": f"$m{time.monotonic_ns()}",
+            "sender": who,
+            "state_key": who,
+            "origin_server_ts": int(time.time() * 1000),
+            "content": {"membership": membership},
+        }
+    )
+
+
 async def test_bot_leaves_a_chat_the_person_left_and_stops_sending(
     db: Database, tmp_path: Path
 ) -> None:
+    """The transport reports who left; the core decides: only when nobody but the bot is
+    left does it stop sending there and ask the transport (an outbox row) to leave."""
     transport = _transport(db, tmp_path)
+    _core(db, transport)
     client = FakeClient([])
     transport.client = client
+    transport._ready.set()
     now = dt.datetime.now(dt.UTC)
     chat = f"matrix:{ROOM}"
     async with db.transaction() as conn:
@@ -351,20 +389,88 @@ async def test_bot_leaves_a_chat_the_person_left_and_stops_sending(
         )
         pending = await outbox.enqueue(conn, chat_id=chat, user_id=None, html="x", now=now)
     room = FakeRoom(users={BOT: object(), "@ben:kunta.fi": object()})
-    await transport._member_left(room)  # someone left, someone is still there
-    assert client.left == []
+    await transport._on_event(room, _member_event("@anna:kunta.fi", "leave"), ())
+    async with db.transaction() as conn:  # someone left, someone is still there
+        assert await outbox.due(conn, "matrix", now + dt.timedelta(seconds=1)) != []
+        assert await outbox.state_of(conn, pending or 0) == "pending"
     room.users.pop("@ben:kunta.fi")
-    await transport._member_left(room)  # only the bot is left
-    assert client.left == [ROOM]
+    await transport._on_event(room, _member_event("@ben:kunta.fi", "leave"), ())
+    assert client.left == []  # the transport decided nothing itself
     async with db.transaction() as conn:
         person = await users.get(conn, "matrix:@anna:kunta.fi")
         assert person is not None and person.unreachable
         assert await outbox.state_of(conn, pending or 0) == "unreachable"
-    transport._ready.set()
+        [leave] = await outbox.due(conn, "matrix", now + dt.timedelta(seconds=1))
+    assert leave.kind == outbox.LEAVE and leave.chat_id == chat
+    assert (await transport.deliver(leave)).status is Status.SENT
+    assert client.left == [ROOM]
     async with db.transaction() as conn:
         item = await outbox.get(conn, pending or 0)
     assert item is not None
     assert (await transport.deliver(item)).status is Status.UNREACHABLE
+
+
+async def test_an_undecryptable_message_is_answered_through_the_outbox_unencrypted(
+    db: Database, tmp_path: Path
+) -> None:
+    """After the grace time the transport reports the message; the core writes the answer
+    (a catalog entry) to the outbox as a row of kind ``unencrypted``, once per session and
+    window; the transport sends it through nio's public room_send of a client without an
+    olm machine, with the row's stable transaction id."""
+    transport = _transport(db, tmp_path)
+    _core(db, transport)
+    transport.client = FakeClient([])
+    plain = FakeClient([RoomSendResponse("$notice", ROOM)])
+    transport.plain = plain
+    transport._ready.set()
+    sent = int(time.time() * 1000)
+    event = MegolmEvent.from_dict(
+        {
+            "type": "m.room.encrypted",
+            "event_id": "$lost",
+            "sender": ANNA,
+            "origin_server_ts": sent,
+            "content": {
+                "algorithm": "m.megolm.v1.aes-sha2",
+                "ciphertext": "AwgAEnAC",
+                "session_id": "session-1",
+                "sender_key": "key",
+                "device_id": "PHONE",
+            },
+        }
+    )
+    for _ in range(2):  # the same session again within the window: one notice
+        await transport._tell_undecryptable(_Undecrypted(ROOM, event, 0.0))
+    assert transport.client.sends == [] and plain.sends == []  # nothing sent past the outbox
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    async with db.transaction() as conn:
+        [row] = await outbox.due(conn, "matrix", now)
+    assert row.kind == outbox.UNENCRYPTED and row.user_id == f"matrix:{ANNA}"
+    renderer = Renderer(ZoneInfo("Europe/Helsinki"))
+    assert row.html == renderer.text("fi", "matrix.undecryptable")
+    assert (await transport.deliver(row)).status is Status.SENT
+    [(_, tx, content)] = plain.sends
+    assert tx == f"{transport.txn_prefix}-{row.id}"
+    assert content["msgtype"] == "m.notice"
+    assert content["body"] == html_to_plain(row.html)
+    assert transport.client.sends == []  # not through the encrypting client
+
+
+async def test_an_unencrypted_row_never_falls_back_to_the_encrypting_client(
+    db: Database, tmp_path: Path
+) -> None:
+    transport = _transport(db, tmp_path)
+    transport.client = FakeClient([RoomSendResponse("$e", ROOM)])
+    transport._ready.set()
+    now = dt.datetime.now(dt.UTC)
+    async with db.transaction() as conn:
+        row = await outbox.enqueue(
+            conn, chat_id=f"matrix:{ROOM}", user_id=None, html="x", now=now, kind="unencrypted"
+        )
+        item = await outbox.get(conn, row or 0)
+    assert item is not None and transport.plain is None
+    assert (await transport.deliver(item)).status is Status.RETRY
+    assert transport.client.sends == []
 
 
 # --- files people send --------------------------------------------------------------------
