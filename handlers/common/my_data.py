@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from handlers.common.coordination import project_name
+from handlers.common.file_names import file_name
 from handlers.common.participation import group_name
 from handlers.common.start import LANGUAGE_NAMES
 from handlers.core.context import Context
@@ -28,7 +29,6 @@ from storage import contact_requests
 from storage.clock import from_text
 
 Rows = Sequence[Mapping[str, Any]]
-FILE_NAME = "hankebot-omat-tiedot.json"
 
 
 def _day(ctx: Context, stamp: Any) -> Day:
@@ -187,4 +187,4 @@ def json_file(ctx: Context, user_id: str, data: Mapping[str, Any]) -> Document:
         tables[table] = shown
     body = {"exported_at": ctx.now.isoformat(), "user_id": user_id, "tables": tables}
     content = json.dumps(body, ensure_ascii=False, indent=2, default=str).encode("utf-8")
-    return Document(FILE_NAME, content, "application/json")
+    return Document(file_name(ctx, "file.my_data", ".json"), content, "application/json")

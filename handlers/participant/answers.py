@@ -55,6 +55,7 @@ from handlers.common.buttons import (
     SKIP,
     YES,
 )
+from handlers.common.file_names import file_name
 from handlers.common.participation import REMINDER_CHOICES, offsets_text, rsvp_buttons
 from handlers.core.context import Context
 from handlers.core.flow import (
@@ -358,7 +359,10 @@ async def send_ics(ctx: Context) -> None:
         now=ctx.now,
         calendar_name="hankebot",
     )
-    ctx.reply("participant.ics_ready", document=Document("tapaamiset.ics", data, "text/calendar"))
+    ctx.reply(
+        "participant.ics_ready",
+        document=Document(file_name(ctx, "file.meetings", ".ics"), data, "text/calendar"),
+    )
 
 
 async def omat_button(ctx: Context) -> None:

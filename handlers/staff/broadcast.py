@@ -47,6 +47,7 @@ from handlers.common.coordination import (
     manageable_projects,
     project_name,
 )
+from handlers.common.file_names import file_name
 from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import (
@@ -678,7 +679,9 @@ async def _missing_csv(ctx: Context, broadcast: Broadcast) -> None:
         "broadcast.missing_ready",
         id=broadcast.id,
         count=len(missing),
-        document=Document(f"tiedote-{broadcast.id}-ei-perilla.csv", content, "text/csv"),
+        document=Document(
+            file_name(ctx, "file.not_reached", ".csv", id=broadcast.id), content, "text/csv"
+        ),
     )
 
 

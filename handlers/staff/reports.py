@@ -30,6 +30,7 @@ from handlers.common.coordination import (
     project_exists,
     project_name,
 )
+from handlers.common.file_names import file_name
 from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.ports import Rendering
@@ -111,7 +112,7 @@ async def _show(ctx: Context, slug: str) -> None:
         project=name,
         day=day,
         lines=report_lines(report),
-        document=Document(f"raportti-{slug}.png", png, "image/png"),
+        document=Document(file_name(ctx, "file.report", ".png", project=slug), png, "image/png"),
         buttons=[[REPORT.button("report.csv_button", f"csv:{slug}")]],
     )
 
@@ -125,7 +126,9 @@ async def _send_csv(ctx: Context, slug: str) -> None:
     ctx.reply(
         "report.csv_ready",
         project=project_name(ctx, slug),
-        document=Document(f"raportti-{slug}.csv", report_csv(report), "text/csv"),
+        document=Document(
+            file_name(ctx, "file.report", ".csv", project=slug), report_csv(report), "text/csv"
+        ),
     )
 
 

@@ -38,6 +38,7 @@ from handlers.common.coordination import (
     project_exists,
     project_name,
 )
+from handlers.common.file_names import file_name
 from handlers.common.participation import TELEGRAM_USERNAME
 from handlers.common.start import main_menu
 from handlers.core.context import Context
@@ -399,7 +400,7 @@ async def _audit_csv(ctx: Context) -> None:
     ctx.reply(
         "audit.csv_ready",
         count=len(entries),
-        document=Document("hankebot-tapahtumaloki.csv", content, "text/csv"),
+        document=Document(file_name(ctx, "file.audit_log", ".csv"), content, "text/csv"),
     )
 
 
