@@ -137,6 +137,10 @@ def to_incoming(update: Update) -> Incoming | None:
             is_group_chat=chat is not None and chat.type != "private",
         )
     message = update.message
+    # PTB types ``chat`` as always there; a forged update may still leave it out
+    if message is not None and getattr(message, "chat", None) is None:
+        log.warning("update %s out of contract: a message without a chat", update.update_id)
+        return None
     if message is not None and message.from_user is not None:
         person = message.from_user
         return Incoming(
