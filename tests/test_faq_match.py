@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,34 @@ def test_other_languages_are_a_fallback(matcher: FaqMatcher) -> None:
     assert (match.faq_id, match.locale) == ("flat-rate-40", "en")
     home = matcher.best("Mitä flat rate 40 % kattaa?", "fi")
     assert home is not None and home.locale == "fi"
+
+
+@pytest.mark.parametrize(
+    ("question", "locale"),
+    [("a", "fi"), ("<code>x</code>", "fi"), ("12", "sv"), ("2026", "en"), ("a b", "fi")],
+)
+def test_junk_is_never_answered_from_another_language(
+    matcher: FaqMatcher, question: str, locale: str
+) -> None:
+    # issue 16 item 7: "a" from a Finnish user got the Swedish entry on output indicators
+    for match in matcher.match(question, locale):
+        assert match.locale == locale, (question, match)
+
+
+def test_a_long_word_costs_a_bounded_number_of_stems(
+    matcher: FaqMatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 16 item 6: compound splitting stemmed every cut of "y" * 3999 (quadratic)
+    calls = 0
+    for analyzer in matcher.analyzers.values():
+        real = analyzer.stem
+
+        def counting(word: str, real: Callable[[str], str] = real) -> str:
+            nonlocal calls
+            calls += 1
+            return real(word)
+
+        monkeypatch.setattr(analyzer, "stem", counting)
+    matcher.match("y" * 3999, "fi")
+    matcher.match(" ".join(["kuntarahoitusosuus"] * 2000), "fi")
+    assert calls <= 500

@@ -38,6 +38,14 @@ _MIN_TAIL = 4  # shortest second part before stemming (not just a case ending)
 _ANSWER_ONLY = 0.5  # weight, in the confidence, of a word found only in an answer
 _STEM_CACHE = 50_000
 _PREFIX = 5  # Finnish/Swedish words also match on their first five letters
+#: Bounds on the work one message may cause (issue 16: "y" * 3999 took 4 s of compound
+#: splitting while everyone else waited): a question is read up to this many characters,
+#: and a word longer than any real compound is stemmed but not split.
+MAX_QUESTION = 500
+_MAX_SPLIT = 40
+#: Another language's entries answer only a question clearly written in it: at least this
+#: many of its words are that language's FAQ words, one of them not the person's language's.
+_CLEARLY_OTHER = 2
 
 
 @dataclass(frozen=True)
@@ -142,15 +150,23 @@ class _Analyzer:
 
     def terms(self, text: str) -> list[str]:
         result = []
+        seen: dict[str, list[str]] = {}  # a repeated word is analysed once
         for word in self.words(text):
-            result.append(self.stem(word))
-            if self.split:
-                if len(word) > _PREFIX:
-                    # Snowball stems inflections apart ("hylättiin" → "hylät", "hylätyissä"
-                    # → "hyläty"); a shared five-letter prefix still ties them.
-                    result.append("#" + word[:_PREFIX])
-                result.extend(self._parts(word))
+            terms = seen.get(word)
+            if terms is None:
+                terms = seen[word] = self._word_terms(word)
+            result.extend(terms)
         return result
+
+    def _word_terms(self, word: str) -> list[str]:
+        terms = [self.stem(word)]
+        if self.split and len(word) <= _MAX_SPLIT:
+            if len(word) > _PREFIX:
+                # Snowball stems inflections apart ("hylättiin" → "hylät", "hylätyissä"
+                # → "hyläty"); a shared five-letter prefix still ties them.
+                terms.append("#" + word[:_PREFIX])
+            terms.extend(self._parts(word))
+        return terms
 
     def _parts(self, word: str) -> list[str]:
         """Split a compound into two known stems: the longest known head that leaves a known,
@@ -224,17 +240,31 @@ class FaqMatcher:
         Searches ``locale`` first; if nothing there reaches the threshold, the other
         languages are tried and the more confident result wins.
         """
+        question = question[:MAX_QUESTION]
         home = locale if locale in self.indexes else "fi"
         best = self._rank(question, home, limit)
         if best and best[0].confidence >= self.threshold:
             return best
         for other in LOCALES:
-            if other == home:
+            if other == home or not self._clearly_in(question, other, home):
                 continue
             candidate = self._rank(question, other, limit)
             if candidate and (not best or candidate[0].confidence > best[0].confidence):
                 best = candidate
         return best
+
+    def _clearly_in(self, question: str, other: str, home: str) -> bool:
+        """Whether ``question`` reads as ``other``'s language rather than ``home``'s: junk
+        ("a", a number, markup) is answered in the person's own language or not at all."""
+        own = self.indexes[home].idf
+        theirs = self.indexes[other].idf
+        words = {
+            term
+            for term in self.analyzers[other].terms(question)
+            if not term.startswith("#") and len(term) >= _MIN_HEAD and not term.isdigit()
+        }
+        known = {term for term in words if term in theirs}
+        return len(known) >= _CLEARLY_OTHER and any(term not in own for term in known)
 
     def best(self, question: str, locale: str) -> Match | None:
         """The top match if it reaches the threshold, else None ("I don't know")."""
