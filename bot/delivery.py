@@ -142,6 +142,7 @@ class DeliveryWorker:
         self._last_to_chat: dict[str, float] = {}
         self._in_flight: set[str] = set()
         self._once_in_flight = False  # an at-most-once row is being sent (one at a time)
+        self._settled = False  # claims of an earlier run are settled in the first pass
         # outbox id → (its attempts when started, when its outcome was committed): a row read
         # before that commit still looks pending and must not be sent again.
         self._attempted: dict[int, tuple[int, float | None]] = {}
@@ -199,12 +200,6 @@ class DeliveryWorker:
 
     # --- the loop --------------------------------------------------------------------------
     async def _run(self) -> None:
-        try:
-            await self._settle_claims()
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # claimed rows then wait for the next start
-            log.error("settling claimed rows failed: %s", type(error).__name__)
         while True:
             try:
                 delay = await self._pass()
@@ -229,6 +224,9 @@ class DeliveryWorker:
         now = self.clock()
         read_at = time.monotonic()
         async with self.db.transaction() as conn:
+            if not self._settled:  # the first pass, in the same transaction
+                await self._settle_claims(conn, now)
+                self._settled = True
             items = await outbox.due(conn, self.transport.name, now, limit=self._batch)
             next_due = await outbox.next_due_time(conn, self.transport.name)
         self._forget_attempts(read_at)
@@ -311,23 +309,21 @@ class DeliveryWorker:
     def _is_group(chat_id: str) -> bool:
         return chat_id.startswith("telegram:-")
 
-    async def _settle_claims(self) -> None:
+    async def _settle_claims(self, conn: aiosqlite.Connection, now: dt.datetime) -> None:
         """End the rows a previous run claimed and never heard back about: each may have
         reached its person, so it is recorded as sent ("unconfirmed") and not sent again.
-        Runs before the first pass; the instance lock keeps any other process from sending."""
-        now = self.clock()
-        async with self.db.transaction() as conn:
-            claimed = await outbox.unconfirmed_claims(conn, self.transport.name)
-            for item in claimed:
-                await outbox.mark_unconfirmed(conn, item.id, now)
-                for observer in self.observers:
-                    try:
-                        async with savepoint(conn, "observer"):
-                            await observer(conn, item, "sent", now)
-                    except Exception as error:
-                        log.error(
-                            "delivery observer failed: outbox=%s %s", item.id, type(error).__name__
-                        )
+        Runs in the first pass; the instance lock keeps any other process from sending."""
+        claimed = await outbox.unconfirmed_claims(conn, self.transport.name)
+        for item in claimed:
+            await outbox.mark_unconfirmed(conn, item.id, now)
+            for observer in self.observers:
+                try:
+                    async with savepoint(conn, "observer"):
+                        await observer(conn, item, "sent", now)
+                except Exception as error:
+                    log.error(
+                        "delivery observer failed: outbox=%s %s", item.id, type(error).__name__
+                    )
         for item in claimed:
             log.warning("send cut off by a stop: outbox=%s not sent again", item.id)
 
