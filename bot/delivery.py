@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -49,6 +50,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiosqlite
 
+from bot.i18n import Renderer, normalise_locale
 from bot.transports import every_transport
 from bot.transports.base import Delivery, ForgetsChats, Status, Transport
 from handlers.core.ports import TransportFacts
@@ -126,12 +128,19 @@ class DeliveryWorker:
         clock: Callable[[], dt.datetime],
         observers: Sequence[DeliveryObserver] | None = None,
         transports: TransportFacts | None = None,
+        renderer: Renderer | None = None,
     ) -> None:
         self.db = db
         self.transport = transport
         self.clock = clock
+        self.facts = transports or every_transport()
+        if renderer is None:
+            from bot.i18n import renderer as default_renderer
+
+            renderer = default_renderer()
+        self.renderer = renderer
         if observers is None:
-            observers = default_observers(transports or every_transport())
+            observers = default_observers(self.facts)
         self.observers = list(observers)
         pacing = transport.pacing
         self._overall = RateWindow(int(pacing.per_second), 1.0)
@@ -332,11 +341,25 @@ class DeliveryWorker:
         async with self.db.transaction() as conn:
             await outbox.claim(conn, item.id, item.attempts)
 
+    async def _finished(self, item: OutboxItem) -> OutboxItem:
+        """The row with every text the transport shows: on a transport that numbers its
+        buttons, the "reply with a number" line in the recipient's language."""
+        if not item.buttons or not self.facts.numbers_buttons(self.transport.name):
+            return item
+        person = None
+        if item.user_id is not None:
+            async with self.db.transaction() as conn:
+                person = await users.get(conn, item.user_id)
+        locale = person.locale if person is not None else normalise_locale(None)
+        hint = self.renderer.text(locale, "matrix.reply_with_number")
+        return dataclasses.replace(item, options_hint=hint)
+
     async def _deliver(self, item: OutboxItem) -> None:
         try:
             if item.at_most_once:
                 await self._claim(item)  # a failure here sends nothing; the row stays pending
             try:
+                item = await self._finished(item)
                 result = await self.transport.deliver(item)
             except Exception as error:
                 result = Delivery(Status.RETRY, error=type(error).__name__)

@@ -27,10 +27,11 @@ from storage import buttons as button_store
 from storage.clock import from_text, to_text
 
 FINAL_STATES = ("sent", "failed", "unreachable", "cancelled")
-#: What a row asks of its transport (migration 014): a message, a notice sent without the
-#: chat's end-to-end encryption, or leaving the chat.
-MESSAGE, UNENCRYPTED, LEAVE = "message", "unencrypted", "leave"
-KINDS = (MESSAGE, UNENCRYPTED, LEAVE)
+#: What a row asks of its transport (migrations 014, 021): a message, a notice sent without
+#: the chat's end-to-end encryption, leaving the chat (or declining its invite), or joining
+#: a chat the bot was invited to.
+MESSAGE, UNENCRYPTED, LEAVE, JOIN = "message", "unencrypted", "leave", "join"
+KINDS = (MESSAGE, UNENCRYPTED, LEAVE, JOIN)
 ENDED_RETENTION_DAYS = 30
 #: What every UPDATE that ends a row also sets (one parameter: the end time). Nothing of
 #: an ended row's content is kept: it is never sent again.
@@ -75,6 +76,10 @@ class OutboxItem:
         announcement, a notice) that is not an edit and not a farewell. Replies to the
         person's own message are sent at least once (they have no key)."""
         return self.dedupe_key is not None and self.edit_of is None and not self.farewell
+
+    # Not stored: the finished "reply with a number" text that the delivery worker gives a
+    # row with buttons on a transport that numbers them (in the recipient's language).
+    options_hint: str = ""
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> OutboxItem:
@@ -194,6 +199,15 @@ async def enqueue(
         ),
     )
     return cursor.lastrowid
+
+
+async def waiting_kind(conn: aiosqlite.Connection, chat_id: str, kind: str) -> bool:
+    """Whether a row of ``kind`` (a join, a leave) waits for ``chat_id``."""
+    cursor = await conn.execute(
+        "SELECT 1 FROM outbox WHERE chat_id = ? AND kind = ? AND state = 'pending' LIMIT 1",
+        (chat_id, kind),
+    )
+    return await cursor.fetchone() is not None
 
 
 _SELECT = (

@@ -65,6 +65,26 @@ FILE = Input.FILE
 TYPED = frozenset({TEXT, NUMBER, DATE})
 
 
+#: A check of one payload part (:meth:`ButtonFamily.parse`).
+PartCheck = Callable[[str], bool]
+
+
+def NONEMPTY(part: str) -> bool:
+    """Any part that is not empty."""
+    return bool(part)
+
+
+def DIGITS(part: str) -> bool:
+    """An id: ASCII digits only."""
+    return part.isascii() and part.isdigit()
+
+
+def one_of(*choices: str) -> PartCheck:
+    """One of ``choices`` exactly."""
+    allowed = frozenset(choices)
+    return allowed.__contains__
+
+
 @dataclass(frozen=True)
 class ButtonFamily:
     """A kind of button: payloads ``prefix`` or ``prefix:value…``, declared once and used
@@ -101,6 +121,19 @@ class ButtonFamily:
         if payload is None or not self.matches(payload):
             return None
         return payload[len(self.prefix) + 1 :]
+
+    def parse(self, payload: str | None, *shape: PartCheck) -> tuple[str, ...] | None:
+        """The parts after ``prefix:``, exactly one per check in ``shape`` and each accepted
+        by it; None for a payload of another family, or a forged or old one."""
+        value = self.value(payload)
+        if not value:
+            return None
+        parts = tuple(value.split(":"))
+        if len(parts) != len(shape) or not all(
+            ok(part) for ok, part in zip(shape, parts, strict=True)
+        ):
+            return None
+        return parts
 
     def sub(self, name: str) -> ButtonFamily:
         return ButtonFamily(f"{self.prefix}:{name}")

@@ -32,7 +32,7 @@ from handlers.common.coordination import (
 )
 from handlers.common.file_names import file_name
 from handlers.core.context import Context
-from handlers.core.flow import Command, MenuEntry, Registry
+from handlers.core.flow import NONEMPTY, Command, MenuEntry, Registry, one_of
 from handlers.core.ports import Rendering
 from handlers.core.types import Day, Document, InvalidInput, Lines, Param, Percent, Text
 from handlers.domain.report_math import Kind, Metric, Report, csv_rows
@@ -177,16 +177,15 @@ async def report_button(ctx: Context) -> None:
     if not in_private_chat(ctx):
         return
     assert ctx.payload is not None
-    parts = ctx.payload.split(":")
-    if len(parts) != 3 or not project_exists(ctx, parts[2]):
+    parts = REPORT.parse(ctx.payload, one_of("view", "csv"), NONEMPTY)
+    if parts is None or not project_exists(ctx, parts[1]):
         ctx.reply("error.old_button")
         return
-    if parts[1] == "view":
-        await _show(ctx, parts[2])
-    elif parts[1] == "csv":
-        await _send_csv(ctx, parts[2])
+    kind, slug = parts
+    if kind == "view":
+        await _show(ctx, slug)
     else:
-        ctx.reply("error.old_button")
+        await _send_csv(ctx, slug)
 
 
 def register(registry: Registry) -> None:
