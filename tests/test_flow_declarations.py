@@ -65,6 +65,7 @@ def test_step_names_stored_in_conversations_stay_the_same() -> None:
             ["applicant", "region", "groups", "actions", "continuity", "cofinancing", "employers"]
         ),
         "canjoin": ["after", "project", "question"],
+        "reply_reason": ["ask"],
         "budget": sorted(
             [
                 "model",

@@ -56,6 +56,7 @@ class Reading:
     # The message says more than the answer (a reason, "I'll be late"): it may be passed on
     # to the coordinator if the person agrees.
     says_more: bool = False
+    intents: tuple[str, ...] = ()  # what was found ("not_coming", "sick" …)
 
 
 UNRELATED = Reading(Verdict.UNRELATED)
@@ -120,7 +121,7 @@ def normalise(text: str) -> tuple[str, ...]:
     more times cut to two ("joooo" → "joo"), emoji as words of their own, "4/5" as "4". The
     one place where a lemmatiser (base forms) can be plugged in."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'").replace("`", "'")
-    text = _MODIFIERS.sub("", text)
+    text = _MODIFIERS.sub("", text).replace("<3", " ❤ ")
     text = _SCORE_OF_FIVE.sub(r" \1 ", text)
     return tuple(_REPEATS.sub(r"\1\1", token) for token in _TOKEN.findall(text))
 
@@ -321,6 +322,8 @@ def _read(
         return UNRELATED
     if labels[:1] == ("question",) and "other_time" not in intents:
         return UNRELATED  # "miten pääsen mukaan?" is a question, not "pääsen"
+    if not chosen:  # only another question's words ("älä kerro" to a reminder)
+        return ATTEMPT if latest else UNRELATED
     if hedges or foreign or len(chosen) > 1:
         return ATTEMPT
     if asks and not (set(intents) <= {"other_time"} and question is not Question.RATING):
@@ -335,7 +338,7 @@ def _read(
     if len(tokens) > MAX_WORDS:
         return ATTEMPT
     says_more = scan.rest > 0 or any(intent in REASONS for intent in intents)
-    return Reading(Verdict.ANSWER, answer, says_more=says_more)
+    return Reading(Verdict.ANSWER, answer, says_more=says_more, intents=tuple(intents))
 
 
 def options_of(question: Question) -> Iterable[str]:
