@@ -181,7 +181,7 @@ async def participant_who_only_types(
     yes) → the coordinator offers a new time → accepted by typing "käy"; no button pressed
     by the participant."""
     for person in (participant, coordinator):
-        await person.send("/start")
+        await person.send(f"{person.command_prefix}start")
         await person.replies()
     await remind()
     [reminder] = await participant.replies()
