@@ -194,3 +194,31 @@ async def test_numbers_belong_to_the_latest_question_only(db: Database) -> None:
         assert kept.keys == ("replies.reason_kept",)
         assert coordinator.new_messages() == []
         assert await w.rows("SELECT answer FROM rsvps") == [("no",)]
+
+
+async def test_the_check_in_is_answered_by_typing(db: Database) -> None:
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        maija = await w.participant(1, name="Maija")
+        meeting = await w.meeting(local(2026, 11, 3, 13, 0), rule="FREQ=WEEKLY;COUNT=3")
+        first, second, _ = await w.occurrence_ids(meeting)
+        w.clock.advance(**REMINDER_DUE)
+        messages_to(maija, await w.tick())
+        await maija.says("en pääse")
+        coordinator.new_messages()
+        w.clock.advance(days=1, hours=21)  # Wednesday 10.01: the check-in
+        [check_in] = messages_to(maija, await w.tick())
+        assert check_in.keys[0] == "participant.check_in"
+        [unclear] = await maija.says("kyllä")  # coming, or wanting to talk?
+        assert unclear.keys == ("replies.not_understood_choice",)
+        assert unclear.payloads == [f"rsvp:{second}:yes", f"checkin:{first}:talk"]
+        [talk] = await maija.says("haluaisin jutella ohjaajan kanssa")
+        assert talk.keys == ("replies.understood_talk", "participant.talk_requested")
+        [told] = coordinator.new_messages()
+        assert told.keys == ("notify.wants_to_talk",)
+        [coming] = await maija.says("tuun ensi kerralla")
+        assert coming.keys == ("replies.understood_yes", "participant.rsvp_yes")
+        assert await w.rows("SELECT occurrence_id, answer FROM rsvps ORDER BY 1") == [
+            (first, "no"),
+            (second, "yes"),
+        ]
