@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from handlers.domain.reply_intent import Question
 
-R, RATE, CHECK, EXIT, OK = (
+R, RATE, CHECK, EXIT, OK, LEAVE = (
     Question.RSVP,
     Question.RATING,
     Question.CHECK_IN,
     Question.EXIT,
     Question.CONSENT,
+    Question.LEAVE,
 )
 
 # (typed text, locale, question, expected value)
@@ -219,6 +220,16 @@ ANSWERS: list[tuple[str, str, Question, str]] = [
     ("nej", "sv", OK, "no"),
     ("yes", "en", OK, "yes"),
     ("don't tell", "en", OK, "no"),
+    # --- "do you want to leave the project?" (added with that question, after the tuning
+    # of the rest: not part of the figure's first run) -------------------------------------
+    ("kyllä", "fi", LEAVE, "yes"),
+    ("joo lähden", "fi", LEAVE, "yes"),
+    ("en lähde", "fi", LEAVE, "no"),
+    ("jään mukaan", "fi", LEAVE, "no"),
+    ("ei", "fi", LEAVE, "no"),
+    ("ja", "sv", LEAVE, "yes"),
+    ("jag stannar", "sv", LEAVE, "no"),
+    ("I want to stay", "en", LEAVE, "no"),
 ]
 
 FAQ = "faq"  # must reach the FAQ: read as unrelated
@@ -294,6 +305,9 @@ OFF_TOPIC: list[tuple[str, str, Question, str]] = [
     ("en tiedä", "fi", OK, ANY),
     ("ja", "fi", R, ANY),
     ("tulen ja en pääse", "fi", R, ANY),
+    ("en tiedä", "fi", LEAVE, ANY),
+    ("ehkä lähden", "fi", LEAVE, ANY),
+    ("mitä tapahtuu jos lähden?", "fi", LEAVE, ANY),
     ("ok", "fi", R, "not-latest"),
     ("kyllä", "fi", R, "not-latest"),
     ("ei", "fi", R, "not-latest"),

@@ -155,11 +155,16 @@ async def test_a_meeting_can_be_answered_later_from_omat(db: Database) -> None:
         assert await w.rows("SELECT answer FROM rsvps") == [("yes",)]
 
 
-async def test_the_question_on_leaving_can_be_answered_by_typing(db: Database) -> None:
+async def test_leaving_and_the_question_after_it_are_answered_by_typing(db: Database) -> None:
     async with world(db, MONDAY) as w:
         maija = await w.participant(1)
         await maija.says("/eroa")
-        left = await maija.presses_key("participant.leave_yes")
+        [unclear] = await maija.says("en tiedä")
+        assert unclear.keys == ("participant.use_buttons",)
+        [kept] = await maija.says("en lähde")
+        assert kept.keys == ("participant.leave_kept",)
+        await maija.says("/eroa")
+        left = await maija.says("joo lähden")
         assert [m.keys[0] for m in left] == ["participant.left", "exit.ask"], [m.keys for m in left]
         async with w.db.transaction() as conn:
             assert not await memberships.active_for(conn, maija.user_id)

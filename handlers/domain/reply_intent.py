@@ -41,6 +41,7 @@ class Question(StrEnum):
     CHECK_IN = "check_in"  # after a missed meeting: yes | no | other (the next one) | talk
     EXIT = "exit"  # on leaving: a situation category | none
     CONSENT = "consent"  # may the typed reason be passed on: yes | no
+    LEAVE = "leave"  # do you want to leave the project: yes | no
 
 
 class Verdict(StrEnum):
@@ -96,6 +97,7 @@ ANSWERS: Mapping[Question, Mapping[str, str]] = {
         "no": "no",
         "exit_none": "no",
     },
+    Question.LEAVE: {"yes": "yes", "leave": "yes", "no": "no", "stay": "no"},
 }
 #: Intents that count only alone and only for the bot's latest question.
 WEAK = frozenset({"yes", "no", "accept"})

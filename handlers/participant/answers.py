@@ -71,6 +71,7 @@ from handlers.core.flow import (
 )
 from handlers.core.types import Document, InvalidInput, Lines, NotAllowed, Reply, Text, When
 from handlers.domain.calendar_files import occurrences_to_ics
+from handlers.domain.reply_intent import Question, Verdict, read_reply
 from messages.words import command_names
 from storage import meetings as meeting_store
 from storage import memberships, participants, person_refs, reminders
@@ -512,11 +513,15 @@ async def _confirm_prompt(ctx: Context) -> None:
 
 async def _confirm_handle(ctx: Context) -> None:
     project = ctx.data["project"]
-    if ctx.pressed(NO):
+    choice = "yes" if ctx.pressed(YES) else "no" if ctx.pressed(NO) else None
+    if ctx.payload is None:  # typed: "kyllä", "lähden", "en lähde" …
+        reading = read_reply(ctx.text or "", Question.LEAVE, ctx.locale)
+        choice = reading.answer if reading.verdict is Verdict.ANSWER else None
+    if choice == "no":
         ctx.end()
         ctx.reply("participant.leave_kept")
         return
-    if not ctx.pressed(YES):
+    if choice != "yes":
         raise ctx.use_buttons()
     ctx.end()
     if project not in ctx.roles.participant_of:
@@ -562,7 +567,9 @@ def register(registry: Registry) -> None:
                 S.CHOOSE: Step(
                     _choose_prompt, _choose_handle, accepts={PROJECT}, goes_to={S.CONFIRM}
                 ),
-                S.CONFIRM: Step(_confirm_prompt, _confirm_handle, accepts={YES, NO}, goes_to={END}),
+                S.CONFIRM: Step(
+                    _confirm_prompt, _confirm_handle, accepts={YES, NO, TEXT}, goes_to={END}
+                ),
             },
             S.CHOOSE,
             use_buttons="participant.use_buttons",
