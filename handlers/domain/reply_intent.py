@@ -184,6 +184,7 @@ class _Phrase:
 class _Lexicon:
     phrases: tuple[_Phrase, ...]  # longest first
     by_first: Mapping[str, tuple[_Phrase, ...]]
+    fillers: frozenset[str]  # one-word fillers: may stand between a phrase's words
 
 
 _PRIORITY = {"filler": 3, "question": 2, "unsure": 1}
@@ -212,7 +213,8 @@ def _lexicon_of(words: ReplyWords) -> _Lexicon:
     first: dict[str, list[_Phrase]] = {}
     for phrase in phrases_out:
         first.setdefault(phrase.keys[0], []).append(phrase)
-    return _Lexicon(tuple(phrases_out), {k: tuple(v) for k, v in first.items()})
+    fillers = frozenset(p.keys[0] for p in phrases_out if p.label == "filler" and len(p.keys) == 1)
+    return _Lexicon(tuple(phrases_out), {k: tuple(v) for k, v in first.items()}, fillers)
 
 
 @cache
@@ -220,12 +222,22 @@ def _lexicon(locale: str) -> _Lexicon:
     return _lexicon_of(all_words()[locale].replies)
 
 
-def _fits(typed: tuple[str, ...], phrase: tuple[str, ...], exact: bool) -> bool:
-    if len(typed) < len(phrase):
-        return False
-    return all(
-        a == b or (not exact and one_slip(a, b)) for a, b in zip(typed, phrase, strict=False)
-    )
+def _fits(
+    typed: tuple[str, ...], phrase: tuple[str, ...], exact: bool, fillers: frozenset[str]
+) -> int:
+    """How many typed words ``phrase`` covers from the start of ``typed`` (0: it does not
+    fit): its words in order, with filler words allowed between them ("en valitettavasti
+    pääse")."""
+    at = 0
+    for index, word in enumerate(phrase):
+        while index and at < len(typed) and typed[at] != word and typed[at] in fillers:
+            at += 1
+        if at >= len(typed):
+            return 0
+        if not (typed[at] == word or (not exact and one_slip(typed[at], word))):
+            return 0
+        at += 1
+    return at
 
 
 @dataclass(frozen=True)
@@ -246,18 +258,20 @@ def _scan(tokens: tuple[str, ...], lexicon: _Lexicon) -> _Scan:
             numbers.append(int(keys[i]) if len(keys[i]) < 4 else -1)
             i += 1
             continue
-        window = keys[i:]
-        found = next(
-            (p for p in lexicon.by_first.get(keys[i], ()) if _fits(window, p.keys, True)), None
-        )
+        window, fillers = keys[i:], lexicon.fillers
+        exact = lexicon.by_first.get(keys[i], ())
+        found = next(((p, n) for p in exact if (n := _fits(window, p.keys, True, fillers))), None)
         if found is None:
-            found = next((p for p in lexicon.phrases if _fits(window, p.keys, False)), None)
+            found = next(
+                ((p, n) for p in lexicon.phrases if (n := _fits(window, p.keys, False, fillers))),
+                None,
+            )
         if found is None:
             rest += 1
             i += 1
             continue
-        labels.append(found.label)
-        i += len(found.keys)
+        labels.append(found[0].label)
+        i += found[1]
     return _Scan(tuple(labels), rest, tuple(numbers))
 
 
@@ -312,8 +326,8 @@ def _read(
         chosen |= {str(n) for n in numbers}
         if any(not 1 <= n <= 5 for n in numbers):
             return ATTEMPT if latest else UNRELATED
-    elif numbers:
-        only_numbers = not intents and scan.rest == 0
+    elif numbers and not intents:  # a number beside an answer is a time ("10 min")
+        only_numbers = scan.rest == 0
         return ATTEMPT if only_numbers and latest and not strict else UNRELATED
     if not chosen and not foreign:
         if strict or asks:
