@@ -111,7 +111,9 @@ def main() -> None:
     for text, locale, question, expected in HELD_OUT:
         reading = read_reply(text, question, locale)
         if reading.answer != expected:
-            print(f"  held out, not {expected}: {text!r} → {reading.verdict.value} {reading.answer}")
+            print(
+                f"  held out, not {expected}: {text!r} → {reading.verdict.value} {reading.answer}"
+            )
     for text, locale, question in HELD_OUT_OFF_TOPIC:
         reading = read_reply(text, question, locale)
         if reading.verdict is Verdict.ANSWER:

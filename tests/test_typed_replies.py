@@ -135,6 +135,13 @@ async def test_a_typed_rating_and_its_undo(db: Database) -> None:
         assert await w.rows("SELECT * FROM ratings") == []
         [unclear] = await maija.says("hyvin")
         assert unclear.keys == ("replies.not_understood_rating",)
+        [missed] = await maija.says("en päässyt paikalle")
+        assert missed.keys == ("replies.understood_missed", "participant.missed_ok")
+        check_in = "SELECT COUNT(*) FROM reminders WHERE kind = 'check_in' AND state = 'pending'"
+        assert await w.rows(check_in) == [(1,)]
+        [undone] = await maija.presses_key("replies.undo_button")
+        assert undone.keys == ("replies.undone", "participant.follow_up")
+        assert await w.rows(check_in) == [(0,)]
         await maija.says("5/5")
         assert await w.rows("SELECT score FROM ratings") == [(5,)]
 
@@ -221,6 +228,10 @@ async def test_the_check_in_is_answered_by_typing(db: Database) -> None:
         assert talk.keys == ("replies.understood_talk", "participant.talk_requested")
         [told] = coordinator.new_messages()
         assert told.keys == ("notify.wants_to_talk",)
+        [undone] = await maija.presses_key("replies.undo_button")
+        assert undone.keys == ("replies.talk_undone",)
+        [withdrawn] = coordinator.new_messages()
+        assert withdrawn.keys == ("notify.talk_withdrawn",)
         [coming] = await maija.says("tuun ensi kerralla")
         assert coming.keys == ("replies.understood_yes", "participant.rsvp_yes")
         assert await w.rows("SELECT occurrence_id, answer FROM rsvps ORDER BY 1") == [

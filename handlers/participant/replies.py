@@ -162,7 +162,8 @@ async def _record(ctx: Context, question: OpenQuestion, reading: Reading) -> Non
     elif question.kind is Question.EXIT:
         await _record_exit(ctx, question.subject, value)
     elif value == "talk":
-        ctx.reply("replies.understood_talk")
+        undo = UNDO.button("replies.undo_button", "talk", question.subject)
+        ctx.reply("replies.understood_talk", buttons=[[undo]])
         ctx.payload = CHECK_IN.payload(question.subject, "talk")
         await answers.answer_check_in(ctx)
     else:
@@ -188,10 +189,10 @@ async def _record_rsvp(ctx: Context, occurrence: str, value: str, reading: Readi
 
 
 async def _record_rating(ctx: Context, occurrence: str, value: str) -> None:
+    undo = UNDO.button("replies.undo_button", "rate", occurrence, value)
     if value == "x":
-        ctx.reply("replies.understood_missed")
+        ctx.reply("replies.understood_missed", buttons=[[undo]])
     else:
-        undo = UNDO.button("replies.undo_button", "rate", occurrence, value)
         ctx.reply("replies.understood_score", buttons=[[undo]], value=value)
     ctx.payload = RATE.payload(occurrence, value)
     await answers.answer_rating_button(ctx)
@@ -233,14 +234,17 @@ async def _ask_again(ctx: Context, question: OpenQuestion) -> None:
 
 
 async def undo(ctx: Context) -> None:
-    """``undo:rsvp:<occurrence>:<recorded>:<previous>``, ``undo:rate:<occurrence>:<score>``,
-    ``undo:exit:<project>:<previous>``: a typed answer taken back, the question asked again."""
+    """``undo:rsvp:<occurrence>:<recorded>:<previous>``, ``undo:rate:<occurrence>:<score|x>``,
+    ``undo:exit:<project>:<previous>``, ``undo:talk:<occurrence>``: a typed answer taken
+    back, the question asked again."""
     if (parts := UNDO.sub("rsvp").parts(ctx.payload, 3)) is not None:
         await _undo_rsvp(ctx, *parts)
     elif (parts := UNDO.sub("rate").parts(ctx.payload, 2)) is not None:
         await _undo_rating(ctx, *parts)
     elif (parts := UNDO.sub("exit").parts(ctx.payload, 2)) is not None:
         await _undo_exit(ctx, *parts)
+    elif (parts := UNDO.sub("talk").parts(ctx.payload, 1)) is not None:
+        await _undo_talk(ctx, parts[0])
     else:
         ctx.reply("error.old_button")
 
@@ -291,9 +295,13 @@ async def _undo_rating(ctx: Context, occurrence_id: str, score: str) -> None:
         else None
     )
     rated = await participants.rating(ctx.conn, int(occurrence_id), user_id) if found else None
-    if found is None or rated is None or str(rated[0]) != score:
+    if found is None or (str(rated[0]) if rated else "x") != score:
         ctx.reply("error.old_button")
         return
+    if score == "x":  # "did not make it": no check-in for it after all
+        await reminders.drop_pending(
+            ctx.conn, user_id=user_id, occurrence_id=found[0].id, kinds=("check_in",)
+        )
     await participants.unrate(ctx.conn, found[0].id, user_id)
     ctx.reply("replies.undone")
     ctx.begin(answers.RATING_FLOW, occ=found[0].id)  # its prompt asks again
@@ -318,6 +326,25 @@ async def _undo_exit(ctx: Context, project: str, previous: str) -> None:
             tuple(tuple(row) for row in exit_situation.ask_buttons(project)),
         )
     )
+
+
+async def _undo_talk(ctx: Context, occurrence_id: str) -> None:
+    found = (
+        await meeting_store.occurrence(ctx.conn, int(occurrence_id))
+        if (occurrence_id.isdigit())
+        else None
+    )
+    if found is None or not await meeting_store.is_for(ctx.conn, found[1], ctx.user.user_id):
+        ctx.reply("error.old_button")
+        return
+    await common.notify_coordinators(
+        ctx,
+        found[1].project,
+        "notify.talk_withdrawn",
+        dedupe_key=f"talkundo:{occurrence_id}:{ctx.user.user_id}",
+        name=await common.label_of(ctx, ctx.user.user_id),
+    )
+    ctx.reply("replies.talk_undone")
 
 
 # --- may the reason be passed on -------------------------------------------------------------

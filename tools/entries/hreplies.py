@@ -110,6 +110,16 @@ ENTRIES = {
         "sv": "{name} ångrade sitt svar om mötet: {title}, {when} ({project}).",
         "en": "{name} undid their answer about the meeting: {title}, {when} ({project}).",
     },
+    "replies.talk_undone": {
+        "fi": "Peruin pyyntösi. Kerroin ohjaajalle, ettei yhteydenottoa tarvita.",
+        "sv": "Jag ångrade din begäran. Jag berättade för handledaren att ingen kontakt behövs.",
+        "en": "I took your request back. I told the coach that no contact is needed.",
+    },
+    "notify.talk_withdrawn": {
+        "fi": "{name} perui pyyntönsä jutella ({project}). Yhteydenottoa ei tarvita.",
+        "sv": "{name} ångrade sin begäran att prata ({project}). Ingen kontakt behövs.",
+        "en": "{name} took back their request to talk ({project}). No contact is needed.",
+    },
     "participant.mine_answer": {
         "fi": "✉️ Vastaa: {when}",
         "sv": "✉️ Svara: {when}",
