@@ -350,6 +350,8 @@ class Dispatcher:
             await self._command(ctx, text)
             return
         ctx.text = text
+        if self.services.registry.typed_answer is not None and await self._typed_answer(ctx):
+            return
         if ctx.state is not None:
             await self._current_step(ctx)
         elif self.services.registry.free_text is not None:
@@ -357,6 +359,20 @@ class Dispatcher:
         else:
             ctx.reply("error.unknown_input")
             self._main_menu(ctx)
+
+    async def _typed_answer(self, ctx: Context) -> bool:
+        """Offer typed text as an answer to the bot's last question, unless the person is
+        at a step that takes text itself (and whose flow does not let answers go first)."""
+        state = ctx.state
+        if state is not None:
+            flow = self.services.registry.flows.get(state.flow)
+            step = flow.steps.get(state.step) if flow else None
+            first = flow is not None and state.step in flow.answers_first
+            if flow is not None and step is not None and step.typed and not first:
+                return False
+        hook = self.services.registry.typed_answer
+        assert hook is not None
+        return await hook(ctx)
 
     async def _press(self, ctx: Context, token: str) -> None:
         target = await button_store.resolve(ctx.conn, ctx.incoming.chat_id, token)

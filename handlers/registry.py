@@ -6,7 +6,7 @@ from handlers.applicant import budget, contact_request, faq, idea_fit_flow, join
 from handlers.common import codes, privacy, start
 from handlers.core.flow import Registry
 from handlers.participant import answers as participant
-from handlers.participant import enrolment, exit_situation
+from handlers.participant import enrolment, exit_situation, replies
 from handlers.staff import broadcast, meeting_edit, meeting_new, meetings, reports, roles
 
 
@@ -30,5 +30,6 @@ def build_registry() -> Registry:
     ):
         module.register(registry)
     exit_situation.register(registry)
+    replies.register(registry)  # typed answers to the bot's questions, before flows and FAQ
     registry.validate()  # every flow's steps, inputs and moves (handlers/core/flow.py)
     return registry

@@ -242,12 +242,14 @@ async def test_rating_accepts_only_one_to_five(db: Database) -> None:
         assert follow_up.keys == ("participant.follow_up",)
         assert follow_up.labels[:5] == ["1", "2", "3", "4", "5"]
         assert follow_up.label_keys == [*["participant.score"] * 5, "participant.did_not_make_it"]
-        for bad in ("0", "6", "hyvä", "4/5", "3,5"):
+        # Typed answers are read by handlers/participant/replies.py ("4/5" is a 4 there).
+        for bad in ("0", "6", "hyvä", "3,5"):
             [reply] = await maija.says(bad)
-            assert reply.keys == ("participant.rating_invalid",), bad
+            assert reply.keys == ("replies.not_understood_rating",), bad
+            assert reply.label_keys == follow_up.label_keys  # the options again
         assert await w.rows("SELECT * FROM ratings") == []
         [comment] = await maija.says("4")
-        assert comment.keys == ("participant.comment_prompt",)
+        assert comment.keys == ("replies.understood_score", "participant.comment_prompt")
         [too_long] = await maija.says("a" * 501)
         assert too_long.keys == ("participant.comment_too_long",) and "500" in too_long.text
         [thanks] = await maija.says("Mukava ryhmä <3")

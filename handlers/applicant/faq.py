@@ -230,6 +230,7 @@ def register(registry: Registry) -> None:
             S.ANSWER,
             use_buttons="applicant.use_buttons",
             moved=contact_request.moved_here(END),
+            answers_first={S.ANSWER},  # after an answer, "en pääse" still answers a reminder
         )
     )
     registry.add_flow(

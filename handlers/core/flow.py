@@ -135,6 +135,15 @@ class ButtonFamily:
             return None
         return parts
 
+    def parts(self, payload: str | None, count: int) -> tuple[str, ...] | None:
+        """The ``count`` ":"-separated parts after ``prefix:`` in ``payload`` (each not
+        empty), or None when the payload is not of this family or has another shape."""
+        value = self.value(payload)
+        if not value:
+            return None
+        found = tuple(value.split(":"))
+        return found if len(found) == count and all(found) else None
+
     def sub(self, name: str) -> ButtonFamily:
         return ButtonFamily(f"{self.prefix}:{name}")
 
@@ -247,6 +256,10 @@ class Flow:
     entries: AbstractSet[str] = frozenset()
     # Steps of earlier versions (names stored in conversations) → where they live now.
     moved: Mapping[str, Moved] = field(default_factory=dict)
+    # Steps where typed text is first offered as an answer to a question the bot asked
+    # (``Registry.typed_answer``): steps a person is at only loosely (after an FAQ answer,
+    # the score after a meeting). Elsewhere a step that takes text gets it first.
+    answers_first: AbstractSet[str] = frozenset()
 
     END: ClassVar[End] = END
 
@@ -254,6 +267,7 @@ class Flow:
         object.__setattr__(self, "steps", {str(k): v for k, v in self.steps.items()})
         object.__setattr__(self, "first", str(self.first))
         object.__setattr__(self, "entries", frozenset(str(e) for e in self.entries))
+        object.__setattr__(self, "answers_first", frozenset(str(e) for e in self.answers_first))
         problems = self.problems()
         if problems:
             raise FlowDeclarationError(f"flow {self.name}: " + "; ".join(problems))
@@ -265,6 +279,8 @@ class Flow:
             found.append(f"first step {self.first!r} is not a step")
         for entry in sorted(self.entries - set(self.steps)):
             found.append(f"entry {entry!r} is not a step")
+        for entry in sorted(self.answers_first - set(self.steps)):
+            found.append(f"answers-first step {entry!r} is not a step")
         for name, step in self.steps.items():
             for target in sorted(step.goes_to or (), key=str):
                 if isinstance(target, str) and target not in self.steps:
@@ -341,6 +357,9 @@ class Registry:
     menu: list[MenuEntry] = field(default_factory=list)
     # free text outside any flow (the FAQ plugs in here)
     free_text: Action | None = None
+    # typed text read as an answer to the question the bot asked last (a reminder's "can
+    # you come?"), before a flow step or free_text gets it; True when it took the text
+    typed_answer: Callable[[Context], Awaitable[bool]] | None = None
     # "/start ARG" deep links: first matching handler wins (invites plug in here)
     start_arguments: list[Callable[[Context, str], Awaitable[bool]]] = field(default_factory=list)
     # the secrets people send (handlers/common/codes.py checks them all the same way)
