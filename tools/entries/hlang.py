@@ -20,4 +20,21 @@ ENTRIES = {
         "sv": "Jag vet inget säkert svar på det – du kan fråga en människa eller välja nedan.",
         "en": "I don't know a sure answer to that – you can ask a person or choose below.",
     },
+    "join.error.no_project_there": {
+        "fi": (
+            "En löytänyt hanketta siitä kunnasta. Tämän botin hankkeet toimivat näissä "
+            "kunnissa: {places}. Voit katsoa kaikki hankkeet, kirjoittaa toisen kunnan nimen "
+            "tai kysyä hankkeista oman kuntasi työllisyyspalveluista."
+        ),
+        "sv": (
+            "Jag hittade inget projekt i den kommunen. Botens projekt finns i de här "
+            "kommunerna: {places}. Du kan se alla projekt, skriva namnet på en annan kommun "
+            "eller fråga din kommuns sysselsättningstjänster om projekt."
+        ),
+        "en": (
+            "I found no project in that municipality. This bot's projects work in these "
+            "municipalities: {places}. You can see all projects, type another municipality, "
+            "or ask your municipality's employment services about projects."
+        ),
+    },
 }
