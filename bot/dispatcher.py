@@ -349,6 +349,11 @@ class Dispatcher:
         if text[0] in "/!" and len(text) > 1 and not text[1].isspace():
             await self._command(ctx, text)
             return
+        typed = self.services.registry.command_typed(text, ctx.locale, ctx.state is not None)
+        if typed is not None and typed.visible(ctx.roles):  # "apua", "peru", "hjälp"
+            ctx.args = ""
+            await typed.action(ctx)
+            return
         ctx.text = text
         if self.services.registry.typed_answer is not None and await self._typed_answer(ctx):
             return

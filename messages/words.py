@@ -92,6 +92,7 @@ class FaqWords:
     greeting_tail: tuple[str, ...]
     how_are_you: tuple[str, ...]
     thanks: tuple[str, ...]
+    capabilities: tuple[str, ...]  # "what can you do?"
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,7 @@ def parse(locale: str, data: Raw) -> Words:
             greeting_tail=_words(faq["greeting_tail"]),
             how_are_you=_words(faq["how_are_you"]),
             thanks=_words(faq["thanks"]),
+            capabilities=_words(faq["capabilities"]),
         ),
         calendar=CalendarWords(
             columns={key: _words(value) for key, value in calendar["columns"].items()},

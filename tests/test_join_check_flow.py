@@ -151,10 +151,23 @@ async def test_find_projects_by_municipality(bot: Bot) -> None:
     assert found.label_keys[-1] == "join.all_projects"
     nothing = await say(person, "Rovaniemi")
     assert nothing.shows("join.error.no_project_there")
+    sentence = await say(person, "asun mikkelissä")
+    assert sentence.keys == ("join.pick_filtered",) and len(sentence.labels) >= 5
     everything = await tap_key(person, "join.all_projects")
     assert len(everything.labels) == len(seed_content().projects)
     by_name = await say(person, "osuva")  # a project's name typed
     assert by_name.text.startswith("OsUVa") and "Kysymys 1/4" in by_name.text
+
+
+@pytest.mark.parametrize("place", ["Pieksämäellä", "Helsinki", "asun helsingissä"])
+async def test_a_place_without_projects_gets_a_pointer(bot: Bot, place: str) -> None:
+    person = bot.person()
+    await open_join(person)
+    answer = await say(person, place)
+    assert answer.shows("join.error.no_project_there")
+    # the pointer names the places the projects serve and where else to ask
+    assert "Mikkeli" in answer.text and "Joensuu" in answer.text
+    assert "join.all_projects" in answer.label_keys
 
 
 # --- sensitive questions and storage -----------------------------------------------------------
@@ -359,6 +372,11 @@ async def test_retention_purges_requests_and_abandoned_answers(
         ("Ju", None),
         ("<b>Juva</b>", None),
         ("12", None),
+        ("asun mikkelissä", "Mikkeli"),
+        ("mä asun Juvalla", "Juva"),
+        ("asun nykyään Kangasniemellä", "Kangasniemi"),
+        ("asun helsingissä", None),
+        ("asun", None),
     ],
 )
 def test_match_municipality(typed: str, expected: str | None) -> None:

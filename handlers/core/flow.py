@@ -26,6 +26,7 @@ entries come from.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
 from handlers.core.types import Button, Param
+from handlers.domain.lemmas import analyse
+from messages.words import command_names
 
 if TYPE_CHECKING:
     from handlers.core.context import Context, Roles
@@ -324,6 +327,22 @@ class Command:
         return {name for names in self.names.values() for name in names}
 
 
+#: Commands that a bare word names also in the middle of a flow (by command id).
+TYPED_IN_FLOW = ("help", "cancel", "menu")
+_MAX_TYPED_COMMAND = 30
+
+
+def _typed_in_flow(command: Command) -> bool:
+    return any(command.names == command_names(name) for name in TYPED_IN_FLOW)
+
+
+def _ascii(word: str) -> str:
+    """ "hjälp" → "hjalp": command names are written without diacritics."""
+    return "".join(
+        char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char)
+    )
+
+
 @dataclass(frozen=True)
 class MenuEntry:
     label_key: str
@@ -460,6 +479,31 @@ class Registry:
     def add_menu_entry(self, entry: MenuEntry) -> None:
         self.menu.append(entry)
         self.menu.sort(key=lambda e: e.order)
+
+    def command_typed(self, text: str, locale: str, in_flow: bool) -> Command | None:
+        """The command a message of one bare word names without a slash ("apua", "Peru!",
+        "hjälp" for /hjalp, "apu" for /apua by its lemma). Inside a flow only the ways
+        out and help count (:data:`TYPED_IN_FLOW`); there other words are answers."""
+        word = text.strip().rstrip(".!?").strip()
+        if not word or len(word) > _MAX_TYPED_COMMAND or not word.replace("_", "").isalpha():
+            return None
+        folded = word.casefold()
+        command = self.command_named(folded) or self.command_named(_ascii(folded))
+        if command is None:
+            lemma = analyse(folded, locale).lemma
+            command = next(
+                (
+                    candidate
+                    for candidate in self.commands
+                    for names_locale, names in candidate.names.items()
+                    for name in names
+                    if analyse(name, names_locale).lemma == lemma
+                ),
+                None,
+            )
+        if command is None or (in_flow and not _typed_in_flow(command)):
+            return None
+        return command
 
     def command_named(self, name: str) -> Command | None:
         lowered = name.lower()
