@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from bench.figures import Figure
 from content import load_content
 from content.schema import FaqEntry
 from handlers.applicant.faq import small_talk
@@ -136,6 +137,35 @@ def rankers(entries: list[FaqEntry]) -> dict[str, Ranker]:
     found["snowball"] = matcher_ranker(FaqMatcher(entries, snowball=True))
     found["plain"] = baseline_ranker(entries)
     return found
+
+
+#: The floors tests/test_faq_match.py holds the tuning set to (top-1, answered, rejected).
+TUNING_FLOORS = {"top1": 0.85, "answered": 0.80, "rejected": 0.90}
+
+
+def run() -> list[Figure]:
+    entries = list(load_content().programme.faq)
+    figures = []
+    for title, path, floors in (
+        ("tuning set", EVAL_FILE, TUNING_FLOORS),
+        ("held-out set", HOLDOUT_FILE, {}),
+    ):
+        cases = load_eval(path)
+        matcher = FaqMatcher(entries)
+        ours = evaluate(matcher_ranker(matcher), matcher.threshold, cases)
+        base = evaluate(baseline_ranker(entries), matcher.threshold, cases)
+        for name in ("top1", "answered", "rejected"):
+            floor = floors.get(name)
+            figures.append(
+                Figure(
+                    f"{title}: {name}",
+                    getattr(ours, name) * 100,
+                    "%",
+                    getattr(base, name) * 100,
+                    at_least=floor * 100 if floor is not None else None,
+                )
+            )
+    return figures
 
 
 def main() -> None:

@@ -186,6 +186,11 @@ class DeliveryWorker:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
 
+    @property
+    def alive(self) -> bool:
+        """The worker's loop runs (started, not stopped, not ended by an error)."""
+        return self._runner is not None and not self._runner.done()
+
     def wake(self) -> None:
         """New rows may be due (producers call this after their commit)."""
         self._fresh.set()

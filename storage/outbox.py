@@ -358,3 +358,27 @@ async def delete_ended(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
         f"DELETE FROM outbox WHERE {_ENDED} AND ended_at < ?", (to_text(cutoff),)
     )
     return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Rows of one transport and priority whose time has come and that are not sent yet."""
+
+    transport: str
+    priority: int  # 0: conversation replies and reminders; 1: bulk (announcements)
+    due: int
+    oldest_due: dt.datetime
+
+
+async def backlog(conn: aiosqlite.Connection, now: dt.datetime) -> list[Backlog]:
+    """What waits to be sent now, per transport and priority (for the health checks)."""
+    cursor = await conn.execute(
+        "SELECT transport, priority, COUNT(*) AS n, MIN(not_before) AS oldest FROM outbox"
+        " WHERE state = 'pending' AND not_before <= ? GROUP BY transport, priority"
+        " ORDER BY transport, priority",
+        (to_text(now),),
+    )
+    return [
+        Backlog(row["transport"], int(row["priority"]), int(row["n"]), from_text(row["oldest"]))
+        for row in await cursor.fetchall()
+    ]
