@@ -126,6 +126,7 @@ def test_step_names_stored_in_conversations_stay_the_same() -> None:
         "broadcast": sorted(["project", "audience", "text", "preview", "when", "confirm_time"]),
         "mark_left": ["confirm", "person", "project"],
         "join": ["code"],
+        "answer": ["text"],
     }
 
 

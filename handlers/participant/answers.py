@@ -56,6 +56,7 @@ from handlers.common.buttons import (
     YES,
 )
 from handlers.common.file_names import file_name
+from handlers.common.open_work import item_buttons
 from handlers.common.participation import REMINDER_CHOICES, offsets_text, rsvp_buttons
 from handlers.core.context import Context
 from handlers.core.flow import (
@@ -73,7 +74,7 @@ from handlers.core.types import Document, InvalidInput, Lines, NotAllowed, Reply
 from handlers.domain.calendar_files import occurrences_to_ics
 from messages.words import command_names
 from storage import meetings as meeting_store
-from storage import memberships, participants, person_refs, reminders
+from storage import memberships, open_items, participants, person_refs, reminders
 from storage.meetings import Meeting, Occurrence
 
 RATING_FLOW = "rating"
@@ -192,11 +193,22 @@ async def answer_rsvp(ctx: Context) -> None:
         await planning.plan_check_in_for(ctx.conn, occurrence, user_id, now=ctx.now, tz=tz)
         if previous != answer:
             ref = await person_refs.ref_of(ctx.conn, user_id)  # the button must not name them
+            item_id = await open_items.add(
+                ctx.conn,
+                project=meeting.project,
+                kind="cant_come",
+                user_id=user_id,
+                occurrence_id=occurrence.id,
+                now=ctx.now,
+            )
             await common.notify_coordinators(
                 ctx,
                 meeting.project,
                 "notify.rsvp_no" if answer == "no" else "notify.rsvp_other",
-                buttons=[[MEETING.button("notify.offer_time", f"newtime:{occurrence.id}:{ref}")]],
+                buttons=[
+                    [MEETING.button("notify.offer_time", f"newtime:{occurrence.id}:{ref}")],
+                    *item_buttons(item_id),
+                ],
                 name=await common.label_of(ctx, user_id),
                 title=meeting.title,
                 when=When(occurrence.start),
@@ -294,10 +306,19 @@ async def answer_check_in(ctx: Context) -> None:
         return
     occurrence, meeting = found
     user_id = ctx.user.user_id
+    item_id = await open_items.add(
+        ctx.conn,
+        project=meeting.project,
+        kind="talk",
+        user_id=user_id,
+        occurrence_id=occurrence.id,
+        now=ctx.now,
+    )
     await common.notify_coordinators(
         ctx,
         meeting.project,
         "notify.wants_to_talk",
+        buttons=item_buttons(item_id),
         dedupe_key=f"talk:{occurrence.id}:{user_id}",
         name=await common.label_of(ctx, user_id),
     )

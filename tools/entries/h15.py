@@ -1,0 +1,271 @@
+"""Catalog entries of branch h15 (issue 15: coordinators close the loop)."""
+
+ENTRIES = {
+    # --- item 3: no dead ends ------------------------------------------------------------
+    "contact.waiting_consent": {
+        "count": "days",
+        "fi": (
+            "Hankkeella {project} ei ole vielä ohjaajaa tässä botissa. Jos lähetät, pidän"
+            " pyyntösi tallessa enintään {days} päivän ja annan sen ensimmäiselle ohjaajalle,"
+            " joka tulee mukaan. Jos kukaan ei tule siihen mennessä, poistan sen.",
+            "Hankkeella {project} ei ole vielä ohjaajaa tässä botissa. Jos lähetät, pidän"
+            " pyyntösi tallessa enintään {days} päivää ja annan sen ensimmäiselle ohjaajalle,"
+            " joka tulee mukaan. Jos kukaan ei tule siihen mennessä, poistan sen.",
+        ),
+        "sv": (
+            "Projektet {project} har ännu ingen handledare i den här boten. Om du skickar"
+            " sparar jag din förfrågan i högst {days} dag och ger den till den första"
+            " handledaren som kommer med. Kommer ingen före det raderar jag den.",
+            "Projektet {project} har ännu ingen handledare i den här boten. Om du skickar"
+            " sparar jag din förfrågan i högst {days} dagar och ger den till den första"
+            " handledaren som kommer med. Kommer ingen före det raderar jag den.",
+        ),
+        "en": (
+            "The project {project} has no coordinator in this bot yet. If you send it, I keep"
+            " your request for at most {days} day and give it to the first coordinator who"
+            " joins. If nobody joins by then, I delete it.",
+            "The project {project} has no coordinator in this bot yet. If you send it, I keep"
+            " your request for at most {days} days and give it to the first coordinator who"
+            " joins. If nobody joins by then, I delete it.",
+        ),
+    },
+    "contact.kept": {
+        "count": "days",
+        "fi": (
+            "Pyyntösi on tallessa. Annan sen hankkeen {project} ensimmäiselle ohjaajalle, joka"
+            " tulee mukaan, ja kerron sinulle, kun se on annettu. Jos kukaan ei tule {days}"
+            " päivän kuluessa, poistan sen. Voit poistaa sen heti komennolla /unohda.",
+            "Pyyntösi on tallessa. Annan sen hankkeen {project} ensimmäiselle ohjaajalle, joka"
+            " tulee mukaan, ja kerron sinulle, kun se on annettu. Jos kukaan ei tule {days}"
+            " päivän kuluessa, poistan sen. Voit poistaa sen heti komennolla /unohda.",
+        ),
+        "sv": (
+            "Din förfrågan är sparad. Jag ger den till den första handledaren i projektet"
+            " {project} som kommer med och säger till när den är given. Kommer ingen inom"
+            " {days} dag raderar jag den. Du kan radera den genast med /glom.",
+            "Din förfrågan är sparad. Jag ger den till den första handledaren i projektet"
+            " {project} som kommer med och säger till när den är given. Kommer ingen inom"
+            " {days} dagar raderar jag den. Du kan radera den genast med /glom.",
+        ),
+        "en": (
+            "Your request is kept. I give it to the first coordinator of {project} who joins"
+            " and tell you when I have. If nobody joins within {days} day, I delete it. You"
+            " can delete it now with /forget.",
+            "Your request is kept. I give it to the first coordinator of {project} who joins"
+            " and tell you when I have. If nobody joins within {days} days, I delete it. You"
+            " can delete it now with /forget.",
+        ),
+    },
+    "contact.public": {
+        "fi": "Voit myös ottaa yhteyttä suoraan: {organisation}, {means}.",
+        "sv": "Du kan också kontakta dem direkt: {organisation}, {means}.",
+        "en": "You can also contact them directly: {organisation}, {means}.",
+    },
+    "contact.waited_intro": {
+        "fi": "Ennen kuin tulit mukaan, hankkeen ohjaajalle jätettiin botissa viestejä. Tässä ne:",
+        "sv": (
+            "Innan du kom med lämnades meddelanden till projektets handledare i boten. Här är de:"
+        ),
+        "en": (
+            "Before you joined, people left messages for the project's coordinator. Here they are:"
+        ),
+    },
+    "contact.delivered_to_you": {
+        "fi": "Pyyntösi on nyt annettu hankkeen {project} ohjaajalle. Sinuun otetaan yhteyttä.",
+        "sv": (
+            "Din förfrågan har nu getts till en handledare i projektet"
+            " {project}. Någon kontaktar dig."
+        ),
+        "en": (
+            "Your request has now been given to a coordinator of"
+            " {project}. Someone will contact you."
+        ),
+    },
+    "privacy.keep.contact_requests": {
+        "count": "days",
+        "fi": (
+            "• Yhteydenottopyynnöt ja kysymykset ihmiselle: {days} päivä. Pyyntö, joka odottaa"
+            " hankkeen ensimmäistä ohjaajaa: enintään {waiting} päivää, sitten se poistetaan.",
+            "• Yhteydenottopyynnöt ja kysymykset ihmiselle: {days} päivää. Pyyntö, joka odottaa"
+            " hankkeen ensimmäistä ohjaajaa: enintään {waiting} päivää, sitten se poistetaan.",
+        ),
+        "sv": (
+            "• Kontaktförfrågningar och frågor till en människa: {days} dag. En förfrågan som"
+            " väntar på projektets första handledare: högst {waiting} dagar, sedan raderas den.",
+            "• Kontaktförfrågningar och frågor till en människa: {days} dagar. En förfrågan som"
+            " väntar på projektets första handledare: högst {waiting} dagar, sedan raderas den.",
+        ),
+        "en": (
+            "• Contact requests and questions to a person: {days} day. A request waiting for"
+            " the project's first coordinator: at most {waiting} days, then it is deleted.",
+            "• Contact requests and questions to a person: {days} days. A request waiting for"
+            " the project's first coordinator: at most {waiting} days, then it is deleted.",
+        ),
+    },
+    "privacy.keep.open_items": {
+        "count": "days",
+        "fi": (
+            "• Mitä ohjaajilta pyydettiin (juttelupyyntö, En pääse -viesti, yhteydenottopyyntö)"
+            " ja onko siihen vastattu: {days} päivä.",
+            "• Mitä ohjaajilta pyydettiin (juttelupyyntö, En pääse -viesti, yhteydenottopyyntö)"
+            " ja onko siihen vastattu: {days} päivää.",
+        ),
+        "sv": (
+            "• Vad handledarna ombads om (vill prata, kan inte komma, kontaktförfrågan) och om"
+            " det har besvarats: {days} dag.",
+            "• Vad handledarna ombads om (vill prata, kan inte komma, kontaktförfrågan) och om"
+            " det har besvarats: {days} dagar.",
+        ),
+        "en": (
+            "• What coordinators were asked (wants to talk, can't come, contact request) and"
+            " whether it was answered: {days} day.",
+            "• What coordinators were asked (wants to talk, can't come, contact request) and"
+            " whether it was answered: {days} days.",
+        ),
+    },
+    # --- item 2: answer from the bot -------------------------------------------------------
+    "open.reply_button": {"fi": "Vastaa", "sv": "Svara", "en": "Reply"},
+    "open.done_button": {
+        "fi": "Merkitse hoidetuksi",
+        "sv": "Markera som klar",
+        "en": "Mark handled",
+    },
+    "cmd.open_items": {
+        "fi": "asiat, jotka odottavat vastaustasi",
+        "sv": "det som väntar på ditt svar",
+        "en": "what is waiting for your answer",
+    },
+    "open.item_talk": {
+        "fi": "<b>{name}</b> haluaa jutella ({project}, {since}). Tapaaminen: {detail}",
+        "sv": "<b>{name}</b> vill prata ({project}, {since}). Mötet: {detail}",
+        "en": "<b>{name}</b> would like to talk ({project}, {since}). Meeting: {detail}",
+    },
+    "open.item_cant_come": {
+        "fi": "<b>{name}</b> ei pääse tapaamiseen ({project}, {since}). Tapaaminen: {detail}",
+        "sv": "<b>{name}</b> kan inte komma ({project}, {since}). Mötet: {detail}",
+        "en": "<b>{name}</b> cannot come ({project}, {since}). Meeting: {detail}",
+    },
+    "open.item_contact": {
+        "fi": "<b>Yhteydenottopyyntö</b> ({project}, {since}), {name}: {detail}",
+        "sv": "<b>Kontaktförfrågan</b> ({project}, {since}), {name}: {detail}",
+        "en": "<b>Contact request</b> ({project}, {since}), {name}: {detail}",
+    },
+    "open.none": {
+        "fi": "Mikään ei odota vastaustasi.",
+        "sv": "Ingenting väntar på ditt svar.",
+        "en": "Nothing is waiting for your answer.",
+    },
+    "open.header": {
+        "fi": ("{count} asia odottaa vastaustasi:", "{count} asiaa odottaa vastaustasi:"),
+        "sv": ("{count} sak väntar på ditt svar:", "{count} saker väntar på ditt svar:"),
+        "en": (
+            "{count} thing is waiting for your answer:",
+            "{count} things are waiting for your answer:",
+        ),
+    },
+    "open.already_handled": {
+        "fi": "Tämä on jo hoidettu.",
+        "sv": "Det här är redan klart.",
+        "en": "This has been handled already.",
+    },
+    "open.marked_handled": {
+        "fi": "Merkitty hoidetuksi.",
+        "sv": "Markerat som klart.",
+        "en": "Marked handled.",
+    },
+    "open.reply_prompt": {
+        "count": "limit",
+        "fi": (
+            "Kirjoita vastaus: {name} saa sen tästä botista, ja nimesi näkyy sen lopussa."
+            " Enintään {limit} merkki.\n<i>Lopeta: /peru</i>",
+            "Kirjoita vastaus: {name} saa sen tästä botista, ja nimesi näkyy sen lopussa."
+            " Enintään {limit} merkkiä.\n<i>Lopeta: /peru</i>",
+        ),
+        "sv": (
+            "Skriv ditt svar: {name} får det i den här boten, med ditt namn i slutet."
+            " Högst {limit} tecken.\n<i>Avbryt: /avbryt</i>",
+            "Skriv ditt svar: {name} får det i den här boten, med ditt namn i slutet."
+            " Högst {limit} tecken.\n<i>Avbryt: /avbryt</i>",
+        ),
+        "en": (
+            "Write your reply: {name} gets it in this bot, with your name at the end."
+            " At most {limit} character.\n<i>Stop: /cancel</i>",
+            "Write your reply: {name} gets it in this bot, with your name at the end."
+            " At most {limit} characters.\n<i>Stop: /cancel</i>",
+        ),
+    },
+    "open.reply_expected": {
+        "count": "limit",
+        "fi": (
+            "Kirjoita vastaus tekstinä (enintään {limit} merkki).",
+            "Kirjoita vastaus tekstinä (enintään {limit} merkkiä).",
+        ),
+        "sv": (
+            "Skriv svaret som text (högst {limit} tecken).",
+            "Skriv svaret som text (högst {limit} tecken).",
+        ),
+        "en": (
+            "Write the reply as text (at most {limit} character).",
+            "Write the reply as text (at most {limit} characters).",
+        ),
+    },
+    "open.reply_too_long": {
+        "count": "limit",
+        "fi": (
+            "Vastaus on liian pitkä. Kirjoita enintään {limit} merkki.",
+            "Vastaus on liian pitkä. Kirjoita enintään {limit} merkkiä.",
+        ),
+        "sv": (
+            "Svaret är för långt. Skriv högst {limit} tecken.",
+            "Svaret är för långt. Skriv högst {limit} tecken.",
+        ),
+        "en": (
+            "The reply is too long. Write at most {limit} character.",
+            "The reply is too long. Write at most {limit} characters.",
+        ),
+    },
+    "open.reply_to_you": {
+        "fi": "<b>Viesti ohjaajalta</b> ({project})\n{text}\n— {coordinator}",
+        "sv": "<b>Meddelande från en handledare</b> ({project})\n{text}\n— {coordinator}",
+        "en": "<b>Message from a coordinator</b> ({project})\n{text}\n— {coordinator}",
+    },
+    "open.reply_to_you_unsigned": {
+        "fi": "<b>Viesti ohjaajalta</b> ({project})\n{text}",
+        "sv": "<b>Meddelande från en handledare</b> ({project})\n{text}",
+        "en": "<b>Message from a coordinator</b> ({project})\n{text}",
+    },
+    "open.reply_sent": {
+        "fi": "Lähetetty: {name} saa vastauksesi. Merkitsin asian hoidetuksi.",
+        "sv": "Skickat: {name} får ditt svar. Jag markerade saken som klar.",
+        "en": "Sent: {name} gets your reply. I marked it handled.",
+    },
+    "open.weekly_reminder": {
+        "fi": (
+            "Muistutus: hankkeessa {project} {count} asia odottaa vastausta.",
+            "Muistutus: hankkeessa {project} {count} asiaa odottaa vastausta.",
+        ),
+        "sv": (
+            "Påminnelse: i projektet {project} väntar {count} sak på svar.",
+            "Påminnelse: i projektet {project} väntar {count} saker på svar.",
+        ),
+        "en": (
+            "Reminder: in {project}, {count} thing is waiting for an answer.",
+            "Reminder: in {project}, {count} things are waiting for an answer.",
+        ),
+    },
+    "open.weekly_reminder_general": {
+        "fi": (
+            "Muistutus: {count} yleinen kysymys odottaa vastausta.",
+            "Muistutus: {count} yleistä kysymystä odottaa vastausta.",
+        ),
+        "sv": (
+            "Påminnelse: {count} allmän fråga väntar på svar.",
+            "Påminnelse: {count} allmänna frågor väntar på svar.",
+        ),
+        "en": (
+            "Reminder: {count} general question is waiting for an answer.",
+            "Reminder: {count} general questions are waiting for an answer.",
+        ),
+    },
+    "open.show_button": {"fi": "Näytä ne", "sv": "Visa dem", "en": "Show them"},
+}
