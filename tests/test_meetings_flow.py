@@ -250,7 +250,9 @@ async def test_rating_accepts_only_one_to_five(db: Database) -> None:
         assert comment.keys == ("participant.comment_prompt",)
         [too_long] = await maija.says("a" * 501)
         assert too_long.keys == ("participant.comment_too_long",) and "500" in too_long.text
-        [thanks] = await maija.says("Mukava ryhmä <3")
+        [sign] = await maija.says("Mukava ryhmä <3")
+        assert sign.keys == ("participant.sign_prompt",)
+        [thanks] = await maija.presses_key("participant.sign_no")
         assert thanks.keys == ("participant.rating_thanks",)
         assert await w.rows("SELECT occurrence_id, score, comment FROM ratings") == [
             (occurrence, 4, "Mukava ryhmä <3")

@@ -34,6 +34,7 @@ from handlers.domain.report_math import (
 from storage import audit, memberships, reports, users
 from storage.clock import to_text
 from storage.db import Database
+from tests.catalog_labels import shown
 from tests.harness import Bot
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -234,8 +235,20 @@ async def test_coordinator_sees_the_report_with_a_chart_and_csv(
         [export] = await coordinator.presses_key("report.csv_button")
         assert export.document is not None
         rows = list(csv.reader(io.StringIO(export.document[1].decode("utf-8-sig")), delimiter=";"))
-        assert rows[0] == ["section", "metric", "value", "target"]
-        assert ["participants", "left", "< 5", ""] in rows
+        # issue 15: the coordinator's language, no English key in a Finnish file
+        assert rows[0] == [
+            shown(f"csv.report.{c}") for c in ("section", "metric", "value", "target")
+        ]
+        left = [
+            shown("report.section_participants").strip(),
+            shown("report.metric_left"),
+            "< 5",
+            "",
+        ]
+        assert left in rows
+        keys = {"section", "metric", "value", "target", "participants", "left", "enrolled"}
+        keys |= {"meetings", "results", "active", "rating_average", "attendance_rate"}
+        assert not keys & {cell for row in rows for cell in row}
         [refused] = await coordinator.says("/raportti toimi")
         assert refused.text.startswith("Sinulla ei ole oikeutta")
         async with db.transaction() as conn:
@@ -254,7 +267,8 @@ async def test_cli_report_prints_protected_figures_and_writes_csv(
     assert await report_from_cli(settings, args, out, err, now=NOW) == 0
     text = out.getvalue()
     assert "Report: Osmari" in text and "Enrolled: 8" in text and "Left: < 5" in text
-    assert target.read_bytes().startswith("\ufeffsection;metric".encode())
+    header = ";".join(shown(f"csv.report.{c}", "en") for c in ("section", "metric"))
+    assert target.read_bytes().startswith(f"\ufeff{header};".encode())
     bad = argparse.Namespace(project="nope", csv=None, lang="fi")
     assert await report_from_cli(settings, bad, out, err, now=NOW) == 2
     assert "no project 'nope'" in err.getvalue()

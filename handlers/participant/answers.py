@@ -87,6 +87,7 @@ class S(StrEnum):
 
     SCORE = RATING_STEP
     COMMENT = "comment"
+    SIGN = "sign"
     CHOOSE = "choose"
     CONFIRM = "confirm"
 
@@ -290,6 +291,24 @@ async def _comment_handle(ctx: Context) -> None:
     if len(text) > COMMENT_LIMIT:
         raise InvalidInput("participant.comment_too_long", limit=COMMENT_LIMIT)
     await participants.comment(ctx.conn, int(ctx.data["occ"]), ctx.user.user_id, text)
+    ctx.goto(S.SIGN)
+
+
+async def _sign_prompt(ctx: Context) -> None:
+    """Whether the coordinators may see the writer's name with the comment (without it, a
+    comment of a small meeting is not shown to them at all: storage.feedback)."""
+    ctx.reply(
+        "participant.sign_prompt",
+        buttons=[
+            [YES.button("participant.sign_yes")],
+            [NO.button("participant.sign_no")],
+        ],
+    )
+
+
+async def _sign_handle(ctx: Context) -> None:
+    signed = ctx.pressed(YES)
+    await participants.sign_comment(ctx.conn, int(ctx.data["occ"]), ctx.user.user_id, signed)
     ctx.end()
     ctx.reply("participant.rating_thanks")
 
@@ -544,10 +563,12 @@ def register(registry: Registry) -> None:
                     goes_to={FlowRef(RATING_FLOW), S.COMMENT, END},
                 ),
                 S.COMMENT: Step(
-                    _comment_prompt, _comment_handle, accepts={TEXT, SKIP}, goes_to={END}
+                    _comment_prompt, _comment_handle, accepts={TEXT, SKIP}, goes_to={END, S.SIGN}
                 ),
+                S.SIGN: Step(_sign_prompt, _sign_handle, accepts={YES, NO}, goes_to={END}),
             },
             S.SCORE,
+            use_buttons="participant.use_buttons",
         )
     )
     registry.add_flow(

@@ -36,6 +36,7 @@ from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.ports import Rendering
 from handlers.core.types import Day, Document, InvalidInput, Lines, Param, Percent, Text
 from handlers.domain.report_math import Kind, Metric, Report, csv_rows
+from handlers.staff import feedback
 from messages.words import command_names, every
 from storage import audit
 from storage import reports as report_store
@@ -80,8 +81,23 @@ def chart_labels(rendering: Rendering, locale: str, report: Report) -> dict[str,
     }
 
 
-def report_csv(report: Report) -> bytes:
-    return csv_bytes(["section", "metric", "value", "target"], csv_rows(report))
+CSV_COLUMNS = ("section", "metric", "value", "target")
+
+
+def report_csv(rendering: Rendering, locale: str, report: Report) -> bytes:
+    """The report as CSV in the reader's language: headers, sections and metrics are catalog
+    texts (no English key in a Finnish file), values as the summary shows them."""
+    header = [rendering.plain(locale, f"csv.report.{column}") for column in CSV_COLUMNS]
+    rows = [
+        (
+            rendering.plain(locale, f"report.section_{section}").strip(),
+            rendering.plain(locale, f"report.metric_{metric}").strip(),
+            value,
+            target,
+        )
+        for section, metric, value, target in csv_rows(report)
+    ]
+    return csv_bytes(header, rows)
 
 
 def report_options(ctx: Context) -> report_store.Options:
@@ -111,9 +127,12 @@ async def _show(ctx: Context, slug: str) -> None:
         "report.summary",
         project=name,
         day=day,
-        lines=report_lines(report),
+        lines=Lines((*report_lines(report).items, *await feedback.trend(ctx, slug))),
         document=Document(file_name(ctx, "file.report", ".png", project=slug), png, "image/png"),
-        buttons=[[REPORT.button("report.csv_button", f"csv:{slug}")]],
+        buttons=[
+            [REPORT.button("report.csv_button", f"csv:{slug}")],
+            [REPORT.button("report.feedback_button", f"feedback:{slug}")],
+        ],
     )
 
 
@@ -127,7 +146,9 @@ async def _send_csv(ctx: Context, slug: str) -> None:
         "report.csv_ready",
         project=project_name(ctx, slug),
         document=Document(
-            file_name(ctx, "file.report", ".csv", project=slug), report_csv(report), "text/csv"
+            file_name(ctx, "file.report", ".csv", project=slug),
+            report_csv(ctx.services.rendering, ctx.locale, report),
+            "text/csv",
         ),
     )
 
@@ -185,6 +206,10 @@ async def report_button(ctx: Context) -> None:
         await _show(ctx, parts[2])
     elif parts[1] == "csv":
         await _send_csv(ctx, parts[2])
+    elif parts[1] == "feedback":
+        await feedback.show(ctx, parts[2])
+    elif parts[1] == "fbcsv":
+        await feedback.send_csv(ctx, parts[2])
     else:
         ctx.reply("error.old_button")
 

@@ -268,4 +268,130 @@ ENTRIES = {
         ),
     },
     "open.show_button": {"fi": "Näytä ne", "sv": "Visa dem", "en": "Show them"},
+    # --- item 1: feedback reaches the coordinator ----------------------------------------
+    "participant.sign_prompt": {
+        "fi": (
+            "Saako ohjaaja nähdä nimesi kommentin kanssa? Jos et halua, kommentti näkyy"
+            " ilman nimeä, kun tapaamisella on vähintään 3 arviota."
+        ),
+        "sv": (
+            "Får handledaren se ditt namn med kommentaren? Om inte syns kommentaren utan"
+            " namn när mötet har minst 3 bedömningar."
+        ),
+        "en": (
+            "May the coordinator see your name with the comment? If not, the comment is"
+            " shown without a name once the meeting has at least 3 ratings."
+        ),
+    },
+    "participant.sign_yes": {
+        "fi": "Kyllä, nimelläni",
+        "sv": "Ja, med mitt namn",
+        "en": "Yes, with my name",
+    },
+    "participant.sign_no": {"fi": "Ilman nimeä", "sv": "Utan namn", "en": "Without my name"},
+    "report.feedback_button": {
+        "fi": "Palaute tapaamisista",
+        "sv": "Respons på mötena",
+        "en": "Feedback on meetings",
+    },
+    "report.feedback_csv_button": {
+        "fi": "Lataa palaute CSV-tiedostona",
+        "sv": "Ladda ner responsen som CSV",
+        "en": "Download the feedback as CSV",
+    },
+    "report.feedback_view": {
+        "fi": "<b>Palaute tapaamisista: {project}</b>\n{lines}",
+        "sv": "<b>Respons på mötena: {project}</b>\n{lines}",
+        "en": "<b>Feedback on meetings: {project}</b>\n{lines}",
+    },
+    "report.feedback_none": {
+        "fi": "Hankkeen {project} tapaamisia ei ole vielä arvioitu.",
+        "sv": "Ingen har ännu bedömt mötena i projektet {project}.",
+        "en": "Nobody has rated the meetings of {project} yet.",
+    },
+    "report.feedback_meeting": {
+        "fi": (
+            "\n<b>{title}</b> {when}: {count} arvio, keskiarvo {average}",
+            "\n<b>{title}</b> {when}: {count} arviota, keskiarvo {average}",
+        ),
+        "sv": (
+            "\n<b>{title}</b> {when}: {count} bedömning, medeltal {average}",
+            "\n<b>{title}</b> {when}: {count} bedömningar, medeltal {average}",
+        ),
+        "en": (
+            "\n<b>{title}</b> {when}: {count} rating, average {average}",
+            "\n<b>{title}</b> {when}: {count} ratings, average {average}",
+        ),
+    },
+    "report.feedback_comment": {"fi": "• ”{text}”", "sv": "• ”{text}”", "en": "• “{text}”"},
+    "report.feedback_comment_signed": {
+        "fi": "• ”{text}” – {name}",
+        "sv": "• ”{text}” – {name}",
+        "en": "• “{text}” – {name}",
+    },
+    "report.feedback_hidden": {
+        "fi": (
+            "• {count} kommentti ei näy: arvioita on alle 3, eikä kirjoittaja antanut nimeään.",
+            "• {count} kommenttia ei näy: arvioita on alle 3, eivätkä kirjoittajat antaneet"
+            " nimeään.",
+        ),
+        "sv": (
+            "• {count} kommentar visas inte: färre än 3 bedömningar och skribenten gav inte"
+            " sitt namn.",
+            "• {count} kommentarer visas inte: färre än 3 bedömningar och skribenterna gav"
+            " inte sina namn.",
+        ),
+        "en": (
+            "• {count} comment is not shown: fewer than 3 ratings, and its writer did not"
+            " give their name.",
+            "• {count} comments are not shown: fewer than 3 ratings, and their writers did"
+            " not give their names.",
+        ),
+    },
+    "report.feedback_no_comments": {
+        "fi": "\n<i>Kommentit näkyvät vain hankkeen omille ohjaajille.</i>",
+        "sv": "\n<i>Kommentarerna visas bara för projektets egna handledare.</i>",
+        "en": "\n<i>Comments are shown only to the project's own coordinators.</i>",
+    },
+    "report.feedback_trend_title": {
+        "fi": "\n<b>Arviot kuukausittain</b> (tavoite {target} / 5)",
+        "sv": "\n<b>Bedömningar per månad</b> (mål {target} / 5)",
+        "en": "\n<b>Ratings by month</b> (target {target} / 5)",
+    },
+    "report.feedback_month": {
+        "fi": (
+            "{month}: {count} arvio, keskiarvo {average}",
+            "{month}: {count} arviota, keskiarvo {average}",
+        ),
+        "sv": (
+            "{month}: {count} bedömning, medeltal {average}",
+            "{month}: {count} bedömningar, medeltal {average}",
+        ),
+        "en": (
+            "{month}: {count} rating, average {average}",
+            "{month}: {count} ratings, average {average}",
+        ),
+    },
+    "report.feedback_csv_ready": {
+        "fi": "Palaute tapaamisista, {project}: CSV-tiedosto.",
+        "sv": "Respons på mötena, {project}: CSV-fil.",
+        "en": "Feedback on meetings, {project}: CSV file.",
+    },
+    "file.feedback": {
+        "fi": "palaute-{project}",
+        "sv": "respons-{project}",
+        "en": "feedback-{project}",
+    },
+    "csv.feedback.meeting": {"fi": "Tapaaminen", "sv": "Möte", "en": "Meeting"},
+    "csv.feedback.start": {"fi": "Aika", "sv": "Tid", "en": "Time"},
+    "csv.feedback.when": {"fi": "{when}", "sv": "{when}", "en": "{when}"},
+    "csv.feedback.ratings": {"fi": "Arvioita", "sv": "Bedömningar", "en": "Ratings"},
+    "csv.feedback.average": {"fi": "Keskiarvo", "sv": "Medeltal", "en": "Average"},
+    "csv.feedback.comment": {"fi": "Kommentti", "sv": "Kommentar", "en": "Comment"},
+    "csv.feedback.writer": {"fi": "Kirjoittaja", "sv": "Skribent", "en": "Writer"},
+    # --- item 4: reports a coordinator can paste ----------------------------------------
+    "csv.report.section": {"fi": "Osio", "sv": "Avsnitt", "en": "Section"},
+    "csv.report.metric": {"fi": "Mittari", "sv": "Mätare", "en": "Measure"},
+    "csv.report.value": {"fi": "Arvo", "sv": "Värde", "en": "Value"},
+    "csv.report.target": {"fi": "Tavoite", "sv": "Mål", "en": "Target"},
 }
