@@ -35,6 +35,7 @@ from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.ports import Rendering
 from handlers.core.types import Day, Document, InvalidInput, Lines, Param, Percent, Text
+from handlers.domain.report_chart_texts import ChartTexts
 from handlers.domain.report_math import Kind, Metric, Report, csv_rows
 from handlers.staff import feedback
 from messages.words import command_names, every
@@ -84,6 +85,21 @@ def chart_labels(rendering: Rendering, locale: str, report: Report) -> dict[str,
 CSV_COLUMNS = ("section", "metric", "value", "target")
 
 
+def chart_texts(rendering: Rendering, locale: str, report: Report) -> ChartTexts:
+    """Every word of the report chart, from the catalog."""
+    target = next(
+        (m.target for s in report.sections for m in s.metrics if m.kind is Kind.RATING),
+        None,
+    )
+    return ChartTexts(
+        labels=chart_labels(rendering, locale, report),
+        count_axis=rendering.plain(locale, "report.chart_axis_count"),
+        percent_axis=rendering.plain(locale, "report.chart_axis_percent"),
+        rating_axis=rendering.plain(locale, "report.chart_axis_rating"),
+        target=rendering.plain(locale, "report.chart_target", {"target": target or ""}),
+    )
+
+
 def report_csv(rendering: Rendering, locale: str, report: Report) -> bytes:
     """The report as CSV in the reader's language: headers, sections and metrics are catalog
     texts (no English key in a Finnish file), values as the summary shows them."""
@@ -121,7 +137,7 @@ async def _show(ctx: Context, slug: str) -> None:
     from handlers.domain.report_chart import render_png  # matplotlib loads on first use
 
     png = await asyncio.to_thread(
-        render_png, report, chart_labels(rendering, ctx.locale, report), title
+        render_png, report, chart_texts(rendering, ctx.locale, report), title
     )
     ctx.reply(
         "report.summary",

@@ -394,4 +394,20 @@ ENTRIES = {
     "csv.report.metric": {"fi": "Mittari", "sv": "Mätare", "en": "Measure"},
     "csv.report.value": {"fi": "Arvo", "sv": "Värde", "en": "Value"},
     "csv.report.target": {"fi": "Tavoite", "sv": "Mål", "en": "Target"},
+    "report.chart_axis_count": {
+        "fi": "Henkilöä tai tapaamista",
+        "sv": "Personer eller möten",
+        "en": "People or meetings",
+    },
+    "report.chart_axis_percent": {"fi": "Prosenttia", "sv": "Procent", "en": "Per cent"},
+    "report.chart_axis_rating": {
+        "fi": "Arvio asteikolla 1–5",
+        "sv": "Bedömning på skalan 1–5",
+        "en": "Rating on a scale of 1–5",
+    },
+    "report.chart_target": {
+        "fi": "Tavoite {target}",
+        "sv": "Mål {target}",
+        "en": "Target {target}",
+    },
 }
