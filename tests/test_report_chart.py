@@ -4,8 +4,8 @@ numbers); the PNG has a sensible size."""
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 import struct
 from decimal import Decimal
 from zoneinfo import ZoneInfo
