@@ -35,6 +35,7 @@ from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.ports import Rendering
 from handlers.core.types import Day, Document, InvalidInput, Lines, Param, Percent, Text
+from handlers.domain.budget_outputs import XLSX_MIME
 from handlers.domain.report_chart_texts import ChartTexts
 from handlers.domain.report_math import Kind, Metric, Report, csv_rows
 from handlers.staff import feedback
@@ -116,6 +117,56 @@ def report_csv(rendering: Rendering, locale: str, report: Report) -> bytes:
     return csv_bytes(header, rows)
 
 
+#: The ESF+ common result indicators on leaving (Regulation (EU) 2021/1057, Annex I) that
+#: the situations on leaving are counted as; their names are catalog texts.
+RESULT_INDICATORS = {
+    "result_job_searching": "EECR01",
+    "result_education": "EECR02",
+    "result_qualification": "EECR03",
+    "result_employment": "EECR04",
+}
+
+
+def report_xlsx(rendering: Rendering, locale: str, report: Report) -> bytes:
+    """The indicator report as a workbook: the result indicators on leaving under the
+    funder's codes and names, then every figure as in the CSV; all words from the catalog."""
+    from handlers.domain.budget_outputs import Sheet, to_xlsx
+
+    def plain(key: str) -> str:
+        return rendering.plain(locale, key).strip()
+
+    def cell(value: str) -> int | str:
+        return int(value) if value.isdigit() else value
+
+    indicators: list[tuple[str | int | None, ...]] = [
+        (plain("xlsx.code"), plain("xlsx.indicator"), plain("xlsx.participants"))
+    ]
+    for section, metric, value, _ in csv_rows(report):
+        if metric in RESULT_INDICATORS:
+            code = RESULT_INDICATORS[metric]
+            indicators.append((code, plain(f"xlsx.indicator.{code}"), cell(value)))
+        elif section == "results" and metric == "told":
+            indicators.append(("", plain(f"report.metric_{metric}"), cell(value)))
+    figures: list[tuple[str | int | None, ...]] = [
+        tuple(plain(f"csv.report.{column}") for column in CSV_COLUMNS)
+    ]
+    figures.extend(
+        (
+            plain(f"report.section_{section}"),
+            plain(f"report.metric_{metric}"),
+            cell(value),
+            target,
+        )
+        for section, metric, value, target in csv_rows(report)
+    )
+    return to_xlsx(
+        [
+            Sheet(plain("xlsx.sheet_indicators"), tuple(indicators), frozenset({0})),
+            Sheet(plain("xlsx.sheet_report"), tuple(figures), frozenset({0})),
+        ]
+    )
+
+
 def report_options(ctx: Context) -> report_store.Options:
     """The report settings from the content (the rating target of programme.yaml)."""
     content = ctx.services.content
@@ -147,6 +198,7 @@ async def _show(ctx: Context, slug: str) -> None:
         document=Document(file_name(ctx, "file.report", ".png", project=slug), png, "image/png"),
         buttons=[
             [REPORT.button("report.csv_button", f"csv:{slug}")],
+            [REPORT.button("report.xlsx_button", f"xlsx:{slug}")],
             [REPORT.button("report.feedback_button", f"feedback:{slug}")],
         ],
     )
@@ -166,6 +218,20 @@ async def _send_csv(ctx: Context, slug: str) -> None:
             report_csv(ctx.services.rendering, ctx.locale, report),
             "text/csv",
         ),
+    )
+
+
+async def _send_xlsx(ctx: Context, slug: str) -> None:
+    ctx.require_coordinator(slug)
+    report = await report_store.build(ctx.conn, slug, ctx.now, report_options(ctx))
+    await audit.record(
+        ctx.conn, actor=ctx.user.user_id, action="report.xlsx", now=ctx.now, project=slug
+    )
+    content = await asyncio.to_thread(report_xlsx, ctx.services.rendering, ctx.locale, report)
+    ctx.reply(
+        "report.xlsx_ready",
+        project=project_name(ctx, slug),
+        document=Document(file_name(ctx, "file.report", ".xlsx", project=slug), content, XLSX_MIME),
     )
 
 
@@ -222,6 +288,8 @@ async def report_button(ctx: Context) -> None:
         await _show(ctx, parts[2])
     elif parts[1] == "csv":
         await _send_csv(ctx, parts[2])
+    elif parts[1] == "xlsx":
+        await _send_xlsx(ctx, parts[2])
     elif parts[1] == "feedback":
         await feedback.show(ctx, parts[2])
     elif parts[1] == "fbcsv":

@@ -410,4 +410,43 @@ ENTRIES = {
         "sv": "Mål {target}",
         "en": "Target {target}",
     },
+    "report.xlsx_button": {
+        "fi": "Lataa indikaattorit (XLSX)",
+        "sv": "Ladda ner indikatorerna (XLSX)",
+        "en": "Download the indicators (XLSX)",
+    },
+    "report.xlsx_ready": {
+        "fi": "Indikaattoriraportti, {project}: XLSX-tiedosto.",
+        "sv": "Indikatorrapport, {project}: XLSX-fil.",
+        "en": "Indicator report, {project}: XLSX file.",
+    },
+    "xlsx.sheet_indicators": {
+        "fi": "Tulosindikaattorit",
+        "sv": "Resultatindikatorer",
+        "en": "Result indicators",
+    },
+    "xlsx.sheet_report": {"fi": "Raportti", "sv": "Rapport", "en": "Report"},
+    "xlsx.code": {"fi": "Koodi", "sv": "Kod", "en": "Code"},
+    "xlsx.indicator": {"fi": "Indikaattori", "sv": "Indikator", "en": "Indicator"},
+    "xlsx.participants": {"fi": "Osallistujia", "sv": "Deltagare", "en": "Participants"},
+    "xlsx.indicator.EECR01": {
+        "fi": "Työnhakijoiksi ryhtyneet osallistujat osallistumisen päättyessä",
+        "sv": "Deltagare som söker arbete när de lämnar insatsen",
+        "en": "Participants engaged in job searching upon leaving",
+    },
+    "xlsx.indicator.EECR02": {
+        "fi": "Koulutukseen osallistuvat osallistujat osallistumisen päättyessä",
+        "sv": "Deltagare i utbildning när de lämnar insatsen",
+        "en": "Participants in education or training upon leaving",
+    },
+    "xlsx.indicator.EECR03": {
+        "fi": "Tutkinnon tai pätevyyden saaneet osallistujat osallistumisen päättyessä",
+        "sv": "Deltagare som uppnår en kvalifikation när de lämnar insatsen",
+        "en": "Participants gaining a qualification upon leaving",
+    },
+    "xlsx.indicator.EECR04": {
+        "fi": "Työllistyneet osallistujat, myös itsensä työllistäneet, osallistumisen päättyessä",
+        "sv": "Deltagare i arbete, inklusive egenföretagare, när de lämnar insatsen",
+        "en": "Participants in employment, including self-employment, upon leaving",
+    },
 }
