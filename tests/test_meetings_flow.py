@@ -517,6 +517,32 @@ def test_meetings_from_the_command_line(
     ]
 
 
+def test_a_meeting_entirely_in_the_past_is_refused_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15: a README example dated in the past used to be accepted silently."""
+    database = tmp_path / "past.sqlite3"
+    monkeypatch.setenv("HANKEBOT_DATABASE", str(database))
+    past = [
+        "meetings",
+        "add",
+        "--project",
+        "toimi",
+        "--title",
+        "Ohjaus",
+        "--start",
+        "5.11.2020 9.30",
+    ]
+    assert main(past) == 1
+    assert "entirely in the past" in capsys.readouterr().err
+    # a series that began in the past but goes on is fine; so is the past when confirmed
+    ongoing = [*past[:-1], "5.11.2020 9.30", "--repeat", "weekly"]
+    assert main(ongoing) == 0
+    assert main([*past, "--allow-past"]) == 0
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM meetings").fetchone() == (2,)
+
+
 async def test_coordinator_views_stay_out_of_group_chats(db: Database) -> None:
     async with world(db, MONDAY) as w:
         coordinator = await w.coordinator()

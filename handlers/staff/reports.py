@@ -135,10 +135,15 @@ def report_xlsx(rendering: Rendering, locale: str, report: Report) -> bytes:
     def plain(key: str) -> str:
         return rendering.plain(locale, key).strip()
 
-    def cell(value: str) -> int | str:
-        return int(value) if value.isdigit() else value
+    def cell(value: str) -> int | Decimal | str:
+        """Numbers stay numbers in the workbook ("83,3" → 83.3); "< 5" stays text."""
+        if value.isdigit():
+            return int(value)
+        if value.replace(",", "", 1).isdigit():
+            return Decimal(value.replace(",", "."))
+        return value
 
-    indicators: list[tuple[str | int | None, ...]] = [
+    indicators: list[tuple[str | int | Decimal | None, ...]] = [
         (plain("xlsx.code"), plain("xlsx.indicator"), plain("xlsx.participants"))
     ]
     for section, metric, value, _ in csv_rows(report):
@@ -147,7 +152,7 @@ def report_xlsx(rendering: Rendering, locale: str, report: Report) -> bytes:
             indicators.append((code, plain(f"xlsx.indicator.{code}"), cell(value)))
         elif section == "results" and metric == "told":
             indicators.append(("", plain(f"report.metric_{metric}"), cell(value)))
-    figures: list[tuple[str | int | None, ...]] = [
+    figures: list[tuple[str | int | Decimal | None, ...]] = [
         tuple(plain(f"csv.report.{column}") for column in CSV_COLUMNS)
     ]
     figures.extend(

@@ -449,4 +449,10 @@ ENTRIES = {
         "sv": "Deltagare i arbete, inklusive egenföretagare, när de lämnar insatsen",
         "en": "Participants in employment, including self-employment, upon leaving",
     },
+    # --- item 5: small things --------------------------------------------------------
+    "broadcast.audience_empty": {
+        "fi": "Tässä joukossa ei ole ketään, joka saisi tiedotteen. Valitse toinen joukko.",
+        "sv": "Ingen i den här gruppen skulle få meddelandet. Välj en annan grupp.",
+        "en": "Nobody in this audience would get the announcement. Choose another one.",
+    },
 }
