@@ -31,6 +31,7 @@ from storage import meetings as meeting_store
 
 FLOW = "answer"
 MAX_REPLY = 1000
+MAX_NAME = 64
 
 
 class S(StrEnum):
@@ -155,8 +156,11 @@ async def _text_handle(ctx: Context) -> None:
         ctx.end()
         ctx.reply("open.already_handled")
         return
+    # Signed with the name the platform gives the coordinator now (the stored one, if any,
+    # first): the person sees who answered.
     me = await users.get(ctx.conn, ctx.user.user_id)
-    signature = (me.display_name if me is not None else None) or ""
+    stored = me.display_name if me is not None else None
+    signature = (stored or ctx.incoming.display_name or "").strip()[:MAX_NAME]
     person = await users.get(ctx.conn, item.user_id)
     locale = person.locale if person is not None else ctx.locale
     ctx.notify(
