@@ -7,7 +7,15 @@ from handlers.common import codes, privacy, start
 from handlers.core.flow import Registry
 from handlers.participant import answers as participant
 from handlers.participant import enrolment, exit_situation, replies
-from handlers.staff import broadcast, meeting_edit, meeting_new, meetings, reports, roles
+from handlers.staff import (
+    broadcast,
+    meeting_edit,
+    meeting_new,
+    meetings,
+    open_items,
+    reports,
+    roles,
+)
 
 
 def build_registry() -> Registry:
@@ -26,6 +34,7 @@ def build_registry() -> Registry:
         broadcast,
         reports,
         roles,
+        open_items,
         codes,  # after the modules that add kinds of code
     ):
         module.register(registry)

@@ -241,6 +241,16 @@ async def comment(conn: aiosqlite.Connection, occurrence_id: int, user_id: str, 
     )
 
 
+async def sign_comment(
+    conn: aiosqlite.Connection, occurrence_id: int, user_id: str, signed: bool
+) -> None:
+    """The writer's choice: may the coordinators see their name with the comment."""
+    await conn.execute(
+        "UPDATE ratings SET signed = ? WHERE occurrence_id = ? AND user_id = ?",
+        (int(signed), occurrence_id, user_id),
+    )
+
+
 async def rating(
     conn: aiosqlite.Connection, occurrence_id: int, user_id: str
 ) -> tuple[int, str | None] | None:

@@ -136,6 +136,7 @@ async def test_ask_a_person_sends_the_typed_question_to_the_coordinators(
         "question",
         "consent_at",
         "created_at",
+        "delivered_at",
     }
     [notice] = coordinator.new_messages()
     assert notice.keys == ("contact.notify_question",)

@@ -122,11 +122,12 @@ def test_step_names_stored_in_conversations_stay_the_same() -> None:
         ),
         "meeting_edit": ["confirm", "value"],
         "meeting_new_time": ["when"],
-        "rating": ["comment", "score"],
+        "rating": ["comment", "score", "sign"],
         "leave": ["choose", "confirm"],
         "broadcast": sorted(["project", "audience", "text", "preview", "when", "confirm_time"]),
         "mark_left": ["confirm", "person", "project"],
         "join": ["code"],
+        "answer": ["text"],
     }
 
 

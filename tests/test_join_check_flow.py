@@ -320,15 +320,18 @@ async def test_declining_sends_and_stores_nothing(bot: Bot, db: Database) -> Non
     assert await conversation(db, person.user_id) is None
 
 
-async def test_without_anyone_to_notify_nothing_is_stored(bot: Bot, db: Database) -> None:
+async def test_without_a_coordinator_the_request_waits(bot: Bot, db: Database) -> None:
+    """Issue 15: no dead end; the request waits for the first coordinator (tests/
+    test_waiting_contact.py follows it there) and the organisation is named."""
     person = bot.person()
     await _to_outcome(person)
     await press_key(person, "join.ask_contact")
     await say(person, "maija@example.org")
     [answer] = await press_key(person, "contact.send")
-    assert answer.keys[0] == "contact.nobody"
+    assert answer.keys[0] == "contact.kept"
     assert "Mikkelin Seudun Invalidit ry" in answer.text
-    assert await rows(db, "SELECT * FROM contact_requests") == []
+    [stored] = await rows(db, "SELECT * FROM contact_requests")
+    assert stored["delivered_at"] is None
 
 
 async def test_retention_purges_requests_and_abandoned_answers(

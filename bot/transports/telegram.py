@@ -129,7 +129,7 @@ def to_incoming(update: Update) -> Incoming | None:
             chat_id=f"telegram:{chat_id}",
             button_token=query.data or "",
             locale_hint=person.language_code,
-            display_name=person.full_name,
+            display_name=person.first_name,  # the first name only: what a coordinator needs
             update_key=key,
             is_group_chat=chat is not None and chat.type != "private",
         )
@@ -145,7 +145,7 @@ def to_incoming(update: Update) -> Incoming | None:
             chat_id=f"telegram:{message.chat.id}",
             text=message.text,
             locale_hint=person.language_code,
-            display_name=person.full_name,
+            display_name=person.first_name,  # the first name only: what a coordinator needs
             update_key=key,
             is_group_chat=message.chat.type != "private",
         )

@@ -34,3 +34,4 @@ REPORT = ButtonFamily("rep")  # rep:<kind>:<project>
 COORDINATOR = ButtonFamily("coord")  # coord:<action>:…
 AUDIT = ButtonFamily("audit")  # audit:csv
 UNDO = ButtonFamily("undo")  # undo:rsvp|rate|exit:…, a typed answer taken back
+OPEN_ITEM = ButtonFamily("oi")  # oi:reply|done|time:<open item>, coordinators' answers

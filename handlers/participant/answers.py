@@ -56,6 +56,7 @@ from handlers.common.buttons import (
     YES,
 )
 from handlers.common.file_names import file_name
+from handlers.common.open_work import item_buttons
 from handlers.common.participation import REMINDER_CHOICES, offsets_text, rsvp_buttons
 from handlers.core.context import Context
 from handlers.core.flow import (
@@ -74,7 +75,7 @@ from handlers.domain.calendar_files import occurrences_to_ics
 from handlers.domain.reply_intent import Question, Verdict, read_reply
 from messages.words import command_names
 from storage import meetings as meeting_store
-from storage import memberships, participants, person_refs, reminders
+from storage import memberships, open_items, participants, person_refs, reminders
 from storage.meetings import Meeting, Occurrence
 
 RATING_FLOW = "rating"
@@ -87,6 +88,7 @@ class S(StrEnum):
 
     SCORE = RATING_STEP
     COMMENT = "comment"
+    SIGN = "sign"
     CHOOSE = "choose"
     CONFIRM = "confirm"
 
@@ -194,11 +196,22 @@ async def answer_rsvp(ctx: Context) -> None:
         await planning.plan_check_in_for(ctx.conn, occurrence, user_id, now=ctx.now, tz=tz)
         if previous != answer:
             ref = await person_refs.ref_of(ctx.conn, user_id)  # the button must not name them
+            item_id = await open_items.add(
+                ctx.conn,
+                project=meeting.project,
+                kind="cant_come",
+                user_id=user_id,
+                occurrence_id=occurrence.id,
+                now=ctx.now,
+            )
             await common.notify_coordinators(
                 ctx,
                 meeting.project,
                 "notify.rsvp_no" if answer == "no" else "notify.rsvp_other",
-                buttons=[[MEETING.button("notify.offer_time", f"newtime:{occurrence.id}:{ref}")]],
+                buttons=[
+                    [MEETING.button("notify.offer_time", f"newtime:{occurrence.id}:{ref}")],
+                    *item_buttons(item_id),
+                ],
                 name=await common.label_of(ctx, user_id),
                 title=meeting.title,
                 when=When(occurrence.start),
@@ -280,6 +293,24 @@ async def _comment_handle(ctx: Context) -> None:
     if len(text) > COMMENT_LIMIT:
         raise InvalidInput("participant.comment_too_long", limit=COMMENT_LIMIT)
     await participants.comment(ctx.conn, int(ctx.data["occ"]), ctx.user.user_id, text)
+    ctx.goto(S.SIGN)
+
+
+async def _sign_prompt(ctx: Context) -> None:
+    """Whether the coordinators may see the writer's name with the comment (without it, a
+    comment of a small meeting is not shown to them at all: storage.feedback)."""
+    ctx.reply(
+        "participant.sign_prompt",
+        buttons=[
+            [YES.button("participant.sign_yes")],
+            [NO.button("participant.sign_no")],
+        ],
+    )
+
+
+async def _sign_handle(ctx: Context) -> None:
+    signed = ctx.pressed(YES)
+    await participants.sign_comment(ctx.conn, int(ctx.data["occ"]), ctx.user.user_id, signed)
     ctx.end()
     ctx.reply("participant.rating_thanks")
 
@@ -296,10 +327,19 @@ async def answer_check_in(ctx: Context) -> None:
         return
     occurrence, meeting = found
     user_id = ctx.user.user_id
+    item_id = await open_items.add(
+        ctx.conn,
+        project=meeting.project,
+        kind="talk",
+        user_id=user_id,
+        occurrence_id=occurrence.id,
+        now=ctx.now,
+    )
     await common.notify_coordinators(
         ctx,
         meeting.project,
         "notify.wants_to_talk",
+        buttons=item_buttons(item_id),
         dedupe_key=f"talk:{occurrence.id}:{user_id}",
         name=await common.label_of(ctx, user_id),
     )
@@ -553,11 +593,13 @@ def register(registry: Registry) -> None:
                     goes_to={FlowRef(RATING_FLOW), S.COMMENT, END},
                 ),
                 S.COMMENT: Step(
-                    _comment_prompt, _comment_handle, accepts={TEXT, SKIP}, goes_to={END}
+                    _comment_prompt, _comment_handle, accepts={TEXT, SKIP}, goes_to={END, S.SIGN}
                 ),
+                S.SIGN: Step(_sign_prompt, _sign_handle, accepts={YES, NO}, goes_to={END}),
             },
             S.SCORE,
             answers_first={S.SCORE},  # "en pääse" for the next meeting is not a wrong score
+            use_buttons="participant.use_buttons",
         )
     )
     registry.add_flow(

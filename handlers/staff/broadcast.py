@@ -205,6 +205,8 @@ async def _project_handle(ctx: Context) -> None:
     if choice == NEWS:
         ctx.require_admin()
         ctx.data.update(project=None, audience="news", group=None)
+        if not await recipients_for(ctx):  # nobody takes news: refused before the text
+            raise InvalidInput("broadcast.audience_empty")
         ctx.goto(S.TEXT)
         return
     ctx.require_coordinator(choice)
@@ -271,6 +273,10 @@ async def _audience_handle(ctx: Context) -> None:
         ctx.data.update(audience="group", group=choice.removeprefix("group:"))
     else:
         raise ctx.use_buttons()
+    if not await recipients_for(ctx):
+        # Issue 15: an audience of nobody is refused now, not after the text is written.
+        ctx.data.update(audience=None, group=None)
+        raise InvalidInput("broadcast.audience_empty")
     ctx.goto(S.TEXT)
 
 
