@@ -106,7 +106,13 @@ class SimplemmaBackend:
                 if self._known(tail, locale):
                     tail_lemma = self._lemma(tail, locale)
                     if len(tail_lemma) >= _MIN_TAIL:
-                        return [self._lemma(head, locale), tail_lemma]
+                        # a known tail may itself be a compound ("rahoitusosuus")
+                        finer = (
+                            self._split(tail_lemma, locale, room - 1)
+                            if len(tail_lemma) >= _MIN_WORD_TO_SPLIT
+                            else [tail_lemma]
+                        )
+                        return [self._lemma(head, locale), *finer]
                 if len(tail) >= _MIN_WORD_TO_SPLIT:
                     rest = self._split(tail, locale, room - 1)
                     if len(rest) > 1:
