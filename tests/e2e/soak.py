@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import renderer
 from bot.markup import html_to_plain
 from handlers.common import planning
-from storage import broadcasts, memberships, participants, reminders, users
+from storage import broadcasts, memberships, users
 from storage.db import Database
 from storage.meetings import HORIZON
 from tests.catalog_labels import label
@@ -46,6 +46,7 @@ from tests.e2e.scenarios import (
     language_change,
     start_menu_and_help,
 )
+from tests.e2e.seeding import add_due_reminder
 from tests.e2e.telegram_driver import (
     TelegramDriver,
     bot_process_env,
@@ -187,19 +188,7 @@ async def prepare(
             )
             [occurrence] = await planning.materialize(conn, meeting, now + HORIZON, now=now, tz=TZ)
             for (user, _), due in zip(people, due_at, strict=True):
-                user_id = f"telegram:{user}"
-                offset = occurrence.start - due
-                await participants.set_own_offsets(conn, user_id, PROJECT, [offset])
-                await reminders.add(
-                    conn,
-                    occurrence_id=occurrence.id,
-                    user_id=user_id,
-                    kind="reminder",
-                    start=occurrence.start,
-                    due_at=due,
-                    offset=offset,
-                    now=now,
-                )
+                await add_due_reminder(conn, occurrence, f"telegram:{user}", PROJECT, due, now)
             broadcast = await broadcasts.create(
                 conn,
                 project=PROJECT,

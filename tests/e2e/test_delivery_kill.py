@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers.common import planning
-from storage import broadcasts, memberships, participants, reminders, users
+from storage import broadcasts, memberships, users
 from storage.db import Database
 from storage.meetings import HORIZON
+from tests.e2e.seeding import add_due_reminder
 from tests.e2e.telegram_driver import bot_process_env, start_bot_process
 from tests.fakes.telegram_api import BotMessage, FakeTelegramServer
 
@@ -73,19 +74,7 @@ async def prepare(database: Path) -> None:
             )
             [occurrence] = await planning.materialize(conn, meeting, now + HORIZON, now=now, tz=TZ)
             for user in PEOPLE:
-                user_id = f"telegram:{user}"
-                offset = occurrence.start - due
-                await participants.set_own_offsets(conn, user_id, PROJECT, [offset])
-                assert await reminders.add(
-                    conn,
-                    occurrence_id=occurrence.id,
-                    user_id=user_id,
-                    kind="reminder",
-                    start=occurrence.start,
-                    due_at=due,
-                    offset=offset,
-                    now=now,
-                )
+                await add_due_reminder(conn, occurrence, f"telegram:{user}", PROJECT, due, now)
             broadcast = await broadcasts.create(
                 conn,
                 project=PROJECT,
