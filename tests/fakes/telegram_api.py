@@ -1408,6 +1408,12 @@ class FakeTelegramServer:
                 if (chat_id is None or m.chat_id == chat_id) and (include_deleted or not m.deleted)
             ]
 
+    def sent_since(self, position: int) -> list[tuple[int, float]]:
+        """``(chat_id, sent_at)`` of the bot's messages from ``position`` on in send order:
+        cheap enough to poll under load (no copies of the messages; bench/conversation.py)."""
+        with self._lock:
+            return [(m.chat_id, m.sent_at) for m in self._message_order[position:]]
+
     def message(self, chat_id: int, message_id: int) -> BotMessage:
         with self._lock:
             msg = self._messages.get((chat_id, message_id))
