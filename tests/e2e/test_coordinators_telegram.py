@@ -14,7 +14,7 @@ import pytest
 from content import load_content
 from handlers.common.coordination import project_label
 from handlers.staff.open_items import MAX_REPLY
-from storage.contact_requests import WAITING_DAYS
+from storage.contact_requests import RETENTION_DAYS, WAITING_DAYS
 from tests.catalog_labels import label, shown
 from tests.e2e.telegram_driver import bot_settings, running_bot
 from tests.fakes.telegram_api import BotMessage, FakeTelegramServer
@@ -66,7 +66,13 @@ async def test_waiting_contact_reaches_the_first_coordinator_who_answers(
         await message_with(server, PERSON, "Miten sinuun voi ottaa yhteyttä?")
         server.user_sends(PERSON, "maija@example.org")
         project = project_label(load_content(), SLUG, "fi")
-        consent = shown("contact.waiting_consent", project=project, days=WAITING_DAYS)
+        consent = shown(
+            "contact.waiting_consent",
+            project=project,
+            contact="maija@example.org",
+            days=WAITING_DAYS,
+            retention=RETENTION_DAYS,
+        )
         await message_with(server, PERSON, consent)  # kept for at most 30 days, it says
         server.press_button(PERSON, label("contact.send"))
         await message_with(
