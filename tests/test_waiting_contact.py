@@ -104,7 +104,9 @@ async def test_request_waits_for_the_first_coordinator(bot: Bot, db: Database) -
     )
     # the coordinator answers in the bot: the person gets it, audited
     [reply] = [b for b in notice.all_buttons() if (b.payload or "").startswith("oi:reply:")]
-    await first.presses_token(reply.token)
+    [prompt] = await first.presses_token(reply.token)
+    # no name to sign with: the prompt does not promise one
+    assert prompt.keys[0] == "open.reply_prompt_unsigned", prompt.keys
     await first.says("Hei! Soitan sinulle maanantaina.")
     answered = person.new_messages()
     assert any(

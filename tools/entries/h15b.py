@@ -88,4 +88,26 @@ ENTRIES = {
         "sv": "Konsolens användare",
         "en": "The console user",
     },
+    # the reply prompt when the coordinator has no name to sign with (the reply goes unsigned)
+    "open.reply_prompt_unsigned": {
+        "count": "limit",
+        "fi": (
+            "Kirjoita vastaus: {name} saa sen tästä botista. Enintään {limit} merkki.\n"
+            "<i>Lopeta: /peru</i>",
+            "Kirjoita vastaus: {name} saa sen tästä botista. Enintään {limit} merkkiä.\n"
+            "<i>Lopeta: /peru</i>",
+        ),
+        "sv": (
+            "Skriv ditt svar: {name} får det i den här boten. Högst {limit} tecken.\n"
+            "<i>Avbryt: /avbryt</i>",
+            "Skriv ditt svar: {name} får det i den här boten. Högst {limit} tecken.\n"
+            "<i>Avbryt: /avbryt</i>",
+        ),
+        "en": (
+            "Write your reply: {name} gets it in this bot. At most {limit} character.\n"
+            "<i>Stop: /cancel</i>",
+            "Write your reply: {name} gets it in this bot. At most {limit} characters.\n"
+            "<i>Stop: /cancel</i>",
+        ),
+    },
 }
