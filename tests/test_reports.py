@@ -343,6 +343,13 @@ async def test_indicator_report_as_xlsx_in_the_coordinators_language(
         english |= {"results", "told", "result_job_searching", "job_searching", "meetings"}
         assert not english & cells
         assert figures.cell(1, 1).value == shown("csv.report.section")
+        # the rating target is a number a spreadsheet can compute with, not the text "4,5"
+        [target] = [
+            row[3]
+            for row in figures.iter_rows(values_only=True)
+            if row[1] == shown("report.metric_rating_average")
+        ]
+        assert target == float(RATING_TARGET), target
         async with db.transaction() as conn:
             assert await audit.count(conn, "report.xlsx") == 1
 
