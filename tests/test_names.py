@@ -36,3 +36,10 @@ def test_a_matrix_person_without_a_display_name_is_their_address_name() -> None:
 def test_only_a_bare_number_gets_the_unnamed_form() -> None:
     label = person_label(None, "telegram:123456")
     assert isinstance(label, Text) and label.key == "people.unnamed"
+
+
+def test_the_console_person_is_named_as_such_not_clipped() -> None:
+    """Typing on the console, /avoimet and the reply prompt said "Osallistuja …ocal"."""
+    label = person_label(user("console:local", None), "console:local")
+    assert isinstance(label, Text) and label.key == "people.console"
+    assert person_label(user("console:local", "Anna"), "console:local") == "Anna"

@@ -19,6 +19,7 @@ from content import Content, load_content
 from handlers.domain.report_math import (
     PROTECTED,
     RATING_TARGET,
+    RESULT_SITUATIONS,
     Kind,
     Metric,
     Report,
@@ -342,5 +343,36 @@ async def test_indicator_report_as_xlsx_in_the_coordinators_language(
         english |= {"results", "told", "result_job_searching", "job_searching", "meetings"}
         assert not english & cells
         assert figures.cell(1, 1).value == shown("csv.report.section")
+        # the rating target is a number a spreadsheet can compute with, not the text "4,5"
+        [target] = [
+            row[3]
+            for row in figures.iter_rows(values_only=True)
+            if row[1] == shown("report.metric_rating_average")
+        ]
+        assert target == float(RATING_TARGET), target
         async with db.transaction() as conn:
             assert await audit.count(conn, "report.xlsx") == 1
+
+
+def test_result_indicator_codes_name_what_domain_md_says() -> None:
+    """EECR01–04 in the funder's order, each under the meaning DOMAIN.md gives ("Result
+    indicators on leaving (within 4 weeks): engaged in job searching, in education or
+    training, gaining a qualification, in employment (incl. self-employment)"): a swapped
+    code or a name drifting from it fails here."""
+    from handlers.staff.reports import RESULT_INDICATORS
+
+    domain = {
+        "EECR01": ("engaged in job searching",),
+        "EECR02": ("in education or training",),
+        "EECR03": ("gaining a qualification",),
+        "EECR04": ("in employment", "self-employment"),
+    }
+    assert list(RESULT_INDICATORS.values()) == list(domain)
+    metrics = [f"result_{name}" for name in RESULT_SITUATIONS]
+    assert list(RESULT_INDICATORS) == metrics  # job searching, education, qualification, work
+    for code, phrases in domain.items():
+        name = shown(f"xlsx.indicator.{code}", "en")
+        assert name.endswith("upon leaving"), name
+        assert all(phrase in name.lower() for phrase in phrases), (code, name)
+        for locale in ("fi", "sv"):
+            assert shown(f"xlsx.indicator.{code}", locale) != name  # translated, not English

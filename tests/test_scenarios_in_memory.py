@@ -9,8 +9,8 @@ from bot.transports.base import Capabilities
 from content import load_content
 from storage.db import Database
 from tests.e2e.memory_driver import MemoryDriver
-from tests.e2e.scenarios import TWO_PEOPLE, TwoPeople
-from tests.e2e.typed_world import seed_reminder
+from tests.e2e.scenarios import LOOP, TWO_PEOPLE, Loop, LoopScenario, TwoPeople
+from tests.e2e.typed_world import seed_after_meeting, seed_reminder
 from tests.harness import Bot, Clock
 from tests.meeting_helpers import ADMIN, World
 
@@ -43,4 +43,45 @@ async def test_two_people(scenario: TwoPeople, numbered: bool, db: Database) -> 
             MemoryDriver(participant, numbered=numbered),
             MemoryDriver(coordinator, numbered=numbered),
             remind,
+        )
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "buttons"])
+@pytest.mark.parametrize("scenario", LOOP, ids=lambda s: s.__name__)
+async def test_coordinators_close_the_loop(
+    scenario: LoopScenario, numbered: bool, db: Database
+) -> None:
+    capabilities = Capabilities(numbers_buttons=numbered)
+    clock = Clock()
+    async with Bot(
+        db,
+        admins=frozenset({ADMIN}),
+        clock=clock,
+        content=load_content(),
+        capabilities=capabilities,
+    ) as bot:
+        world = World(bot, clock)
+        participant, coordinator = bot.person(1), bot.person(2)
+
+        async def after_meeting(kind: str) -> None:
+            await seed_after_meeting(
+                db,
+                participant=participant.user_id,
+                coordinator=coordinator.user_id,
+                kind=kind,
+                now=clock(),
+            )
+            await world.tick()
+
+        async def audit(action: str) -> list[tuple[object, ...]]:
+            return await world.rows(
+                "SELECT actor, project, subject FROM audit_log WHERE action = ? ORDER BY id",
+                action,
+            )
+
+        loop = Loop(participant.user_id, coordinator.user_id, after_meeting, audit)
+        await scenario(
+            MemoryDriver(participant, numbered=numbered),
+            MemoryDriver(coordinator, numbered=numbered),
+            loop,
         )

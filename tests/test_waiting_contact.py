@@ -68,8 +68,13 @@ async def test_request_waits_for_the_first_coordinator(bot: Bot, db: Database) -
     person = bot.person()
     await _ask_to_join(person)
     consent = await say(person, "maija@example.org")
-    assert consent.shows("contact.waiting_consent")
-    assert f"{contact_requests.WAITING_DAYS} päivää" in consent.text
+    # one consent that says what happens: kept for the first coordinator, at most
+    # WAITING_DAYS days; not "I send it to the project's staff" (there are none yet)
+    assert consent.keys == ("contact.waiting_consent",), consent.keys
+    assert "maija@example.org" in consent.text
+    assert f"{contact_requests.WAITING_DAYS} päivän" in consent.text
+    assert f"{contact_requests.RETENTION_DAYS} päivän" in consent.text
+    assert consent.button("contact.send") and consent.button("contact.dont_send")
     admin.new_messages()
     kept = await press_key(person, "contact.send")
     said = [key for message in kept for key in message.keys]
@@ -99,7 +104,9 @@ async def test_request_waits_for_the_first_coordinator(bot: Bot, db: Database) -
     )
     # the coordinator answers in the bot: the person gets it, audited
     [reply] = [b for b in notice.all_buttons() if (b.payload or "").startswith("oi:reply:")]
-    await first.presses_token(reply.token)
+    [prompt] = await first.presses_token(reply.token)
+    # no name to sign with: the prompt does not promise one
+    assert prompt.keys[0] == "open.reply_prompt_unsigned", prompt.keys
     await first.says("Hei! Soitan sinulle maanantaina.")
     answered = person.new_messages()
     assert any(

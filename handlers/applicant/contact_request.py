@@ -95,12 +95,33 @@ def _question(ctx: Context) -> str | None:
 async def ask_consent(
     ctx: Context, *, project: str | None, contact: str, question: str | None
 ) -> None:
-    """Show exactly what would be sent and to whom."""
+    """Show exactly what would be sent and to whom (to nobody yet: kept for the first
+    coordinator, when the project has none)."""
     name = project_name(ctx, project)
     target = Text("contact.to_project", {"project": name}) if name else Text("contact.to_admins")
     buttons = [[SEND.button("contact.send")], [DONT_SEND.button("contact.dont_send")]]
     if await has_no_coordinator(ctx, project):
-        ctx.reply("contact.waiting_consent", project=name, days=contact_requests.WAITING_DAYS)
+        waiting, retention = contact_requests.WAITING_DAYS, contact_requests.RETENTION_DAYS
+        if question is None:
+            ctx.reply(
+                "contact.waiting_consent",
+                project=name,
+                contact=contact,
+                days=waiting,
+                retention=retention,
+                buttons=buttons,
+            )
+        else:
+            ctx.reply(
+                "contact.waiting_consent_question",
+                project=name,
+                question=question,
+                contact=contact,
+                days=waiting,
+                retention=retention,
+                buttons=buttons,
+            )
+        return
     if question is None:
         ctx.reply(
             "contact.consent_join",

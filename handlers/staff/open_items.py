@@ -136,7 +136,16 @@ async def open_item_button(ctx: Context) -> None:
 
 async def _text_prompt(ctx: Context) -> None:
     item = await _item(ctx, int(ctx.data["item"]))
-    ctx.reply("open.reply_prompt", name=await label_of(ctx, item.user_id), limit=MAX_REPLY)
+    key = "open.reply_prompt" if await _signature(ctx) else "open.reply_prompt_unsigned"
+    ctx.reply(key, name=await label_of(ctx, item.user_id), limit=MAX_REPLY)
+
+
+async def _signature(ctx: Context) -> str:
+    """The name a reply is signed with: the one the platform gives the coordinator (the
+    stored one, if any, first); empty when there is none (the reply goes unsigned)."""
+    me = await users.get(ctx.conn, ctx.user.user_id)
+    stored = me.display_name if me is not None else None
+    return (stored or ctx.incoming.display_name or "").strip()[:MAX_NAME]
 
 
 def read_reply(text: str | None) -> str:
@@ -156,11 +165,7 @@ async def _text_handle(ctx: Context) -> None:
         ctx.end()
         ctx.reply("open.already_handled")
         return
-    # Signed with the name the platform gives the coordinator now (the stored one, if any,
-    # first): the person sees who answered.
-    me = await users.get(ctx.conn, ctx.user.user_id)
-    stored = me.display_name if me is not None else None
-    signature = (stored or ctx.incoming.display_name or "").strip()[:MAX_NAME]
+    signature = await _signature(ctx)  # the person sees who answered
     person = await users.get(ctx.conn, item.user_id)
     locale = person.locale if person is not None else ctx.locale
     ctx.notify(

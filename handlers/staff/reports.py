@@ -160,7 +160,7 @@ def report_xlsx(rendering: Rendering, locale: str, report: Report) -> bytes:
             plain(f"report.section_{section}"),
             plain(f"report.metric_{metric}"),
             cell(value),
-            target,
+            cell(target) if target else None,
         )
         for section, metric, value, target in csv_rows(report)
     )

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
+from content import load_content
+from handlers.common.coordination import project_label
+from handlers.staff.open_items import MAX_REPLY
 from tests.catalog_labels import find_label, label, shown
-from tests.e2e.driver import ChatDriver
-from tests.e2e.typed_world import new_time_text
+from tests.e2e.driver import ChatDriver, SeenMessage
+from tests.e2e.typed_world import (
+    COORDINATOR_NAME,
+    PARTICIPANT_NAME,
+    PROJECT,
+    TITLE,
+    new_time_text,
+)
 
 Scenario = Callable[[ChatDriver], Awaitable[None]]
 #: A scenario of a participant and a coordinator; ``remind`` makes the meeting and sends the
@@ -210,3 +222,125 @@ async def participant_who_only_types(
 
 
 TWO_PEOPLE: list[TwoPeople] = [participant_who_only_types]
+
+
+# --- coordinators close the loop (issue 15, "done when") ----------------------------------
+
+
+@dataclass(frozen=True)
+class Loop:
+    """What the issue 15 scenarios need from the transport's test besides the two chats."""
+
+    participant: str  # user ids, as the audit log names them
+    coordinator: str
+    #: Makes a meeting that has just ended and sends the participant its ``kind`` of
+    #: message ("follow_up": the rating question, "check_in": "shall we talk?").
+    after_meeting: Callable[[str], Awaitable[None]]
+    #: (actor, project, subject) of each audit log row of this action, oldest first.
+    audit: Callable[[str], Awaitable[list[tuple[object, ...]]]]
+
+
+LoopScenario = Callable[[ChatDriver, ChatDriver, Loop], Awaitable[None]]
+
+
+async def until(chat: ChatDriver, wanted: Callable[[SeenMessage], bool]) -> SeenMessage:
+    """The next message ``chat`` gets that is ``wanted`` (a transport may send a report's
+    picture and its text as one message or as two)."""
+    for _ in range(5):
+        [message] = await chat.replies()
+        if wanted(message):
+            return message
+    raise AssertionError("the wanted message did not come")
+
+
+async def _started(*people: ChatDriver) -> None:
+    for person in people:
+        await person.send(f"{person.command_prefix}start")
+        await person.replies()
+
+
+async def rating_and_comment_reach_the_coordinator(
+    participant: ChatDriver, coordinator: ChatDriver, loop: Loop
+) -> None:
+    """A participant rates a meeting, comments and signs → the coordinator sees the comment
+    with her name in the feedback view and in its CSV; both views audited."""
+    await _started(participant, coordinator)
+    await loop.after_meeting("follow_up")
+    [question] = await participant.replies()
+    score = label("participant.score", n="5")
+    assert score in question.labels
+    await participant.press(score)
+    [comment] = await participant.replies()
+    assert comment.text.startswith(shown("participant.comment_prompt"))
+    await participant.send("Oli kiva, mutta kahvi loppui")
+    [sign] = await participant.replies()
+    assert label("participant.sign_yes") in sign.labels
+    await participant.press(label("participant.sign_yes"))
+    [thanks] = await participant.replies()
+    assert thanks.text.startswith(shown("participant.rating_thanks"))
+
+    await coordinator.send(f"{coordinator.command_prefix}raportti {PROJECT}")
+    report = await until(coordinator, lambda m: label("report.feedback_button") in m.labels)
+    await coordinator.press(label("report.feedback_button"))
+    [view] = await coordinator.replies()
+    signed = shown(
+        "report.feedback_comment_signed", text="Oli kiva, mutta kahvi loppui", name=PARTICIPANT_NAME
+    )
+    assert signed in view.text, view.text
+    assert label("report.feedback_csv_button") in view.labels
+    await coordinator.press(label("report.feedback_csv_button"))
+    [sent] = await coordinator.replies()
+    assert sent.file is not None and sent.file[0].endswith(".csv")
+    rows = list(csv.reader(io.StringIO(sent.file[1].decode("utf-8-sig")), delimiter=";"))
+    columns = ("meeting", "start", "ratings", "average", "comment", "writer")
+    assert rows[0] == [shown(f"csv.feedback.{column}") for column in columns]
+    [row] = rows[1:]
+    # one rating: its count, no average (none below SMALL_COUNT), the signed comment
+    assert row[0] == TITLE and row[2:] == [
+        "1",
+        "",
+        "Oli kiva, mutta kahvi loppui",
+        PARTICIPANT_NAME,
+    ], row
+    assert report.labels  # the report itself came before its feedback button was pressed
+    for action in ("feedback.view", "feedback.csv"):
+        assert await loop.audit(action) == [(loop.coordinator, PROJECT, None)], action
+
+
+async def wants_to_talk_gets_a_signed_reply(
+    participant: ChatDriver, coordinator: ChatDriver, loop: Loop
+) -> None:
+    """ "Haluan jutella" after a missed meeting → the coordinator replies from the bot → the
+    participant gets the reply signed with the coordinator's display name; audited."""
+    await _started(participant, coordinator)
+    await loop.after_meeting("check_in")
+    [check_in] = await participant.replies()
+    assert label("participant.want_to_talk") in check_in.labels
+    await participant.press(label("participant.want_to_talk"))
+    [asked] = await participant.replies()
+    assert asked.text.startswith(shown("participant.talk_requested"))
+    [notice] = await coordinator.replies()
+    assert PARTICIPANT_NAME in notice.text
+    assert label("open.reply_button") in notice.labels
+    await coordinator.press(label("open.reply_button"))
+    [prompt] = await coordinator.replies()
+    asked_for = shown("open.reply_prompt", name=PARTICIPANT_NAME, limit=MAX_REPLY)
+    assert prompt.text.startswith(asked_for.split("\n")[0])
+    typed = "Soitan sinulle huomenna <b>klo 10</b>."
+    await coordinator.send(typed)
+    [sent] = await coordinator.replies()
+    assert sent.text.startswith(shown("open.reply_sent", name=PARTICIPANT_NAME))
+    [reply] = await participant.replies()
+    project = project_label(load_content(), PROJECT, "fi")
+    # the coordinator's text as typed (escaped, not bold), signed with her display name
+    assert reply.text == shown(
+        "open.reply_to_you", project=project, text=typed, coordinator=COORDINATOR_NAME
+    )
+    assert reply.text.rstrip().endswith(f"— {COORDINATOR_NAME}")
+    assert await loop.audit("open_item.reply") == [(loop.coordinator, PROJECT, loop.participant)]
+
+
+LOOP: list[LoopScenario] = [
+    rating_and_comment_reach_the_coordinator,
+    wants_to_talk_gets_a_signed_reply,
+]

@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from content import load_content
+from handlers.common.coordination import project_label
+from handlers.staff.open_items import MAX_REPLY
+from storage.contact_requests import RETENTION_DAYS, WAITING_DAYS
 from tests.catalog_labels import label, shown
 from tests.e2e.telegram_driver import bot_settings, running_bot
 from tests.fakes.telegram_api import BotMessage, FakeTelegramServer
@@ -18,6 +22,7 @@ from tests.fakes.telegram_api import BotMessage, FakeTelegramServer
 pytestmark = pytest.mark.e2e
 
 ADMIN, COORDINATOR, PERSON = 700, 702, 801
+SLUG = "kaveria-ei-jateta"
 ON_SUBSIDY = "Olen työtön ja saan työmarkkinatukea (en ansiosidonnaista)"
 
 
@@ -60,20 +65,33 @@ async def test_waiting_contact_reaches_the_first_coordinator_who_answers(
         server.press_button(PERSON, label("join.ask_contact"))
         await message_with(server, PERSON, "Miten sinuun voi ottaa yhteyttä?")
         server.user_sends(PERSON, "maija@example.org")
-        consent = await message_with(server, PERSON, "ei ole vielä ohjaajaa")
-        assert "30 päivää" in (consent.text or "")
+        project = project_label(load_content(), SLUG, "fi")
+        consent = shown(
+            "contact.waiting_consent",
+            project=project,
+            contact="maija@example.org",
+            days=WAITING_DAYS,
+            retention=RETENTION_DAYS,
+        )
+        await message_with(server, PERSON, consent)  # kept for at most 30 days, it says
         server.press_button(PERSON, label("contact.send"))
-        await message_with(server, PERSON, "Pyyntösi on tallessa")
+        await message_with(
+            server, PERSON, shown("contact.kept", project=project, days=WAITING_DAYS)
+        )
         # the administrator makes the first coordinator; the request goes to them
-        server.user_sends(ADMIN, f"/lisaa_ohjaaja kaveria-ei-jateta telegram:{COORDINATOR}")
+        server.user_sends(ADMIN, f"/lisaa_ohjaaja {SLUG} telegram:{COORDINATOR}")
         notice = await message_with(server, COORDINATOR, "maija@example.org")
         assert label("open.reply_button") in notice.button_texts
-        await message_with(server, PERSON, "Pyyntösi on nyt annettu")
+        await message_with(server, PERSON, shown("contact.delivered_to_you", project=project))
         server.press_button(COORDINATOR, label("open.reply_button"), message_id=notice.message_id)
-        await message_with(server, COORDINATOR, "Kirjoita vastaus")
+        prompt = shown("open.reply_prompt", name="Maija", limit=MAX_REPLY).split("\n")[0]
+        await message_with(server, COORDINATOR, prompt.split(":")[0])
         server.user_sends(COORDINATOR, "Soitan sinulle huomenna.")
         answer = await message_with(server, PERSON, "Soitan sinulle huomenna.")
-        assert "— Anna" in (answer.text or "")
+        assert (answer.text or "").rstrip().endswith("— Anna")
     with sqlite3.connect(database) as conn:
-        actions = {row[0] for row in conn.execute("SELECT action FROM audit_log")}
-    assert {"coordinator.add", "contact.delivered", "open_item.reply"} <= actions
+        rows = conn.execute("SELECT actor, action, project, subject FROM audit_log").fetchall()
+    coordinator, person = f"telegram:{COORDINATOR}", f"telegram:{PERSON}"
+    assert (coordinator, "contact.delivered", SLUG, person) in rows, rows
+    assert (coordinator, "open_item.reply", SLUG, person) in rows, rows
+    assert (f"telegram:{ADMIN}", "coordinator.add", SLUG, coordinator) in rows, rows

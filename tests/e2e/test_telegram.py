@@ -15,7 +15,15 @@ from bot.app import Application
 from storage import outbox, users
 from storage.db import Database
 from tests.catalog_labels import label, shown
-from tests.e2e.scenarios import SCENARIOS, TWO_PEOPLE, Scenario, TwoPeople
+from tests.e2e.scenarios import (
+    LOOP,
+    SCENARIOS,
+    TWO_PEOPLE,
+    Loop,
+    LoopScenario,
+    Scenario,
+    TwoPeople,
+)
 from tests.e2e.telegram_driver import (
     TelegramDriver,
     bot_process_env,
@@ -23,7 +31,7 @@ from tests.e2e.telegram_driver import (
     running_bot,
     start_bot_process,
 )
-from tests.e2e.typed_world import seed_reminder
+from tests.e2e.typed_world import seed_after_meeting, seed_reminder
 from tests.fakes.telegram_api import FakeTelegramServer
 
 pytestmark = pytest.mark.e2e
@@ -77,6 +85,35 @@ async def test_two_people_scenarios(
         app.scheduler.wake()
 
     await scenario(participant, coordinator, remind)
+    assert all(r.status == 200 for r in server.requests if r.method.startswith("send"))
+
+
+@pytest.mark.parametrize("scenario", LOOP, ids=lambda s: s.__name__)
+async def test_coordinators_close_the_loop(
+    scenario: LoopScenario, server: FakeTelegramServer, app: Application
+) -> None:
+    """Issue 15's "done when" on Telegram: feedback reaches the coordinator, "haluaa
+    jutella" gets a signed reply; each audited (the waiting contact request is in
+    test_coordinators_telegram.py)."""
+    participant, coordinator = TelegramDriver(server, 601), TelegramDriver(server, 602)
+
+    async def after_meeting(kind: str) -> None:
+        await seed_after_meeting(
+            app.db, participant="telegram:601", coordinator="telegram:602", kind=kind
+        )
+        app.scheduler.wake()
+
+    async def audit(action: str) -> list[tuple[object, ...]]:
+        async with app.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT actor, project, subject FROM audit_log WHERE action = ? ORDER BY id",
+                (action,),
+            )
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    await scenario(
+        participant, coordinator, Loop("telegram:601", "telegram:602", after_meeting, audit)
+    )
     assert all(r.status == 200 for r in server.requests if r.method.startswith("send"))
 
 

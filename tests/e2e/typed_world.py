@@ -19,6 +19,9 @@ TZ = ZoneInfo("Europe/Helsinki")
 PROJECT = "vapautuvien-ja-kotiutuvien-tuki"
 GROUP = "womens-group"
 MEETING_AFTER = dt.timedelta(hours=3)
+MEETING_LENGTH = dt.timedelta(minutes=90)
+TITLE = "Naisten ryhmä"
+PARTICIPANT_NAME, COORDINATOR_NAME = "Maija", "Anna"
 
 
 async def seed_reminder(
@@ -28,11 +31,38 @@ async def seed_reminder(
     :data:`MEETING_AFTER` ahead and the participant's reminder of it due now; returns the
     occurrence id."""
     now = now or dt.datetime.now(dt.UTC)
-    start = (now + MEETING_AFTER).astimezone(TZ).replace(second=0, microsecond=0)
+    return await _seed(db, participant, coordinator, now + MEETING_AFTER, "reminder", now)
+
+
+async def seed_after_meeting(
+    db: Database,
+    *,
+    participant: str,
+    coordinator: str,
+    kind: str,
+    now: dt.datetime | None = None,
+) -> int:
+    """Both people in the project, a group meeting that began :data:`MEETING_AFTER` ago
+    (and has ended), and the participant's ``kind`` ("follow_up": the rating question;
+    "check_in": "shall we talk?") of it due now; returns the occurrence id."""
+    now = now or dt.datetime.now(dt.UTC)
+    return await _seed(db, participant, coordinator, now - MEETING_AFTER, kind, now)
+
+
+async def _seed(
+    db: Database,
+    participant: str,
+    coordinator: str,
+    at: dt.datetime,
+    kind: str,
+    now: dt.datetime,
+) -> int:
+    start = at.astimezone(TZ).replace(second=0, microsecond=0)
     async with db.transaction() as conn:
         for user_id in (participant, coordinator):
             assert await users.get(conn, user_id) is not None, f"{user_id} has not written"
-        await users.set_display_name(conn, participant, "Maija")
+        await users.set_display_name(conn, participant, PARTICIPANT_NAME)
+        await users.set_display_name(conn, coordinator, COORDINATOR_NAME)
         await memberships.add(conn, coordinator, PROJECT, "coordinator", now)
         await memberships.add(conn, participant, PROJECT, "participant", now, GROUP)
         meeting = await planning.create(
@@ -40,10 +70,10 @@ async def seed_reminder(
             project=PROJECT,
             group=GROUP,
             user_id=None,
-            title="Naisten ryhmä",
+            title=TITLE,
             start_local=start,
             rule=None,
-            duration=dt.timedelta(minutes=90),
+            duration=MEETING_LENGTH,
             place="Kirjasto",
             tz=TZ,
             now=now,
@@ -53,7 +83,7 @@ async def seed_reminder(
             conn,
             occurrence_id=occurrence.id,
             user_id=participant,
-            kind="reminder",
+            kind=kind,
             start=occurrence.start,
             due_at=now,
             offset=occurrence.start - now,
