@@ -200,6 +200,12 @@ def _result(ctx: Context) -> None:
     locale = ctx.locale
     fit = assess_idea(programme, answers_from(ctx.data))
     ctx.end()
+    if not fit.best:
+        # Nothing ESR+ funds was picked: say so kindly and stop; a checklist and a budget
+        # would only suggest the idea could be funded as it is.
+        ctx.reply("idea.outside_esr")
+        main_menu(ctx)
+        return
     if fit.best:
         best: Param = Lines(
             tuple(

@@ -182,9 +182,16 @@ def assess_idea(programme: Programme, answers: IdeaAnswers) -> IdeaFit:
     if any(programme.objective(code).check for code in best):
         warnings.append(Warning.OBJECTIVE_UNCONFIRMED)
     needs_work: set[str] = set()
+    applicant = next(
+        (kind for kind in programme.applicant_types if kind.key == answers.applicant_type), None
+    )
+    own_kind = applicant.own_kind if applicant else OwnKindName.PRIVATE
     match answers.continuity:
         case Continuity.CONTINUES:
             warnings.append(Warning.CONTINUATION)
+            if own_kind is OwnKindName.MUNICIPAL:
+                # A municipality's earlier service is often a statutory one (380/2023).
+                warnings.append(Warning.STATUTORY)
             needs_work |= {REAL_DEVELOPMENT, ADDED_VALUE}
         case Continuity.STATUTORY:
             warnings.append(Warning.STATUTORY)
@@ -216,8 +223,4 @@ def assess_idea(programme: Programme, answers: IdeaAnswers) -> IdeaFit:
         for item in programme.self_check
     ]
     items.sort(key=lambda item: item.status is not ItemStatus.NEEDS_WORK)  # stable
-    applicant = next(
-        (kind for kind in programme.applicant_types if kind.key == answers.applicant_type), None
-    )
-    own_kind = applicant.own_kind if applicant else OwnKindName.PRIVATE
     return IdeaFit(best, scores, reasons, tuple(warnings), tuple(items), own_kind)
