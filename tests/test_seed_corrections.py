@@ -59,7 +59,7 @@ def test_an_immigrant_or_graduate_project_fits_4_1_not_the_unconfirmed_4_2(word:
         seed_content().programme, _answers(target_groups=frozenset({_group("4.1", word)}))
     )
     assert fit.best == ("4.1",)
-    assert Warning.OBJECTIVE_UNCONFIRMED not in fit.warnings
+    assert not seed_content().programme.objective("4.1").check  # not the unconfirmed 4.2
 
 
 # --- released prisoners / substance use as a target group (seed 003, funded 4.3) ------------
