@@ -2,8 +2,11 @@
 
 Every model forbids unknown keys, so a typo is an error, not a silently ignored field. Texts a
 person reads are :class:`Localized` (``fi``, ``sv`` and ``en``, all required and non-empty).
-A fact that could not be confirmed from a primary source carries ``check: true`` (programme)
-or is listed in ``check:`` (project fields), so the bot can say it is unconfirmed.
+A fact that could not be confirmed from a primary source carries ``check: true`` (programme
+items, a group's rhythm), is listed in ``check:`` (project fields; a rhythm's fields, e.g.
+``check: [duration_minutes]``), so the bot can say it is unconfirmed: flows take such a value
+as a :class:`Fact` and show it through ``handlers.common.facts.shown``, which adds the caveat
+(``tests/test_unconfirmed_facts.py`` walks all content for the marks and checks each surface).
 
 ``programme.yaml``::
 
@@ -49,9 +52,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Generic, Literal, TypeVar
 
 from dateutil.rrule import rrulestr
 from pydantic import (
@@ -75,6 +79,30 @@ Answer = int | str | frozenset[str] | None
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+@dataclass(frozen=True)
+class Fact(Generic[T_co]):
+    """A content value on its way to a person, with its check flag: ``unconfirmed`` when the
+    content marks it ``check`` (not confirmed from a primary source). Flows show a fact with
+    ``handlers.common.facts.shown``, the one renderer that adds the short caveat."""
+
+    value: T_co
+    unconfirmed: bool = False
+
+
+class Checked(Model):
+    """A content item that can be marked ``check: true`` as a whole."""
+
+    check: bool = False
+
+    def fact(self, value: T) -> Fact[T]:
+        """``value`` (this item's text, or a text made from it) with this item's flag."""
+        return Fact(value, self.check)
 
 
 def _base_locale(locale: str | None) -> str:
@@ -120,13 +148,12 @@ class ProgrammeInfo(Model):
     priority: Priority
 
 
-class SpecificObjective(Model):
+class SpecificObjective(Checked):
     code: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+$")]
     name: Localized
     summary: Localized
     target_groups: list[Localized] = Field(min_length=1)
     typical_actions: list[Localized] = Field(min_length=1)
-    check: bool = False
 
 
 class OwnKindName(StrEnum):
@@ -134,11 +161,10 @@ class OwnKindName(StrEnum):
     MUNICIPAL = "municipal"
 
 
-class ApplicantType(Model):
+class ApplicantType(Checked):
     key: Slug
     name: Localized
     own_kind: OwnKindName
-    check: bool = False
 
 
 class CostModelKind(StrEnum):
@@ -152,7 +178,7 @@ class CostModelKind(StrEnum):
     """Staff costs = rate × other direct costs (20 %)."""
 
 
-class CostModel(Model):
+class CostModel(Checked):
     key: Slug
     name: Localized
     kind: CostModelKind
@@ -160,7 +186,6 @@ class CostModel(Model):
     covers: Localized
     supported: bool = False
     """Whether the budget math implements this model (only flat rate 40 % today)."""
-    check: bool = False
 
 
 class SideCost(Model):
@@ -169,13 +194,12 @@ class SideCost(Model):
     name: Localized
 
 
-class StaffCostRules(Model):
+class StaffCostRules(Checked):
     hours_per_year: Decimal = Field(gt=0)
     side_costs: list[SideCost] = Field(min_length=1)
     default_side_cost: Slug
     set_on: dt.date
     hourly_rate_decimals: int | None = Field(default=None, ge=0, le=6)
-    check: bool = False
 
     @model_validator(mode="after")
     def _default_exists(self) -> StaffCostRules:
@@ -188,10 +212,9 @@ class StaffCostRules(Model):
         return next(side for side in self.side_costs if side.key == wanted)
 
 
-class FinancingRules(Model):
+class FinancingRules(Checked):
     default_max_rate_percent: Decimal = Field(gt=0, le=100)
     note: Localized
-    check: bool = False
 
 
 class BudgetRows(Model):
@@ -214,12 +237,11 @@ class SelfCheckItem(Model):
     text: Localized
 
 
-class FaqEntry(Model):
+class FaqEntry(Checked):
     id: Slug
     questions: LocalizedList
     answer: Localized
     tags: list[Slug] = []
-    check: bool = False
 
 
 class DataController(Model):
@@ -476,10 +498,22 @@ class Assessment(Model):
     """None when no rule decided (the fallback)."""
     try_projects: list[str] = []
     try_elsewhere: Localized | None = None
+    unconfirmed: bool = False
+    """The project's eligibility rules are marked ``check``."""
 
     @property
     def decided(self) -> bool:
         return self.rule_id is not None
+
+    @property
+    def reason_fact(self) -> Fact[Localized]:
+        return Fact(self.reason, self.unconfirmed)
+
+    @property
+    def try_elsewhere_fact(self) -> Fact[Localized] | None:
+        if self.try_elsewhere is None:
+            return None
+        return Fact(self.try_elsewhere, self.unconfirmed)
 
 
 class Eligibility(Model):
@@ -548,6 +582,9 @@ class Anchor(Model):
         return value
 
 
+RhythmField = Literal["rrule", "duration_minutes", "periods", "anchor", "description"]
+
+
 class Rhythm(Model):
     """How often a group meets. ``rrule`` is an RFC 5545 RRULE template without DTSTART
     (the coordinator picks the first meeting); None means it is agreed person by person."""
@@ -557,7 +594,12 @@ class Rhythm(Model):
     periods: int | None = Field(default=None, gt=0)
     anchor: Anchor | None = None
     description: Localized
-    check: bool = False
+    check: bool | list[RhythmField] = False
+    """True: the whole rhythm is unconfirmed; a list: only those fields (e.g. a duration the
+    seed does not give)."""
+
+    def unconfirmed(self, field: RhythmField) -> bool:
+        return self.check is True or (isinstance(self.check, list) and field in self.check)
 
     @field_validator("rrule")
     @classmethod
@@ -665,9 +707,22 @@ class Project(Model):
     def group(self, group_id: str) -> Group:
         return next(group for group in self.groups if group.id == group_id)
 
+    def fact(self, field: str) -> Fact[Localized]:
+        """A text field of the project (``summary``, ``target_group``...) with its flag."""
+        value = getattr(self, field)
+        assert isinstance(value, Localized), field
+        return Fact(value, field in self.check)
+
+    def rhythm_fact(self, group: Group, value: T, *fields: RhythmField) -> Fact[T]:
+        """``value`` made from ``fields`` of ``group``'s rhythm: unconfirmed when one of them
+        is marked, or all of the project's groups are."""
+        marked = any(group.rhythm.unconfirmed(name) for name in fields)
+        return Fact(value, "groups" in self.check or marked)
+
     def assess(self, answers: Mapping[str, Answer]) -> Assessment:
         """Apply the eligibility rules in order; the first that surely holds decides."""
         questions = {question.id: question for question in self.eligibility.questions}
+        unconfirmed = "eligibility" in self.check
         for rule in self.eligibility.rules:
             if rule.when.holds(answers, questions, self.area) is True:
                 return Assessment(
@@ -676,9 +731,10 @@ class Project(Model):
                     rule_id=rule.id,
                     try_projects=list(rule.try_projects),
                     try_elsewhere=rule.try_elsewhere,
+                    unconfirmed=unconfirmed,
                 )
         fallback = self.eligibility.fallback
-        return Assessment(outcome=fallback.outcome, reason=fallback.reason)
+        return Assessment(outcome=fallback.outcome, reason=fallback.reason, unconfirmed=unconfirmed)
 
 
 class Content(Model):

@@ -269,7 +269,7 @@ async def add_monthly_line(
     person: Person, title: str, pay: str, percent: str, months: str
 ) -> Delivered:
     await say(person, title)
-    await press(person, "hankehenkilöstö yleisesti 26,44 %")
+    await person.presses_payload("b:side:general")
     await press_key(person, "budget.pay_monthly")
     await say(person, pay)
     await say(person, percent)
@@ -297,7 +297,7 @@ async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
 
     await press_key(person, "budget.add_line")
     await say(person, "Ohjaaja")
-    await press(person, "ammattikorkeakoulun opettajat, joilla ei ole lomarahaa 20,42 %")
+    await person.presses_payload("b:side:uas-teacher")
     await press_key(person, "budget.pay_hourly")
     await say(person, "25,50")
     second = await say(person, "800")
@@ -378,7 +378,7 @@ async def _to_step(person: Person, step: str) -> None:
         if step == "line_title":
             return
         await say(person, "Ohjaaja")
-        await press(person, "hankehenkilöstö yleisesti 26,44 %")
+        await person.presses_payload("b:side:general")
         if step in ("line_hourly", "line_hours"):
             await press_key(person, "budget.pay_hourly")
             if step == "line_hours":

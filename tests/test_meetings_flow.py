@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 
 from bot.cli import main
-from handlers.core.types import Day, Incoming, When
+from handlers.core.types import Day, Incoming, Text, When
 from storage import memberships, outbox
 from storage.db import Database
 from tests.catalog_labels import label, shown
@@ -19,6 +19,18 @@ from tests.harness import Delivered
 from tests.meeting_helpers import PROJECT, TZ, World, local, messages_to, world
 
 MONDAY = local(2026, 11, 2, 10, 0)  # the meetings below are on Tuesdays at 13.00
+
+
+async def take_the_unconfirmed_duration(w: World, minutes: int) -> None:
+    """The content's meeting length is unconfirmed (check): offered first with its caveat,
+    not taken silently."""
+    coordinator = await w.coordinator()
+    ask = coordinator.last
+    assert ask.keys[0] == "meetings.ask_duration"
+    default = ask.all_buttons().__next__()
+    wanted = label("content.caveat_label", fact=Text("meetings.minutes", {"minutes": minutes}))
+    assert default.label == wanted
+    await coordinator.presses_token(default.token)
 
 
 async def plan_womens_group(w: World) -> list[Delivered]:
@@ -30,6 +42,7 @@ async def plan_womens_group(w: World) -> list[Delivered]:
     assert rhythm is not None and "3 kuukauden" in rhythm.label
     await coordinator.presses_token(rhythm.token)
     await coordinator.says("ti 13.00")
+    await take_the_unconfirmed_duration(w, 120)
     await coordinator.presses_key("meetings.use_title", title="Naisten ryhmä")
     await coordinator.says("Kirjasto, Raatihuoneenkatu 1")
     [summary] = await coordinator.presses_key("meetings.skip")
@@ -64,6 +77,7 @@ async def test_the_womens_group_rhythm_takes_a_few_taps(db: Database) -> None:
         await coordinator.presses("Naisten ryhmä")
         await coordinator.presses(coordinator.last.labels[0])
         await coordinator.says("9.2.2027 13.00")
+        await take_the_unconfirmed_duration(w, 120)
         await coordinator.presses_key("meetings.use_title", title="Naisten ryhmä")
         await coordinator.presses_key("meetings.skip")
         [summary2] = await coordinator.presses_key("meetings.skip")
@@ -87,6 +101,7 @@ async def test_pre_release_meetings_are_placed_before_the_release(db: Database) 
         [outside] = await coordinator.says("5.2.2027 10.00")
         assert outside.keys[0] == "meetings.start_outside_window"
         await coordinator.says("7.1.2027 10.00")  # a Thursday, every other week until release
+        await take_the_unconfirmed_duration(w, 60)
         await coordinator.presses_key("meetings.use_title", title="Tapaamiset ennen vapautumista")
         await coordinator.presses_key("meetings.skip")
         [summary] = await coordinator.presses_key("meetings.skip")
@@ -432,6 +447,7 @@ async def test_the_monthly_theme_day_is_the_same_weekday_each_month(db: Database
         [end] = await coordinator.says("ti 10.11. 10.00")  # the 2nd Tuesday of November
         assert end.keys[0] == "meetings.ask_end"
         await coordinator.says("6")
+        await take_the_unconfirmed_duration(w, 240)
         await coordinator.presses_key("meetings.use_title", title="Teemapäivä tai työpaja")
         await coordinator.says("Järjestötalo")
         [summary] = await coordinator.presses_key("meetings.skip")

@@ -19,6 +19,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from content.schema import Project
+from handlers.common.facts import shown
 from handlers.common.open_work import item_of_request, notify_request
 from handlers.common.start import main_menu
 from handlers.core.context import Context
@@ -227,7 +228,7 @@ def show_contacts(ctx: Context, project: str | None) -> None:
     if lines:
         ctx.reply("contact.contacts", contacts=Lines(lines))
     public = entry.public_contact.filled
-    organisation = entry.organisation.get(ctx.locale)
+    organisation = shown(entry.fact("organisation"), ctx.locale)
     if public:
         ctx.reply("contact.public", organisation=organisation, means=", ".join(public))
     elif not lines:

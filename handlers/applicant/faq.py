@@ -23,6 +23,7 @@ from enum import StrEnum
 
 from content.schema import Content
 from handlers.applicant import contact_request
+from handlers.common.facts import shown
 from handlers.common.start import main_menu
 from handlers.core.context import Context, Services
 from handlers.core.flow import END, TEXT, ButtonFamily, Flow, FlowRef, MenuEntry, Registry, Step
@@ -146,14 +147,12 @@ async def _answer_prompt(ctx: Context) -> None:
     ctx.reply(
         "faq.answer",
         question=entry.questions.get(language)[0],
-        answer=entry.answer.get(language),
+        answer=shown(entry.fact(entry.answer), language),
         buttons=[
             [HELPED.button("faq.helped"), NOT_HELPED.button("faq.not_helped")],
             [ask],
         ],
     )
-    if entry.check:
-        ctx.reply("content.unconfirmed")
 
 
 async def _answer_handle(ctx: Context) -> None:

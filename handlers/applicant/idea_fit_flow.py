@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from content.schema import Content, OwnKindName, Programme
+from handlers.common.facts import shown
 from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import END, ButtonFamily, Flow, MenuEntry, Registry, Step
@@ -140,17 +141,17 @@ def _multi_step(step: S) -> Step:
 
     async def prompt(ctx: Context) -> None:
         selected = set(ctx.data.get(step) or [])
-        shown = options(ctx)
-        chosen = tuple(o.text.get(ctx.locale) for o in shown if o.id in selected)
+        listed = options(ctx)
+        chosen = tuple(shown(o.fact, ctx.locale) for o in listed if o.id in selected)
         rows = [
             [
                 FAMILIES[step].button(
                     "applicant.option_selected" if option.id in selected else "applicant.option",
                     option.id,
-                    params={"label": option.text.get(ctx.locale)},
+                    params={"label": shown(option.fact, ctx.locale, label=True)},
                 )
             ]
-            for option in shown
+            for option in listed
         ]
         rows.append([FAMILIES[step].button("applicant.done", "done")])
         ctx.reply(
@@ -199,17 +200,29 @@ def _result(ctx: Context) -> None:
     programme = _programme(ctx)
     locale = ctx.locale
     fit = assess_idea(programme, answers_from(ctx.data))
+    applicant_key = str(ctx.data["applicant"])
     ctx.end()
+    if not fit.best:
+        # Nothing ESR+ funds was picked: say so kindly and stop; a checklist and a budget
+        # would only suggest the idea could be funded as it is.
+        ctx.reply("idea.outside_esr")
+        main_menu(ctx)
+        return
     if fit.best:
         best: Param = Lines(
             tuple(
-                Text(
-                    "idea.objective",
-                    {
-                        "code": code,
-                        "name": programme.objective(code).name.get(locale),
-                        "summary": programme.objective(code).summary.get(locale),
-                    },
+                shown(
+                    programme.objective(code).fact(
+                        Text(
+                            "idea.objective",
+                            {
+                                "code": code,
+                                "name": programme.objective(code).name.get(locale),
+                                "summary": programme.objective(code).summary.get(locale),
+                            },
+                        )
+                    ),
+                    locale,
                 )
                 for code in fit.best
             )
@@ -218,7 +231,7 @@ def _result(ctx: Context) -> None:
             tuple(
                 Text(
                     "idea.reason_group" if reason.weight > 1 else "idea.reason_action",
-                    {"text": reason.option.text.get(locale), "code": reason.objective},
+                    {"text": shown(reason.option.fact, locale), "code": reason.objective},
                 )
                 for reason in fit.reasons
             )
@@ -226,8 +239,10 @@ def _result(ctx: Context) -> None:
         ctx.reply("idea.result", best=best, reasons=reasons)
     rows = programme.budget_rows
     own_row = rows.own_municipal if fit.own_kind is OwnKindName.MUNICIPAL else rows.own_private
-    warnings = [_warning(programme, warning, locale) for warning in fit.warnings]
-    warnings.append(Text("idea.own_row", {"row": form_label(own_row, locale)}))
+    warnings: list[Param] = [_warning(programme, warning, locale) for warning in fit.warnings]
+    own_text = Text("idea.own_row", {"row": form_label(own_row, locale)})
+    applicant = next(kind for kind in programme.applicant_types if kind.key == applicant_key)
+    warnings.append(shown(applicant.fact(own_text), locale))
     ctx.reply("idea.warnings", warnings=Lines(tuple(warnings)))
     ctx.reply(
         "idea.self_check",
@@ -254,7 +269,7 @@ def _warning(programme: Programme, warning: Warning, locale: str) -> Text:
     elif warning is Warning.NOT_FOR_PROFIT:
         params["items"] = _joined([item.get(locale) for item in programme.applicant_requirements])
     elif warning is Warning.NATIONAL_CALL:
-        params["note"] = programme.financing.note.get(locale)
+        params["note"] = shown(programme.financing.fact(programme.financing.note), locale)
     return Text(f"idea.warning.{warning.value}", params)
 
 

@@ -31,6 +31,7 @@ from content.schema import (
     QuestionType,
 )
 from handlers.applicant import contact_request
+from handlers.common.facts import shown
 from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import END, NUMBER, TEXT, ButtonFamily, Flow, MenuEntry, Registry, Step
@@ -271,15 +272,15 @@ def _begin_project(ctx: Context, slug: str) -> None:
     locale = ctx.locale
     notes: list[Param] = []
     if project.area_note is not None:
-        notes.append(project.area_note.get(locale))
+        notes.append(shown(project.fact("area_note"), locale))
     if project.status is not ProjectStatus.FUNDED:
         notes.append(Text(f"join.status.{project.status.value}"))
     ctx.reply(
         "join.project_intro",
-        name=project.name.get(locale),
-        region=project.region.get(locale),
-        summary=project.summary.get(locale),
-        target=project.target_group.get(locale),
+        name=shown(project.fact("name"), locale),
+        region=shown(project.fact("region"), locale),
+        summary=shown(project.fact("summary"), locale),
+        target=shown(project.fact("target_group"), locale),
         notes=Lines(tuple(notes)),
         intro=project.eligibility.intro.get(locale),
     )
@@ -453,9 +454,10 @@ def _outcome(ctx: Context, project: Project) -> None:
     )
     # The answers are not needed any more: keep only which project this was about.
     ctx.state.data = {"project": project.slug}
-    details: list[Param] = [assessment.reason.get(locale)]
-    if assessment.try_elsewhere is not None:
-        details.append(assessment.try_elsewhere.get(locale))
+    details: list[Param] = [shown(assessment.reason_fact, locale)]
+    elsewhere = assessment.try_elsewhere_fact
+    if elsewhere is not None:
+        details.append(shown(elsewhere, locale))
     if others:
         names = ", ".join(content.project(slug).name.get(locale) for slug in others)
         details.append(Text("join.try_projects", {"projects": names}))

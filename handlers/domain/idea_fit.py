@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from content.schema import Localized, OwnKindName, Programme
+from content.schema import Fact, Localized, OwnKindName, Programme
 
 TARGET_GROUP_WEIGHT = 2
 ACTION_WEIGHT = 1
@@ -68,7 +68,6 @@ class Warning(StrEnum):
     NOT_FOR_PROFIT = "not_for_profit"
     NATIONAL_CALL = "national_call"
     OBJECTIVE_TIE = "objective_tie"
-    OBJECTIVE_UNCONFIRMED = "objective_unconfirmed"
     NO_OBJECTIVE = "no_objective"
 
 
@@ -93,11 +92,16 @@ class IdeaOption:
     id: str  # "4.1-t0", "4.3-a1": objective code, kind, index
     objective: str
     text: Localized
+    unconfirmed: bool = False  # the objective is marked check
+
+    @property
+    def fact(self) -> Fact[Localized]:
+        return Fact(self.text, self.unconfirmed)
 
 
 def target_group_options(programme: Programme) -> list[IdeaOption]:
     return [
-        IdeaOption(f"{objective.code}-t{index}", objective.code, text)
+        IdeaOption(f"{objective.code}-t{index}", objective.code, text, objective.check)
         for objective in programme.specific_objectives
         for index, text in enumerate(objective.target_groups)
     ]
@@ -105,7 +109,7 @@ def target_group_options(programme: Programme) -> list[IdeaOption]:
 
 def action_options(programme: Programme) -> list[IdeaOption]:
     return [
-        IdeaOption(f"{objective.code}-a{index}", objective.code, text)
+        IdeaOption(f"{objective.code}-a{index}", objective.code, text, objective.check)
         for objective in programme.specific_objectives
         for index, text in enumerate(objective.typical_actions)
     ]
@@ -179,12 +183,17 @@ def assess_idea(programme: Programme, answers: IdeaAnswers) -> IdeaFit:
         warnings.append(Warning.NO_OBJECTIVE)
     elif len(best) > 1:
         warnings.append(Warning.OBJECTIVE_TIE)
-    if any(programme.objective(code).check for code in best):
-        warnings.append(Warning.OBJECTIVE_UNCONFIRMED)
     needs_work: set[str] = set()
+    applicant = next(
+        (kind for kind in programme.applicant_types if kind.key == answers.applicant_type), None
+    )
+    own_kind = applicant.own_kind if applicant else OwnKindName.PRIVATE
     match answers.continuity:
         case Continuity.CONTINUES:
             warnings.append(Warning.CONTINUATION)
+            if own_kind is OwnKindName.MUNICIPAL:
+                # A municipality's earlier service is often a statutory one (380/2023).
+                warnings.append(Warning.STATUTORY)
             needs_work |= {REAL_DEVELOPMENT, ADDED_VALUE}
         case Continuity.STATUTORY:
             warnings.append(Warning.STATUTORY)
@@ -216,8 +225,4 @@ def assess_idea(programme: Programme, answers: IdeaAnswers) -> IdeaFit:
         for item in programme.self_check
     ]
     items.sort(key=lambda item: item.status is not ItemStatus.NEEDS_WORK)  # stable
-    applicant = next(
-        (kind for kind in programme.applicant_types if kind.key == answers.applicant_type), None
-    )
-    own_kind = applicant.own_kind if applicant else OwnKindName.PRIVATE
     return IdeaFit(best, scores, reasons, tuple(warnings), tuple(items), own_kind)

@@ -12,9 +12,11 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
+from content.schema import Fact, RhythmField
 from handlers.common import participation as common
 from handlers.common import planning
 from handlers.common.buttons import SKIP
+from handlers.common.facts import shown
 from handlers.core.context import Context
 from handlers.core.flow import DATE, END, NUMBER, TEXT, ButtonFamily, Flow, Registry, Step
 from handlers.core.types import Day, InvalidInput, Param, Text, When
@@ -192,6 +194,16 @@ def _rhythm(ctx: Context) -> Any:
     return group.rhythm if group is not None and group.rhythm.rrule else None
 
 
+def _rhythm_fact(ctx: Context, value: Param, *fields: RhythmField) -> Fact[Param]:
+    """``value`` made from the group rhythm's ``fields``, with their check flag."""
+    project = common.project_of(ctx.services, ctx.data["project"])
+    group = common.group_of(ctx.services, ctx.data["project"], ctx.data.get("group"))
+    if project is None or group is None:
+        return Fact(value)
+    fact: Fact[Param] = project.rhythm_fact(group, value, *fields)
+    return fact
+
+
 async def _repeat_prompt(ctx: Context) -> None:
     rows = []
     rhythm = _rhythm(ctx)
@@ -201,7 +213,15 @@ async def _repeat_prompt(ctx: Context) -> None:
                 REPEAT.button(
                     "meetings.repeat_rhythm",
                     "rhythm",
-                    params={"rhythm": str(rhythm.description.get(ctx.locale))},
+                    params={
+                        "rhythm": shown(
+                            _rhythm_fact(
+                                ctx, str(rhythm.description.get(ctx.locale)), "description", "rrule"
+                            ),
+                            ctx.locale,
+                            label=True,
+                        )
+                    },
                 )
             ]
         )
@@ -244,7 +264,8 @@ def _anchor_window(ctx: Context) -> tuple[dt.date, dt.date] | None:
 async def _start_prompt(ctx: Context) -> None:
     window = _anchor_window(ctx)
     if window is not None:
-        ctx.reply("meetings.ask_start_window", first=Day(window[0]), last=Day(window[1]))
+        last = shown(_rhythm_fact(ctx, Day(window[1]), "anchor"), ctx.locale)
+        ctx.reply("meetings.ask_start_window", first=Day(window[0]), last=last)
     else:
         ctx.reply("meetings.ask_start")
 
@@ -339,14 +360,29 @@ async def _end_handle(ctx: Context) -> None:
 
 async def _duration_prompt(ctx: Context) -> None:
     rhythm = _rhythm(ctx) if ctx.data.get("repeat") == "rhythm" else None
+    default: Fact[Param] | None = None
     if rhythm is not None and rhythm.duration_minutes:
-        ctx.data["duration"] = rhythm.duration_minutes
-        ctx.goto(S.TITLE)
-        return
-    ctx.reply(
-        "meetings.ask_duration",
-        buttons=[[MINUTES.button("meetings.minutes", m, params={"minutes": m}) for m in DURATIONS]],
-    )
+        minutes = int(rhythm.duration_minutes)
+        default = _rhythm_fact(
+            ctx, Text("meetings.minutes", {"minutes": minutes}), "duration_minutes"
+        )
+        if not default.unconfirmed:
+            ctx.data["duration"] = minutes
+            ctx.goto(S.TITLE)
+            return
+    # An unconfirmed default is offered first, with its caveat, not taken silently.
+    row = [MINUTES.button("meetings.minutes", m, params={"minutes": m}) for m in DURATIONS]
+    if default is not None and rhythm is not None:
+        minutes = int(rhythm.duration_minutes)
+        row = [
+            MINUTES.button(
+                "applicant.option",
+                minutes,
+                params={"label": shown(default, ctx.locale, label=True)},
+            ),
+            *[button for button, m in zip(row, DURATIONS, strict=True) if m != minutes],
+        ]
+    ctx.reply("meetings.ask_duration", buttons=[row])
 
 
 async def _duration_handle(ctx: Context) -> None:
@@ -441,11 +477,18 @@ async def _audience_text(ctx: Context, meeting: Meeting) -> Param:
 
 async def _confirm_prompt(ctx: Context) -> None:
     draft = _draft(ctx)
-    period = None
+    period: Param | None = None
     rhythm = _rhythm(ctx) if ctx.data.get("repeat") == "rhythm" else None
     if rhythm is not None and rhythm.periods:
         number = await meeting_store.series_count(ctx.conn, draft.project, draft.group) + 1
-        period = Text("meetings.period", {"number": number, "periods": rhythm.periods})
+        period = shown(
+            _rhythm_fact(
+                ctx,
+                Text("meetings.period", {"number": number, "periods": rhythm.periods}),
+                "periods",
+            ),
+            ctx.locale,
+        )
     ctx.reply(
         "meetings.summary",
         buttons=[[SAVE.button("meetings.save")], [DISCARD.button("meetings.discard")]],

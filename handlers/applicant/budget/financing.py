@@ -27,6 +27,7 @@ from handlers.applicant.budget.shared import (
     rules_of,
     typed,
 )
+from handlers.common.facts import shown
 from handlers.core.context import Context
 from handlers.core.flow import NUMBER, Step
 from handlers.core.types import (
@@ -112,16 +113,23 @@ async def _eu_prompt(ctx: Context) -> None:
     net = net_total_of(ctx)
     rules = rules_of(ctx)
     maximum = rules.max_public_rate_percent
+    financing = programme_of(ctx).financing
     exact = net * maximum / HUNDRED
     ctx.reply(
         "budget.eu_ask",
         row=form_label(programme_of(ctx).budget_rows.eu_state, ctx.locale),
-        maximum=pct(maximum),
+        maximum=shown(financing.fact(pct(maximum)), ctx.locale),
         net=Money(net),
         exact=Money(exact, cents=True),
         amount=Money(floor_euros(exact)),
         buttons=[
-            [EU.button("budget.eu_use_max", "max", params={"percent": pct(maximum)})],
+            [
+                EU.button(
+                    "budget.eu_use_max",
+                    "max",
+                    params={"percent": shown(financing.fact(pct(maximum)), ctx.locale, label=True)},
+                )
+            ],
             [EU.button("budget.eu_other", "other")],
         ],
     )

@@ -24,6 +24,7 @@ from handlers.applicant.budget.shared import (
     rules_of,
     typed,
 )
+from handlers.common.facts import shown
 from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import END, NUMBER, TEXT, Step
@@ -54,11 +55,15 @@ async def _model_prompt(ctx: Context) -> None:
         return
     programme = programme_of(ctx)
     supported = [m for m in programme.cost_models if m.supported]
-    others = [m.name.get(ctx.locale) for m in programme.cost_models if not m.supported]
+    others = tuple(
+        Text("budget.model_other", {"name": shown(m.fact(m.name), ctx.locale)})
+        for m in programme.cost_models
+        if not m.supported
+    )
     ctx.reply(
         "budget.model_ask",
-        covers=programme.cost_model().covers.get(ctx.locale),
-        others=", ".join(others) if others else "–",
+        covers=shown(programme.cost_model().fact(programme.cost_model().covers), ctx.locale),
+        others=Lines(others) if others else "–",
         buttons=[
             [MODEL.button("applicant.option", m.key, params={"label": m.name.get(ctx.locale)})]
             for m in supported
@@ -80,7 +85,7 @@ async def _staff_mode_prompt(ctx: Context) -> None:
     ctx.reply(
         "budget.staff_mode_ask",
         hours=staff.hours_per_year,
-        side=pct(staff.side_cost().percent),
+        side=shown(staff.fact(pct(staff.side_cost().percent)), ctx.locale),
         buttons=[
             [MODE.button("budget.staff_lines", "lines")],
             [MODE.button("budget.staff_total", "total")],
@@ -154,7 +159,10 @@ async def _line_side_prompt(ctx: Context) -> None:
                 SIDE.button(
                     "budget.side_button",
                     side.key,
-                    params={"name": side.name.get(ctx.locale), "percent": pct(side.percent)},
+                    params={
+                        "name": side.name.get(ctx.locale),
+                        "percent": shown(staff.fact(pct(side.percent)), ctx.locale, label=True),
+                    },
                 )
             ]
             for side in staff.side_costs
