@@ -35,6 +35,7 @@ from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.ports import Rendering
 from handlers.core.types import Day, Document, InvalidInput, Lines, Param, Percent, Text
+from handlers.domain import extras
 from handlers.domain.report_math import Kind, Metric, Report, csv_rows
 from messages.words import command_names, every
 from storage import audit
@@ -102,17 +103,20 @@ async def _show(ctx: Context, slug: str) -> None:
     name = project_name(ctx, slug)
     day = Day(ctx.now.astimezone(ctx.services.timezone).date())
     title = rendering.plain(ctx.locale, "report.chart_title", {"project": name, "day": day})
-    from handlers.domain.report_chart import render_png  # matplotlib loads on first use
+    chart = None
+    if extras.charts_available():  # without the charts extra: the text and the CSV
+        from handlers.domain.report_chart import render_png  # matplotlib loads on first use
 
-    png = await asyncio.to_thread(
-        render_png, report, chart_labels(rendering, ctx.locale, report), title
-    )
+        png = await asyncio.to_thread(
+            render_png, report, chart_labels(rendering, ctx.locale, report), title
+        )
+        chart = Document(file_name(ctx, "file.report", ".png", project=slug), png, "image/png")
     ctx.reply(
         "report.summary",
         project=name,
         day=day,
         lines=report_lines(report),
-        document=Document(file_name(ctx, "file.report", ".png", project=slug), png, "image/png"),
+        document=chart,
         buttons=[[REPORT.button("report.csv_button", f"csv:{slug}")]],
     )
 
