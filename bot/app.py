@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
+from bot.admission import Admission
+from bot.command_menu import command_menus
 from bot.config import Settings
 from bot.delivery import DeliveryWorker
 from bot.dispatcher import Dispatcher, utc_now
@@ -118,11 +120,16 @@ class Application:
             on_enqueued=self._wake_workers,
             inbound=inbound,
             rate_limit=PerPersonLimit(per_minute) if per_minute else None,
+            admission=Admission({"matrix": settings.matrix_allowed_servers}),
         )
         self.platform_events = PlatformEvents(self.dispatcher)
         for name, transport in self.transports.items():
             self.workers[name] = DeliveryWorker(
-                self.db, transport, clock=self.clock, transports=self.transport_facts
+                self.db,
+                transport,
+                clock=self.clock,
+                transports=self.transport_facts,
+                renderer=self.renderer,
             )
         self.maintenance = Maintenance(
             self.db,
@@ -143,8 +150,7 @@ class Application:
             telegram = TelegramTransport(
                 settings,
                 self.db,
-                self.registry,
-                self.renderer,
+                command_menus(self.registry, self.renderer),
                 wants_file=self.wants_file,
                 report=self.report,
             )
@@ -155,7 +161,6 @@ class Application:
             matrix = MatrixTransport(
                 settings,
                 self.db,
-                self.renderer,
                 commands=frozenset(
                     name for command in self.registry.commands for name in command.all_names()
                 ),

@@ -29,7 +29,7 @@ from aiohttp import web
 
 from bot.config import DEFAULT_BULK_DELAY, DEFAULT_REPLY_DELAY, Settings
 from storage import outbox
-from storage.db import Database
+from storage.db import Database, ping
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Worker(Protocol):
 async def database_check(db: Database, timeout: float = DATABASE_TIMEOUT) -> Check:
     async def probe() -> None:
         async with db.read() as conn:
-            await conn.execute("SELECT 1")
+            await ping(conn)
 
     try:
         await asyncio.wait_for(probe(), timeout)
