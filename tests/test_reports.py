@@ -231,6 +231,7 @@ async def test_coordinator_sees_the_report_with_a_chart_and_csv(
         assert "Mukaan tulleita: 8" in summary.text
         assert "Lopettaneita: < 5" in summary.text
         assert summary.document is not None
+        assert "report.chart_off" not in summary.keys
         name, png = summary.document
         assert name == "raportti-osmari.png" and png.startswith(b"\x89PNG")
         [export] = await coordinator.presses_key("report.csv_button")
@@ -270,6 +271,8 @@ async def test_without_the_charts_extra_the_report_comes_as_text_and_csv(
         [summary] = await coordinator.says("/raportti")
         assert "report.summary" in summary.keys
         assert summary.document is None
+        # the coordinator is told plainly why there is no chart, and what to ask for
+        assert "report.chart_off" in summary.keys
         [export] = await coordinator.presses_key("report.csv_button")
         assert export.document is not None and export.document[0].endswith(".csv")
 

@@ -1,7 +1,8 @@
 """Project reports for coordinators: ``/raportti [HANKE] [csv]``.
 
-The summary comes with a PNG chart and a button for the CSV file. Figures are computed by
-:mod:`storage.reports` (one source per section, plugged in when its tables exist) and
+The summary comes with a PNG chart (when the ``charts`` extra, matplotlib, is installed;
+without it the coordinator is told so) and buttons for the CSV and XLSX files. Figures are
+computed by :mod:`storage.reports` (one source per section, plugged in when its tables exist) and
 protected by :mod:`handlers.domain.report_math` (counts below 5 are shown as "< 5"; rates and
 averages over fewer than 5 are not shown). Only the project's coordinators and the
 administrators may see a project's report, and only in a private chat with the bot (in a
@@ -211,6 +212,8 @@ async def _show(ctx: Context, slug: str) -> None:
             [REPORT.button("report.feedback_button", f"feedback:{slug}")],
         ],
     )
+    if chart is None:
+        ctx.reply("report.chart_off")
 
 
 async def _send_csv(ctx: Context, slug: str) -> None:
