@@ -2,6 +2,7 @@
 """Set-up and everyday commands; needs nothing but Python 3.11 or newer.
 
     python3 dev.py run     # the bot (console chat when no platform token is set)
+    python3 dev.py install # only install the bot into .venv (a server; then .venv/bin/hankebot)
     python3 dev.py test    # ruff, mypy, import contracts and the whole pytest suite
     python3 dev.py audit   # known vulnerabilities of the locked versions (needs a network)
     python3 dev.py lock    # write requirements/*.txt again after a change to pyproject.toml
@@ -64,6 +65,16 @@ def ensure_environment(extra: str | None) -> None:
     for other in VENV.glob(".installed-*"):  # the other set's stamp no longer holds
         other.unlink()
     stamp.write_text(digest)
+
+
+def install(args: list[str]) -> int:
+    """The bot's locked set into .venv, nothing else (a server's install and update step)."""
+    if args:
+        print("dev.py install takes no arguments", flush=True)
+        return 2
+    ensure_environment(None)
+    print(f"installed: {BIN / 'hankebot'}", flush=True)
+    return 0
 
 
 def run(args: list[str]) -> int:
@@ -222,7 +233,7 @@ def audit(args: list[str]) -> int:
 
 
 def main() -> int:
-    commands = {"run": run, "test": test, "audit": audit, "lock": lock}
+    commands = {"run": run, "install": install, "test": test, "audit": audit, "lock": lock}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
