@@ -34,6 +34,7 @@ from bot.transports.console import ConsoleTransport
 from content import content_warnings, load_content
 from handlers.core.context import Services
 from handlers.core.types import Incoming
+from handlers.domain import extras
 from handlers.registry import build_registry
 from storage.db import Database
 from storage.instance_lock import InstanceLock
@@ -92,6 +93,8 @@ class Application:
         content = load_content(settings.content_dir)
         for warning in content_warnings(content, settings.content_dir):
             log.warning("content: %s", warning)
+        if not extras.charts_available():
+            log.warning(extras.CHARTS_MISSING)
         self._make_transports()
         # What each running transport declares it can do and what its events may be trusted
         # for: the core's one source for both.

@@ -20,6 +20,7 @@ from bot.markup import html_to_plain
 from bot.transports.base import Capabilities
 from handlers.applicant.budget_flow import summary_params
 from handlers.domain import budget_draft as bd
+from handlers.domain import extras
 from handlers.domain.budget_math import (
     Contribution,
     FlagCode,
@@ -632,6 +633,19 @@ async def test_png_chart_is_a_real_picture(bot: Bot) -> None:
     assert image.width > 600 and image.height > 300
     colours = image.convert("RGB").getcolors(maxcolors=100_000)
     assert colours is not None and len(colours) > 20  # bars, text and anti-aliasing
+
+
+async def test_without_the_charts_extra_no_chart_is_offered(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lean install (no matplotlib): the summary offers the spreadsheet files only."""
+    monkeypatch.setattr(extras, "charts_available", lambda: False)
+    person = bot.person()
+    summary = await _summary_000(person)
+    assert summary.has_button("budget.file_xlsx") and summary.has_button("budget.file_csv")
+    assert not summary.has_button("budget.file_png")
+    monkeypatch.setattr(extras, "charts_available", lambda: True)
+    assert (await _summary_000(bot.person(2))).has_button("budget.file_png")
 
 
 async def test_files_in_english_use_english_labels(db: Database) -> None:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bot.cli_report import report_from_cli
 from bot.config import Settings
 from content import Content, load_content
+from handlers.domain import extras
 from handlers.domain.report_math import (
     PROTECTED,
     RATING_TARGET,
@@ -231,6 +232,7 @@ async def test_coordinator_sees_the_report_with_a_chart_and_csv(
         assert "Mukaan tulleita: 8" in summary.text
         assert "Lopettaneita: < 5" in summary.text
         assert summary.document is not None
+        assert "report.chart_off" not in summary.keys
         name, png = summary.document
         assert name == "raportti-osmari.png" and png.startswith(b"\x89PNG")
         [export] = await coordinator.presses_key("report.csv_button")
@@ -255,6 +257,25 @@ async def test_coordinator_sees_the_report_with_a_chart_and_csv(
         async with db.transaction() as conn:
             assert await audit.count(conn, "report.view") == 1
             assert await audit.count(conn, "report.csv") == 1
+
+
+async def test_without_the_charts_extra_the_report_comes_as_text_and_csv(
+    db: Database, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(extras, "charts_available", lambda: False)
+    await add_people(db, "osmari", active=6, left=2)
+    async with Bot(db, content=content) as bot:
+        coordinator = bot.person(1)
+        await coordinator.says("/start")
+        async with db.transaction() as conn:
+            await memberships.add(conn, coordinator.user_id, "osmari", "coordinator", NOW)
+        [summary] = await coordinator.says("/raportti")
+        assert "report.summary" in summary.keys
+        assert summary.document is None
+        # the coordinator is told plainly why there is no chart, and what to ask for
+        assert "report.chart_off" in summary.keys
+        [export] = await coordinator.presses_key("report.csv_button")
+        assert export.document is not None and export.document[0].endswith(".csv")
 
 
 async def test_cli_report_prints_protected_figures_and_writes_csv(

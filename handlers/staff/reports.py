@@ -1,7 +1,8 @@
 """Project reports for coordinators: ``/raportti [HANKE] [csv]``.
 
-The summary comes with a PNG chart and a button for the CSV file. Figures are computed by
-:mod:`storage.reports` (one source per section, plugged in when its tables exist) and
+The summary comes with a PNG chart (when the ``charts`` extra, matplotlib, is installed;
+without it the coordinator is told so) and buttons for the CSV and XLSX files. Figures are
+computed by :mod:`storage.reports` (one source per section, plugged in when its tables exist) and
 protected by :mod:`handlers.domain.report_math` (counts below 5 are shown as "< 5"; rates and
 averages over fewer than 5 are not shown). Only the project's coordinators and the
 administrators may see a project's report, and only in a private chat with the bot (in a
@@ -35,6 +36,7 @@ from handlers.core.context import Context
 from handlers.core.flow import NONEMPTY, Command, MenuEntry, Registry, one_of
 from handlers.core.ports import Rendering
 from handlers.core.types import Day, Document, InvalidInput, Lines, Param, Percent, Text
+from handlers.domain import extras
 from handlers.domain.budget_outputs import XLSX_MIME
 from handlers.domain.report_chart_texts import ChartTexts
 from handlers.domain.report_math import Kind, Metric, Report, csv_rows
@@ -190,23 +192,28 @@ async def _show(ctx: Context, slug: str) -> None:
     name = project_name(ctx, slug)
     day = Day(ctx.now.astimezone(ctx.services.timezone).date())
     title = rendering.plain(ctx.locale, "report.chart_title", {"project": name, "day": day})
-    from handlers.domain.report_chart import render_png  # matplotlib loads on first use
+    chart = None
+    if extras.charts_available():  # without the charts extra: the text and the CSV
+        from handlers.domain.report_chart import render_png  # matplotlib loads on first use
 
-    png = await asyncio.to_thread(
-        render_png, report, chart_texts(rendering, ctx.locale, report), title
-    )
+        png = await asyncio.to_thread(
+            render_png, report, chart_texts(rendering, ctx.locale, report), title
+        )
+        chart = Document(file_name(ctx, "file.report", ".png", project=slug), png, "image/png")
     ctx.reply(
         "report.summary",
         project=name,
         day=day,
         lines=Lines((*report_lines(report).items, *await feedback.trend(ctx, slug))),
-        document=Document(file_name(ctx, "file.report", ".png", project=slug), png, "image/png"),
+        document=chart,
         buttons=[
             [REPORT.button("report.csv_button", f"csv:{slug}")],
             [REPORT.button("report.xlsx_button", f"xlsx:{slug}")],
             [REPORT.button("report.feedback_button", f"feedback:{slug}")],
         ],
     )
+    if chart is None:
+        ctx.reply("report.chart_off")
 
 
 async def _send_csv(ctx: Context, slug: str) -> None:

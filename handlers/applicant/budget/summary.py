@@ -29,6 +29,7 @@ from handlers.core.types import (
     Text,
 )
 from handlers.domain import budget_draft as bd
+from handlers.domain import extras
 from handlers.domain.budget_draft import form_label
 from handlers.domain.budget_math import (
     Flag,
@@ -171,12 +172,11 @@ async def _summary_prompt(ctx: Context) -> None:
     draft = draft_of(ctx)
     result = result_of(ctx)
     ctx.data["review"] = True
+    files = [SUM.button("budget.file_xlsx", "xlsx"), SUM.button("budget.file_csv", "csv")]
+    if extras.charts_available():
+        files.append(SUM.button("budget.file_png", "png"))
     buttons = (
-        (
-            SUM.button("budget.file_xlsx", "xlsx"),
-            SUM.button("budget.file_csv", "csv"),
-            SUM.button("budget.file_png", "png"),
-        ),
+        tuple(files),
         (
             SUM.button("budget.edit_staff", "staff"),
             SUM.button("budget.edit_income", "income"),
@@ -190,6 +190,8 @@ async def _summary_prompt(ctx: Context) -> None:
 
 async def _summary_handle(ctx: Context) -> None:
     choice = ctx.button(SUM)
+    if choice == "png" and not extras.charts_available():
+        raise ctx.use_buttons()  # a chart button from before the charts were taken away
     if choice in ("xlsx", "csv", "png"):
         ctx.reply(f"budget.file_ready_{choice}", document=budget_document(ctx, choice))
     elif choice == "staff":
