@@ -44,6 +44,7 @@ from handlers.domain.budget_draft import money as bd_money
 from handlers.domain.budget_draft import percent as bd_percent
 from handlers.domain.budget_math import (
     BudgetInputError,
+    BudgetProblem,
     Contribution,
     CostSummary,
     FinancingInput,
@@ -230,14 +231,15 @@ def municipal_amounts_value(text: str) -> dict[str, Decimal | None]:
     """``"Hirvensalmi=2 533,65; Juva=3 333,35; Mikkeli=?"``: each municipality's yearly ask
     in euros and cents ("?" or "-": the plan states none), as the chat's amounts method."""
     option = "--municipal-amounts"
-    parts = [part.strip() for part in text.split(";") if part.strip()]
-    if not parts or any("=" not in part for part in parts):
+    pairs = [part.partition("=") for part in text.split(";") if part.strip()]
+    # Each pair needs a name and an amount, so that names and amounts cannot fall out of step.
+    if not pairs or any(not sep or not name.strip() or not ask.strip() for name, sep, ask in pairs):
         raise Refusal(option, "cli.budget.municipal_amounts")
-    names = _read(option, lambda: parse_names(";".join(p.partition("=")[0] for p in parts)))
-    amounts = _read(
-        option,
-        lambda: parse_amounts(";".join(p.partition("=")[2] for p in parts), len(parts), "fi"),
-    )
+    names = _read(option, lambda: parse_names(";".join(name for name, _, _ in pairs)))
+    asks = ";".join(ask for _, _, ask in pairs)
+    amounts = _read(option, lambda: parse_amounts(asks, len(pairs), "fi"))
+    if len(names) != len(amounts):  # a name with a comma reads as two
+        raise Refusal(option, "cli.budget.municipal_amounts")
     return dict(zip(names, amounts, strict=True))
 
 
@@ -404,10 +406,6 @@ def run_budget(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except Refusal as refusal:
         print(_refusal_text(refusal, lang), file=sys.stderr)
         return 2
-    except BudgetInputError as error:
-        arithmetic = Refusal(_option_of(error.field), f"budget.error.{error.reason.value}")
-        print(_refusal_text(arithmetic, lang), file=sys.stderr)
-        return 2
     if args.json:
         json.dump(_as_json(summary, plan, split, programme), out, ensure_ascii=False, indent=2)
         print(file=out)
@@ -416,28 +414,53 @@ def run_budget(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0
 
 
-# Where a refusal of the arithmetic points: its field, as the option that gave it.
-_FIELD_OPTIONS = {
-    "income": "--income",
-    "own": "--own",
-    "municipal": "--municipal",
-    "other_public": "--other-public",
-    "private": "--private",
-    "eu_state": "--eu-amount",
-    "staff": "--staff-total",
+# Where a refusal of the arithmetic points: the option that gave the field it names.
+_COST_OPTIONS = {"income": "--income", "staff": "--staff-total"}
+_PLAN_OPTIONS = {
+    "net_total": "--staff-total",
+    "eu_state_amount": "--eu-amount",
+    "eu_state_percent": "--eu-rate",
+    Row.OWN.value: "--own",
+    Row.MUNICIPAL.value: "--municipal",
+    Row.OTHER_PUBLIC.value: "--other-public",
+    Row.PRIVATE.value: "--private",
 }
 
 
-def _option_of(field: str) -> str:
-    """The option a refusal of the arithmetic points at (a staff line by its title)."""
-    if field in _FIELD_OPTIONS:
-        return _FIELD_OPTIONS[field]
-    return f'--staff-line "{field}"' if field else "hankebot budget"
+# The refusals of one staff line: their field is the line's title.
+_LINE_PROBLEMS = frozenset(
+    {
+        BudgetProblem.NO_PAY,
+        BudgetProblem.BOTH_PAY,
+        BudgetProblem.NO_TIME,
+        BudgetProblem.BOTH_TIME,
+        BudgetProblem.WORKING_TIME_RANGE,
+        BudgetProblem.WORKING_TIME_WITH_HOURS,
+    }
+)
+
+
+def _arithmetic(option_of: Callable[[str], str], compute: Callable[[], T]) -> T:
+    """``compute()``; a refusal of the arithmetic becomes the chat's sentence for it, pointed
+    at the option ``option_of`` names for the refused field (a staff line by its title)."""
+    try:
+        return compute()
+    except BudgetInputError as error:
+        if error.reason in _LINE_PROBLEMS:
+            option = _line_option(error.field)
+        else:
+            option = option_of(error.field)
+        raise Refusal(option, f"budget.error.{error.reason.value}") from None
+
+
+def _line_option(title: str) -> str:
+    return f'--staff-line "{title}"'
 
 
 def _refusal_text(refusal: Refusal, lang: str) -> str:
     sentence = renderer().plain(lang, refusal.key, refusal.params)
-    return f"hankebot budget: {refusal.option}: {sentence}"
+    where = f"{refusal.option}: " if refusal.option else ""
+    return f"hankebot budget: {where}{sentence}"
 
 
 def _optional(value: str | None, read: Callable[[str], T]) -> T | None:
@@ -448,25 +471,33 @@ def _compute(
     args: argparse.Namespace, programme: Programme
 ) -> tuple[CostSummary, FinancingPlan, MunicipalSplit | None]:
     max_rate = _optional(args.max_rate, lambda text: percent_value("--max-rate", text))
-    rules = rules_from_programme(programme, max_rate_percent=max_rate)
+    rules = _arithmetic(
+        lambda _: "", lambda: rules_from_programme(programme, max_rate_percent=max_rate)
+    )
     income = money_value("--income", args.income)
     if args.staff_line:
-        lines = []
+        lines: list[StaffLine] = []
         for text in args.staff_line:
             argument = staff_line_value(text)
             line = argument.line
             if argument.side_key is not None:
                 if argument.side_key not in {side.key for side in programme.staff_costs.side_costs}:
-                    raise Refusal(_option_of(line.title), "budget.error.unknown_side_cost")
+                    raise Refusal(_line_option(line.title), "budget.error.unknown_side_cost")
                 side = rules_from_programme(programme, side_cost=argument.side_key)
                 line = replace(line, side_cost_percent=side.side_cost_percent)
             lines.append(line)
-        summary = cost_summary(lines, income, rules)
+        summary = _arithmetic(
+            lambda field: _COST_OPTIONS.get(field, "--staff-line"),
+            lambda: cost_summary(lines, income, rules),
+        )
     else:
         staff = money_value("--staff-total", args.staff_total)
         if staff <= 0:
             raise Refusal("--staff-total", "budget.error.zero_staff")
-        summary = cost_summary(staff, income, rules)
+        summary = _arithmetic(
+            lambda field: _COST_OPTIONS.get(field, "--staff-total"),
+            lambda: cost_summary(staff, income, rules),
+        )
     if summary.staff <= 0:
         raise Refusal("--staff-line", "budget.error.zero_staff")
     request = FinancingInput(
@@ -480,7 +511,10 @@ def _compute(
         ),
         private=_optional(args.private, lambda text: contribution_value("--private", text)),
     )
-    plan = financing_plan(summary.net_total, request, rules)
+    plan = _arithmetic(
+        lambda field: _PLAN_OPTIONS.get(field, ""),
+        lambda: financing_plan(summary.net_total, request, rules),
+    )
     years = int(
         _read(
             "--years",
@@ -497,11 +531,17 @@ def _compute(
         raise Refusal("--municipal-amounts", "cli.budget.split_or_amounts")
     if args.split_municipal:
         names, weights = _parse_split(args.split_municipal)
-        split = split_municipal(plan.amount(row), names, weights=weights, years=years)
+        split = _arithmetic(
+            lambda _: "--split-municipal",
+            lambda: split_municipal(plan.amount(row), names, weights=weights, years=years),
+        )
     elif args.municipal_amounts:
         asks = municipal_amounts_value(args.municipal_amounts)
         expected = plan.amount(row) if args.municipal is not None or row is Row.OWN else None
-        split = municipal_split_from_amounts(asks, years, expected_total=expected)
+        split = _arithmetic(
+            lambda _: "--municipal-amounts",
+            lambda: municipal_split_from_amounts(asks, years, expected_total=expected),
+        )
     return summary, plan, split
 
 
@@ -554,7 +594,12 @@ def _print_tables(
         return renderer().plain(lang, key, params)
 
     rows = programme.budget_rows
-    width = 44
+    labels = [
+        form_label(text, lang)
+        for text in (rows.staff, programme.cost_model().name, rows.income, rows.net_total)
+    ]
+    labels += [_row_label(programme, row.key, plan.own_kind, lang) for row in plan.rows]
+    width = max(44, 3 + max(len(label) for label in labels))  # the longest label and a gap
     if summary.staff_lines:
         print(form_label(rows.staff, lang), file=out)
         for cost in summary.staff_lines:

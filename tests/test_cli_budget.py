@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import json
 import re
@@ -16,6 +17,8 @@ import pytest
 from bot.cli_budget import add_budget_parser, add_check_content_parser
 from bot.i18n import catalog, renderer
 from content.loader import DEFAULT_CONTENT_DIR
+from handlers.domain.budget_math import BudgetProblem
+from handlers.domain.money import InputProblem
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -221,6 +224,26 @@ REFUSED = [
     (["--staff-total", "1", "--years", "1,5", "--split-municipal", "A"], "budget.error.years"),
     (["--staff-total", "1", "--municipal-amounts", "Juva"], "cli.budget.municipal_amounts"),
     (["--staff-total", "1", "--split-municipal", "A,2"], "budget.error.names"),
+    (["--staff-total", "1", "--split-municipal", "A,a"], "budget.error.duplicate_names"),
+    (["--staff-total", "1", "--split-municipal", "A=0,B=1"], "budget.error.weight"),
+    (
+        ["--staff-total", "1", "--split-municipal", "A", "--municipal-amounts", "A=1"],
+        "cli.budget.split_or_amounts",
+    ),
+    (["--staff-total", "1", "--municipal-amounts", "=5; Juva=3"], "cli.budget.municipal_amounts"),
+    (
+        ["--staff-total", "1", "--municipal-amounts", "Juva, Mikkeli=5"],
+        "cli.budget.municipal_amounts",
+    ),
+    (["--staff-total", "1", "--municipal-amounts", "Juva=3,555"], "money.error.ambiguous"),
+    (["--staff-total", "1000", "--eu-amount", "100,50"], "budget.error.not_whole_euros"),
+    (["--staff-line", "x;monthly=99999;months=1"], "budget.error.pay_too_large"),
+    (["--staff-line", "x;hourly=999;hours=1"], "budget.error.pay_too_large"),
+    (["--staff-line", "x;monthly=3300;hourly=20;months=1"], "budget.error.both_pay"),
+    (["--staff-line", "x;monthly=3300;hours=20;months=1"], "budget.error.both_time"),
+    (["--staff-line", "x;months=1"], "budget.error.no_pay"),
+    (["--staff-line", "x" * 81 + ";monthly=3300;months=1"], "budget.error.title_long"),
+    (["--staff-line", "123;monthly=3300;months=1"], "budget.error.title"),
 ]
 
 
@@ -237,7 +260,58 @@ def test_refusals_are_the_chats_sentences(
     # Every fixed part of the sentence is there, in the language asked for.
     for part in re.split(r"\{\w+\}", renderer().to_plain(template)):
         assert part.strip() in error
-    assert "_" not in error.split(": ", 2)[-1]  # no code such as income_exceeds_costs
+    _, option, sentence = error.split(": ", 2)
+    assert "_" not in sentence  # no code such as income_exceeds_costs
+    # It points at an option that was typed, never at a field such as eu_state_amount.
+    assert option.split(" ")[0] in argv and "_" not in option
+
+
+# Where the sentences the CLI prints come from: its own refusals, the chat's readers it calls
+# and the arithmetic's refusals (``budget.error.<BudgetProblem>``).
+PRINTED_KEY = re.compile(r"^(cli\.budget|budget\.error|money\.error|percent\.error)\.\w+$")
+
+
+def _keys_in(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and PRINTED_KEY.match(node.value)
+    }
+
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI_KEYS = _keys_in(ROOT / "bot" / "cli_budget.py")
+
+
+def printable_keys() -> set[str]:
+    keys = CLI_KEYS | _keys_in(ROOT / "handlers" / "domain" / "budget_draft.py")
+    keys |= {f"budget.error.{problem.value}" for problem in BudgetProblem}
+    keys |= {f"money.error.{problem.value}" for problem in InputProblem}
+    # parse_percent never finds a number ambiguous (only amounts have a thousands comma).
+    keys |= {f"percent.error.{p.value}" for p in InputProblem if p is not InputProblem.AMBIGUOUS}
+    return keys
+
+
+def test_the_cli_reaches_each_of_its_own_refusals() -> None:
+    assert CLI_KEYS  # the scan finds the keys at all
+    assert {key for _, key in REFUSED} >= CLI_KEYS
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_every_error_the_cli_can_print_is_a_sentence(lang: str) -> None:
+    texts = catalog(lang)
+    keys = printable_keys()
+    assert {"budget.error.income_exceeds_costs", "cli.budget.row_cents"} <= keys
+    for key in sorted(keys):
+        assert key in texts, key
+        params = {name: 2 for name in re.findall(r"\{(\w+)\}", texts[key])}
+        sentence = renderer().plain(lang, key, params)
+        assert sentence != key and sentence.rstrip().endswith((".", ")")), (key, sentence)
+        # No code such as income_exceeds_costs, too_large or PM.
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", sentence), (key, sentence)
 
 
 def test_osuva_municipal_asks_end_to_end() -> None:
@@ -261,15 +335,19 @@ def test_osuva_municipal_asks_end_to_end() -> None:
     code, text = run(argv)
     assert code == 0
     assert "9 200,35" in text and "18 400,70" in text and "2 533,65" in text
-    missing = renderer().plain("fi", "budget.flag.municipality_amount_missing", {"municipality": "Mikkeli"})
+    missing = renderer().plain(
+        "fi", "budget.flag.municipality_amount_missing", {"municipality": "Mikkeli"}
+    )
     assert missing in text
 
 
 def test_municipal_asks_are_checked_against_the_municipal_row() -> None:
     asks = "Hirvensalmi=2 533,65; Juva=3333,35; Kangasniemi=3 333,35"
     data = run_json(
-        ["budget", "--staff-total", "100 000", "--municipal", "18 401"]
-        + ["--municipal-amounts", asks, "--years", "2"]
+        [
+            *("budget", "--staff-total", "100 000", "--municipal", "18 401"),
+            *("--municipal-amounts", asks, "--years", "2"),
+        ]
     )
     [flag] = data["flags"]
     assert flag["code"] == "municipal_split_mismatch" and flag["difference"] == "-0.30"

@@ -25,6 +25,7 @@ from bot.cli_budget import (
     Refusal,
     contribution_value,
     money_value,
+    municipal_amounts_value,
     percent_value,
     staff_line_value,
 )
@@ -98,7 +99,7 @@ def takes_or_refuses(parse: Callable[[str], Any], error: type[Exception], text: 
 AGE = Question(id="age", type="number", text={"fi": "?", "sv": "?", "en": "?"}, min=16)
 # These take some absurd-looking words as what they are (a title "NaN", a side cost key,
 # which is looked up in programme.yaml when the command runs).
-WORDS_WELCOME = {"title", "names", "cli staff line side"}
+WORDS_WELCOME = {"title", "names", "cli staff line side", "cli municipal asks whole"}
 PARSERS: dict[str, tuple[Callable[[str], Any], type[Exception]]] = {
     "parse_money": (parse_money, NumberInputError),
     "parse_money en": (lambda t: parse_money(t, "en"), NumberInputError),
@@ -152,6 +153,12 @@ PARSERS: dict[str, tuple[Callable[[str], Any], type[Exception]]] = {
         lambda t: staff_line_value(f"Ohjaaja;monthly=3300;months=12;side={t}"),
         Refusal,
     ),
+    "cli municipal ask": (
+        lambda t: municipal_amounts_value(f"Juva=3 333,35; Mikkeli={t}"),
+        Refusal,
+    ),
+    # The whole option as typed, names and all ("=5; Juva=3" used to raise ValueError).
+    "cli municipal asks whole": (lambda t: municipal_amounts_value(f"{t}=5; Juva=3"), Refusal),
 }
 
 

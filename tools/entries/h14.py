@@ -59,9 +59,13 @@ ENTRIES = {
         ),
     },
     "cli.budget.staff_line_title": {
-        "fi": 'Palkkarivi alkaa tehtävänimikkeellä, esim. "Projektipäällikkö;monthly=3300;months=24".',
+        "fi": (
+            'Palkkarivi alkaa tehtävänimikkeellä, esim. "Projektipäällikkö;monthly=3300;months=24".'
+        ),
         "sv": 'En lönerad börjar med befattningen, t.ex. "Projektchef;monthly=3300;months=24".',
-        "en": 'A staff line starts with the job title, e.g. "Project manager;monthly=3300;months=24".',
+        "en": (
+            'A staff line starts with the job title, e.g. "Project manager;monthly=3300;months=24".'
+        ),
     },
     "cli.budget.staff_line_field": {
         "fi": "Palkkarivillä on tuntematon kohta {field}. Käyvät kohdat: {fields}.",
