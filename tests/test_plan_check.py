@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
 
+from bot.cli_plan_check import add_plan_check_parser
 from bot.i18n import renderer
 from content import load_content
 from content.schema import PlanFigures
@@ -179,3 +182,33 @@ async def test_seed_000_typed_in_the_chat(bot: Bot, db: Database) -> None:
     assert plain(result.text).startswith(plain(shown))
     assert await conversation(db, person.user_id) is None
     assert any("menu.budget" in m.label_keys for m in messages)  # the menu follows
+
+
+# --- the CLI ----------------------------------------------------------------------------------
+
+
+def run_cli(argv: list[str]) -> tuple[int, str]:
+    parser = argparse.ArgumentParser(prog="hankebot")
+    add_plan_check_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["plan-check", *argv])
+    out = io.StringIO()
+    return args.handler(args, out), out.getvalue()
+
+
+def test_the_cli_gives_the_chats_result_for_typed_figures_and_for_a_project() -> None:
+    typed = ["--participants", "60", "--target-group", "19", "--job-search", "6"]
+    typed += ["--education", "3", "--employment", "2"]
+    typed += ["--promised-employment", "25 %", "--promised-education", "12"]
+    code, text = run_cli(typed)
+    assert code == 0
+    expected = check_plan(figures("kaveria-ei-jateta"))
+    shown = renderer().plain("fi", "plan_check.result", {"lines": plan_check_lines(expected)})
+    assert text.strip() == shown
+    assert run_cli(["--project", "kaveria-ei-jateta"]) == (0, text)
+
+
+def test_the_cli_refuses_with_the_chats_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    code, text = run_cli(["--participants", "60", "--employment", "61", "--lang", "en"])
+    assert (code, text) == (2, "")
+    sentence = renderer().plain("en", "plan_check.error.count", {"maximum": 60})
+    assert capsys.readouterr().err.strip() == f"hankebot plan-check: --employment: {sentence}"
