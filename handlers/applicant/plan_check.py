@@ -104,7 +104,7 @@ def finding_text(finding: Finding) -> Text:
         assert finding.promised_count is not None
         params["outcome"] = Text(f"plan_check.outcome.{finding.outcome.value}")
         params["percent"] = _percent(finding.promised_percent)
-        params["count"] = finding.promised_count
+        params["promised"] = finding.promised_count
     return Text(f"plan_check.finding.{finding.code.value}", params)
 
 

@@ -157,17 +157,17 @@ ENTRIES.update(
         "plan_check.finding.promise_above_target": {
             "fi": (
                 "• Suunnitelma lupaa, että {percent} osallistujista {outcome}."
-                " {participants} osallistujasta se on {count}, mutta tulostavoite on {target}"
+                " {participants} osallistujasta se on {promised}, mutta tulostavoite on {target}"
                 " ({share}). Rahoittaja huomaa tämän: tee luvuista samat."
             ),
             "sv": (
                 "• Planen lovar att {percent} av deltagarna {outcome}. Av {participants} deltagare"
-                " är det {count}, men resultatmålet är {target} ({share}). Finansiären ser"
+                " är det {promised}, men resultatmålet är {target} ({share}). Finansiären ser"
                 " det: gör siffrorna lika."
             ),
             "en": (
                 "• The plan promises that {percent} of the participants {outcome}."
-                " Of {participants} participants that is {count}, but the result target is"
+                " Of {participants} participants that is {promised}, but the result target is"
                 " {target} ({share}). The funder notices this: make the figures match."
             ),
         },
