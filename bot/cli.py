@@ -15,6 +15,7 @@ from bot.cli_budget import add_budget_parser, add_check_content_parser
 from bot.cli_db import add_db_parser
 from bot.cli_diagrams import add_diagrams_parser
 from bot.cli_meetings import add_meetings_parser
+from bot.cli_plan_check import add_plan_check_parser
 from bot.cli_report import add_report_parser
 from bot.cli_status import add_status_parser
 from bot.cli_types import Parser
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
     add_budget_parser(commands)
     add_check_content_parser(commands)
+    add_plan_check_parser(commands)
     add_meetings_parser(commands)
     add_broadcast_parser(commands)
     add_report_parser(commands)

@@ -654,6 +654,27 @@ class ProjectStatus(StrEnum):
     NOT_FUNDED = "not_funded"
 
 
+class PlanFigures(Model):
+    """A plan's participant and result-indicator figures as its seed states them (the plan
+    check compares them as the funder does). Percentages are the plan's own promises."""
+
+    participants: int = Field(gt=0)
+    target_group: int | None = Field(default=None, ge=0)
+    """How many participants belong to the target group (None: the plan does not say)."""
+    job_search: int = Field(default=0, ge=0)
+    education: int = Field(default=0, ge=0)
+    qualification: int = Field(default=0, ge=0)
+    employment: int = Field(default=0, ge=0)
+    promised_employment_percent: Decimal | None = Field(default=None, ge=0, le=100)
+    promised_education_percent: Decimal | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _within(self) -> PlanFigures:
+        if self.target_group is not None and self.target_group > self.participants:
+            raise ValueError("target_group: more than participants")
+        return self
+
+
 class Project(Model):
     slug: Slug
     name: Localized
@@ -668,6 +689,7 @@ class Project(Model):
     target_group: Localized
     referral: Localized | None = None
     participants_target: int | None = Field(default=None, gt=0)
+    plan_figures: PlanFigures | None = None
     eligibility: Eligibility
     groups: list[Group] = []
     contacts: list[Contact] = Field(min_length=1)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from handlers.applicant import budget, contact_request, faq, idea_fit_flow, join_check
+from handlers.applicant import (
+    budget,
+    contact_request,
+    faq,
+    idea_fit_flow,
+    join_check,
+    plan_check,
+)
 from handlers.common import codes, privacy, start
 from handlers.core.flow import Registry
 from handlers.participant import answers as participant
@@ -21,7 +28,7 @@ from handlers.staff import (
 def build_registry() -> Registry:
     registry = Registry()
     # Applicants (issue #5) first: the FAQ sets free_text, which codes ("liity KOODI") wraps.
-    for module in (idea_fit_flow, join_check, budget, faq, contact_request):
+    for module in (idea_fit_flow, join_check, budget, plan_check, faq, contact_request):
         module.register(registry)
     for module in (
         start,

@@ -188,10 +188,10 @@ async def test_seed_003_figures_and_its_inconsistencies(bot: Bot) -> None:
     )
     assert (
         "Omarahoitus: Yksityinen rahoitus: 25 945,00 €, mutta 10,00 % nettokustannuksista"
-        " on 25 941,20 € (ero 3,80 €)" in text
+        " on 25 941,20 € (ero +3,80 €)" in text
     )
     assert (
-        "Kuntarahoitus: 25 945,00 €, mutta 10,00 % nettokustannuksista on 25 941,20 € (ero 3,80 €)"
+        "Kuntarahoitus: 25 945,00 €, mutta 10,00 % nettokustannuksista on 25 941,20 € (ero +3,80 €)"
         in text
     )
     assert text.count("• ") == 3
@@ -214,7 +214,7 @@ async def test_seed_004_figures_and_its_inconsistency(bot: Bot) -> None:
     ):
         assert line in text.splitlines(), (line, text)
     assert "6 901 090,40 € (ero -1,40 €)" in text
-    assert "1 725 272,60 € (ero 1,40 €)" in text
+    assert "1 725 272,60 € (ero +1,40 €)" in text
 
 
 async def test_osuva_municipal_amounts_per_year_and_the_unstated_share(bot: Bot) -> None:
@@ -836,6 +836,6 @@ async def test_rows_above_the_total_are_explained_and_flagged(bot: Bot) -> None:
     summary = await tap_key(person, "budget.split_no")
     text = plain(summary.text).replace("\u2212", "-")
     assert (
-        "Rivit ovat yhteensä 373 294 €, mutta nettokustannukset ovat 216 618 € (ero 156 676 €)"
+        "Rivit ovat yhteensä 373 294 €, mutta nettokustannukset ovat 216 618 € (ero +156 676 €)"
         in text
     )

@@ -31,13 +31,13 @@ def run_console(
 
 
 def test_console_start_numbers_and_end_of_input(tmp_path: Path) -> None:
-    result = run_console(tmp_path, ["/start", "7", "/omattiedot"])
+    result = run_console(tmp_path, ["/start", "8", "/omattiedot"])
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Hei! Olen hankebotti." in out
-    assert "  5. Vaihda kieli" in out
-    assert "  7. Ohjeet" in out
-    assert "Näin käytät bottia" in out  # "7" pressed the seventh button, help
+    assert "  6. Vaihda kieli" in out
+    assert "  8. Ohjeet" in out
+    assert "Näin käytät bottia" in out  # "8" pressed the eighth button, help
     assert "hankebot-omat-tiedot.json" in out
     assert (tmp_path / "hankebot-omat-tiedot.json").exists()
     assert "Traceback" not in result.stderr

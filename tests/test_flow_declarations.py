@@ -65,6 +65,18 @@ def test_step_names_stored_in_conversations_stay_the_same() -> None:
             ["applicant", "region", "groups", "actions", "continuity", "cofinancing", "employers"]
         ),
         "canjoin": ["after", "project", "question"],
+        "plan": sorted(
+            [
+                "participants",
+                "target_group",
+                "job_search",
+                "education",
+                "qualification",
+                "employment",
+                "promised_employment_percent",
+                "promised_education_percent",
+            ]
+        ),
         "reply_reason": ["ask"],
         "budget": sorted(
             [

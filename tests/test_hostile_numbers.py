@@ -8,7 +8,6 @@ nothing else (no ``decimal.InvalidOperation``, ``OverflowError`` or ``int()``'s 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
@@ -23,10 +22,12 @@ from hypothesis import strategies as st
 
 from bot.cli import main
 from bot.cli_budget import (
-    contribution_argument,
-    money_argument,
-    percent_argument,
-    staff_line_argument,
+    Refusal,
+    contribution_value,
+    money_value,
+    municipal_amounts_value,
+    percent_value,
+    staff_line_value,
 )
 from bot.transports.base import Capabilities
 from content import Content, load_content
@@ -98,7 +99,7 @@ def takes_or_refuses(parse: Callable[[str], Any], error: type[Exception], text: 
 AGE = Question(id="age", type="number", text={"fi": "?", "sv": "?", "en": "?"}, min=16)
 # These take some absurd-looking words as what they are (a title "NaN", a side cost key,
 # which is looked up in programme.yaml when the command runs).
-WORDS_WELCOME = {"title", "names", "cli staff line side"}
+WORDS_WELCOME = {"title", "names", "cli staff line side", "cli municipal asks whole"}
 PARSERS: dict[str, tuple[Callable[[str], Any], type[Exception]]] = {
     "parse_money": (parse_money, NumberInputError),
     "parse_money en": (lambda t: parse_money(t, "en"), NumberInputError),
@@ -137,21 +138,27 @@ PARSERS: dict[str, tuple[Callable[[str], Any], type[Exception]]] = {
         lambda t: normalize_rule(f"FREQ=WEEKLY;INTERVAL={t}", local(2026, 11, 3, 13, 0), TZ),
         RecurrenceError,
     ),
-    "cli money": (money_argument, argparse.ArgumentTypeError),
-    "cli percent": (percent_argument, argparse.ArgumentTypeError),
-    "cli contribution": (contribution_argument, argparse.ArgumentTypeError),
+    "cli money": (lambda t: money_value("--income", t), Refusal),
+    "cli percent": (lambda t: percent_value("--eu-rate", t), Refusal),
+    "cli contribution": (lambda t: contribution_value("--own", t), Refusal),
     "cli staff line months": (
-        lambda t: staff_line_argument(f"Ohjaaja;monthly=3300;months={t}"),
-        argparse.ArgumentTypeError,
+        lambda t: staff_line_value(f"Ohjaaja;monthly=3300;months={t}"),
+        Refusal,
     ),
     "cli staff line hours": (
-        lambda t: staff_line_argument(f"Ohjaaja;hourly=30;hours={t}"),
-        argparse.ArgumentTypeError,
+        lambda t: staff_line_value(f"Ohjaaja;hourly=30;hours={t}"),
+        Refusal,
     ),
     "cli staff line side": (
-        lambda t: staff_line_argument(f"Ohjaaja;monthly=3300;months=12;side={t}"),
-        argparse.ArgumentTypeError,
+        lambda t: staff_line_value(f"Ohjaaja;monthly=3300;months=12;side={t}"),
+        Refusal,
     ),
+    "cli municipal ask": (
+        lambda t: municipal_amounts_value(f"Juva=3 333,35; Mikkeli={t}"),
+        Refusal,
+    ),
+    # The whole option as typed, names and all ("=5; Juva=3" used to raise ValueError).
+    "cli municipal asks whole": (lambda t: municipal_amounts_value(f"{t}=5; Juva=3"), Refusal),
 }
 
 

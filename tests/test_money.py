@@ -140,6 +140,13 @@ def test_format_money_in_finnish_conventions() -> None:
     assert format_money(Decimal(216618), "sv-FI") == format_money(Decimal(216618), "fi")
 
 
+def test_a_signed_difference_shows_its_sign_both_ways() -> None:
+    assert format_money(Decimal("1.4"), "fi", cents=True, signed=True) == f"+1,40{NBSP}€"
+    assert format_money(Decimal("-1.4"), "fi", cents=True, signed=True) == f"-1,40{NBSP}€"
+    assert format_money(Decimal("0.001"), "fi", cents=True, signed=True) == f"0,00{NBSP}€"
+    assert format_money(Decimal("1.4"), "fi", cents=True) == f"1,40{NBSP}€"
+
+
 def test_format_money_rounds_half_up() -> None:
     assert format_money(Decimal("2.5"), "fi") == f"3{NBSP}€"
     assert format_money(Decimal("0.125"), "fi", cents=True) == f"0,13{NBSP}€"

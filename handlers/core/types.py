@@ -73,11 +73,13 @@ class Incoming:
 @dataclass(frozen=True)
 class Money:
     """An amount of euros; ``cents`` shows two decimals, otherwise whole euros; ``decimals``
-    (a rate such as 30,7071 €/h) shows that many."""
+    (a rate such as 30,7071 €/h) shows that many; ``signed`` (a difference) shows "+" above
+    zero as a minus is shown below it."""
 
     amount: Decimal
     cents: bool = False
     decimals: int | None = None
+    signed: bool = False
 
 
 @dataclass(frozen=True)

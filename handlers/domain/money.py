@@ -211,15 +211,21 @@ def parse_percent(text: str, *, maximum: Decimal = Decimal(100)) -> Decimal:
 
 
 def format_money(
-    amount: Decimal, locale: str, cents: bool = False, decimals: int | None = None
+    amount: Decimal,
+    locale: str,
+    cents: bool = False,
+    decimals: int | None = None,
+    signed: bool = False,
 ) -> str:
     """ "216 618 €" (whole euros, rounded half-up), "154 727,50 €" with ``cents``, or
-    ``decimals`` decimals ("30,7071 €", a rate)."""
+    ``decimals`` decimals ("30,7071 €", a rate); ``signed`` puts "+" before a positive
+    amount (a difference: "+1,40 €" beside "-1,40 €")."""
     places = decimals if decimals is not None else (2 if cents else 0)
     quantum = Decimal(1).scaleb(-places)
     rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
     pattern = ("#,##0." + "0" * places if places else "#,##0") + "\u00a0¤"
-    return format_currency(
+    sign = "+" if signed and rounded > 0 else ""
+    return sign + format_currency(
         rounded,
         "EUR",
         format=pattern,

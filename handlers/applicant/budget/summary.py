@@ -159,7 +159,7 @@ def flag_text(programme: Programme, own_kind: OwnKind, flag: Flag, locale: str) 
     if flag.expected is not None:
         params["expected"] = Money(flag.expected, cents=cents)
     if flag.difference is not None:
-        params["difference"] = Money(flag.difference, cents=cents)
+        params["difference"] = Money(flag.difference, cents=cents, signed=True)
     if flag.percent is not None:
         params["percent"] = Percent(flag.percent)
     if flag.municipality is not None:
