@@ -55,6 +55,9 @@ class MoneyWords:
     million: tuple[str, ...]
     currency: tuple[str, ...]
     percent: tuple[str, ...]
+    per_hour: tuple[str, ...]  # units after an amount: "18,50 €/h"
+    per_month: tuple[str, ...]
+    per_year: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,15 @@ class AnswerWords:
     age_units: tuple[str, ...]
     join: tuple[str, ...]
     file: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StepWords:
+    """Words that work at the steps of multi-step flows (``[steps]``)."""
+
+    back: tuple[str, ...]  # one question back (handlers/core/ways.py)
+    keep: tuple[str, ...]  # editing: keep the value shown
+    zero: tuple[str, ...]  # "ei ole": an amount of nothing
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,7 @@ class Words:
     dates: DateWords
     money: MoneyWords
     answers: AnswerWords
+    steps: StepWords
     faq: FaqWords
     calendar: CalendarWords
     files: FileNames
@@ -209,6 +222,7 @@ def parse(locale: str, data: Raw) -> Words:
         ),
         money=MoneyWords(**{key: _words(value) for key, value in money.items()}),
         answers=AnswerWords(**{key: _words(value) for key, value in answers.items()}),
+        steps=StepWords(**{key: _words(value) for key, value in data["steps"].items()}),
         faq=FaqWords(
             stemmer=str(faq["stemmer"]),
             split_compounds=bool(faq["split_compounds"]),
