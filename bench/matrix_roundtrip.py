@@ -43,6 +43,7 @@ from nio import (
     SyncResponse,
 )
 
+from bench.figures import Figure, Skipped
 from tests.matrix.synapse_server import MatrixUser, SynapseServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,6 +277,29 @@ async def measure(
         stop(echo)
         await person.stop()
     return results
+
+
+def run() -> list[Figure]:
+    """For ``python -m bench``: the defaults of :func:`main`; no goal is set for these."""
+    try:
+        import synapse  # noqa: F401 - the test homeserver is in the test extra only
+    except ImportError:
+        raise Skipped("matrix-synapse is not installed (pip install -e '.[test]')") from None
+    logging.basicConfig(level=logging.ERROR)
+    rounds, warmup, think = 30, 5, 0.3
+    with tempfile.TemporaryDirectory(prefix="bench-matrix-") as tmp, SynapseServer() as server:
+        results = asyncio.run(measure(server, Path(tmp), rounds, warmup, think))
+    figures = []
+    for encrypted in (False, True):
+        room = "encrypted direct chat" if encrypted else "plain room"
+        echo_median, echo_p95 = summary(results[("echo", encrypted)])
+        bot_median, bot_p95 = summary(results[("hankebot", encrypted)])
+        note = f"{rounds} rounds, {think:g} s apart"
+        figures.append(
+            Figure(f"{room}: median round trip", bot_median, "ms", echo_median, note=note)
+        )
+        figures.append(Figure(f"{room}: p95 round trip", bot_p95, "ms", echo_p95, note=note))
+    return figures
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,9 +11,12 @@ from collections.abc import Callable
 from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
+from bot.admission import Admission
+from bot.command_menu import command_menus
 from bot.config import Settings
 from bot.delivery import DeliveryWorker
 from bot.dispatcher import Dispatcher, utc_now
+from bot.health import HealthServer, limits_of
 from bot.i18n import Renderer
 from bot.maintenance import Maintenance
 from bot.platform_events import PlatformEvents
@@ -24,6 +27,7 @@ from bot.transports.base import (
     DeclaredTransports,
     Inbound,
     PlatformEvent,
+    StartupError,
     Transport,
 )
 from bot.transports.console import ConsoleTransport
@@ -73,6 +77,7 @@ class Application:
         self.transports: dict[str, Declared] = {}
         self.workers: dict[str, DeliveryWorker] = {}
         self._stopping = asyncio.Event()
+        self.health: HealthServer | None = None
 
     async def setup(self) -> None:
         settings = self.settings
@@ -112,11 +117,16 @@ class Application:
             on_enqueued=self._wake_workers,
             inbound=inbound,
             rate_limit=PerPersonLimit(per_minute) if per_minute else None,
+            admission=Admission({"matrix": settings.matrix_allowed_servers}),
         )
         self.platform_events = PlatformEvents(self.dispatcher)
         for name, transport in self.transports.items():
             self.workers[name] = DeliveryWorker(
-                self.db, transport, clock=self.clock, transports=self.transport_facts
+                self.db,
+                transport,
+                clock=self.clock,
+                transports=self.transport_facts,
+                renderer=self.renderer,
             )
         self.maintenance = Maintenance(
             self.db,
@@ -137,8 +147,7 @@ class Application:
             telegram = TelegramTransport(
                 settings,
                 self.db,
-                self.registry,
-                self.renderer,
+                command_menus(self.registry, self.renderer),
                 wants_file=self.wants_file,
                 report=self.report,
             )
@@ -149,7 +158,6 @@ class Application:
             matrix = MatrixTransport(
                 settings,
                 self.db,
-                self.renderer,
                 commands=frozenset(
                     name for command in self.registry.commands for name in command.all_names()
                 ),
@@ -187,6 +195,7 @@ class Application:
                 await transport.start(self.inbox)
             self.maintenance.start()
             await self.scheduler.start(self.transports)
+            await self._start_health()
             console = self.transports.get("console")
             if isinstance(console, ConsoleTransport):
                 worker = self.workers["console"]
@@ -199,6 +208,29 @@ class Application:
         finally:
             await self.shutdown()
 
+    async def _start_health(self) -> None:
+        """``/healthz`` when a port is configured (after the workers, which it reports on)."""
+        settings = self.settings
+        if settings.health_port is None:
+            return
+        self.health = HealthServer(
+            self.db,
+            self.workers,
+            clock=self.clock,
+            limits=limits_of(settings),
+            listen=settings.health_listen,
+            port=settings.health_port,
+        )
+        try:
+            await self.health.start()
+        except OSError as error:
+            self.health = None
+            raise StartupError(
+                f"the health endpoint cannot listen on {settings.health_listen}:"
+                f"{settings.health_port} ({type(error).__name__}); set HANKEBOT_HEALTH_PORT"
+                " to a free port"
+            ) from None
+
     def request_stop(self) -> None:
         self._stopping.set()
 
@@ -210,6 +242,8 @@ class Application:
 
     async def shutdown(self) -> None:
         """Stop producers first, then finish in-flight sends, then close the platforms."""
+        if self.health is not None:
+            await self.health.stop()
         await self.scheduler.stop()
         await self.maintenance.stop()
         for worker in self.workers.values():

@@ -16,8 +16,10 @@ from bot.cli_db import add_db_parser
 from bot.cli_diagrams import add_diagrams_parser
 from bot.cli_meetings import add_meetings_parser
 from bot.cli_report import add_report_parser
+from bot.cli_status import add_status_parser
 from bot.cli_types import Parser
 from bot.config import Settings
+from bot.log_format import JsonFormatter
 from bot.log_safety import protect
 
 SubcommandRunner = Callable[[argparse.Namespace], int]
@@ -25,12 +27,16 @@ SubcommandRunner = Callable[[argparse.Namespace], int]
 
 def configure_logging(settings: Settings) -> None:
     """Log records carry ids and error types only (see :func:`bot.app.quiet_libraries`);
-    the configured secrets are redacted from every line and traceback besides."""
+    the configured secrets are redacted from every line and traceback besides. Lines are
+    text, or JSON objects with ``HANKEBOT_LOG_FORMAT=json`` (:mod:`bot.log_format`)."""
     logging.basicConfig(
         level=getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if settings.log_format == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     protect(settings.secret_values())
 
 
@@ -81,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(commands)
     add_db_parser(commands)
     add_diagrams_parser(commands)
+    add_status_parser(commands)
     return parser
 
 

@@ -65,6 +65,7 @@ from handlers.domain.recurrence import (
     RepeatKind,
     RuleProblem,
     build_rule,
+    occurrences,
 )
 from handlers.domain.reminder_plan import Offsets, ReminderRow, Slot, effective_offsets, rows_for
 from handlers.registry import build_registry
@@ -151,6 +152,11 @@ def add_meetings_parser(commands: Any) -> None:
     add.add_argument("--place", default="", help="where, e.g. Kirjasto, Raatihuoneenkatu 1")
     add.add_argument("--link", default="", help="an online meeting link (https://…)")
     add.add_argument("--note", default="", help="a short note for participants")
+    add.add_argument(
+        "--allow-past",
+        action="store_true",
+        help="record a meeting that has already ended (otherwise refused)",
+    )
     add.set_defaults(handler=run_meetings)
 
     imp = actions.add_parser(
@@ -235,6 +241,11 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
     # any problem writes nothing, and no expansion runs while the write lock is held.
     if args.meetings_command == "add":
         specs = [_spec_from_arguments(args, tz)]
+        if not args.allow_past and _entirely_past(specs[0], utc_now(), tz):
+            raise MeetingsCliError(
+                f"the meeting is entirely in the past ({args.start}): check the date, or add"
+                " --allow-past to record it anyway"
+            )
     else:
         specs = _specs_from_file(args.file, tz, renderer, args.locale)
         valid_groups = {g.id for g in project.groups}
@@ -469,6 +480,16 @@ async def _write(
     )
     await held_notices.to_people(conn, batch.notices, now)
     return stored
+
+
+#: Far enough ahead to find a next occurrence of any rule a meeting may have (at most monthly).
+PAST_CHECK_AHEAD = dt.timedelta(days=400)
+
+
+def _entirely_past(spec: MeetingSpec, now: dt.datetime, tz: ZoneInfo) -> bool:
+    """True when every occurrence of ``spec`` has ended by ``now``."""
+    ahead = occurrences(spec.rule, spec.start, now - spec.duration, now + PAST_CHECK_AHEAD, tz)
+    return not ahead
 
 
 def _spec_from_arguments(args: argparse.Namespace, tz: ZoneInfo) -> MeetingSpec:

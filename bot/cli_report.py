@@ -81,7 +81,7 @@ async def report_from_cli(
     out.write(html_to_plain(html) + "\n")
     if args.csv is not None:
         try:
-            private_files.write_file(args.csv, report_csv(report))
+            private_files.write_file(args.csv, report_csv(renderer, args.lang, report))
         except OSError as error:
             err.write(f"hankebot report: cannot write {args.csv}: {type(error).__name__}\n")
             return 1

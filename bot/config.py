@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.audit import DEFAULT_RETENTION_DAYS
+
+DEFAULT_REPLY_DELAY = 120
+DEFAULT_BULK_DELAY = 3600
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 #: What Telegram accepts as a webhook's ``secret_token``.
@@ -36,6 +39,17 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
     # Messages (texts, button presses, files) one person is served a minute; 0: no limit.
     rate_limit_per_minute: int = Field(default=20, ge=0)
+    # Logs: "text" (one readable line each) or "json" (one JSON object a line, for
+    # log collectors); either carries ids and error types only (bot.log_format).
+    log_format: Literal["text", "json"] = "text"
+
+    # The health endpoint GET /healthz (bot.health): off unless a port is set; 127.0.0.1
+    # by default, so that only the machine itself can ask.
+    health_port: int | None = Field(default=None, ge=0, le=65535)
+    health_listen: str = "127.0.0.1"
+    # How long a due reply or reminder / an announcement row may wait before it is unhealthy.
+    health_reply_delay_seconds: int = Field(default=DEFAULT_REPLY_DELAY, ge=1)
+    health_bulk_delay_seconds: int = Field(default=DEFAULT_BULK_DELAY, ge=1)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL

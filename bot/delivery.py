@@ -7,9 +7,20 @@ order; different chats are served concurrently up to the transport's ``concurren
 are spaced evenly (``1 / per_second`` apart) rather than in bursts, which keeps a margin
 under the platform's sliding-window flood limit even when requests arrive with some jitter.
 
-The outcome of every attempt is committed right after the platform answers, which leaves
-one unavoidable window: a crash after the platform accepted a message and before that
-commit sends the message again on restart (the platforms have no idempotency key). Flood
+The outcome of every attempt is committed right after the platform answers. A crash after
+the platform accepted a message and before that commit cannot be told from one before the
+send (Telegram has no idempotency key and cannot be asked what it delivered), so rows are
+treated by what a repeat or a loss would cost:
+
+* a row the bot sends on its own initiative — one with a producer's dedupe key: reminders,
+  announcements, notices (:attr:`OutboxItem.at_most_once`) — is *claimed* in a commit of its
+  own before the send, and after a restart a claimed row without an outcome is not sent
+  again but ended as sent, "unconfirmed" (at most once). Only one such row is in flight at
+  a time, so a crash leaves at most one of them uncertain (sent once, or lost);
+* a reply to the person's own message is sent at least once: it has no claim, a crash in
+  the window sends it again, and up to the transport's ``concurrency`` of them are in flight.
+
+Flood
 control (429) pauses the whole worker for ``retry_after``; a blocked person ends every
 pending row to them; other failures back off exponentially and give up after
 :data:`MAX_ATTEMPTS`. When a send uploaded a file shared by many rows (an announcement's
@@ -30,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -38,6 +50,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiosqlite
 
+from bot.i18n import Renderer, normalise_locale
 from bot.transports import every_transport
 from bot.transports.base import Delivery, ForgetsChats, Status, Transport
 from handlers.core.ports import TransportFacts
@@ -115,12 +128,19 @@ class DeliveryWorker:
         clock: Callable[[], dt.datetime],
         observers: Sequence[DeliveryObserver] | None = None,
         transports: TransportFacts | None = None,
+        renderer: Renderer | None = None,
     ) -> None:
         self.db = db
         self.transport = transport
         self.clock = clock
+        self.facts = transports or every_transport()
+        if renderer is None:
+            from bot.i18n import renderer as default_renderer
+
+            renderer = default_renderer()
+        self.renderer = renderer
         if observers is None:
-            observers = default_observers(transports or every_transport())
+            observers = default_observers(self.facts)
         self.observers = list(observers)
         pacing = transport.pacing
         self._overall = RateWindow(int(pacing.per_second), 1.0)
@@ -130,6 +150,8 @@ class DeliveryWorker:
         self._groups: dict[str, RateWindow] = {}
         self._last_to_chat: dict[str, float] = {}
         self._in_flight: set[str] = set()
+        self._once_in_flight = False  # an at-most-once row is being sent (one at a time)
+        self._settled = False  # claims of an earlier run are settled in the first pass
         # outbox id → (its attempts when started, when its outcome was committed): a row read
         # before that commit still looks pending and must not be sent again.
         self._attempted: dict[int, tuple[int, float | None]] = {}
@@ -163,6 +185,11 @@ class DeliveryWorker:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+
+    @property
+    def alive(self) -> bool:
+        """The worker's loop runs (started, not stopped, not ended by an error)."""
+        return self._runner is not None and not self._runner.done()
 
     def wake(self) -> None:
         """New rows may be due (producers call this after their commit)."""
@@ -211,6 +238,9 @@ class DeliveryWorker:
         now = self.clock()
         read_at = time.monotonic()
         async with self.db.transaction() as conn:
+            if not self._settled:  # the first pass, in the same transaction
+                await self._settle_claims(conn, now)
+                self._settled = True
             items = await outbox.due(conn, self.transport.name, now, limit=self._batch)
             next_due = await outbox.next_due_time(conn, self.transport.name)
         self._forget_attempts(read_at)
@@ -222,6 +252,7 @@ class DeliveryWorker:
                 item.chat_id in self._in_flight
                 or item.chat_id in blocked_chats
                 or self._already_attempted(item)
+                or (item.at_most_once and self._once_in_flight)
             ):
                 blocked_chats.add(item.chat_id)
                 continue
@@ -241,6 +272,8 @@ class DeliveryWorker:
             await self._slots.acquire()
             self._attempted[item.id] = (item.attempts, None)
             self._in_flight.add(item.chat_id)
+            if item.at_most_once:
+                self._once_in_flight = True
             blocked_chats.add(item.chat_id)
             self._record_send(item.chat_id)
             task = asyncio.create_task(self._deliver(item))
@@ -290,9 +323,48 @@ class DeliveryWorker:
     def _is_group(chat_id: str) -> bool:
         return chat_id.startswith("telegram:-")
 
+    async def _settle_claims(self, conn: aiosqlite.Connection, now: dt.datetime) -> None:
+        """End the rows a previous run claimed and never heard back about: each may have
+        reached its person, so it is recorded as sent ("unconfirmed") and not sent again.
+        Runs in the first pass; the instance lock keeps any other process from sending."""
+        claimed = await outbox.unconfirmed_claims(conn, self.transport.name)
+        for item in claimed:
+            await outbox.mark_unconfirmed(conn, item.id, now)
+            for observer in self.observers:
+                try:
+                    async with savepoint(conn, "observer"):
+                        await observer(conn, item, "sent", now)
+                except Exception as error:
+                    log.error(
+                        "delivery observer failed: outbox=%s %s", item.id, type(error).__name__
+                    )
+        for item in claimed:
+            log.warning("send cut off by a stop: outbox=%s not sent again", item.id)
+
+    async def _claim(self, item: OutboxItem) -> None:
+        """Commit "about to send" for an at-most-once row (before the platform is asked)."""
+        async with self.db.transaction() as conn:
+            await outbox.claim(conn, item.id, item.attempts)
+
+    async def _finished(self, item: OutboxItem) -> OutboxItem:
+        """The row with every text the transport shows: on a transport that numbers its
+        buttons, the "reply with a number" line in the recipient's language."""
+        if not item.buttons or not self.facts.numbers_buttons(self.transport.name):
+            return item
+        person = None
+        if item.user_id is not None:
+            async with self.db.transaction() as conn:
+                person = await users.get(conn, item.user_id)
+        locale = person.locale if person is not None else normalise_locale(None)
+        hint = self.renderer.text(locale, "matrix.reply_with_number")
+        return dataclasses.replace(item, options_hint=hint)
+
     async def _deliver(self, item: OutboxItem) -> None:
         try:
+            if item.at_most_once:
+                await self._claim(item)  # a failure here sends nothing; the row stays pending
             try:
+                item = await self._finished(item)
                 result = await self.transport.deliver(item)
             except Exception as error:
                 result = Delivery(Status.RETRY, error=type(error).__name__)
@@ -305,6 +377,8 @@ class DeliveryWorker:
         finally:
             self._attempted[item.id] = (item.attempts, time.monotonic())
             self._in_flight.discard(item.chat_id)
+            if item.at_most_once:
+                self._once_in_flight = False
             self._slots.release()
             self._wake.set()  # the chat is free again
 

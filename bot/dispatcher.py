@@ -9,7 +9,8 @@ to a savepoint: the person gets a short explanation and stays on the same step.
 
 The gate before routing: an event whose private chat is not its sender's, on a platform
 where a private chat's id is the person's id (:class:`~bot.transports.base.Inbound`), is
-dropped: only its update id is recorded, nothing else is read or written (ids logged). An
+dropped: only its update id is recorded, nothing else is read or written (ids logged); so
+is an event from someone the bot does not admit (:mod:`bot.admission`). An
 event beyond the person's rate limit (:mod:`bot.rate_limit`) is recorded as handled and
 gets at most one short "slow down" answer per burst. :meth:`Dispatcher.wants_file` is the
 port transports ask before they fetch a file a person sent.
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot import private_chats
+from bot.admission import EVERYONE, Admission
 from bot.i18n import Renderer, normalise_locale
 from bot.rate_limit import PerPersonLimit, Verdict
 from bot.transports import every_transport
@@ -77,6 +79,7 @@ class Outcome:
     enqueued: int  # transports that got new outbox rows
     duplicate: bool = False
     forged: bool = False  # a private chat that is not its sender's: dropped
+    refused: bool = False  # someone the bot does not admit (bot.admission): dropped
     limited: bool = False  # over the person's rate limit: recorded, not routed
 
 
@@ -101,6 +104,7 @@ class Dispatcher:
         on_enqueued: Callable[[set[str]], None] | None = None,
         inbound: Mapping[str, Inbound] | None = None,
         rate_limit: PerPersonLimit | None = None,
+        admission: Admission = EVERYONE,
     ) -> None:
         self.db = db
         if services.transports is None:  # a command-line tool or a test: every transport
@@ -114,6 +118,8 @@ class Dispatcher:
         # named gets Inbound()'s defaults: no chat-id rule, rate limited.
         self.inbound: Mapping[str, Inbound] = inbound or {}
         self.rate_limit = rate_limit
+        # Who may use the bot at all (the allowed homeservers): the others are not served.
+        self.admission = admission
 
     # ------------------------------------------------------------------------------------
     async def handle(self, incoming: Incoming, *, greeting: bool = False) -> Outcome:
@@ -128,6 +134,8 @@ class Dispatcher:
                 await updates.record(conn, incoming.update_key, now)
             if forged:  # only the update's id is kept, so that it is not looked at again
                 return Outcome(handled=False, enqueued=0, forged=True)
+            if not self.admission.admits(incoming.user_id):  # likewise
+                return Outcome(handled=False, enqueued=0, refused=True)
             verdict = self._admit(incoming, now)
             if verdict is Verdict.SERVE:
                 touched, forgotten = await self._serve(conn, incoming, now, greeting)
@@ -225,6 +233,8 @@ class Dispatcher:
         conversation in this chat stand at a step that takes files (and would the event be
         served at all)? Reads only; nothing is counted or stored."""
         probe = Incoming(user_id=user_id, chat_id=chat_id)
+        if not self.admission.admits(user_id):
+            return False
         if chat_id != user_id and self._rules(probe).private_chat_is_user:
             return False  # a forged private chat (a group's file is not asked about)
         if (
@@ -345,7 +355,14 @@ class Dispatcher:
         if text[0] in "/!" and len(text) > 1 and not text[1].isspace():
             await self._command(ctx, text)
             return
+        typed = self.services.registry.command_typed(text, ctx.locale, ctx.state is not None)
+        if typed is not None and typed.visible(ctx.roles):  # "apua", "peru", "hjälp"
+            ctx.args = ""
+            await typed.action(ctx)
+            return
         ctx.text = text
+        if self.services.registry.typed_answer is not None and await self._typed_answer(ctx):
+            return
         if ctx.state is not None:
             await self._current_step(ctx)
         elif self.services.registry.free_text is not None:
@@ -353,6 +370,20 @@ class Dispatcher:
         else:
             ctx.reply("error.unknown_input")
             self._main_menu(ctx)
+
+    async def _typed_answer(self, ctx: Context) -> bool:
+        """Offer typed text as an answer to the bot's last question, unless the person is
+        at a step that takes text itself (and whose flow does not let answers go first)."""
+        state = ctx.state
+        if state is not None:
+            flow = self.services.registry.flows.get(state.flow)
+            step = flow.steps.get(state.step) if flow else None
+            first = flow is not None and state.step in flow.answers_first
+            if flow is not None and step is not None and step.typed and not first:
+                return False
+        hook = self.services.registry.typed_answer
+        assert hook is not None
+        return await hook(ctx)
 
     async def _press(self, ctx: Context, token: str) -> None:
         target = await button_store.resolve(ctx.conn, ctx.incoming.chat_id, token)

@@ -146,8 +146,8 @@ class Renderer:
                 raise TypeError("booleans have no wording; pass a Text")
             case int() | Decimal():
                 return format_decimal(value, locale=babel_locale)
-            case Money(amount=amount, cents=cents):
-                return format_money(amount, locale, cents=cents)
+            case Money(amount=amount, cents=cents, decimals=decimals):
+                return format_money(amount, locale, cents=cents, decimals=decimals)
             case Percent(value=share, decimals=decimals):
                 pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
                 return format_decimal(share, format=pattern, locale=babel_locale) + "\u00a0%"

@@ -18,7 +18,9 @@ coordinator_invites           deleted 30 days after use or expiry
 audit_log                     deleted after ``HANKEBOT_AUDIT_RETENTION_DAYS`` (six years)
 processed_updates             14 days (``storage.updates``)
 buttons                       90 days (``storage.buttons``)
-contact_requests              90 days; half-answered "Can I join?" and FAQ questions
+contact_requests              90 days (waiting for a first coordinator: 30 days);
+open_items                    90 days (what coordinators were asked to answer);
+                              half-answered "Can I join?" and FAQ questions
                               (conversations) after a day (``storage.contact_requests``)
 users and everything of them  deleted after 12 months without use when in no project
                               (``storage.users.inactive``, ``storage.personal_data.delete``)
@@ -46,6 +48,7 @@ from storage import (
     coordinator_invites,
     held_notices,
     invites,
+    open_items,
     outbox,
     personal_data,
     updates,
@@ -73,6 +76,8 @@ class Pass:
     updates_deleted: int = 0
     buttons_deleted: int = 0
     contact_requests_deleted: int = 0
+    waiting_requests_deleted: int = 0
+    open_items_deleted: int = 0
     conversations_deleted: int = 0
     held_deleted: int = 0
     people_deleted: int = 0
@@ -118,6 +123,12 @@ async def run_once(
         )
         done.contact_requests_deleted = await contact_requests.purge_older_than(
             conn, now - contact_requests.RETENTION_DAYS * DAY
+        )
+        done.waiting_requests_deleted = await contact_requests.purge_waiting_older_than(
+            conn, now - contact_requests.WAITING_DAYS * DAY
+        )
+        done.open_items_deleted = await open_items.purge_older_than(
+            conn, now - open_items.RETENTION_DAYS * DAY
         )
         done.conversations_deleted = await contact_requests.purge_abandoned_conversations(
             conn, now - dt.timedelta(hours=contact_requests.ABANDONED_HOURS)

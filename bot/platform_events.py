@@ -15,7 +15,12 @@ event                  what follows
 ``ChatGone``           rows still waiting for the chat end as unreachable, and so does the
                        person whose private chat it was
 ``MemberLeft``         when nobody but the bot is left: as ``ChatGone``, and the bot leaves
-``Joined``             the person who invited the bot gets the greeting of ``/start``
+                       (someone not admitted leaving changes nothing)
+``Invited``            from an admitted person (:mod:`bot.admission`: the allowed homeservers)
+                       the bot joins, otherwise it declines: an outbox row of kind ``join``
+                       or ``leave``, once while one waits
+``Joined``             the person who invited the bot gets the greeting of ``/start`` (not
+                       someone the bot does not admit)
 ``Undecryptable``      one notice per chat, key session and :data:`UNDECRYPTABLE_WINDOW`,
                        sent without end-to-end encryption (the person's app may not read
                        an encrypted one either)
@@ -40,6 +45,7 @@ from bot.transports.base import (
     BlockedByUser,
     ChatGone,
     ChatsSeen,
+    Invited,
     Joined,
     MemberLeft,
     MembersChanged,
@@ -63,9 +69,12 @@ class PlatformEvents:
         self.dispatcher = dispatcher
         self.db = dispatcher.db
         self.transports = dispatcher.transports
+        self.admission = dispatcher.admission
 
     async def handle(self, event: PlatformEvent) -> None:
         if isinstance(event, Joined):
+            if not self.admission.admits(event.user_id):
+                return
             await self.dispatcher.handle(
                 Incoming(
                     user_id=event.user_id,
@@ -99,8 +108,10 @@ class PlatformEvents:
         elif isinstance(event, ChatGone):
             await _unreachable(conn, event.chat_id, event.reason, now)
         elif isinstance(event, MemberLeft):
-            if event.others == 0:
+            if event.others == 0 and self.admission.admits(event.user_id):
                 return await self._leave(conn, event.chat_id, now)
+        elif isinstance(event, Invited):
+            return await self._invited(conn, event, now)
         elif isinstance(event, Undecryptable):
             return await self._undecryptable(conn, event, now)
         elif isinstance(event, MembersChanged):
@@ -111,6 +122,18 @@ class PlatformEvents:
         elif isinstance(event, ChatsSeen):
             return await self._chats_seen(conn, event, now)
         return set()
+
+    async def _invited(
+        self, conn: aiosqlite.Connection, event: Invited, now: dt.datetime
+    ) -> set[str]:
+        """Join when the inviter is admitted, decline otherwise; once while a row waits."""
+        admitted = self.admission.admits(event.user_id)
+        kind = outbox.JOIN if admitted else outbox.LEAVE
+        if await outbox.waiting_kind(conn, event.chat_id, kind):
+            return set()
+        await outbox.enqueue(conn, chat_id=event.chat_id, user_id=None, html="", now=now, kind=kind)
+        log.info("%s the invite to %s", "accepting" if admitted else "declining", event.chat_id)
+        return {outbox.transport_of(event.chat_id)}
 
     async def _leave(self, conn: aiosqlite.Connection, chat_id: str, now: dt.datetime) -> set[str]:
         """The person left a chat where only the bot remains: stop sending, and leave."""

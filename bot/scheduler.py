@@ -48,6 +48,7 @@ from bot.dispatcher import Dispatcher, render_buttons, utc_now
 from bot.private_chats import MATRIX_USER_ID
 from handlers.common import participation as common
 from handlers.common import planning
+from handlers.common.buttons import COMMAND
 from handlers.core.context import Notice
 from handlers.core.types import Reply
 from handlers.domain.reminder_times import (
@@ -59,7 +60,15 @@ from handlers.domain.reminder_times import (
     plan_reminders,
 )
 from handlers.participant import answers as participant
-from storage import conversations, held_notices, memberships, participants, reminders, users
+from storage import (
+    conversations,
+    held_notices,
+    memberships,
+    open_items,
+    participants,
+    reminders,
+    users,
+)
 from storage import meetings as meeting_store
 from storage.conversations import ConversationState
 from storage.db import Database
@@ -79,6 +88,9 @@ SILENCE_AFTER = 3  # reminders in a row without an answer
 # How long a follow-up or check-in waits for someone who has no private chat yet (a
 # reminder waits until its meeting begins).
 HELD_FOR = dt.timedelta(days=7)
+
+# Local hours in which the weekly reminder of open items may go (not at night).
+OPEN_REMINDER_HOURS = range(9, 20)
 
 _FINAL = {ReminderStatus.MISSED: "missed", ReminderStatus.SKIPPED: "skipped"}
 
@@ -176,8 +188,12 @@ class ReminderScheduler:
                     self._extended_at = now
                 while await self.run_due(self.clock()) >= self.batch:
                     pass
+                await self.remind_open_items(self.clock())
                 async with self.db.transaction() as conn:
                     next_due = await reminders.next_due(conn)
+                    open_due = await open_items.next_reminder_at(conn)
+                if open_due is not None:
+                    next_due = open_due if next_due is None else min(next_due, open_due)
             except Exception as error:
                 log.error("reminder pass failed: %s", type(error).__name__)
             self._arm(next_due)
@@ -235,6 +251,49 @@ class ReminderScheduler:
         if touched and self.on_enqueued is not None:
             self.on_enqueued(touched)
         return len(rows)
+
+    async def remind_open_items(self, now: dt.datetime) -> int:
+        """Once a week, tell the coordinators (else the administrators) how many things
+        people asked of them are still open, per project, with a button to /avoimet. In one
+        transaction with ``reminded_at``, so a restart neither loses nor repeats one; never
+        at night (outside :data:`OPEN_REMINDER_HOURS` local time it waits)."""
+        if now.astimezone(self.tz).hour not in OPEN_REMINDER_HOURS:
+            return 0
+        touched: set[str] = set()
+        sent = 0
+        async with self.db.transaction() as conn:
+            due = await open_items.due_for_reminder(conn, now)
+            for project in dict.fromkeys(item.project for item in due):
+                still_open = await open_items.open_for(
+                    conn, {project} if project else set(), general=project is None
+                )
+                if project is None:
+                    readers = sorted(self.services.admins)
+                else:
+                    rows = await memberships.members(conn, project, "coordinator")
+                    readers = [row.user_id for row in rows] or sorted(self.services.admins)
+                for reader_id in readers:
+                    reader = await users.get(conn, reader_id)
+                    locale = reader.locale if reader is not None else "fi"
+                    name = common.project_name(self.services, project, locale) if project else ""
+                    reply = Reply(
+                        "open.weekly_reminder" if project else "open.weekly_reminder_general",
+                        {"count": len(still_open), "project": name},
+                        ((COMMAND.button("open.show_button", "avoimet"),),),
+                    )
+                    notice = Notice(
+                        reader_id,
+                        reply,
+                        dedupe_key=f"openrem:{project}:{reader_id}:{now:%Y%m%d}",
+                    )
+                    transport = await self.dispatcher.enqueue_notice(conn, notice, now)
+                    if transport:
+                        touched.add(transport)
+                    sent += 1
+                await open_items.mark_reminded(conn, [item.id for item in still_open], now)
+        if touched and self.on_enqueued is not None:
+            self.on_enqueued(touched)
+        return sent
 
     # --- deciding about one row ------------------------------------------------------------
     async def _handle(

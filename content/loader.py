@@ -201,7 +201,8 @@ def check_content(content_dir: Path | None = None) -> tuple[Content | None, list
 
 
 def content_warnings(content: Content, content_dir: Path | None = None) -> list[ContentIssue]:
-    """What loads but still needs filling in: the data controllers /privacy names."""
+    """What loads but still needs filling in: the data controllers /privacy names and the
+    organisations' public contacts."""
     root = content_dir or DEFAULT_CONTENT_DIR
     found = [
         (root / PROGRAMME_FILE, "bot_operator", content.programme.bot_operator.missing),
@@ -214,13 +215,24 @@ def content_warnings(content: Content, content_dir: Path | None = None) -> list[
             for slug, project in sorted(content.projects.items())
         ),
     ]
-    return [
+    issues = [
         ContentIssue(
             path, f"{field}.{name}", "not filled in yet (/tietosuoja shows it)", "placeholder"
         )
         for path, field, missing in found
         for name in missing
     ]
+    issues.extend(
+        ContentIssue(
+            root / PROJECTS_DIR / f"{slug}.yaml",
+            "public_contact",
+            "no public phone, e-mail or web address yet (people who ask for contact get it)",
+            "placeholder",
+        )
+        for slug, project in sorted(content.projects.items())
+        if project.public_contact.missing
+    )
+    return issues
 
 
 def load_content(content_dir: Path | None = None) -> Content:

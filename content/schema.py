@@ -245,6 +245,27 @@ class DataController(Model):
         return not self.missing
 
 
+class PublicContact(Model):
+    """How anyone can reach the organisation that runs a project: its public phone, e-mail
+    or web address (never a person's own). Shown to people who ask for contact, so nobody
+    is left at a dead end. Empty or a bracketed placeholder until filled in; one filled
+    field is enough (``hankebot check-content`` warns while all are empty)."""
+
+    phone: str = ""
+    email: str = ""
+    web: str = ""
+
+    @property
+    def filled(self) -> list[str]:
+        """The filled-in values, in the order phone, e-mail, web."""
+        values = (self.phone, self.email, self.web)
+        return [v.strip() for v in values if v.strip() and not v.strip().startswith("[")]
+
+    @property
+    def missing(self) -> list[str]:
+        return [] if self.filled else ["phone", "email", "web"]
+
+
 class Programme(Model):
     programme: ProgrammeInfo
     specific_objectives: list[SpecificObjective] = Field(min_length=1)
@@ -609,6 +630,7 @@ class Project(Model):
     groups: list[Group] = []
     contacts: list[Contact] = Field(min_length=1)
     data_controller: DataController = DataController()
+    public_contact: PublicContact = PublicContact()
     check: list[str] = []
     """Names of fields whose content could not be confirmed from the seed."""
 

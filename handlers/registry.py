@@ -6,8 +6,16 @@ from handlers.applicant import budget, contact_request, faq, idea_fit_flow, join
 from handlers.common import codes, privacy, start
 from handlers.core.flow import Registry
 from handlers.participant import answers as participant
-from handlers.participant import enrolment, exit_situation
-from handlers.staff import broadcast, meeting_edit, meeting_new, meetings, reports, roles
+from handlers.participant import enrolment, exit_situation, replies
+from handlers.staff import (
+    broadcast,
+    meeting_edit,
+    meeting_new,
+    meetings,
+    open_items,
+    reports,
+    roles,
+)
 
 
 def build_registry() -> Registry:
@@ -26,9 +34,11 @@ def build_registry() -> Registry:
         broadcast,
         reports,
         roles,
+        open_items,
         codes,  # after the modules that add kinds of code
     ):
         module.register(registry)
     exit_situation.register(registry)
+    replies.register(registry)  # typed answers to the bot's questions, before flows and FAQ
     registry.validate()  # every flow's steps, inputs and moves (handlers/core/flow.py)
     return registry

@@ -1,11 +1,12 @@
 """The words of each language that are not catalog texts: ``messages/words/<locale>.toml``.
 
 One file per language holds its command names, the words people type (weekdays, "klo",
-"huomenna", money multipliers, "ohita" …), the date patterns texts are shown with, its
-Babel locale and its FAQ stop words. Every file must have the same keys as the source
-language's (Finnish) file, with values of the same kinds; :func:`problems` says where one
-does not, and :func:`load` refuses such a set. A language is the pair ``<locale>.po`` +
-``words/<locale>.toml`` in the messages folder (:func:`locales_in`).
+"huomenna", money multipliers, "ohita", answers to the bot's questions such as "en pääse"),
+the date patterns texts are shown with, its Babel locale and its FAQ stop words. Every file
+must have the same keys as the source language's (Finnish) file, with values of the same
+kinds; :func:`problems` says where one does not, and :func:`load` refuses such a set. A
+language is the pair ``<locale>.po`` + ``words/<locale>.toml`` in the messages folder
+(:func:`locales_in`).
 
 This module reads files only; it imports nothing of the project, so ``handlers.domain``
 may use it.
@@ -78,6 +79,23 @@ class StepWords:
 
 
 @dataclass(frozen=True)
+class ReplyWords:
+    """Typed answers to the bot's own questions (``handlers/domain/reply_intent.py``): each
+    intent's phrases, the hedges and question words that stop a capture, filler words, the
+    rating's number words (1–5) and the scale's two ends."""
+
+    intents: dict[str, tuple[str, ...]]
+    unsure: tuple[str, ...]
+    question: tuple[str, ...]
+    filler: tuple[str, ...]
+    numbers: tuple[tuple[str, ...], ...]
+
+
+#: The keys of ``[replies]`` that are not intents.
+REPLY_SPECIAL = ("unsure", "question", "filler", "numbers")
+
+
+@dataclass(frozen=True)
 class FaqWords:
     stemmer: str
     split_compounds: bool
@@ -86,6 +104,7 @@ class FaqWords:
     greeting_tail: tuple[str, ...]
     how_are_you: tuple[str, ...]
     thanks: tuple[str, ...]
+    capabilities: tuple[str, ...]  # "what can you do?"
 
 
 @dataclass(frozen=True)
@@ -111,6 +130,7 @@ class Words:
     money: MoneyWords
     answers: AnswerWords
     steps: StepWords
+    replies: ReplyWords
     faq: FaqWords
     calendar: CalendarWords
     files: FileNames
@@ -223,6 +243,7 @@ def parse(locale: str, data: Raw) -> Words:
         money=MoneyWords(**{key: _words(value) for key, value in money.items()}),
         answers=AnswerWords(**{key: _words(value) for key, value in answers.items()}),
         steps=StepWords(**{key: _words(value) for key, value in data["steps"].items()}),
+        replies=_replies(data["replies"]),
         faq=FaqWords(
             stemmer=str(faq["stemmer"]),
             split_compounds=bool(faq["split_compounds"]),
@@ -231,12 +252,23 @@ def parse(locale: str, data: Raw) -> Words:
             greeting_tail=_words(faq["greeting_tail"]),
             how_are_you=_words(faq["how_are_you"]),
             thanks=_words(faq["thanks"]),
+            capabilities=_words(faq["capabilities"]),
         ),
         calendar=CalendarWords(
             columns={key: _words(value) for key, value in calendar["columns"].items()},
             repeat={key: _words(value) for key, value in calendar["repeat"].items()},
         ),
         files=FileNames(**{key: str(value) for key, value in data["files"].items()}),
+    )
+
+
+def _replies(data: Raw) -> ReplyWords:
+    return ReplyWords(
+        intents={key: _words(value) for key, value in data.items() if key not in REPLY_SPECIAL},
+        unsure=_words(data["unsure"]),
+        question=_words(data["question"]),
+        filler=_words(data["filler"]),
+        numbers=tuple(_words(level) for level in data["numbers"]),
     )
 
 

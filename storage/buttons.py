@@ -14,13 +14,21 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from storage.clock import to_text
+from storage.clock import from_text, to_text
 
 RETENTION_DAYS = 90  # a button older than this answers as an old button
 #: Buttons kept per chat: the newest ones, enough for every keyboard a person still sees
 #: and presses (a coordinator's lists included). Older rows of the chat are pruned when new
 #: ones are stored, so one person sending /start thousands of times stores no more.
 MAX_PER_CHAT = 200
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A button offered in a chat: its payload and when (rows of one message share it)."""
+
+    payload: str
+    created_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,18 @@ async def resolve(conn: aiosqlite.Connection, chat_id: str, token: str) -> Butto
     if row is None:
         return None
     return ButtonTarget(payload=row["payload"], flow=row["flow"], step=row["step"])
+
+
+async def recent(conn: aiosqlite.Connection, chat_id: str, limit: int = 40) -> list[Offered]:
+    """The chat's newest buttons, newest first."""
+    cursor = await conn.execute(
+        "SELECT payload, created_at FROM buttons WHERE chat_id = ?"
+        " ORDER BY created_at DESC, rowid DESC LIMIT ?",
+        (chat_id, limit),
+    )
+    return [
+        Offered(row["payload"], from_text(row["created_at"])) for row in await cursor.fetchall()
+    ]
 
 
 async def remember_keyboard(conn: aiosqlite.Connection, chat_id: str, tokens: list[str]) -> None:

@@ -285,3 +285,8 @@ async def savepoint(conn: aiosqlite.Connection, name: str) -> AsyncIterator[Save
         await conn.execute(f"RELEASE {name}")
         raise
     await conn.execute(f"RELEASE {name}")
+
+
+async def ping(conn: aiosqlite.Connection) -> None:
+    """One trivial query: raises when the database cannot be read (health checks)."""
+    await conn.execute("SELECT 1")

@@ -27,10 +27,11 @@ from storage import buttons as button_store
 from storage.clock import from_text, to_text
 
 FINAL_STATES = ("sent", "failed", "unreachable", "cancelled")
-#: What a row asks of its transport (migration 014): a message, a notice sent without the
-#: chat's end-to-end encryption, or leaving the chat.
-MESSAGE, UNENCRYPTED, LEAVE = "message", "unencrypted", "leave"
-KINDS = (MESSAGE, UNENCRYPTED, LEAVE)
+#: What a row asks of its transport (migrations 014, 021): a message, a notice sent without
+#: the chat's end-to-end encryption, leaving the chat (or declining its invite), or joining
+#: a chat the bot was invited to.
+MESSAGE, UNENCRYPTED, LEAVE, JOIN = "message", "unencrypted", "leave", "join"
+KINDS = (MESSAGE, UNENCRYPTED, LEAVE, JOIN)
 ENDED_RETENTION_DAYS = 30
 #: What every UPDATE that ends a row also sets (one parameter: the end time). Nothing of
 #: an ended row's content is kept: it is never sent again.
@@ -65,6 +66,20 @@ class OutboxItem:
     # The last message to a person who used /unohda: deleted once it ends (see 010).
     farewell: bool = False
     kind: str = MESSAGE  # see KINDS
+    # A producer's key ("never twice"): such a row is claimed before it is sent and is sent
+    # at most once (:func:`claim`, :func:`unconfirmed_claims`).
+    dedupe_key: str | None = None
+
+    @property
+    def at_most_once(self) -> bool:
+        """Sent at most once: a row with a producer's dedupe key (a reminder, an
+        announcement, a notice) that is not an edit and not a farewell. Replies to the
+        person's own message are sent at least once (they have no key)."""
+        return self.dedupe_key is not None and self.edit_of is None and not self.farewell
+
+    # Not stored: the finished "reply with a number" text that the delivery worker gives a
+    # row with buttons on a transport that numbers them (in the recipient's language).
+    options_hint: str = ""
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> OutboxItem:
@@ -103,6 +118,7 @@ class OutboxItem:
             remote_file_id=row["shared_remote_id"] if shared_file is not None else None,
             farewell=bool(row["farewell"]),
             kind=row["kind"],
+            dedupe_key=row["dedupe_key"],
         )
 
     @property
@@ -185,6 +201,15 @@ async def enqueue(
     return cursor.lastrowid
 
 
+async def waiting_kind(conn: aiosqlite.Connection, chat_id: str, kind: str) -> bool:
+    """Whether a row of ``kind`` (a join, a leave) waits for ``chat_id``."""
+    cursor = await conn.execute(
+        "SELECT 1 FROM outbox WHERE chat_id = ? AND kind = ? AND state = 'pending' LIMIT 1",
+        (chat_id, kind),
+    )
+    return await cursor.fetchone() is not None
+
+
 _SELECT = (
     "SELECT o.*, target.platform_message_id AS edit_target, f.filename AS shared_name,"
     " f.mime_type AS shared_mime, f.content AS shared_content,"
@@ -236,6 +261,35 @@ async def mark_sent(
         "UPDATE outbox SET state = 'sent', sent_at = ?, platform_message_id = ?,"
         f" attempts = attempts + 1, {END_ROW} WHERE id = ?",
         (to_text(now), platform_message_id, to_text(now), item_id),
+    )
+
+
+async def claim(conn: aiosqlite.Connection, item_id: int, attempts: int) -> None:
+    """Record "about to send" attempt ``attempts`` of a row (commit it before sending)."""
+    await conn.execute(
+        "UPDATE outbox SET claimed_attempt = ? WHERE id = ? AND state = 'pending'",
+        (attempts, item_id),
+    )
+
+
+async def unconfirmed_claims(conn: aiosqlite.Connection, transport: str) -> list[OutboxItem]:
+    """Pending rows whose send was started (claimed) and whose outcome was never recorded:
+    the process stopped in between, so the platform may have the message."""
+    cursor = await conn.execute(
+        f"{_SELECT} WHERE o.transport = ? AND o.state = 'pending'"
+        " AND o.claimed_attempt = o.attempts ORDER BY o.id",
+        (transport,),
+    )
+    return [OutboxItem.from_row(row) for row in await cursor.fetchall()]
+
+
+async def mark_unconfirmed(conn: aiosqlite.Connection, item_id: int, now: dt.datetime) -> None:
+    """End a row whose send may have happened as sent, without a platform message id and
+    with ``last_error = 'unconfirmed'`` (it is not sent again)."""
+    await conn.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = 'unconfirmed',"
+        f" attempts = attempts + 1, {END_ROW} WHERE id = ?",
+        (to_text(now), to_text(now), item_id),
     )
 
 
@@ -304,3 +358,27 @@ async def delete_ended(conn: aiosqlite.Connection, cutoff: dt.datetime) -> int:
         f"DELETE FROM outbox WHERE {_ENDED} AND ended_at < ?", (to_text(cutoff),)
     )
     return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Rows of one transport and priority whose time has come and that are not sent yet."""
+
+    transport: str
+    priority: int  # 0: conversation replies and reminders; 1: bulk (announcements)
+    due: int
+    oldest_due: dt.datetime
+
+
+async def backlog(conn: aiosqlite.Connection, now: dt.datetime) -> list[Backlog]:
+    """What waits to be sent now, per transport and priority (for the health checks)."""
+    cursor = await conn.execute(
+        "SELECT transport, priority, COUNT(*) AS n, MIN(not_before) AS oldest FROM outbox"
+        " WHERE state = 'pending' AND not_before <= ? GROUP BY transport, priority"
+        " ORDER BY transport, priority",
+        (to_text(now),),
+    )
+    return [
+        Backlog(row["transport"], int(row["priority"]), int(row["n"]), from_text(row["oldest"]))
+        for row in await cursor.fetchall()
+    ]

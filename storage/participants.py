@@ -164,6 +164,20 @@ async def rsvps(conn: aiosqlite.Connection, occurrence_id: int) -> dict[str, str
     return {row[0]: row[1] for row in await cursor.fetchall()}
 
 
+async def clear_rsvp(conn: aiosqlite.Connection, occurrence_id: int, user_id: str) -> None:
+    """One person's answer removed (an undone typed answer)."""
+    await conn.execute(
+        "DELETE FROM rsvps WHERE occurrence_id = ? AND user_id = ?", (occurrence_id, user_id)
+    )
+
+
+async def unrate(conn: aiosqlite.Connection, occurrence_id: int, user_id: str) -> None:
+    """One person's rating (and its comment) removed (an undone typed answer)."""
+    await conn.execute(
+        "DELETE FROM ratings WHERE occurrence_id = ? AND user_id = ?", (occurrence_id, user_id)
+    )
+
+
 async def clear_rsvps(conn: aiosqlite.Connection, occurrence_id: int) -> None:
     await conn.execute("DELETE FROM rsvps WHERE occurrence_id = ?", (occurrence_id,))
 
@@ -224,6 +238,16 @@ async def comment(conn: aiosqlite.Connection, occurrence_id: int, user_id: str, 
     await conn.execute(
         "UPDATE ratings SET comment = ? WHERE occurrence_id = ? AND user_id = ?",
         (text, occurrence_id, user_id),
+    )
+
+
+async def sign_comment(
+    conn: aiosqlite.Connection, occurrence_id: int, user_id: str, signed: bool
+) -> None:
+    """The writer's choice: may the coordinators see their name with the comment."""
+    await conn.execute(
+        "UPDATE ratings SET signed = ? WHERE occurrence_id = ? AND user_id = ?",
+        (int(signed), occurrence_id, user_id),
     )
 
 

@@ -68,6 +68,8 @@ PERSONAL_TABLES: list[PersonalTable] = [
     # it is dropped when the broadcast ends (storage.broadcasts.close).
     PersonalTable("broadcast_files", "created_by", export=False, pseudonymise=True),
     PersonalTable("coordinator_invites", "created_by", other_columns=("used_by",)),
+    # 016: what coordinators were asked to answer about the person (or answered, by them)
+    PersonalTable("open_items", "user_id", other_columns=("handled_by",)),
     # 004_applicants: contact requests (what the person typed for contact, kept 90 days)
     PersonalTable("contact_requests", "user_id"),
     # 006_exit_situations: the situation on leaving a project, only when the person told

@@ -24,6 +24,7 @@ from decimal import Decimal
 
 import aiosqlite
 
+from handlers.domain.feedback import Rating
 from handlers.domain.report_math import (
     RATING_TARGET,
     RESULT_SITUATIONS,
@@ -33,7 +34,32 @@ from handlers.domain.report_math import (
     participants_section,
     results_section,
 )
-from storage.clock import to_text
+from storage.clock import from_text, to_text
+
+
+async def ratings_of(conn: aiosqlite.Connection, project: str) -> list[Rating]:
+    """Every rating of the project's meetings, with the comment, the writer's choice to sign
+    and (for a signed one) their display name; newest meeting first."""
+    cursor = await conn.execute(
+        "SELECT r.occurrence_id, m.title, o.start_utc, r.score, r.comment, r.signed,"
+        " CASE WHEN r.signed = 1 THEN u.display_name END AS name"
+        " FROM ratings r JOIN occurrences o ON o.id = r.occurrence_id"
+        " JOIN meetings m ON m.id = o.meeting_id JOIN users u ON u.user_id = r.user_id"
+        " WHERE m.project = ? ORDER BY o.start_utc DESC, r.occurrence_id, r.rated_at",
+        (project,),
+    )
+    return [
+        Rating(
+            occurrence_id=row["occurrence_id"],
+            title=row["title"],
+            start=from_text(row["start_utc"]),
+            score=int(row["score"]),
+            comment=row["comment"],
+            signed=bool(row["signed"]),
+            name=row["name"],
+        )
+        for row in await cursor.fetchall()
+    ]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,6 @@ import pytest
 
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
-from handlers.applicant import faq
 from handlers.common import planning
 from handlers.common.participation import person_label
 from handlers.core.types import Param, When
@@ -796,18 +795,17 @@ async def check_button(world: World, action: Action, role: str) -> None:
     shown = [m.text[:80] for m in answer]
     if landed != chat:
         # Matrix: someone else's private chat cannot be written in. The option number typed
-        # in one's own chat means one's own option there, or, with none, is a question.
+        # in one's own chat means one's own option there, or, with none, is a lone number:
+        # not a question, so the bot says what it can help with (issue 13 item 4).
         assert not world.presses_reach_other_chats
         assert happened is False, (action.id, role, shown)
         assert answer, (action.id, role, "no answer in the person's own chat")
         if not own_options:
-            asked = await world.scalar(
-                "SELECT COUNT(*) FROM conversations WHERE user_id = ? AND chat_id = ? AND flow = ?",
-                world.uid(role),
-                landed,
-                faq.FLOW,
+            assert _starts_with_any(answer[0], [world.text("faq.small_talk.capabilities")]), (
+                action.id,
+                role,
+                shown,
             )
-            assert asked == 1, (action.id, role, shown)
         return
     if role != spec.owner and chat != world.group and world.drops_presses_forged_into_private_chats:
         # Forged into someone else's private chat: dropped, whoever presses (no answer).

@@ -190,6 +190,23 @@ async def test_wrong_answers_keep_the_step(db: Database, clocked: tuple[Bot, Clo
     ]
 
 
+async def test_an_empty_audience_is_refused_before_the_text(
+    db: Database, clocked: tuple[Bot, Clock]
+) -> None:
+    """Issue 15: nobody in the project yet: refused at the audience, the text never asked."""
+    bot, _ = clocked
+    coordinator = await make_coordinator(bot, db)
+    await coordinator.says("/tiedote")
+    [refused] = await coordinator.presses_key(PROJECT_AUDIENCE, project="Osmari", count=0)
+    assert refused.keys[0] == "broadcast.audience_empty"
+    assert not refused.shows("broadcast.write")
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "SELECT step FROM conversations WHERE user_id = ?", (coordinator.user_id,)
+        )
+        assert [row[0] for row in await cursor.fetchall()] == ["audience"]
+
+
 async def test_scheduled_broadcast_waits_and_can_be_cancelled(
     db: Database, clocked: tuple[Bot, Clock]
 ) -> None:

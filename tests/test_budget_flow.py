@@ -284,11 +284,15 @@ async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
     await press_key(person, "budget.staff_lines")
     first = await add_monthly_line(person, "Projektipäällikkö", "3 300", "100", "24")
     text = plain(first.text)
-    # DOMAIN.md: 3 300 €/month → 23,02 €/h → 29,11 €/h → 50 070 €/year full time.
-    assert "3 300,00 €/kk × 12 / 1 720 h = 23,02 €/h" in text
-    assert "+ sivukulut 26,44 % = 29,11 €/h" in text
+    # DOMAIN.md: 3 300 €/month → 23,02 €/h → 29,11 €/h → 50 070 €/year full time. The sum
+    # uses the exact rate (29,1106…), so 3 440 h × 29,11 €/h (= 100 138,40 €) is not shown as
+    # 100 140,48 €: the rates are marked rounded and the cost is shown in exact figures.
+    assert "3 300,00 €/kk × 12 / 1 720 h ≈ 23,02 €/h" in text
+    assert "+ sivukulut 26,44 % ≈ 29,11 €/h" in text
     assert "1 720 h × 100 % × 24 kk / 12 = 3 440 h" in text
-    assert "3 440 h × 29,11 €/h = 100 140,48 €" in text
+    assert "3 300,00 €/kk × 24 kk × 100 % × (100 % + 26,44 %) = 100 140,48 €" in text
+    assert "× 29,11 €/h =" not in text
+    assert Decimal(3300) * 24 * Decimal("1.2644") == Decimal("100140.48")
     assert "1. Projektipäällikkö: 100 140,48 €" in text
 
     await press_key(person, "budget.add_line")
@@ -299,9 +303,10 @@ async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
     second = await say(person, "800")
     text = plain(second.text)
     rate = Decimal("25.50") * Decimal("1.2042")
-    assert "tuntipalkka 25,50 €/h" in text and "+ sivukulut 20,42 % = 30,71 €/h" in text
+    # 25,50 × 1,2042 = 30,7071 €/h exactly: shown with the decimals the sum uses.
+    assert "tuntipalkka 25,50 €/h" in text and "+ sivukulut 20,42 % = 30,7071 €/h" in text
     expected = (rate * 800).quantize(Decimal("0.01"))
-    assert f"800 h × 30,71 €/h = {fi_cents(expected)}" in text
+    assert f"800 h × 30,7071 €/h = {fi_cents(expected)}" in text
 
     # Edit line 1 to half time for 12 months.
     await press_key(person, "budget.edit_line")
@@ -594,6 +599,25 @@ async def test_csv_is_semicolon_separated_with_decimal_commas(bot: Bot) -> None:
     assert ["Haettava EU- ja valtion rahoitus", "173294", "80,00"] in rows_
     assert ["Rahoitussuunnitelma yhteensä", "216618", "100,00"] in rows_
     assert ["Nettokustannusarvio yhteensä", "216618"] in rows_
+
+
+async def test_csv_writes_hours_and_rates_as_plain_decimals(bot: Bot) -> None:
+    # Issue 14: hours were written "1,72E+3" (str of a normalised Decimal), and the rate
+    # 29,11 although the cost uses the exact 29,1106… .
+    person = bot.person()
+    await open_budget(person)
+    await press_key(person, "budget.staff_lines")
+    await add_monthly_line(person, "Projektipäällikkö", "3 300", "100", "12")
+    await press_key(person, "budget.lines_done")
+    await finance(person, applicant=ASSOCIATION, rows={})
+    [file] = await press_key(person, "budget.file_csv")
+    assert file.document is not None
+    rows_ = list(csv.reader(io.StringIO(file.document[1].decode("utf-8-sig")), delimiter=";"))
+    line = next(row for row in rows_ if row and row[0] == "Projektipäällikkö")
+    assert line[5] == "1720" and "E" not in ";".join(line)
+    rate, hours, cost = (Decimal(line[i].replace(",", ".")) for i in (4, 5, 6))
+    assert cost == Decimal("50070.24")
+    assert (rate * hours).quantize(Decimal("0.01")) == cost
 
 
 async def test_png_chart_is_a_real_picture(bot: Bot) -> None:

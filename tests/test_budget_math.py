@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
@@ -22,8 +22,11 @@ from handlers.domain.budget_math import (
     apportion,
     cost_summary,
     financing_plan,
+    monthly_factor,
     municipal_split_from_amounts,
     rules_from_programme,
+    shown_rate,
+    shown_rate_decimals,
     split_municipal,
     staff_cost,
 )
@@ -389,3 +392,45 @@ def test_the_plan_always_sums_and_never_exceeds_the_rate(
     assert eu_state == (D(total) * rate / 100).to_integral_value(rounding=ROUND_FLOOR)
     assert FlagCode.ROWS_DO_NOT_SUM not in {flag.code for flag in plan.flags}
     assert FlagCode.EU_STATE_ABOVE_MAX not in {flag.code for flag in plan.flags}
+
+
+def test_the_shown_figures_add_up_to_the_cost() -> None:
+    # 3 300 €/month: 29,11 €/h × 1 720 h = 50 069,20 €, not the 50 070,24 € the sum gives
+    # with the exact rate (29,1106046…): no short rate adds up, so the exact figures are
+    # pay × months × share × side-cost factor.
+    full = staff_cost(StaffLine("PM", monthly_pay=D(3300), months=D(12)))
+    assert full.cost == D("50070.24")
+    assert shown_rate(full.hourly_rate_with_side_costs, 2) * full.hours != full.cost
+    factor = monthly_factor(full)
+    assert factor == D("1.2644")
+    assert (D(3300) * 12 * 1 * factor).quantize(D("0.01")) == full.cost
+    hourly = staff_cost(
+        StaffLine("T", hourly_pay=D("25.50"), hours=D(800), side_cost_percent=D("20.42"))
+    )
+    decimals = shown_rate_decimals(hourly)
+    assert shown_rate(hourly.hourly_rate_with_side_costs, decimals) == D("30.7071")
+    rounded = staff_cost(
+        StaffLine("PM", monthly_pay=D(3300), months=D(12)), CostRules(hourly_rate_decimals=2)
+    )
+    assert shown_rate_decimals(rounded) == 2  # content rounds the rate: 29,11 × 1 720
+
+
+@given(
+    pay=st.integers(min_value=1000, max_value=9000),
+    months=st.integers(min_value=1, max_value=48),
+    share=st.integers(min_value=1, max_value=100),
+    hourly=st.decimals(min_value=D(1), max_value=D(200), places=2),
+    hours=st.decimals(min_value=D(1), max_value=D(10000), places=2),
+    side=st.decimals(min_value=D(0), max_value=D(50), places=2),
+)
+def test_shown_figures_always_add_up(
+    pay: int, months: int, share: int, hourly: D, hours: D, side: D
+) -> None:
+    monthly = staff_cost(
+        StaffLine("x", monthly_pay=D(pay), months=D(months), working_time_percent=D(share))
+    )
+    exact = D(pay) * months * D(share) / 100 * monthly_factor(monthly)
+    assert exact.quantize(D("0.01"), rounding=ROUND_HALF_UP) == monthly.cost
+    by_hours = staff_cost(StaffLine("y", hourly_pay=hourly, hours=hours, side_cost_percent=side))
+    rate = shown_rate(by_hours.hourly_rate_with_side_costs, shown_rate_decimals(by_hours))
+    assert (rate * by_hours.hours).quantize(D("0.01"), rounding=ROUND_HALF_UP) == by_hours.cost

@@ -221,3 +221,22 @@ async def test_a_reply_that_cannot_be_rendered_still_gets_an_answer(db: Database
     async with Bot(db, registry=registry) as bot:
         [answer] = await bot.person().says("/rikki")
         assert answer.keys[0] == "error.internal"
+
+
+async def test_commands_typed_without_a_slash(bot: Bot) -> None:
+    person = bot.person()
+    for typed in ("apua", "Apua!", "help", "hjälp"):
+        [message] = await person.says(typed)
+        assert message.keys == ("help.text",), typed
+    [nothing] = await person.says("peru")
+    assert nothing.keys[0] == "cancel.nothing"
+    # inside a flow, the ways out still work, other command words are answers
+    await person.says("/unohda")
+    [done] = await person.says("peru")
+    assert done.keys[0] == "cancel.done"
+    await person.says("/unohda")
+    [hint] = await person.says("kieli")
+    assert hint.keys == ("forget.use_buttons",)
+    # a sentence with a command word is not a command
+    [sentence] = await person.says("tarvitsen apua budjetin kanssa")
+    assert sentence.keys[0] != "help.text"

@@ -136,6 +136,7 @@ async def test_ask_a_person_sends_the_typed_question_to_the_coordinators(
         "question",
         "consent_at",
         "created_at",
+        "delivered_at",
     }
     [notice] = coordinator.new_messages()
     assert notice.keys == ("contact.notify_question",)
@@ -189,3 +190,36 @@ async def test_menu_entry_asks_for_the_question(bot: Bot, db: Database) -> None:
     assert prompt.labels == []
     answer = await say(person, "Mitä omarahoitus tarkoittaa?")
     assert answer.label_keys[0] == "faq.helped"
+
+
+@pytest.mark.parametrize("text", ["mitä osaat?", "Mitä sä osaat tehdä", "7", "what can you do"])
+async def test_off_topic_gets_what_the_bot_helps_with_and_the_menu(bot: Bot, text: str) -> None:
+    answer = await say(bot.person(), text)
+    assert answer.keys[0] == "faq.small_talk.capabilities"
+    assert "menu.join" in answer.label_keys
+    assert "faq.helped" not in answer.label_keys
+
+
+async def test_a_question_the_faq_lacks_is_not_answered_with_confidence(bot: Bot) -> None:
+    answer = await say(bot.person(), "pitääkö hankkeella olla ohjausryhmä")
+    assert answer.keys[0] == "faq.unknown"
+    assert answer.label_keys[0] == "faq.ask_person"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("Voiko ammattikorkeakoulu hakea?", "who-can-apply"),
+        ("Voiko hanke tukea vankilasta vapautuvia?", "released-prisoners"),
+        ("Voiko hanke saada 100 % rahoituksen?", "full-funding"),
+        ("Rahoitetaanko lakisääteisiä palveluja?", "statutory-services"),
+    ],
+)
+async def test_the_applicants_questions_are_answered(
+    bot: Bot, db: Database, text: str, entry: str
+) -> None:
+    person = bot.person()
+    answer = await say(person, text)
+    assert answer.label_keys[0] == "faq.helped"
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[2]["faq"] == entry

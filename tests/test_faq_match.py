@@ -13,12 +13,13 @@ from handlers.domain.faq_match import FaqMatcher, tokenize
 
 DATA = Path(__file__).parent / "data"
 
-# Measured on tests/data/faq_eval.yaml (74 in scope, 11 out of scope) when the matcher was
-# written: top-1 89 %, answered 86 %, out-of-scope rejected 100 %. The floors leave a little
-# room for content edits; bench/faq_accuracy.py prints the figures and a held-out set.
+# Measured on tests/data/faq_eval.yaml (86 in scope, 14 out of scope) with the language
+# layer and the threshold calibrated on it (issue 13 item 4): top-1 88 %, answered 71 %,
+# out-of-scope rejected 100 % (the threshold was 0.2 before, and answered 86 % of 74 then, but
+# it answered 3 of 14 off-topic questions). bench/faq_accuracy.py prints the held-out sets.
 TOP1_FLOOR = 0.85
-ANSWERED_FLOOR = 0.80
-REJECTED_FLOOR = 0.90
+ANSWERED_FLOOR = 0.68
+REJECTED_FLOOR = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,18 @@ def test_accuracy_floor(matcher: FaqMatcher) -> None:
     assert top1 / len(in_scope) >= TOP1_FLOOR
     assert answered / len(in_scope) >= ANSWERED_FLOOR
     assert rejected / len(out_of_scope) >= REJECTED_FLOOR
+
+
+def test_the_threshold_is_calibrated_on_the_tuning_set(matcher: FaqMatcher) -> None:
+    from bench.faq_accuracy import calibrate, matcher_ranker
+
+    assert matcher.threshold == calibrate(matcher_ranker(matcher), load_cases())
+
+
+def test_a_lone_number_is_no_question(matcher: FaqMatcher) -> None:
+    assert matcher.match("7", "fi") == []
+    assert matcher.off_topic("7", "fi") and matcher.off_topic("asdfgh", "fi")
+    assert not matcher.off_topic("mikä on omarahoitus", "fi")
 
 
 def test_tokenize_keeps_finnish_letters_and_numbers() -> None:

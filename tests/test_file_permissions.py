@@ -108,7 +108,6 @@ async def test_a_file_the_console_chat_writes_is_0600(tmp_path: Path) -> None:
 
 async def _open_matrix_store(tmp_path: Path) -> Path:
     """Open the Matrix client the way the transport does at start (no network needed)."""
-    from bot.i18n import Renderer
     from bot.transports.matrix import Identity, MatrixTransport
 
     settings = Settings(
@@ -120,9 +119,7 @@ async def _open_matrix_store(tmp_path: Path) -> Path:
     )
     db = await Database.open(settings.database)
     try:
-        from zoneinfo import ZoneInfo
-
-        transport = MatrixTransport(settings, db, Renderer(ZoneInfo("Europe/Helsinki")))
+        transport = MatrixTransport(settings, db)
         client = await transport._open_client(Identity("@bot:localhost", "DEVICE", "token"))
         await client.close()
         return transport.store_dir

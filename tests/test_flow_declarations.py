@@ -65,6 +65,7 @@ def test_step_names_stored_in_conversations_stay_the_same() -> None:
             ["applicant", "region", "groups", "actions", "continuity", "cofinancing", "employers"]
         ),
         "canjoin": ["after", "project", "question"],
+        "reply_reason": ["ask"],
         "budget": sorted(
             [
                 "model",
@@ -121,11 +122,12 @@ def test_step_names_stored_in_conversations_stay_the_same() -> None:
         ),
         "meeting_edit": ["confirm", "value"],
         "meeting_new_time": ["when"],
-        "rating": ["comment", "score"],
+        "rating": ["comment", "score", "sign"],
         "leave": ["choose", "confirm"],
         "broadcast": sorted(["project", "audience", "text", "preview", "when", "confirm_time"]),
         "mark_left": ["confirm", "person", "project"],
         "join": ["code"],
+        "answer": ["text"],
     }
 
 
@@ -456,7 +458,7 @@ async def test_typed_text_at_a_step_of_buttons_gets_the_flows_answer(db: Databas
         await person.says("/start")
         for flow, step, key in (
             ("forget", "confirm", "forget.use_buttons"),
-            ("leave", "confirm", "participant.use_buttons"),
+            ("mark_left", "confirm", "exit.use_buttons"),  # /eroa's confirm takes "kyllä" now
             ("invite", "uses", "enrol.use_buttons"),
             ("meeting_new", "repeat", "meetings.use_buttons"),
         ):

@@ -134,6 +134,7 @@ async def use_everything(w: World, cast: Cast) -> None:
     await run_until(w, local(2026, 12, 1, 15, 30))
     await person.press(f"rate:{fifth}:4")
     await person.says(COMMENT)
+    await person.press("yes")  # signed: the coordinators may see the name with it
     assert await w.rows("SELECT 1 FROM ratings WHERE comment = ?", COMMENT)
     # The coordinator starts a personal meeting (a button per participant) ...
     await coordinator.says("/tapaamiset")

@@ -151,10 +151,23 @@ async def test_find_projects_by_municipality(bot: Bot) -> None:
     assert found.label_keys[-1] == "join.all_projects"
     nothing = await say(person, "Rovaniemi")
     assert nothing.shows("join.error.no_project_there")
+    sentence = await say(person, "asun mikkelissä")
+    assert sentence.keys == ("join.pick_filtered",) and len(sentence.labels) >= 5
     everything = await tap_key(person, "join.all_projects")
     assert len(everything.labels) == len(seed_content().projects)
     by_name = await say(person, "osuva")  # a project's name typed
     assert by_name.text.startswith("OsUVa") and "Kysymys 1/4" in by_name.text
+
+
+@pytest.mark.parametrize("place", ["Pieksämäellä", "Helsinki", "asun helsingissä"])
+async def test_a_place_without_projects_gets_a_pointer(bot: Bot, place: str) -> None:
+    person = bot.person()
+    await open_join(person)
+    answer = await say(person, place)
+    assert answer.shows("join.error.no_project_there")
+    # the pointer names the places the projects serve and where else to ask
+    assert "Mikkeli" in answer.text and "Joensuu" in answer.text
+    assert "join.all_projects" in answer.label_keys
 
 
 # --- sensitive questions and storage -----------------------------------------------------------
@@ -307,15 +320,18 @@ async def test_declining_sends_and_stores_nothing(bot: Bot, db: Database) -> Non
     assert await conversation(db, person.user_id) is None
 
 
-async def test_without_anyone_to_notify_nothing_is_stored(bot: Bot, db: Database) -> None:
+async def test_without_a_coordinator_the_request_waits(bot: Bot, db: Database) -> None:
+    """Issue 15: no dead end; the request waits for the first coordinator (tests/
+    test_waiting_contact.py follows it there) and the organisation is named."""
     person = bot.person()
     await _to_outcome(person)
     await press_key(person, "join.ask_contact")
     await say(person, "maija@example.org")
     [answer] = await press_key(person, "contact.send")
-    assert answer.keys[0] == "contact.nobody"
+    assert answer.keys[0] == "contact.kept"
     assert "Mikkelin Seudun Invalidit ry" in answer.text
-    assert await rows(db, "SELECT * FROM contact_requests") == []
+    [stored] = await rows(db, "SELECT * FROM contact_requests")
+    assert stored["delivered_at"] is None
 
 
 async def test_retention_purges_requests_and_abandoned_answers(
@@ -359,6 +375,11 @@ async def test_retention_purges_requests_and_abandoned_answers(
         ("Ju", None),
         ("<b>Juva</b>", None),
         ("12", None),
+        ("asun mikkelissä", "Mikkeli"),
+        ("mä asun Juvalla", "Juva"),
+        ("asun nykyään Kangasniemellä", "Kangasniemi"),
+        ("asun helsingissä", None),
+        ("asun", None),
     ],
 )
 def test_match_municipality(typed: str, expected: str | None) -> None:

@@ -8,6 +8,7 @@ are replaced before the line is written, and so are uncaught exceptions at top l
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.log_format import JsonFormatter
 from bot.log_safety import SecretRedactor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,8 +95,10 @@ def test_a_webhook_secret_telegram_would_refuse_is_a_configuration_error(bad: st
     assert bad not in str(caught.value)
 
 
-def test_the_command_line_redacts_log_lines_and_uncaught_exceptions() -> None:
-    """``configure_logging`` as ``hankebot`` runs it: log lines and a crash at top level."""
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_command_line_redacts_log_lines_and_uncaught_exceptions(log_format: str) -> None:
+    """``configure_logging`` as ``hankebot`` runs it: log lines and a crash at top level,
+    in either log format."""
     script = (
         "import logging, os\n"
         "from bot.cli import configure_logging\n"
@@ -109,7 +113,11 @@ def test_the_command_line_redacts_log_lines_and_uncaught_exceptions() -> None:
         "raise RuntimeError(f'The token {token} was rejected')\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANKEBOT_")}
-    env.update(HANKEBOT_TELEGRAM_TOKEN=TOKEN, HANKEBOT_MATRIX_PASSWORD=PASSWORD)
+    env.update(
+        HANKEBOT_TELEGRAM_TOKEN=TOKEN,
+        HANKEBOT_MATRIX_PASSWORD=PASSWORD,
+        HANKEBOT_LOG_FORMAT=log_format,
+    )
     result = subprocess.run(
         [sys.executable, "-c", script],
         env=env,
@@ -122,3 +130,50 @@ def test_the_command_line_redacts_log_lines_and_uncaught_exceptions() -> None:
     assert result.returncode != 0
     assert "RuntimeError" in output and "getMe" in output and "wrapped" in output
     assert TOKEN not in output and TOKEN.split(":", 1)[1] not in output
+    if log_format == "json":  # every log line is one JSON object; the crash is not a log line
+        crash = result.stderr.decode().split("\nTraceback (most recent call last)")
+        lines = crash[0].splitlines()
+        entries = [json.loads(line) for line in lines]
+        assert [e["logger"] for e in entries] == ["httpx", "bot"]
+        assert entries[1]["error"] == "ValueError" and "[redacted]" in entries[1]["traceback"]
+        assert "[redacted]" in entries[0]["message"]
+
+
+def test_json_lines_carry_the_redacted_record_and_the_error_type() -> None:
+    redactor = SecretRedactor()
+    redactor.add(TOKEN)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(redactor)
+    logger = logging.getLogger("test.redaction.json")
+    logger.handlers = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    logger.info("delivery retry: outbox=%s error=%s", 7, "NetworkError")
+    try:
+        raise OSError(f"bad {TOKEN}")
+    except OSError:
+        logger.exception("poll failed")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["message"] == "delivery retry: outbox=7 error=NetworkError"
+    assert first["level"] == "INFO" and first["logger"] == "test.redaction.json"
+    assert first["time"].endswith("+00:00")
+    assert second["error"] == "OSError" and "Traceback" in second["traceback"]
+    assert TOKEN not in stream.getvalue() and TOKEN.split(":", 1)[1] not in stream.getvalue()
+    # Without secrets to replace the record keeps its exception object: same fields.
+    plain = SecretRedactor()
+    handler.filters = [plain]
+    stream.truncate(0)
+    stream.seek(0)
+    try:
+        raise KeyError("x")
+    except KeyError:
+        logger.exception("lookup failed")
+    entry = json.loads(stream.getvalue())
+    assert entry["error"] == "KeyError"
+
+
+def test_a_log_format_other_than_text_or_json_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="log_format"):
+        Settings(_env_file=None, log_format="xml")

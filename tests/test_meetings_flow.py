@@ -242,15 +242,19 @@ async def test_rating_accepts_only_one_to_five(db: Database) -> None:
         assert follow_up.keys == ("participant.follow_up",)
         assert follow_up.labels[:5] == ["1", "2", "3", "4", "5"]
         assert follow_up.label_keys == [*["participant.score"] * 5, "participant.did_not_make_it"]
-        for bad in ("0", "6", "hyvä", "4/5", "3,5"):
+        # Typed answers are read by handlers/participant/replies.py ("4/5" is a 4 there).
+        for bad in ("0", "6", "hyvä", "3,5"):
             [reply] = await maija.says(bad)
-            assert reply.keys == ("participant.rating_invalid",), bad
+            assert reply.keys == ("replies.not_understood_rating",), bad
+            assert reply.label_keys == follow_up.label_keys  # the options again
         assert await w.rows("SELECT * FROM ratings") == []
         [comment] = await maija.says("4")
-        assert comment.keys == ("participant.comment_prompt",)
+        assert comment.keys == ("replies.understood_score", "participant.comment_prompt")
         [too_long] = await maija.says("a" * 501)
         assert too_long.keys == ("participant.comment_too_long",) and "500" in too_long.text
-        [thanks] = await maija.says("Mukava ryhmä <3")
+        [sign] = await maija.says("Mukava ryhmä <3")
+        assert sign.keys == ("participant.sign_prompt",)
+        [thanks] = await maija.presses_key("participant.sign_no")
         assert thanks.keys == ("participant.rating_thanks",)
         assert await w.rows("SELECT occurrence_id, score, comment FROM ratings") == [
             (occurrence, 4, "Mukava ryhmä <3")
@@ -513,6 +517,32 @@ def test_meetings_from_the_command_line(
         ("kaveria-ei-jateta", "theme-day", "Teemapäivä", "FREQ=MONTHLY;BYDAY=2TU;COUNT=6"),
         ("toimi", None, "Ohjaus", None),
     ]
+
+
+def test_a_meeting_entirely_in_the_past_is_refused_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15: a README example dated in the past used to be accepted silently."""
+    database = tmp_path / "past.sqlite3"
+    monkeypatch.setenv("HANKEBOT_DATABASE", str(database))
+    past = [
+        "meetings",
+        "add",
+        "--project",
+        "toimi",
+        "--title",
+        "Ohjaus",
+        "--start",
+        "5.11.2020 9.30",
+    ]
+    assert main(past) == 1
+    assert "entirely in the past" in capsys.readouterr().err
+    # a series that began in the past but goes on is fine; so is the past when confirmed
+    ongoing = [*past[:-1], "5.11.2020 9.30", "--repeat", "weekly"]
+    assert main(ongoing) == 0
+    assert main([*past, "--allow-past"]) == 0
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM meetings").fetchone() == (2,)
 
 
 async def test_coordinator_views_stay_out_of_group_chats(db: Database) -> None:

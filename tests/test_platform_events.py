@@ -7,12 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 
 from bot.config import Settings
-from bot.i18n import Renderer
 from bot.platform_events import PlatformEvents
 from bot.transports.base import (
     BlockedByUser,
@@ -24,7 +22,6 @@ from bot.transports.base import (
 )
 from bot.transports.telegram import TelegramTransport
 from handlers.core.types import Incoming
-from handlers.registry import build_registry
 from storage import outbox, users
 from storage.db import Database
 from tests.harness import Bot
@@ -132,9 +129,7 @@ def _telegram(tmp_path: Path, reported: list[PlatformEvent], db: Database) -> Te
     async def report(event: PlatformEvent) -> None:
         reported.append(event)
 
-    return TelegramTransport(
-        settings, db, build_registry(), Renderer(ZoneInfo("Europe/Helsinki")), report=report
-    )
+    return TelegramTransport(settings, db, {}, report=report)
 
 
 def _member_update(transport: TelegramTransport, chat: dict[str, Any], status: str) -> Update:

@@ -108,7 +108,10 @@ def test_a_filled_in_controller_gives_no_warning(tmp_path: Path) -> None:
     fill(root / PROGRAMME_FILE, "bot_operator", "Palvelu Oy", "dpo@palvelu.example")
     code, text = run(["check-content", "--content-dir", str(root)])
     assert code == 0
-    assert "warning" not in text
+    # what is left is the organisations' public contacts (tests/test_waiting_contact.py)
+    assert [
+        line for line in text.splitlines() if "warning" in line and "public_contact" not in line
+    ] == []
 
 
 def test_a_bracketed_placeholder_counts_as_empty(tmp_path: Path) -> None:

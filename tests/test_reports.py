@@ -34,6 +34,7 @@ from handlers.domain.report_math import (
 from storage import audit, memberships, reports, users
 from storage.clock import to_text
 from storage.db import Database
+from tests.catalog_labels import shown
 from tests.harness import Bot
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -234,8 +235,20 @@ async def test_coordinator_sees_the_report_with_a_chart_and_csv(
         [export] = await coordinator.presses_key("report.csv_button")
         assert export.document is not None
         rows = list(csv.reader(io.StringIO(export.document[1].decode("utf-8-sig")), delimiter=";"))
-        assert rows[0] == ["section", "metric", "value", "target"]
-        assert ["participants", "left", "< 5", ""] in rows
+        # issue 15: the coordinator's language, no English key in a Finnish file
+        assert rows[0] == [
+            shown(f"csv.report.{c}") for c in ("section", "metric", "value", "target")
+        ]
+        left = [
+            shown("report.section_participants").strip(),
+            shown("report.metric_left"),
+            "< 5",
+            "",
+        ]
+        assert left in rows
+        keys = {"section", "metric", "value", "target", "participants", "left", "enrolled"}
+        keys |= {"meetings", "results", "active", "rating_average", "attendance_rate"}
+        assert not keys & {cell for row in rows for cell in row}
         [refused] = await coordinator.says("/raportti toimi")
         assert refused.text.startswith("Sinulla ei ole oikeutta")
         async with db.transaction() as conn:
@@ -254,7 +267,8 @@ async def test_cli_report_prints_protected_figures_and_writes_csv(
     assert await report_from_cli(settings, args, out, err, now=NOW) == 0
     text = out.getvalue()
     assert "Report: Osmari" in text and "Enrolled: 8" in text and "Left: < 5" in text
-    assert target.read_bytes().startswith("\ufeffsection;metric".encode())
+    header = ";".join(shown(f"csv.report.{c}", "en") for c in ("section", "metric"))
+    assert target.read_bytes().startswith(f"\ufeff{header};".encode())
     bad = argparse.Namespace(project="nope", csv=None, lang="fi")
     assert await report_from_cli(settings, bad, out, err, now=NOW) == 2
     assert "no project 'nope'" in err.getvalue()
@@ -288,3 +302,45 @@ async def test_report_compares_ratings_with_the_given_target(db: Database) -> No
     assert rating.value == Decimal("4.2")
     assert rating.target == RATING_TARGET and meets_target(rating) is False
     assert relaxed.target == Decimal("4.2") and meets_target(relaxed) is True
+
+
+async def test_indicator_report_as_xlsx_in_the_coordinators_language(
+    db: Database, content: Content
+) -> None:
+    """Issue 15: the funder's result indicators (EECR01–04) under their names, and no English
+    key anywhere in a Finnish workbook."""
+    import openpyxl
+
+    people = await add_people(db, "osmari", active=2, left=6)
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO exit_situations (user_id, project, situation, answered_on)"
+            " VALUES (?, 'osmari', 'job_searching', '2026-11-01')",
+            [(user_id,) for user_id in people[2:]],
+        )
+    async with Bot(db, content=content) as bot:
+        coordinator = bot.person(1)
+        await coordinator.says("/start")
+        async with db.transaction() as conn:
+            await memberships.add(conn, coordinator.user_id, "osmari", "coordinator", NOW)
+        await coordinator.says("/raportti osmari")
+        [export] = await coordinator.presses_key("report.xlsx_button")
+        assert export.document is not None
+        name, content_bytes = export.document
+        assert name.endswith(".xlsx")
+        book = openpyxl.load_workbook(io.BytesIO(content_bytes))
+        indicators, figures = book.worksheets
+        assert indicators.title == shown("xlsx.sheet_indicators")
+        rows = [[c.value for c in row] for row in indicators.iter_rows()]
+        assert rows[0] == [shown("xlsx.code"), shown("xlsx.indicator"), shown("xlsx.participants")]
+        assert ["EECR01", shown("xlsx.indicator.EECR01"), 6] in rows
+        assert {row[0] for row in rows[1:]} >= {"EECR01", "EECR02", "EECR03", "EECR04"}
+        cells = {
+            str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+        }
+        english = {"section", "metric", "value", "target", "participants", "enrolled", "left"}
+        english |= {"results", "told", "result_job_searching", "job_searching", "meetings"}
+        assert not english & cells
+        assert figures.cell(1, 1).value == shown("csv.report.section")
+        async with db.transaction() as conn:
+            assert await audit.count(conn, "report.xlsx") == 1

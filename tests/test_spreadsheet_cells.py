@@ -28,6 +28,7 @@ from handlers.domain.budget_outputs import Euro, Share, Sheet, to_csv, to_xlsx
 from handlers.domain.spreadsheet_cells import csv_value, safe_text, set_text, xlsx_text
 from storage import audit, memberships, users
 from storage.db import Database
+from tests.catalog_labels import shown
 from tests.harness import Bot, Person
 from tests.payloads import has_button, press_payload
 
@@ -238,7 +239,9 @@ async def test_report_csv_in_chat_and_on_the_cli_is_safe(
     [file] = await staff.says("/raportti osmari csv")
     assert file.document is not None
     chat_rows = assert_safe_csv(file.document[1])
-    assert chat_rows[0] == ["section", "metric", "value", "target"]
+    assert chat_rows[0] == [
+        shown(f"csv.report.{c}") for c in ("section", "metric", "value", "target")
+    ]
     settings = Settings(database=db.path, _env_file=None)
     target = tmp_path / "r.csv"
     args = argparse.Namespace(project="osmari", csv=target, lang="fi")

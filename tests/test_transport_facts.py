@@ -67,6 +67,9 @@ async def _announcement_prompt(db: Database, capabilities: Capabilities) -> tupl
         await coordinator.says("/start")
         async with db.transaction() as conn:
             await memberships.add(conn, coordinator.user_id, "osmari", "coordinator", NOW)
+            # somebody to send to (an audience of nobody is refused before the text)
+            await users.touch(conn, "test:2", "test:2", locale="fi", now=NOW, private_chat=True)
+            await memberships.add(conn, "test:2", "osmari", "participant", NOW)
         await coordinator.says("/tiedote")
         [prompt] = await _press_payload(bot, coordinator, "bca:project")
         return bot, prompt.html

@@ -60,6 +60,15 @@ class MemberLeft:
 
 
 @dataclass(frozen=True)
+class Invited:
+    """``user_id`` invited the bot to ``chat_id`` (Matrix); the core accepts (an outbox row
+    of kind ``join``) or declines (kind ``leave``)."""
+
+    chat_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
 class Joined:
     """The bot joined a chat ``user_id`` invited it to (Matrix); ``is_group_chat`` as for
     :class:`Incoming`."""
@@ -102,7 +111,14 @@ class ChatsSeen:
 
 
 PlatformEvent = (
-    BlockedByUser | ChatGone | MemberLeft | Joined | Undecryptable | MembersChanged | ChatsSeen
+    BlockedByUser
+    | ChatGone
+    | MemberLeft
+    | Invited
+    | Joined
+    | Undecryptable
+    | MembersChanged
+    | ChatsSeen
 )
 #: The core's port for those events (:meth:`bot.platform_events.PlatformEvents.handle`).
 Report = Callable[[PlatformEvent], Awaitable[None]]

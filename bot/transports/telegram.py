@@ -30,7 +30,7 @@ import hmac
 import logging
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,6 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
-from bot.i18n import Renderer
 from bot.log_safety import add_secret
 from bot.markup import split_html, visible_length
 from bot.transports.base import (
@@ -81,10 +80,8 @@ from bot.transports.base import (
 )
 from bot.transports.capped import CHUNK, declared_too_large, read_capped, read_file_capped
 from bot.transports.upload_once import UploadOnce
-from handlers.core.context import Roles
-from handlers.core.flow import Registry
 from handlers.core.types import FILE_LIMIT, Document, Incoming
-from messages.languages import LOCALES, SOURCE_LOCALE
+from messages.languages import SOURCE_LOCALE
 from messages.words import words
 from storage import updates
 from storage.db import Database
@@ -132,7 +129,7 @@ def to_incoming(update: Update) -> Incoming | None:
             chat_id=f"telegram:{chat_id}",
             button_token=query.data or "",
             locale_hint=person.language_code,
-            display_name=person.full_name,
+            display_name=person.first_name,  # the first name only: what a coordinator needs
             update_key=key,
             is_group_chat=chat is not None and chat.type != "private",
         )
@@ -148,7 +145,7 @@ def to_incoming(update: Update) -> Incoming | None:
             chat_id=f"telegram:{message.chat.id}",
             text=message.text,
             locale_hint=person.language_code,
-            display_name=person.full_name,
+            display_name=person.first_name,  # the first name only: what a coordinator needs
             update_key=key,
             is_group_chat=message.chat.type != "private",
         )
@@ -200,8 +197,7 @@ class TelegramTransport:
         self,
         settings: Settings,
         db: Database,
-        registry: Registry,
-        renderer: Renderer,
+        menus: Mapping[str | None, Sequence[tuple[str, str]]],
         *,
         wants_file: WantsFile = never_wants_files,
         report: Report = no_core,
@@ -212,8 +208,7 @@ class TelegramTransport:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.settings = settings
         self.db = db
-        self.registry = registry
-        self.renderer = renderer
+        self.menus = menus  # the command menu per language, finished by the core
         self.pacing = Pacing(
             per_second=settings.telegram_messages_per_second,
             per_chat_interval=settings.telegram_per_chat_interval,
@@ -283,17 +278,10 @@ class TelegramTransport:
         return None
 
     async def _publish_commands(self) -> None:
-        """The command menu in each language (plus Finnish as the default)."""
-        for locale in (None, *LOCALES):
-            lang = locale or "fi"
-            commands = [
-                BotCommand(
-                    command.names.get(lang, command.names["fi"])[0],
-                    self.renderer.text(lang, command.description_key),
-                )
-                for command in self.registry.commands
-                if command.visible(Roles())
-            ]
+        """The command menu in each language (``None``: the default), as the core made it
+        (:mod:`bot.command_menu`)."""
+        for locale, menu in self.menus.items():
+            commands = [BotCommand(name, description) for name, description in menu]
             try:
                 await self.bot.set_my_commands(commands, language_code=locale)
             except TelegramError as error:

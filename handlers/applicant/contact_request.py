@@ -5,9 +5,13 @@ returns to its caller (both callers end there, and the menu is shown).
 
 Only what the person typed for contact (and, for a question, the question) is stored, in
 ``contact_requests`` for :data:`storage.contact_requests.RETENTION_DAYS` days. The notice goes
-to the project's coordinators; a general question (no project), or a project without a
-coordinator in the bot, goes to the bot's administrators. If nobody can be reached, nothing is
-stored and the person gets the project's contacts from the content instead.
+to the project's coordinators, with buttons to answer in the bot or mark it handled
+(``handlers.staff.open_items``). A project without a coordinator in the bot: the consent step
+says so, and the request waits (at most :data:`storage.contact_requests.WAITING_DAYS` days)
+for the first coordinator who joins (``handlers.common.open_work.deliver_waiting``); the
+administrators, if any, are told at once too; the person gets the organisation's public
+contact from the content. A general question (no project) goes to the administrators; if
+nobody can be reached for it, nothing is stored.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from content.schema import Project
+from handlers.common.open_work import item_of_request, notify_request
 from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import END, TEXT, ButtonFamily, Call, End, Flow, Moved, Registry, Step
@@ -87,11 +92,15 @@ def _question(ctx: Context) -> str | None:
     return None if question is None else str(question)[:MAX_QUESTION]
 
 
-def ask_consent(ctx: Context, *, project: str | None, contact: str, question: str | None) -> None:
+async def ask_consent(
+    ctx: Context, *, project: str | None, contact: str, question: str | None
+) -> None:
     """Show exactly what would be sent and to whom."""
     name = project_name(ctx, project)
     target = Text("contact.to_project", {"project": name}) if name else Text("contact.to_admins")
     buttons = [[SEND.button("contact.send")], [DONT_SEND.button("contact.dont_send")]]
+    if await has_no_coordinator(ctx, project):
+        ctx.reply("contact.waiting_consent", project=name, days=contact_requests.WAITING_DAYS)
     if question is None:
         ctx.reply(
             "contact.consent_join",
@@ -128,10 +137,19 @@ async def recipients(ctx: Context, project: str | None) -> list[users.User]:
     return found
 
 
+async def has_no_coordinator(ctx: Context, project: str | None) -> bool:
+    """A project that nobody coordinates in the bot yet (its requests wait for one)."""
+    if project is None:
+        return False
+    return not await memberships.members(ctx.conn, project, "coordinator")
+
+
 async def send(ctx: Context, *, project: str | None, contact: str, question: str | None) -> bool:
-    """Store the request and notify; False (nothing stored) when nobody can be reached."""
+    """Store the request and notify (or keep it for the first coordinator); False (nothing
+    stored) when it is a general question and nobody can be reached."""
+    waiting = await has_no_coordinator(ctx, project)
     people = await recipients(ctx, project)
-    if not people:
+    if not people and not waiting:
         ctx.reply("contact.nobody")
         show_contacts(ctx, project)
         return False
@@ -143,45 +161,28 @@ async def send(ctx: Context, *, project: str | None, contact: str, question: str
         contact=contact,
         question=question,
         now=ctx.now,
+        waiting=waiting,
     )
-    content = ctx.services.content
+    request = await contact_requests.get(ctx.conn, request_id)
+    assert request is not None
+    item_id = await item_of_request(ctx, request)
     for person in people:
-        name = ""
-        if project is not None and content is not None and project in content.projects:
-            name = content.project(project).name.get(person.locale)
-        subject = (
-            Text("contact.about_project", {"project": name})
-            if name
-            else Text("contact.about_general")
+        notify_request(ctx, person, request, item_id)
+    if waiting:
+        ctx.reply(
+            "contact.kept",
+            project=project_name(ctx, project),
+            days=contact_requests.WAITING_DAYS,
         )
-        dedupe = f"contact:{request_id}:{person.user_id}"
-        if question is None:
-            ctx.notify(
-                person.user_id,
-                "contact.notify_join",
-                subject=subject,
-                contact=contact,
-                days=contact_requests.RETENTION_DAYS,
-                dedupe_key=dedupe,
-                about=ctx.user.user_id,
-            )
-        else:
-            ctx.notify(
-                person.user_id,
-                "contact.notify_question",
-                subject=subject,
-                question=question,
-                contact=contact,
-                days=contact_requests.RETENTION_DAYS,
-                dedupe_key=dedupe,
-                about=ctx.user.user_id,
-            )
-    ctx.reply("contact.sent", days=contact_requests.RETENTION_DAYS)
+        show_contacts(ctx, project)
+    else:
+        ctx.reply("contact.sent", days=contact_requests.RETENTION_DAYS)
     return True
 
 
 def show_contacts(ctx: Context, project: str | None) -> None:
-    """The project's contacts from the content (placeholders left out)."""
+    """The project's contacts from the content (placeholders left out) and the
+    organisation's public phone, e-mail or web address."""
     content = ctx.services.content
     if project is None or content is None or project not in content.projects:
         return
@@ -204,8 +205,12 @@ def show_contacts(ctx: Context, project: str | None) -> None:
     )
     if lines:
         ctx.reply("contact.contacts", contacts=Lines(lines))
-    else:
-        ctx.reply("contact.no_contacts", organisation=entry.organisation.get(ctx.locale))
+    public = entry.public_contact.filled
+    organisation = entry.organisation.get(ctx.locale)
+    if public:
+        ctx.reply("contact.public", organisation=organisation, means=", ".join(public))
+    elif not lines:
+        ctx.reply("contact.no_contacts", organisation=organisation)
 
 
 # --- the steps -------------------------------------------------------------------------------
@@ -221,7 +226,7 @@ async def _contact_handle(ctx: Context) -> None:
 
 
 async def _consent_prompt(ctx: Context) -> None:
-    ask_consent(
+    await ask_consent(
         ctx, project=ctx.data.get("project"), contact=ctx.data["contact"], question=_question(ctx)
     )
 

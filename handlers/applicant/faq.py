@@ -63,11 +63,13 @@ _SMALL_TALK = {
     ),
     "how_are_you": re.compile(rf"^{_either(lambda words: words.faq.how_are_you)}$"),
     "thanks": re.compile(rf"^{_either(lambda words: words.faq.thanks)}$"),
+    "capabilities": re.compile(rf"^{_either(lambda words: words.faq.capabilities)}$"),
 }
 
 
 def small_talk(text: str) -> str | None:
-    """ "greeting", "how_are_you" or "thanks" for a message that is only that."""
+    """ "greeting", "how_are_you", "thanks" or "capabilities" for a message that is only
+    that."""
     cleaned = " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
     for kind, pattern in _SMALL_TALK.items():
         if pattern.match(cleaned):
@@ -103,12 +105,21 @@ async def free_text(ctx: Context) -> None:
         ctx.reply("error.unknown_input")
         main_menu(ctx)
         return
-    kind = small_talk(ctx.text)
+    kind = _small_talk_or_off_topic(ctx.text, matcher, ctx.locale)
     if kind is not None:
         ctx.reply(f"faq.small_talk.{kind}")
         main_menu(ctx)
         return
     _ask(ctx, ctx.text)
+
+
+def _small_talk_or_off_topic(text: str, matcher: FaqMatcher, locale: str) -> str | None:
+    """Small talk's kind; "capabilities" also for a message with no word the FAQ uses (a
+    lone number, chatter): it gets "this is what I can help with", not "I don't know"."""
+    kind = small_talk(text)
+    if kind is None and matcher.off_topic(text, locale):
+        return "capabilities"
+    return kind
 
 
 def _ask(ctx: Context, question: str) -> None:
@@ -148,7 +159,9 @@ async def _answer_prompt(ctx: Context) -> None:
 async def _answer_handle(ctx: Context) -> None:
     faq_id = ctx.data.get("faq")
     if ctx.text is not None:
-        kind = small_talk(ctx.text)
+        matcher = matcher_for(ctx.services)
+        assert matcher is not None
+        kind = _small_talk_or_off_topic(ctx.text, matcher, ctx.locale)
         if kind is not None:
             ctx.end()
             ctx.reply(f"faq.small_talk.{kind}")
@@ -230,6 +243,7 @@ def register(registry: Registry) -> None:
             S.ANSWER,
             use_buttons="applicant.use_buttons",
             moved=contact_request.moved_here(END),
+            answers_first={S.ANSWER},  # after an answer, "en pääse" still answers a reminder
         )
     )
     registry.add_flow(

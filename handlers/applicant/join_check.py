@@ -35,6 +35,7 @@ from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import END, NUMBER, TEXT, ButtonFamily, Flow, MenuEntry, Registry, Step
 from handlers.core.types import InvalidInput, Lines, Param, Text
+from handlers.domain.lemmas import analyse, lemmatizer
 from messages.words import every
 
 FLOW = "canjoin"
@@ -82,9 +83,27 @@ def _common_prefix(first: str, second: str) -> int:
     return length
 
 
-def match_municipality(text: str, names: Iterable[str]) -> str | None:
+_SENTENCE = re.compile(r"[\w\s,.!?-]+")
+
+
+def match_municipality(text: str, names: Iterable[str], locale: str = "fi") -> str | None:
     """The municipality in ``names`` that ``text`` names, allowing Finnish case endings and
-    one slip ("Mikkelissä", "Juvalla", "Kangasniemellä", "Mikkelli" → the name)."""
+    one slip ("Mikkelissä", "Juvalla", "Kangasniemellä", "Mikkelli" → the name), alone or
+    in a short sentence ("asun mikkelissä": the word whose lemma is the name)."""
+    names = list(names)
+    whole = _match_word(text, names)
+    if whole is not None or not _SENTENCE.fullmatch(text):
+        return whole
+    by_lemma = {analyse(_fold(name), locale).lemma: name for name in names}
+    found: dict[str, None] = {}
+    for analysis in lemmatizer().text(text, locale):
+        name = by_lemma.get(analysis.lemma) or _match_word(analysis.word, names)
+        if name is not None:
+            found[name] = None
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _match_word(text: str, names: list[str]) -> str | None:
     typed = _fold(text)
     if len(typed) < 2 or not all(ch.isalpha() or ch in " -" for ch in typed):
         return None
@@ -234,7 +253,13 @@ async def _project_handle(ctx: Context) -> None:
             return
     name = match_municipality(ctx.text, all_municipalities(content))
     if name is None:
-        raise InvalidInput("join.error.no_project_there")
+        # a pointer, not a dead end: where the projects are, and every project's button
+        ctx.reply(
+            "join.error.no_project_there",
+            places=", ".join(sorted(all_municipalities(content))),
+            buttons=[[ALL_PROJECTS.button("join.all_projects")]],
+        )
+        return
     ctx.data["filter"] = [project.slug for project in content.projects_serving(name)]
     ctx.goto(S.PROJECT)
 

@@ -33,3 +33,5 @@ BROADCASTS = ButtonFamily("bcx")  # bcx:cancel:<id>, bcx:missing:<id>
 REPORT = ButtonFamily("rep")  # rep:<kind>:<project>
 COORDINATOR = ButtonFamily("coord")  # coord:<action>:…
 AUDIT = ButtonFamily("audit")  # audit:csv
+UNDO = ButtonFamily("undo")  # undo:rsvp|rate|exit:…, a typed answer taken back
+OPEN_ITEM = ButtonFamily("oi")  # oi:reply|done|time:<open item>, coordinators' answers

@@ -88,9 +88,16 @@ def is_coordinator(roles: Roles) -> bool:
 
 
 def person_label(person: users.User | None, user_id: str) -> Param:
-    """How coordinators see a participant: the name the platform gave, else a short id."""
+    """How coordinators see a participant: the name the platform gave; without one, the
+    name in their address when it has one (Matrix ``@pirjo:example.org`` → "pirjo", never a
+    clipped "…irjo"); only a bare number (a Telegram id) becomes "Osallistuja …3456"."""
     if person is not None and person.display_name:
         return person.display_name
+    local = user_id.split(":", 1)[-1]
+    if local.startswith("@"):
+        local = local[1:].split(":", 1)[0]
+    if local and not local.isdigit() and user_id.split(":", 1)[0] != "console":
+        return local
     return Text("people.unnamed", {"ref": short_ref(user_id)})
 
 

@@ -32,6 +32,7 @@ from storage import (
     held_notices,
     invites,
     memberships,
+    open_items,
     outbox,
     updates,
     users,
@@ -90,8 +91,10 @@ STATEMENTS: dict[str, Statement] = {
         "privacy.keep.conversations", _fixed(hours=contact_requests.ABANDONED_HOURS)
     ),
     "contact_requests": Statement(
-        "privacy.keep.contact_requests", _fixed(days=contact_requests.RETENTION_DAYS)
+        "privacy.keep.contact_requests",
+        _fixed(days=contact_requests.RETENTION_DAYS, waiting=contact_requests.WAITING_DAYS),
     ),
+    "open_items": Statement("privacy.keep.open_items", _fixed(days=open_items.RETENTION_DAYS)),
     "held_notices": Statement(
         "privacy.keep.held_notices", _fixed(days=held_notices.RETENTION_DAYS)
     ),

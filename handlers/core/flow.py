@@ -26,6 +26,7 @@ entries come from.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
 from handlers.core.types import Button, Param
+from handlers.domain.lemmas import analyse
+from messages.words import command_names
 
 if TYPE_CHECKING:
     from handlers.core.context import Context, Roles
@@ -63,6 +66,26 @@ NUMBER = Input.NUMBER
 DATE = Input.DATE
 FILE = Input.FILE
 TYPED = frozenset({TEXT, NUMBER, DATE})
+
+
+#: A check of one payload part (:meth:`ButtonFamily.parse`).
+PartCheck = Callable[[str], bool]
+
+
+def NONEMPTY(part: str) -> bool:
+    """Any part that is not empty."""
+    return bool(part)
+
+
+def DIGITS(part: str) -> bool:
+    """An id: ASCII digits only."""
+    return part.isascii() and part.isdigit()
+
+
+def one_of(*choices: str) -> PartCheck:
+    """One of ``choices`` exactly."""
+    allowed = frozenset(choices)
+    return allowed.__contains__
 
 
 @dataclass(frozen=True)
@@ -101,6 +124,28 @@ class ButtonFamily:
         if payload is None or not self.matches(payload):
             return None
         return payload[len(self.prefix) + 1 :]
+
+    def parse(self, payload: str | None, *shape: PartCheck) -> tuple[str, ...] | None:
+        """The parts after ``prefix:``, exactly one per check in ``shape`` and each accepted
+        by it; None for a payload of another family, or a forged or old one."""
+        value = self.value(payload)
+        if not value:
+            return None
+        parts = tuple(value.split(":"))
+        if len(parts) != len(shape) or not all(
+            ok(part) for ok, part in zip(shape, parts, strict=True)
+        ):
+            return None
+        return parts
+
+    def parts(self, payload: str | None, count: int) -> tuple[str, ...] | None:
+        """The ``count`` ":"-separated parts after ``prefix:`` in ``payload`` (each not
+        empty), or None when the payload is not of this family or has another shape."""
+        value = self.value(payload)
+        if not value:
+            return None
+        found = tuple(value.split(":"))
+        return found if len(found) == count and all(found) else None
 
     def sub(self, name: str) -> ButtonFamily:
         return ButtonFamily(f"{self.prefix}:{name}")
@@ -217,6 +262,10 @@ class Flow:
     entries: AbstractSet[str] = frozenset()
     # Steps of earlier versions (names stored in conversations) → where they live now.
     moved: Mapping[str, Moved] = field(default_factory=dict)
+    # Steps where typed text is first offered as an answer to a question the bot asked
+    # (``Registry.typed_answer``): steps a person is at only loosely (after an FAQ answer,
+    # the score after a meeting). Elsewhere a step that takes text gets it first.
+    answers_first: AbstractSet[str] = frozenset()
 
     END: ClassVar[End] = END
 
@@ -224,6 +273,7 @@ class Flow:
         object.__setattr__(self, "steps", {str(k): v for k, v in self.steps.items()})
         object.__setattr__(self, "first", str(self.first))
         object.__setattr__(self, "entries", frozenset(str(e) for e in self.entries))
+        object.__setattr__(self, "answers_first", frozenset(str(e) for e in self.answers_first))
         problems = self.problems()
         if problems:
             raise FlowDeclarationError(f"flow {self.name}: " + "; ".join(problems))
@@ -235,6 +285,8 @@ class Flow:
             found.append(f"first step {self.first!r} is not a step")
         for entry in sorted(self.entries - set(self.steps)):
             found.append(f"entry {entry!r} is not a step")
+        for entry in sorted(self.answers_first - set(self.steps)):
+            found.append(f"answers-first step {entry!r} is not a step")
         for name, step in self.steps.items():
             for target in sorted(step.goes_to or (), key=str):
                 if isinstance(target, str) and target not in self.steps:
@@ -278,6 +330,22 @@ class Command:
         return {name for names in self.names.values() for name in names}
 
 
+#: Commands that a bare word names also in the middle of a flow (by command id).
+TYPED_IN_FLOW = ("help", "cancel", "menu")
+_MAX_TYPED_COMMAND = 30
+
+
+def _typed_in_flow(command: Command) -> bool:
+    return any(command.names == command_names(name) for name in TYPED_IN_FLOW)
+
+
+def _ascii(word: str) -> str:
+    """ "hjälp" → "hjalp": command names are written without diacritics."""
+    return "".join(
+        char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char)
+    )
+
+
 @dataclass(frozen=True)
 class MenuEntry:
     label_key: str
@@ -311,6 +379,9 @@ class Registry:
     menu: list[MenuEntry] = field(default_factory=list)
     # free text outside any flow (the FAQ plugs in here)
     free_text: Action | None = None
+    # typed text read as an answer to the question the bot asked last (a reminder's "can
+    # you come?"), before a flow step or free_text gets it; True when it took the text
+    typed_answer: Callable[[Context], Awaitable[bool]] | None = None
     # "/start ARG" deep links: first matching handler wins (invites plug in here)
     start_arguments: list[Callable[[Context, str], Awaitable[bool]]] = field(default_factory=list)
     # the secrets people send (handlers/common/codes.py checks them all the same way)
@@ -411,6 +482,31 @@ class Registry:
     def add_menu_entry(self, entry: MenuEntry) -> None:
         self.menu.append(entry)
         self.menu.sort(key=lambda e: e.order)
+
+    def command_typed(self, text: str, locale: str, in_flow: bool) -> Command | None:
+        """The command a message of one bare word names without a slash ("apua", "Peru!",
+        "hjälp" for /hjalp, "apu" for /apua by its lemma). Inside a flow only the ways
+        out and help count (:data:`TYPED_IN_FLOW`); there other words are answers."""
+        word = text.strip().rstrip(".!?").strip()
+        if not word or len(word) > _MAX_TYPED_COMMAND or not word.replace("_", "").isalpha():
+            return None
+        folded = word.casefold()
+        command = self.command_named(folded) or self.command_named(_ascii(folded))
+        if command is None:
+            lemma = analyse(folded, locale).lemma
+            command = next(
+                (
+                    candidate
+                    for candidate in self.commands
+                    for names_locale, names in candidate.names.items()
+                    for name in names
+                    if analyse(name, names_locale).lemma == lemma
+                ),
+                None,
+            )
+        if command is None or (in_flow and not _typed_in_flow(command)):
+            return None
+        return command
 
     def command_named(self, name: str) -> Command | None:
         lowered = name.lower()

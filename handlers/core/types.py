@@ -72,10 +72,12 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Money:
-    """An amount of euros; ``cents`` shows two decimals, otherwise whole euros."""
+    """An amount of euros; ``cents`` shows two decimals, otherwise whole euros; ``decimals``
+    (a rate such as 30,7071 €/h) shows that many."""
 
     amount: Decimal
     cents: bool = False
+    decimals: int | None = None
 
 
 @dataclass(frozen=True)

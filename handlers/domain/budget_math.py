@@ -219,6 +219,36 @@ def staff_cost(line: StaffLine, rules: CostRules = CostRules()) -> StaffCost:
     return StaffCost(line, hourly, side, with_side, hours, cost)
 
 
+MAX_SHOWN_RATE_DECIMALS = 6
+
+
+def shown_rate_decimals(cost: StaffCost) -> int:
+    """How many decimals an hourly rate needs on screen so that the shown
+    "hours × rate = cost" adds up: the fewest (at least two) with which the rounded rate with
+    side costs, times the hours, gives the line's cost to the cent. The sum itself uses the
+    exact rate (or the one content rounds to). An hourly pay with two decimals and a side
+    cost with two always fits in six; a monthly pay's rate (÷ 1 720) may never fit, and the
+    walk-through shows it as pay × months × share × side-cost factor instead
+    (:func:`monthly_factor`)."""
+    for decimals in range(2, MAX_SHOWN_RATE_DECIMALS + 1):
+        quantum = EURO.scaleb(-decimals)
+        rate = cost.hourly_rate_with_side_costs.quantize(quantum, rounding=ROUND_HALF_UP)
+        if (rate * cost.hours).quantize(CENT, rounding=ROUND_HALF_UP) == cost.cost:
+            return decimals
+    return MAX_SHOWN_RATE_DECIMALS
+
+
+def monthly_factor(cost: StaffCost) -> Decimal:
+    """``1 + side %`` as the factor the exact sum of a monthly line uses (1,2644): its cost is
+    ``monthly pay × months × working-time share × factor``, every figure exact."""
+    return 1 + cost.side_cost_percent / HUNDRED
+
+
+def shown_rate(value: Decimal, decimals: int) -> Decimal:
+    """``value`` (a rate of :func:`shown_rate_decimals`) rounded half-up to ``decimals``."""
+    return value.quantize(EURO.scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
 def cost_summary(
     staff: Decimal | Sequence[StaffLine],
     income: Decimal = Decimal(0),

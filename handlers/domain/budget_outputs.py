@@ -28,8 +28,15 @@ PNG_MIME = "image/png"
 
 @dataclass(frozen=True)
 class Euro:
+    """Euros: whole, with ``cents``, or with ``decimals`` (an hourly rate as the sum uses it)."""
+
     amount: Decimal
     cents: bool = False
+    decimals: int | None = None
+
+    @property
+    def places(self) -> int:
+        return self.decimals if self.decimals is not None else (2 if self.cents else 0)
 
 
 @dataclass(frozen=True)
@@ -85,9 +92,10 @@ def to_xlsx(sheets: Sequence[Sheet]) -> bytes:
             for column, value in enumerate(row, start=1):
                 cell = ws.cell(row=row_index, column=column)
                 match value:
-                    case Euro(amount=amount, cents=cents):
+                    case Euro(amount=amount) as euro:
                         cell.value = amount
-                        cell.number_format = '#,##0.00 "€"' if cents else '#,##0 "€"'
+                        decimals = "." + "0" * euro.places if euro.places else ""
+                        cell.number_format = f'#,##0{decimals} "€"'
                         shown = 14
                     case Share(value=share):
                         cell.value = share / 100
@@ -118,17 +126,21 @@ def _csv_value(value: Cell) -> str:
     match value:
         case None:
             return ""
-        case Euro(amount=amount, cents=cents):
-            quantum = Decimal("0.01") if cents else Decimal(1)
-            return str(amount.quantize(quantum)).replace(".", ",")
+        case Euro(amount=amount) as euro:
+            return _plain(amount.quantize(Decimal(1).scaleb(-euro.places)))
         case Share(value=share):
-            return str(share.quantize(Decimal("0.01"))).replace(".", ",")
+            return _plain(share.quantize(Decimal("0.01")))
         case Decimal():
-            return str(value).replace(".", ",")
+            return _plain(value)
         case str():
             return safe_text(value)
         case _:
             return str(value)
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal as a spreadsheet reads it: "1720", "29,11", never "1,72E+3"."""
+    return format(value, "f").replace(".", ",")
 
 
 def to_csv(sheets: Sequence[Sheet]) -> bytes:

@@ -210,11 +210,15 @@ def parse_percent(text: str, *, maximum: Decimal = Decimal(100)) -> Decimal:
     return _tidy(value)
 
 
-def format_money(amount: Decimal, locale: str, cents: bool = False) -> str:
-    """ "216 618 €" (whole euros, rounded half-up) or "154 727,50 €" with ``cents``."""
-    quantum = Decimal("0.01") if cents else Decimal(1)
+def format_money(
+    amount: Decimal, locale: str, cents: bool = False, decimals: int | None = None
+) -> str:
+    """ "216 618 €" (whole euros, rounded half-up), "154 727,50 €" with ``cents``, or
+    ``decimals`` decimals ("30,7071 €", a rate)."""
+    places = decimals if decimals is not None else (2 if cents else 0)
+    quantum = Decimal(1).scaleb(-places)
     rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
-    pattern = "#,##0.00\u00a0¤" if cents else "#,##0\u00a0¤"
+    pattern = ("#,##0." + "0" * places if places else "#,##0") + "\u00a0¤"
     return format_currency(
         rounded,
         "EUR",

@@ -56,6 +56,7 @@ from handlers.common.buttons import (
     YES,
 )
 from handlers.common.file_names import file_name
+from handlers.common.open_work import item_buttons
 from handlers.common.participation import REMINDER_CHOICES, offsets_text, rsvp_buttons
 from handlers.core.context import Context
 from handlers.core.flow import (
@@ -71,9 +72,10 @@ from handlers.core.flow import (
 )
 from handlers.core.types import Document, InvalidInput, Lines, NotAllowed, Reply, Text, When
 from handlers.domain.calendar_files import occurrences_to_ics
+from handlers.domain.reply_intent import Question, Verdict, read_reply
 from messages.words import command_names
 from storage import meetings as meeting_store
-from storage import memberships, participants, person_refs, reminders
+from storage import memberships, open_items, participants, person_refs, reminders
 from storage.meetings import Meeting, Occurrence
 
 RATING_FLOW = "rating"
@@ -86,12 +88,14 @@ class S(StrEnum):
 
     SCORE = RATING_STEP
     COMMENT = "comment"
+    SIGN = "sign"
     CHOOSE = "choose"
     CONFIRM = "confirm"
 
 
 PROJECT = ButtonFamily("p")  # p:<slug> (leaving)
 COMMENT_LIMIT = 500
+ANSWER_LATER = 5  # coming meetings /omat offers to answer
 ICS_WINDOW = dt.timedelta(days=366)
 
 HOUR = dt.timedelta(hours=1)
@@ -160,14 +164,14 @@ async def _target(ctx: Context, text: str) -> tuple[Occurrence, Meeting] | None:
 
 
 async def answer_rsvp(ctx: Context) -> None:
-    assert ctx.payload is not None
-    parts = ctx.payload.split(":")
-    found = await _target(ctx, parts[1]) if len(parts) == 3 else None
-    if found is None or parts[2] not in participants.ANSWERS:
+    """``rsvp:<occurrence>:yes|no|other``, pressed or typed (:mod:`.replies`)."""
+    parts = RSVP.parts(ctx.payload, 2)
+    found = await _target(ctx, parts[0]) if parts else None
+    if parts is None or found is None or parts[1] not in participants.ANSWERS:
         ctx.reply("error.old_button")
         return
     occurrence, meeting = found
-    answer = parts[2]
+    answer = parts[1]
     if occurrence.cancelled or meeting.cancelled:
         ctx.reply("participant.rsvp_cancelled")
         return
@@ -192,11 +196,22 @@ async def answer_rsvp(ctx: Context) -> None:
         await planning.plan_check_in_for(ctx.conn, occurrence, user_id, now=ctx.now, tz=tz)
         if previous != answer:
             ref = await person_refs.ref_of(ctx.conn, user_id)  # the button must not name them
+            item_id = await open_items.add(
+                ctx.conn,
+                project=meeting.project,
+                kind="cant_come",
+                user_id=user_id,
+                occurrence_id=occurrence.id,
+                now=ctx.now,
+            )
             await common.notify_coordinators(
                 ctx,
                 meeting.project,
                 "notify.rsvp_no" if answer == "no" else "notify.rsvp_other",
-                buttons=[[MEETING.button("notify.offer_time", f"newtime:{occurrence.id}:{ref}")]],
+                buttons=[
+                    [MEETING.button("notify.offer_time", f"newtime:{occurrence.id}:{ref}")],
+                    *item_buttons(item_id),
+                ],
                 name=await common.label_of(ctx, user_id),
                 title=meeting.title,
                 when=When(occurrence.start),
@@ -209,10 +224,10 @@ async def answer_rsvp(ctx: Context) -> None:
 
 
 async def answer_rating_button(ctx: Context) -> None:
-    assert ctx.payload is not None
-    parts = ctx.payload.split(":")
-    found = await _target(ctx, parts[1]) if len(parts) == 3 else None
-    if found is None or parts[2] not in ("1", "2", "3", "4", "5", "x"):
+    """``rate:<occurrence>:1…5|x``, pressed or typed (:mod:`.replies`)."""
+    parts = RATE.parts(ctx.payload, 2)
+    found = await _target(ctx, parts[0]) if parts else None
+    if parts is None or found is None or parts[1] not in ("1", "2", "3", "4", "5", "x"):
         ctx.reply("error.old_button")
         return
     occurrence, meeting = found
@@ -221,7 +236,7 @@ async def answer_rating_button(ctx: Context) -> None:
         return
     user_id = ctx.user.user_id
     await participants.note_silence(ctx.conn, user_id, meeting.project, None)
-    if parts[2] == "x":
+    if parts[1] == "x":
         await reminders.drop_pending(
             ctx.conn, user_id=user_id, occurrence_id=occurrence.id, kinds=("follow_up",)
         )
@@ -233,7 +248,7 @@ async def answer_rating_button(ctx: Context) -> None:
         ctx.reply("participant.missed_ok")
         common.wake_scheduler(ctx)
         return
-    await _save_score(ctx, occurrence, meeting, int(parts[2]))
+    await _save_score(ctx, occurrence, meeting, int(parts[1]))
 
 
 async def _save_score(ctx: Context, occurrence: Occurrence, meeting: Meeting, score: int) -> None:
@@ -278,6 +293,24 @@ async def _comment_handle(ctx: Context) -> None:
     if len(text) > COMMENT_LIMIT:
         raise InvalidInput("participant.comment_too_long", limit=COMMENT_LIMIT)
     await participants.comment(ctx.conn, int(ctx.data["occ"]), ctx.user.user_id, text)
+    ctx.goto(S.SIGN)
+
+
+async def _sign_prompt(ctx: Context) -> None:
+    """Whether the coordinators may see the writer's name with the comment (without it, a
+    comment of a small meeting is not shown to them at all: storage.feedback)."""
+    ctx.reply(
+        "participant.sign_prompt",
+        buttons=[
+            [YES.button("participant.sign_yes")],
+            [NO.button("participant.sign_no")],
+        ],
+    )
+
+
+async def _sign_handle(ctx: Context) -> None:
+    signed = ctx.pressed(YES)
+    await participants.sign_comment(ctx.conn, int(ctx.data["occ"]), ctx.user.user_id, signed)
     ctx.end()
     ctx.reply("participant.rating_thanks")
 
@@ -286,18 +319,27 @@ async def _comment_handle(ctx: Context) -> None:
 
 
 async def answer_check_in(ctx: Context) -> None:
-    assert ctx.payload is not None
-    parts = ctx.payload.split(":")
-    found = await _target(ctx, parts[1]) if len(parts) == 3 and parts[2] == "talk" else None
+    """``checkin:<occurrence>:talk``, pressed or typed (:mod:`.replies`)."""
+    parts = CHECK_IN.parts(ctx.payload, 2)
+    found = await _target(ctx, parts[0]) if parts and parts[1] == "talk" else None
     if found is None:
         ctx.reply("error.old_button")
         return
     occurrence, meeting = found
     user_id = ctx.user.user_id
+    item_id = await open_items.add(
+        ctx.conn,
+        project=meeting.project,
+        kind="talk",
+        user_id=user_id,
+        occurrence_id=occurrence.id,
+        now=ctx.now,
+    )
     await common.notify_coordinators(
         ctx,
         meeting.project,
         "notify.wants_to_talk",
+        buttons=item_buttons(item_id),
         dedupe_key=f"talk:{occurrence.id}:{user_id}",
         name=await common.label_of(ctx, user_id),
     )
@@ -334,7 +376,12 @@ async def show_mine(ctx: Context) -> None:
                 },
             )
         )
+    # A meeting's question again, to answer now (by pressing or typing) what was not.
     buttons = [
+        [MINE.button("participant.mine_answer", "answer", o.id, params={"when": When(o.start)})]
+        for o, _ in upcoming[:ANSWER_LATER]
+    ]
+    buttons += [
         [MINE.button("participant.ics_button", "ics")],
         [MINE.button("participant.settings_button", "remind")],
         [MINE.button("participant.leave_button", "leave")],
@@ -343,6 +390,23 @@ async def show_mine(ctx: Context) -> None:
         ctx.reply("participant.mine", buttons=buttons, meetings=Lines(tuple(lines)))
     else:
         ctx.reply("participant.mine_empty", buttons=buttons)
+
+
+async def _answer_later(ctx: Context, occurrence_id: str) -> None:
+    """The reminder's question of one coming meeting, from /omat."""
+    found = await _target(ctx, occurrence_id)
+    if found is None:
+        ctx.reply("error.old_button")
+        return
+    occurrence, meeting = found
+    if occurrence.cancelled or meeting.cancelled:
+        ctx.reply("participant.rsvp_cancelled")
+        return
+    if occurrence.start <= ctx.now:
+        ctx.reply("participant.rsvp_too_late")
+        return
+    answer = await participants.rsvp(ctx.conn, occurrence.id, ctx.user.user_id)
+    ctx.replies.append(reminder_reply(occurrence, meeting, answer))
 
 
 async def send_ics(ctx: Context) -> None:
@@ -366,18 +430,20 @@ async def send_ics(ctx: Context) -> None:
 
 
 async def omat_button(ctx: Context) -> None:
-    assert ctx.payload is not None
+    """``omat:ics``, ``omat:remind[:<project>]``, ``omat:leave``, ``omat:answer:<occurrence>``."""
     if not _private(ctx):
         return
-    parts = ctx.payload.split(":")
+    parts = tuple((MINE.value(ctx.payload) or "").split(":"))
     if not ctx.roles.participant_of:
         ctx.reply("participant.not_enrolled")
         return
-    action = parts[1] if len(parts) > 1 else ""
+    action = parts[0]
     if action == "ics":
         await send_ics(ctx)
-    elif action == "remind" and len(parts) == 3:
-        await _settings_choices(ctx, parts[2])
+    elif action == "answer" and len(parts) == 2:
+        await _answer_later(ctx, parts[1])
+    elif action == "remind" and len(parts) == 2:
+        await _settings_choices(ctx, parts[1])
     elif action == "remind":
         projects = sorted(ctx.roles.participant_of)
         if len(projects) == 1:
@@ -415,16 +481,16 @@ async def _settings_choices(ctx: Context, project: str) -> None:
 
 
 async def set_reminders(ctx: Context) -> None:
-    assert ctx.payload is not None
-    parts = ctx.payload.split(":")
-    if len(parts) != 3 or parts[2] not in REMINDER_CHOICES:
+    """``remset:<project>:<choice>``."""
+    parts = REMINDER_SETTING.parts(ctx.payload, 2)
+    if parts is None or parts[1] not in REMINDER_CHOICES:
         ctx.reply("error.old_button")
         return
-    project = parts[1]
+    project = parts[0]
     if project not in ctx.roles.participant_of:
         raise NotAllowed("not a participant")
     await participants.set_own_offsets(
-        ctx.conn, ctx.user.user_id, project, REMINDER_CHOICES[parts[2]]
+        ctx.conn, ctx.user.user_id, project, REMINDER_CHOICES[parts[1]]
     )
     await planning.replan_person(
         ctx.conn,
@@ -487,11 +553,15 @@ async def _confirm_prompt(ctx: Context) -> None:
 
 async def _confirm_handle(ctx: Context) -> None:
     project = ctx.data["project"]
-    if ctx.pressed(NO):
+    choice = "yes" if ctx.pressed(YES) else "no" if ctx.pressed(NO) else None
+    if ctx.payload is None:  # typed: "kyllä", "lähden", "en lähde" …
+        reading = read_reply(ctx.text or "", Question.LEAVE, ctx.locale)
+        choice = reading.answer if reading.verdict is Verdict.ANSWER else None
+    if choice == "no":
         ctx.end()
         ctx.reply("participant.leave_kept")
         return
-    if not ctx.pressed(YES):
+    if choice != "yes":
         raise ctx.use_buttons()
     ctx.end()
     if project not in ctx.roles.participant_of:
@@ -523,10 +593,13 @@ def register(registry: Registry) -> None:
                     goes_to={FlowRef(RATING_FLOW), S.COMMENT, END},
                 ),
                 S.COMMENT: Step(
-                    _comment_prompt, _comment_handle, accepts={TEXT, SKIP}, goes_to={END}
+                    _comment_prompt, _comment_handle, accepts={TEXT, SKIP}, goes_to={END, S.SIGN}
                 ),
+                S.SIGN: Step(_sign_prompt, _sign_handle, accepts={YES, NO}, goes_to={END}),
             },
             S.SCORE,
+            answers_first={S.SCORE},  # "en pääse" for the next meeting is not a wrong score
+            use_buttons="participant.use_buttons",
         )
     )
     registry.add_flow(
@@ -536,7 +609,9 @@ def register(registry: Registry) -> None:
                 S.CHOOSE: Step(
                     _choose_prompt, _choose_handle, accepts={PROJECT}, goes_to={S.CONFIRM}
                 ),
-                S.CONFIRM: Step(_confirm_prompt, _confirm_handle, accepts={YES, NO}, goes_to={END}),
+                S.CONFIRM: Step(
+                    _confirm_prompt, _confirm_handle, accepts={YES, NO, TEXT}, goes_to={END}
+                ),
             },
             S.CHOOSE,
             use_buttons="participant.use_buttons",

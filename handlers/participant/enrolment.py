@@ -25,7 +25,18 @@ from handlers.common import participation as common
 from handlers.common import planning
 from handlers.common.buttons import INVITE, NO, YES
 from handlers.core.context import Context
-from handlers.core.flow import END, ButtonFamily, CodeKind, Command, Flow, MenuEntry, Registry, Step
+from handlers.core.flow import (
+    DIGITS,
+    END,
+    ButtonFamily,
+    CodeKind,
+    Command,
+    Flow,
+    MenuEntry,
+    Registry,
+    Step,
+    one_of,
+)
 from handlers.core.types import Param, Reply, Text, When
 from messages.words import command_names
 from storage import audit, invites, memberships, users
@@ -189,9 +200,8 @@ def show_invite(ctx: Context, made: invites.NewInvite) -> None:
 
 async def invite_button(ctx: Context) -> None:
     assert ctx.payload is not None
-    parts = ctx.payload.split(":")
-    valid = len(parts) == 3 and parts[1] == "revoke" and parts[2].isdigit()
-    invite = await invites.get(ctx.conn, int(parts[2])) if valid else None
+    parts = INVITE.parse(ctx.payload, one_of("revoke"), DIGITS)
+    invite = await invites.get(ctx.conn, int(parts[1])) if parts else None
     if invite is None:
         ctx.reply("error.old_button")
         return

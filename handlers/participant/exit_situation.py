@@ -24,7 +24,8 @@ from handlers.common.buttons import EXIT_ANSWER
 from handlers.common.coordination import is_staff, manageable_projects, project_name
 from handlers.common.participation import label_of, wake_scheduler
 from handlers.core.context import Context
-from handlers.core.flow import END, ButtonFamily, Command, Flow, Registry, Step
+from handlers.core.flow import END, NONEMPTY, ButtonFamily, Command, Flow, Registry, Step, one_of
+from handlers.core.types import Button
 from messages.words import command_names
 from storage import audit, exit_situations, memberships, person_refs, reminders
 
@@ -47,29 +48,32 @@ CONFIRM = ButtonFamily("xc")  # xc:yes, xc:no
 
 
 # --- the participant's question ------------------------------------------------------------
+def ask_buttons(project: str) -> list[list[Button]]:
+    """The answers to the question on leaving ``project``."""
+    return [
+        [EXIT_ANSWER.button(f"exit.answer_{choice}", project, choice)]
+        for choice in (*exit_situations.SITUATIONS, DECLINE)
+    ]
+
+
 def ask(ctx: Context, user_id: str, project: str) -> None:
     """Send ``user_id`` the optional question about their situation after ``project``."""
     ctx.notify(
         user_id,
         "exit.ask",
         project=project_name(ctx, project),
-        buttons=[
-            [EXIT_ANSWER.button(f"exit.answer_{choice}", project, choice)]
-            for choice in (*exit_situations.SITUATIONS, DECLINE)
-        ],
+        buttons=ask_buttons(project),
         dedupe_key=f"exitq:{project}:{user_id}:{ctx.now.date().isoformat()}",
     )
 
 
 async def answer(ctx: Context) -> None:
-    """``exitq:<project>:<category>``, pressed by the person who was asked."""
-    assert ctx.payload is not None
-    parts = ctx.payload.split(":")
-    choice = parts[-1] if len(parts) == 3 else ""
-    if choice not in (*exit_situations.SITUATIONS, DECLINE):
+    """``exitq:<project>:<category>``, pressed or typed by the person who was asked."""
+    parts = EXIT_ANSWER.parse(ctx.payload, NONEMPTY, one_of(*exit_situations.SITUATIONS, DECLINE))
+    if parts is None:
         ctx.reply("error.old_button")
         return
-    project = parts[1]
+    project, choice = parts
     user_id = ctx.user.user_id
     if not await exit_situations.has_left(ctx.conn, user_id, project):
         ctx.reply("exit.not_left")

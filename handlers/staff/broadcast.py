@@ -52,6 +52,7 @@ from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import (
     DATE,
+    DIGITS,
     END,
     FILE,
     TEXT,
@@ -61,6 +62,7 @@ from handlers.core.flow import (
     MenuEntry,
     Registry,
     Step,
+    one_of,
 )
 from handlers.core.ports import Rendering, TransportFacts
 from handlers.core.types import Button, Document, InvalidInput, Lines, Param, Raw, Text, When
@@ -203,6 +205,8 @@ async def _project_handle(ctx: Context) -> None:
     if choice == NEWS:
         ctx.require_admin()
         ctx.data.update(project=None, audience="news", group=None)
+        if not await recipients_for(ctx):  # nobody takes news: refused before the text
+            raise InvalidInput("broadcast.audience_empty")
         ctx.goto(S.TEXT)
         return
     ctx.require_coordinator(choice)
@@ -269,6 +273,10 @@ async def _audience_handle(ctx: Context) -> None:
         ctx.data.update(audience="group", group=choice.removeprefix("group:"))
     else:
         raise ctx.use_buttons()
+    if not await recipients_for(ctx):
+        # Issue 15: an audience of nobody is refused now, not after the text is written.
+        ctx.data.update(audience=None, group=None)
+        raise InvalidInput("broadcast.audience_empty")
     ctx.goto(S.TEXT)
 
 
@@ -626,21 +634,16 @@ async def broadcast_button(ctx: Context) -> None:
     """``bcx:cancel:ID`` and ``bcx:missing:ID``, from any state; roles checked here."""
     ctx.require_coordinator()
     assert ctx.payload is not None
-    parts = ctx.payload.split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
-        ctx.reply("error.old_button")
-        return
-    broadcast = await broadcasts.get(ctx.conn, int(parts[2]))
-    if broadcast is None:
+    parts = BROADCASTS.parse(ctx.payload, one_of("cancel", "missing"), DIGITS)
+    broadcast = await broadcasts.get(ctx.conn, int(parts[1])) if parts else None
+    if parts is None or broadcast is None:
         ctx.reply("error.old_button")
         return
     require_for(ctx, broadcast)
-    if parts[1] == "cancel":
+    if parts[0] == "cancel":
         await _cancel(ctx, broadcast)
-    elif parts[1] == "missing":
-        await _missing_csv(ctx, broadcast)
     else:
-        ctx.reply("error.old_button")
+        await _missing_csv(ctx, broadcast)
 
 
 async def _cancel(ctx: Context, broadcast: Broadcast) -> None:

@@ -32,10 +32,13 @@ from handlers.common.coordination import (
 )
 from handlers.common.file_names import file_name
 from handlers.core.context import Context
-from handlers.core.flow import Command, MenuEntry, Registry
+from handlers.core.flow import NONEMPTY, Command, MenuEntry, Registry, one_of
 from handlers.core.ports import Rendering
 from handlers.core.types import Day, Document, InvalidInput, Lines, Param, Percent, Text
+from handlers.domain.budget_outputs import XLSX_MIME
+from handlers.domain.report_chart_texts import ChartTexts
 from handlers.domain.report_math import Kind, Metric, Report, csv_rows
+from handlers.staff import feedback
 from messages.words import command_names, every
 from storage import audit
 from storage import reports as report_store
@@ -80,8 +83,93 @@ def chart_labels(rendering: Rendering, locale: str, report: Report) -> dict[str,
     }
 
 
-def report_csv(report: Report) -> bytes:
-    return csv_bytes(["section", "metric", "value", "target"], csv_rows(report))
+CSV_COLUMNS = ("section", "metric", "value", "target")
+
+
+def chart_texts(rendering: Rendering, locale: str, report: Report) -> ChartTexts:
+    """Every word of the report chart, from the catalog."""
+    target = next(
+        (m.target for s in report.sections for m in s.metrics if m.kind is Kind.RATING),
+        None,
+    )
+    return ChartTexts(
+        labels=chart_labels(rendering, locale, report),
+        count_axis=rendering.plain(locale, "report.chart_axis_count"),
+        percent_axis=rendering.plain(locale, "report.chart_axis_percent"),
+        rating_axis=rendering.plain(locale, "report.chart_axis_rating"),
+        target=rendering.plain(locale, "report.chart_target", {"target": target or ""}),
+    )
+
+
+def report_csv(rendering: Rendering, locale: str, report: Report) -> bytes:
+    """The report as CSV in the reader's language: headers, sections and metrics are catalog
+    texts (no English key in a Finnish file), values as the summary shows them."""
+    header = [rendering.plain(locale, f"csv.report.{column}") for column in CSV_COLUMNS]
+    rows = [
+        (
+            rendering.plain(locale, f"report.section_{section}").strip(),
+            rendering.plain(locale, f"report.metric_{metric}").strip(),
+            value,
+            target,
+        )
+        for section, metric, value, target in csv_rows(report)
+    ]
+    return csv_bytes(header, rows)
+
+
+#: The ESF+ common result indicators on leaving (Regulation (EU) 2021/1057, Annex I) that
+#: the situations on leaving are counted as; their names are catalog texts.
+RESULT_INDICATORS = {
+    "result_job_searching": "EECR01",
+    "result_education": "EECR02",
+    "result_qualification": "EECR03",
+    "result_employment": "EECR04",
+}
+
+
+def report_xlsx(rendering: Rendering, locale: str, report: Report) -> bytes:
+    """The indicator report as a workbook: the result indicators on leaving under the
+    funder's codes and names, then every figure as in the CSV; all words from the catalog."""
+    from handlers.domain.budget_outputs import Sheet, to_xlsx
+
+    def plain(key: str) -> str:
+        return rendering.plain(locale, key).strip()
+
+    def cell(value: str) -> int | Decimal | str:
+        """Numbers stay numbers in the workbook ("83,3" → 83.3); "< 5" stays text."""
+        if value.isdigit():
+            return int(value)
+        if value.replace(",", "", 1).isdigit():
+            return Decimal(value.replace(",", "."))
+        return value
+
+    indicators: list[tuple[str | int | Decimal | None, ...]] = [
+        (plain("xlsx.code"), plain("xlsx.indicator"), plain("xlsx.participants"))
+    ]
+    for section, metric, value, _ in csv_rows(report):
+        if metric in RESULT_INDICATORS:
+            code = RESULT_INDICATORS[metric]
+            indicators.append((code, plain(f"xlsx.indicator.{code}"), cell(value)))
+        elif section == "results" and metric == "told":
+            indicators.append(("", plain(f"report.metric_{metric}"), cell(value)))
+    figures: list[tuple[str | int | Decimal | None, ...]] = [
+        tuple(plain(f"csv.report.{column}") for column in CSV_COLUMNS)
+    ]
+    figures.extend(
+        (
+            plain(f"report.section_{section}"),
+            plain(f"report.metric_{metric}"),
+            cell(value),
+            target,
+        )
+        for section, metric, value, target in csv_rows(report)
+    )
+    return to_xlsx(
+        [
+            Sheet(plain("xlsx.sheet_indicators"), tuple(indicators), frozenset({0})),
+            Sheet(plain("xlsx.sheet_report"), tuple(figures), frozenset({0})),
+        ]
+    )
 
 
 def report_options(ctx: Context) -> report_store.Options:
@@ -105,15 +193,19 @@ async def _show(ctx: Context, slug: str) -> None:
     from handlers.domain.report_chart import render_png  # matplotlib loads on first use
 
     png = await asyncio.to_thread(
-        render_png, report, chart_labels(rendering, ctx.locale, report), title
+        render_png, report, chart_texts(rendering, ctx.locale, report), title
     )
     ctx.reply(
         "report.summary",
         project=name,
         day=day,
-        lines=report_lines(report),
+        lines=Lines((*report_lines(report).items, *await feedback.trend(ctx, slug))),
         document=Document(file_name(ctx, "file.report", ".png", project=slug), png, "image/png"),
-        buttons=[[REPORT.button("report.csv_button", f"csv:{slug}")]],
+        buttons=[
+            [REPORT.button("report.csv_button", f"csv:{slug}")],
+            [REPORT.button("report.xlsx_button", f"xlsx:{slug}")],
+            [REPORT.button("report.feedback_button", f"feedback:{slug}")],
+        ],
     )
 
 
@@ -127,8 +219,24 @@ async def _send_csv(ctx: Context, slug: str) -> None:
         "report.csv_ready",
         project=project_name(ctx, slug),
         document=Document(
-            file_name(ctx, "file.report", ".csv", project=slug), report_csv(report), "text/csv"
+            file_name(ctx, "file.report", ".csv", project=slug),
+            report_csv(ctx.services.rendering, ctx.locale, report),
+            "text/csv",
         ),
+    )
+
+
+async def _send_xlsx(ctx: Context, slug: str) -> None:
+    ctx.require_coordinator(slug)
+    report = await report_store.build(ctx.conn, slug, ctx.now, report_options(ctx))
+    await audit.record(
+        ctx.conn, actor=ctx.user.user_id, action="report.xlsx", now=ctx.now, project=slug
+    )
+    content = await asyncio.to_thread(report_xlsx, ctx.services.rendering, ctx.locale, report)
+    ctx.reply(
+        "report.xlsx_ready",
+        project=project_name(ctx, slug),
+        document=Document(file_name(ctx, "file.report", ".xlsx", project=slug), content, XLSX_MIME),
     )
 
 
@@ -177,16 +285,21 @@ async def report_button(ctx: Context) -> None:
     if not in_private_chat(ctx):
         return
     assert ctx.payload is not None
-    parts = ctx.payload.split(":")
-    if len(parts) != 3 or not project_exists(ctx, parts[2]):
+    parts = REPORT.parse(ctx.payload, one_of("view", "csv", "xlsx", "feedback", "fbcsv"), NONEMPTY)
+    if parts is None or not project_exists(ctx, parts[1]):
         ctx.reply("error.old_button")
         return
-    if parts[1] == "view":
-        await _show(ctx, parts[2])
-    elif parts[1] == "csv":
-        await _send_csv(ctx, parts[2])
-    else:
-        ctx.reply("error.old_button")
+    kind, slug = parts
+    if kind == "view":
+        await _show(ctx, slug)
+    elif kind == "csv":
+        await _send_csv(ctx, slug)
+    elif kind == "xlsx":
+        await _send_xlsx(ctx, slug)
+    elif kind == "feedback":
+        await feedback.show(ctx, slug)
+    elif kind == "fbcsv":
+        await feedback.send_csv(ctx, slug)
 
 
 def register(registry: Registry) -> None:

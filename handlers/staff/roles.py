@@ -39,6 +39,7 @@ from handlers.common.coordination import (
     project_name,
 )
 from handlers.common.file_names import file_name
+from handlers.common.open_work import deliver_waiting
 from handlers.common.participation import TELEGRAM_USERNAME
 from handlers.common.start import main_menu
 from handlers.core.context import Context
@@ -224,6 +225,7 @@ async def redeem_code(ctx: Context, code: str) -> bool:
     ctx.roles = replace(ctx.roles, coordinator_of=ctx.roles.coordinator_of | {invite.project})
     ctx.end()
     ctx.reply("coord.welcome", project=project_name(ctx, invite.project))
+    await deliver_waiting(ctx, invite.project, ctx.user.user_id)
     main_menu(ctx)
     return True
 
@@ -250,6 +252,7 @@ async def _add(ctx: Context, slug: str, user_id: str) -> None:
         subject=user_id,
     )
     ctx.notify(user_id, "coord.added_notice", project=project_name(ctx, slug))
+    await deliver_waiting(ctx, slug, user_id)
     ctx.reply("coord.added", name=await _label(ctx, user_id), project=project_name(ctx, slug))
 
 

@@ -7,8 +7,12 @@ from collections.abc import Awaitable, Callable
 
 from tests.catalog_labels import find_label, label, shown
 from tests.e2e.driver import ChatDriver
+from tests.e2e.typed_world import new_time_text
 
 Scenario = Callable[[ChatDriver], Awaitable[None]]
+#: A scenario of a participant and a coordinator; ``remind`` makes the meeting and sends the
+#: participant its reminder (tests/e2e/typed_world.py and the transport's scheduler).
+TwoPeople = Callable[[ChatDriver, ChatDriver, Callable[[], Awaitable[None]]], Awaitable[None]]
 
 
 def first_line(key: str, locale: str = "fi") -> str:
@@ -165,3 +169,44 @@ SCENARIOS: list[Scenario] = [
     can_i_join_to_an_outcome,
     budget_for_seed_000,
 ]
+
+
+# --- participants who type (issue 13 item 1) -----------------------------------------------
+
+
+async def participant_who_only_types(
+    participant: ChatDriver, coordinator: ChatDriver, remind: Callable[[], Awaitable[None]]
+) -> None:
+    """Reminder → "en pääse, olen kipeä" → the coordinator told (the reason only after a
+    yes) → the coordinator offers a new time → accepted by typing "käy"; no button pressed
+    by the participant."""
+    for person in (participant, coordinator):
+        await person.send(f"{person.command_prefix}start")
+        await person.replies()
+    await remind()
+    [reminder] = await participant.replies()
+    assert label("participant.other_time") in reminder.labels  # the reminder's three options
+    await participant.send("en pääse, olen kipeä")
+    [answer] = await participant.replies()
+    assert answer.text.startswith(shown("replies.understood_no"))
+    assert shown("participant.rsvp_no") in answer.text
+    assert label("replies.reason_yes") in answer.labels
+    [told] = await coordinator.replies()
+    assert label("notify.offer_time") in told.labels and "kipeä" not in told.text
+    await participant.send("kyllä")
+    [sent] = await participant.replies()
+    assert sent.text.startswith(shown("replies.reason_sent"))
+    [reason] = await coordinator.replies()
+    assert "olen kipeä" in reason.text
+    await coordinator.press(label("notify.offer_time"))
+    await coordinator.replies()
+    await coordinator.send(new_time_text())
+    await coordinator.replies()  # "the new time went to the participant"
+    [offer] = await participant.replies()
+    assert offer.labels == [label("participant.coming"), label("participant.not_coming")]
+    await participant.send("käy")
+    [accepted] = await participant.replies()
+    assert accepted.text.startswith(shown("replies.understood_yes"))
+
+
+TWO_PEOPLE: list[TwoPeople] = [participant_who_only_types]

@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers.common import planning
-from storage import memberships, participants, reminders, users
+from storage import memberships, users
 from storage.db import Database
 from storage.meetings import HORIZON
 from tests.catalog_labels import label
+from tests.e2e.seeding import add_due_reminder
 from tests.e2e.telegram_driver import bot_process_env, start_bot_process
 from tests.fakes.telegram_api import FakeTelegramServer
 
@@ -71,19 +72,7 @@ async def prepare(database: Path) -> dt.datetime:
             [occurrence] = await planning.materialize(conn, meeting, now + HORIZON, now=now, tz=TZ)
             for index, user in enumerate(PEOPLE):
                 due = now + dt.timedelta(seconds=FIRST_DUE + index * SPACING)
-                offset = occurrence.start - due
-                user_id = f"telegram:{user}"
-                await participants.set_own_offsets(conn, user_id, PROJECT, [offset])
-                assert await reminders.add(
-                    conn,
-                    occurrence_id=occurrence.id,
-                    user_id=user_id,
-                    kind="reminder",
-                    start=occurrence.start,
-                    due_at=due,
-                    offset=offset,
-                    now=now,
-                )
+                await add_due_reminder(conn, occurrence, f"telegram:{user}", PROJECT, due, now)
     finally:
         await db.close()
     return now

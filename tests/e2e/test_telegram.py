@@ -15,7 +15,7 @@ from bot.app import Application
 from storage import outbox, users
 from storage.db import Database
 from tests.catalog_labels import label, shown
-from tests.e2e.scenarios import SCENARIOS, Scenario
+from tests.e2e.scenarios import SCENARIOS, TWO_PEOPLE, Scenario, TwoPeople
 from tests.e2e.telegram_driver import (
     TelegramDriver,
     bot_process_env,
@@ -23,6 +23,7 @@ from tests.e2e.telegram_driver import (
     running_bot,
     start_bot_process,
 )
+from tests.e2e.typed_world import seed_reminder
 from tests.fakes.telegram_api import FakeTelegramServer
 
 pytestmark = pytest.mark.e2e
@@ -63,6 +64,20 @@ async def test_scenarios(scenario: Scenario, server: FakeTelegramServer, app: Ap
     assert all(r.status == 200 for r in server.requests if r.method.startswith("send")), [
         (r.method, r.status, r.description) for r in server.requests if r.status != 200
     ]
+
+
+@pytest.mark.parametrize("scenario", TWO_PEOPLE, ids=lambda s: s.__name__)
+async def test_two_people_scenarios(
+    scenario: TwoPeople, server: FakeTelegramServer, app: Application
+) -> None:
+    participant, coordinator = TelegramDriver(server, 601), TelegramDriver(server, 602)
+
+    async def remind() -> None:
+        await seed_reminder(app.db, participant="telegram:601", coordinator="telegram:602")
+        app.scheduler.wake()
+
+    await scenario(participant, coordinator, remind)
+    assert all(r.status == 200 for r in server.requests if r.method.startswith("send"))
 
 
 async def test_commands_are_published_per_language(

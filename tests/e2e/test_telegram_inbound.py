@@ -27,7 +27,7 @@ import pytest
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from handlers.core.types import FILE_LIMIT, Param
-from storage import memberships
+from storage import memberships, users
 from tests.e2e.telegram_driver import (
     ROOT,
     TelegramDriver,
@@ -263,6 +263,11 @@ async def test_a_file_longer_than_it_says_is_cut_off_at_the_limit(
         async with app.db.transaction() as conn:
             now = dt.datetime.now(dt.UTC)
             await memberships.add(conn, f"telegram:{coordinator}", "osmari", "coordinator", now)
+            # somebody to send to: an audience of nobody is refused before the text
+            await users.touch(
+                conn, "telegram:7402", "telegram:7402", locale="fi", now=now, private_chat=True
+            )
+            await memberships.add(conn, "telegram:7402", "osmari", "participant", now)
         await chat.send("/tiedote")
         await chat.replies()
         press_payload(server, database, coordinator, "bca:project")

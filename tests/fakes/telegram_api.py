@@ -1038,6 +1038,11 @@ class FakeTelegramServer:
         self._closing = False
         self._port: int | None = None
         self._start_error: BaseException | None = None
+        # Called (in the server's thread, with the lock held) with each new message the bot
+        # sent, after it is stored and before the bot gets the answer: a test may kill the bot
+        # there, at the worst moment for the bot (Telegram has the message, the bot does not
+        # know). Set it with :attr:`on_message`.
+        self.on_message: Callable[[BotMessage], None] | None = None
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -1978,6 +1983,8 @@ class FakeTelegramServer:
         )
         self._messages[(chat.chat_id, msg.message_id)] = msg
         self._message_order.append(msg)
+        if self.on_message is not None:
+            self.on_message(msg)
         return self._message_json(msg)
 
     def _target_message(self, p: _Params, chat: _Chat, missing: str) -> BotMessage:

@@ -78,7 +78,7 @@ def _transport(db: Database, tmp_path: Path, dispatcher: Dispatcher) -> MatrixTr
         matrix_user=BOT,
         matrix_password="x",
     )
-    transport = MatrixTransport(settings, db, Renderer(TZ))
+    transport = MatrixTransport(settings, db)
     transport.user_id = BOT
 
     async def inbox(incoming: Incoming) -> None:

@@ -5,6 +5,7 @@ an M_LIMIT_EXCEEDED answer retried by the real delivery worker, and files people
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import struct
@@ -19,6 +20,7 @@ from aiohttp import web
 from nio import (
     AsyncClient,
     InviteMemberEvent,
+    JoinError,
     JoinResponse,
     MegolmEvent,
     RoomEncryptedImage,
@@ -29,6 +31,7 @@ from nio import (
 )
 from nio.crypto.attachments import encrypt_attachment
 
+from bot.admission import Admission, server_allowed
 from bot.config import Settings
 from bot.delivery import DeliveryWorker
 from bot.dispatcher import Dispatcher
@@ -47,7 +50,6 @@ from bot.transports.matrix import (
     render_message,
     safe_filename,
     same_account,
-    server_allowed,
     strip_reply_fallback,
 )
 from bot.transports.matrix.state import _Undecrypted
@@ -182,7 +184,12 @@ class FakeClient:
         self.sends.append((time.monotonic(), str(tx_id), content))
         return self.answers.pop(0)
 
+    join_answers: list[Any]
+
     async def join(self, room_id: str) -> Any:
+        answers = getattr(self, "join_answers", [])
+        if answers:
+            return answers.pop(0)
         self.joined.append(room_id)
         return JoinResponse(room_id)
 
@@ -243,18 +250,15 @@ class FakeResponse:
         self.closed = True
 
 
-def _transport(db: Database, tmp_path: Path, allowed: str = "") -> MatrixTransport:
+def _transport(db: Database, tmp_path: Path) -> MatrixTransport:
     settings = Settings(
         _env_file=None,
         database=tmp_path / "bot.sqlite3",
         matrix_homeserver="http://127.0.0.1:9",
         matrix_user=BOT,
         matrix_password="x",
-        matrix_allowed_servers=allowed,
     )
-    transport = MatrixTransport(
-        settings, db, Renderer(ZoneInfo("Europe/Helsinki")), wants_file=wanted
-    )
+    transport = MatrixTransport(settings, db, wants_file=wanted)
     transport.user_id = BOT
     return transport
 
@@ -313,18 +317,132 @@ async def test_rate_limited_message_is_retried_after_retry_after_and_delivered(
     ("inviter", "joins"),
     [("@anna:kunta.fi", True), ("@eve:elsewhere.org", False)],
 )
-async def test_invite_is_joined_or_refused(
+async def test_invite_is_reported_and_the_core_joins_or_declines_through_the_outbox(
     db: Database, tmp_path: Path, inviter: str, joins: bool
 ) -> None:
-    transport = _transport(db, tmp_path, allowed="kunta.fi")
+    """The transport only reports the invite; the core (its allowed servers) decides, and
+    the join or the refusal is an outbox row that the transport carries out."""
+    transport = _transport(db, tmp_path)
+    _core(db, transport, allowed="kunta.fi")
     client = FakeClient([])
     transport.client = client
+    transport._ready.set()
     invite = InviteMemberEvent(
         {"type": "m.room.member"}, inviter, BOT, "invite", None, {"membership": "invite"}
     )
     await transport._on_invite(ROOM, [invite])
+    assert client.joined == [] and client.left == []  # the transport decided nothing
+    async with db.transaction() as conn:
+        [row] = await outbox.due(conn, "matrix", dt.datetime.now(dt.UTC) + dt.timedelta(1))
+    assert row.chat_id == f"matrix:{ROOM}"
+    assert row.kind == (outbox.JOIN if joins else outbox.LEAVE)
+    await transport._on_invite(ROOM, [invite])  # reported again (a restart): one row
+    async with db.transaction() as conn:
+        assert len(await outbox.due(conn, "matrix", dt.datetime.now(dt.UTC) + dt.timedelta(1))) == 1
+    assert (await transport.deliver(row)).status is Status.SENT
     assert client.joined == ([ROOM] if joins else [])
     assert client.left == ([] if joins else [ROOM])  # a refused invite is rejected
+
+
+async def test_a_failed_join_is_retried_by_the_outbox(db: Database, tmp_path: Path) -> None:
+    transport = _transport(db, tmp_path)
+    client = FakeClient([])
+    client.join_answers = [JoinError("busy", "M_UNKNOWN")]
+    transport.client = client
+    transport._ready.set()
+    async with db.transaction() as conn:
+        row = await outbox.enqueue(
+            conn,
+            chat_id=f"matrix:{ROOM}",
+            user_id=None,
+            html="",
+            now=dt.datetime.now(dt.UTC),
+            kind=outbox.JOIN,
+        )
+        item = await outbox.get(conn, row or 0)
+    assert item is not None
+    assert (await transport.deliver(item)).status is Status.RETRY
+    assert (await transport.deliver(item)).status is Status.SENT
+
+
+async def test_people_from_other_servers_are_reported_and_the_core_ignores_them(
+    db: Database, tmp_path: Path
+) -> None:
+    """The transport passes every message on; the core's allowed servers drop Eve's (only
+    its update id is kept) and answer Anna's."""
+    transport = _transport(db, tmp_path)
+    dispatcher = _core(db, transport, allowed="kunta.fi").dispatcher
+    got: list[Incoming] = []
+
+    async def inbox(incoming: Incoming) -> None:
+        got.append(incoming)
+        await dispatcher.handle(incoming)
+
+    transport._inbox = inbox
+    now_ms = int(time.time() * 1000)
+    for sender in ("@eve:elsewhere.org", "@anna:kunta.fi"):
+        room = FakeRoom(users={BOT: object(), sender: object()})
+        event = RoomMessage.parse_event(
+            {
+                "type": "m.room.message",
+                "event_id": f"$from-{sender}",
+                "sender": sender,
+                "origin_server_ts": now_ms,
+                "content": {"msgtype": "m.text", "body": "/start"},
+            }
+        )
+        await transport._on_event(room, event, ())
+    assert [incoming.user_id for incoming in got] == [
+        "matrix:@eve:elsewhere.org",
+        "matrix:@anna:kunta.fi",
+    ]
+    async with db.transaction() as conn:
+        assert await updates.seen(conn, "matrix:$from-@eve:elsewhere.org")
+        assert await users.get(conn, "matrix:@eve:elsewhere.org") is None
+        assert await users.get(conn, "matrix:@anna:kunta.fi") is not None
+        rows = await outbox.due(conn, "matrix", dt.datetime.now(dt.UTC) + dt.timedelta(1))
+    assert rows and all(row.user_id == "matrix:@anna:kunta.fi" for row in rows)
+    assert not await dispatcher.wants_file("matrix:@eve:elsewhere.org", f"matrix:{ROOM}")
+
+
+async def test_the_number_hint_is_finished_text_from_the_core(db: Database, tmp_path: Path) -> None:
+    """The delivery worker gives the row the "reply with a number" text in the recipient's
+    language; the transport shows what it is given and looks nothing up."""
+    transport = _transport(db, tmp_path)
+    client = FakeClient([RoomSendResponse("$e", ROOM)])
+    transport.client = client
+    transport._ready.set()
+    now = dt.datetime.now(dt.UTC)
+    async with db.transaction() as conn:
+        await users.touch(
+            conn, f"matrix:{ANNA}", f"matrix:{ROOM}", locale="sv", now=now, private_chat=True
+        )
+        row = await outbox.enqueue(
+            conn,
+            chat_id=f"matrix:{ROOM}",
+            user_id=f"matrix:{ANNA}",
+            html="Valitse",
+            now=now,
+            buttons=[[("Ett", "x:1")]],
+            numbered_buttons=True,
+        )
+        item = await outbox.get(conn, row or 0)
+    assert item is not None and item.options_hint == ""  # not stored: given at delivery
+    worker = DeliveryWorker(
+        db, transport, clock=lambda: dt.datetime.now(dt.UTC), renderer=Renderer(ZoneInfo("UTC"))
+    )
+    worker.start()
+    try:
+        await worker.drain(timeout=10)
+    finally:
+        await worker.stop()
+    [(_, _, content)] = client.sends
+    hint = Renderer(ZoneInfo("UTC")).text("sv", "matrix.reply_with_number")
+    assert content["body"] == f"Valitse\n\n1. Ett\n{html_to_plain(hint)}"
+    item = dataclasses.replace(item, options_hint="<i>given</i>")
+    client.answers.append(RoomSendResponse("$f", ROOM))
+    assert (await transport.deliver(item)).status is Status.SENT
+    assert client.sends[-1][2]["body"].endswith("\n1. Ett\ngiven")
 
 
 async def test_deliver_waits_for_the_first_sync(db: Database, tmp_path: Path) -> None:
@@ -344,8 +462,9 @@ async def test_deliver_waits_for_the_first_sync(db: Database, tmp_path: Path) ->
     assert result.status is Status.SENT and result.platform_message_id == "$e"
 
 
-def _core(db: Database, transport: MatrixTransport) -> PlatformEvents:
-    """The core behind ``transport``: its events go to the real decisions."""
+def _core(db: Database, transport: MatrixTransport, allowed: str = "") -> PlatformEvents:
+    """The core behind ``transport``: its events go to the real decisions (``allowed``: the
+    allowed homeservers, comma-separated)."""
     renderer = Renderer(ZoneInfo("Europe/Helsinki"))
     services = Services(
         registry=build_registry(),
@@ -353,7 +472,9 @@ def _core(db: Database, transport: MatrixTransport) -> PlatformEvents:
         admins=frozenset(),
         rendering=renderer,
     )
-    core = PlatformEvents(Dispatcher(db, services, renderer))
+    servers = frozenset(name for name in allowed.split(",") if name)
+    admission = Admission({"matrix": servers})
+    core = PlatformEvents(Dispatcher(db, services, renderer, admission=admission))
     transport.report = core.handle
     return core
 

@@ -28,8 +28,6 @@ from bot.transports.matrix.state import error_delivery, store_dir_for
 from bot.transports.matrix.sync import (
     addressed_text,
     is_direct_room,
-    server_allowed,
-    server_of,
     strip_reply_fallback,
 )
 from bot.transports.matrix.transport import MATRIX_PACING, MatrixTransport
@@ -52,8 +50,6 @@ __all__ = [
     "render_message",
     "safe_filename",
     "same_account",
-    "server_allowed",
-    "server_of",
     "store_dir_for",
     "strip_reply_fallback",
 ]

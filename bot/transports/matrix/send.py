@@ -27,6 +27,7 @@ from nio import (
     EncryptionError,
     ErrorResponse,
     JoinedRoomsResponse,
+    JoinResponse,
     LocalProtocolError,
     OlmTrustError,
     RoomSendResponse,
@@ -37,8 +38,7 @@ from bot.markup import html_to_plain, split_html
 from bot.transports.base import Delivery, Status
 from bot.transports.matrix.media import MediaPart
 from bot.transports.matrix.state import error_delivery
-from storage import users
-from storage.outbox import LEAVE, UNENCRYPTED, OutboxItem
+from storage.outbox import JOIN, LEAVE, UNENCRYPTED, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,8 @@ class SendPart(MediaPart):
         room_id = item.platform_chat
         if item.kind == LEAVE:
             return await self._leave(room_id)
+        if item.kind == JOIN:
+            return await self._join(room_id)
         room = await self._room(room_id)
         if room is None:
             return Delivery(Status.UNREACHABLE, error="not in room")
@@ -158,7 +160,7 @@ class SendPart(MediaPart):
             body, formatted = render_message(item.html, [], "")
             return await self._send(room_id, notice_content(body, formatted), tx, self.plain)
         labels = [button.label for row in item.buttons for button in row]
-        hint = await self._hint(item) if labels else ""
+        hint = item.options_hint if labels else ""
         if item.edit_of is not None and item.edit_target_message_id is not None:
             body, formatted = render_message(item.html, labels, hint)
             return await self._send(
@@ -187,10 +189,21 @@ class SendPart(MediaPart):
     async def _leave(self, room_id: str) -> Delivery:
         """Leave the room (an outbox row of kind ``leave``: the core decided it)."""
         self._left.add(room_id)
+        self._inviters.pop(room_id, None)
         response = await self.client.room_leave(room_id)
         if isinstance(response, ErrorResponse):  # already left, or never there
             log.info("matrix: room_leave %s: %s", room_id, response.status_code)
         return Delivery.sent(None)
+
+    async def _join(self, room_id: str) -> Delivery:
+        """Join the room (an outbox row of kind ``join``: the core accepted the invite); a
+        refusal is retried by the delivery worker like any send."""
+        response = await self.client.join(room_id)
+        if isinstance(response, JoinResponse):
+            self._left.discard(room_id)
+            log.info("matrix: joined %s", room_id)
+            return Delivery.sent(None)
+        return error_delivery(response)
 
     async def _send(
         self, room_id: str, content: dict[str, Any], tx: str, client: Any = None
@@ -240,13 +253,3 @@ class SendPart(MediaPart):
         if isinstance(joined, JoinedRoomsResponse) and room_id not in joined.rooms:
             return None
         raise _RoomNotReady
-
-    async def _hint(self, item: OutboxItem) -> str:
-        """ "Reply with a number", in the recipient's language."""
-        locale = "fi"
-        if item.user_id is not None:
-            async with self.db.transaction() as conn:
-                person = await users.get(conn, item.user_id)
-            if person is not None:
-                locale = person.locale
-        return self.renderer.text(locale, "matrix.reply_with_number")

@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.config import Settings
 from bot.dispatcher import utc_now
-from bot.i18n import Renderer
 from bot.transports.base import (
     Delivery,
     Inbox,
@@ -68,7 +67,6 @@ class MatrixState:
         self,
         settings: Settings,
         db: Database,
-        renderer: Renderer,
         *,
         clock: Callable[[], dt.datetime] = utc_now,
         commands: frozenset[str] = frozenset(),
@@ -80,7 +78,6 @@ class MatrixState:
         self.wants_file = wants_file
         self.commands = commands  # the bot's command names, shown as !name
         self.db = db
-        self.renderer = renderer
         self.report = report  # the core's port for what is not a person's message
         self.clock = clock
         self.homeserver = settings.matrix_homeserver.rstrip("/")

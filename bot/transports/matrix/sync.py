@@ -20,9 +20,11 @@ Private chats. A room is a person's private chat only while exactly the bot and 
 are in it (both joined, the server's member count 2) and nobody else is invited
 (:func:`is_direct_room`): only events from such a room are private. Pictures, files and voice
 messages in group rooms are ignored, and audio, video and other kinds of messages are not
-fetched (as on Telegram, they get the "text and buttons only" answer). Invites are accepted
-only from the allowed homeservers (``HANKEBOT_MATRIX_ALLOWED_SERVERS``), and events from
-other servers are not passed on.
+fetched (as on Telegram, they get the "text and buttons only" answer). An invite is
+reported (``Invited``) and the core decides: it accepts only invites from the allowed
+homeservers (``HANKEBOT_MATRIX_ALLOWED_SERVERS``, :mod:`bot.admission`) and ignores
+events from other servers; the join or the refusal is an outbox row the transport carries
+out (:mod:`bot.transports.matrix.send`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from aiohttp import ClientError
 from nio import (
     EncryptionError,
     InviteMemberEvent,
-    JoinResponse,
     LocalProtocolError,
     MegolmEvent,
     RoomEncryptedMedia,
@@ -56,6 +57,7 @@ from nio import (
 from bot.transports.base import (
     ChatGone,
     ChatsSeen,
+    Invited,
     Joined,
     MemberLeft,
     MembersChanged,
@@ -81,26 +83,6 @@ SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 100}}}
 MAX_EVENT_AGE = dt.timedelta(hours=24)
 #: How long an undecryptable message waits for its key before the person is told.
 UNDECRYPTABLE_GRACE_SECONDS = 3.0
-
-
-def server_of(user_id: str) -> str:
-    """The homeserver part of ``@local:server`` (lower case, port kept)."""
-    return user_id.split(":", 1)[1].lower() if ":" in user_id else ""
-
-
-def server_allowed(user_id: str, allowed: frozenset[str]) -> bool:
-    """Whether a person on ``user_id``'s homeserver may use the bot.
-
-    An empty ``allowed`` set means every server. Entries match the server name exactly
-    (case-insensitive), with or without the port.
-    """
-    if not allowed:
-        return True
-    server = server_of(user_id)
-    if not server:
-        return False
-    names = {entry.strip().lower() for entry in allowed}
-    return server in names or server.rsplit(":", 1)[0] in names
 
 
 def is_direct_room(room: Any, bot_id: str, person_id: str) -> bool:
@@ -292,21 +274,8 @@ class SyncPart(SendPart):
         if invite is None:
             return
         inviter = str(invite.sender)
-        if not server_allowed(inviter, self.settings.matrix_allowed_servers):
-            log.info("matrix: refused an invite to %s from %s", room_id, server_of(inviter))
-            await self.client.room_leave(room_id)
-            return
-        for attempt in range(3):
-            response = await self.client.join(room_id)
-            if isinstance(response, JoinResponse):
-                self._inviters[room_id] = inviter
-                self._left.discard(room_id)
-                log.info("matrix: joined %s", room_id)
-                return
-            log.warning(
-                "matrix: joining %s failed: %s", room_id, getattr(response, "status_code", None)
-            )
-            await asyncio.sleep(0.5 * (attempt + 1))
+        self._inviters[room_id] = inviter  # whom to greet once joined
+        await self.report(Invited(f"matrix:{room_id}", f"matrix:{inviter}"))
 
     async def _on_event(self, room: Any, event: Any, timeline: Sequence[Any]) -> None:
         if self._is_own_join(event):
@@ -317,12 +286,10 @@ class SyncPart(SendPart):
             and event.membership in ("join", "invite")
             and event.state_key != self.user_id
         ):
-            await self._check_private(room)  # whoever it is (also from a refused server)
+            await self._check_private(room)  # whoever it is (also from a server not allowed)
         sender = getattr(event, "sender", None)
         if not sender or sender == self.user_id:
             return  # our own messages come back in the sync (also after a restart)
-        if not server_allowed(sender, self.settings.matrix_allowed_servers):
-            return
         if isinstance(event, RoomMemberEvent):
             if event.membership in ("leave", "ban") and event.state_key != self.user_id:
                 others = sum(1 for user in room.users if user != self.user_id)
@@ -402,8 +369,6 @@ class SyncPart(SendPart):
             others = [u for u in room.users if u != self.user_id]
             inviter = others[0] if len(others) == 1 else None
         if inviter is None or inviter == self.user_id:
-            return
-        if not server_allowed(inviter, self.settings.matrix_allowed_servers):
             return
         await self.report(
             Joined(

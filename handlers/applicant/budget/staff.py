@@ -39,6 +39,7 @@ from handlers.domain.budget_draft import form_label
 from handlers.domain.budget_math import (
     CostRules,
     StaffCost,
+    shown_rate_decimals,
 )
 
 # --- cost model and staff --------------------------------------------------------------------
@@ -263,22 +264,32 @@ def _line_done(ctx: Context) -> None:
     rules = rules_of(ctx)
     [cost] = computed(bd.line_costs, programme, [line], rules)
     ctx.reply("budget.line_done", title=line.title, steps=arithmetic(line, cost, rules))
-    if rules.hourly_rate_decimals is None:
+    if rules.hourly_rate_decimals is None and line.monthly_pay is not None:
         ctx.reply("budget.exact_note")
     ctx.goto(S.LINES)
 
 
 def arithmetic(line: bd.DraftLine, cost: StaffCost, rules: CostRules) -> Lines:
-    """The unit-cost arithmetic of one line, a step per row."""
+    """The unit-cost arithmetic of one line, a step per row, in the figures the sum really
+    uses. A monthly pay's exact hourly rate (÷ 1 720 h) has no short form: it is shown rounded
+    with "≈", and the cost as pay × months × share × (100 % + side costs), which is exact
+    (:func:`~handlers.domain.budget_math.monthly_factor`). A rate
+    content rounds (``hourly_rate_decimals``), or an hourly pay, is shown as the sum uses it."""
+    exact_monthly = (
+        line.monthly_pay is not None
+        and line.months is not None
+        and rules.hourly_rate_decimals is None
+    )
+    decimals = shown_rate_decimals(cost)
     steps: list[Param] = []
     if line.monthly_pay is not None:
         steps.append(
             Text(
-                "budget.calc.monthly",
+                "budget.calc.monthly_about" if exact_monthly else "budget.calc.monthly",
                 {
                     "pay": Money(line.monthly_pay, cents=True),
                     "hours_year": rules.hours_per_year,
-                    "hourly": Money(cost.hourly_rate, cents=True),
+                    "hourly": Money(cost.hourly_rate, decimals=2 if exact_monthly else decimals),
                 },
             )
         )
@@ -286,10 +297,12 @@ def arithmetic(line: bd.DraftLine, cost: StaffCost, rules: CostRules) -> Lines:
         steps.append(Text("budget.calc.hourly", {"hourly": Money(cost.hourly_rate, cents=True)}))
     steps.append(
         Text(
-            "budget.calc.side",
+            "budget.calc.side_about" if exact_monthly else "budget.calc.side",
             {
                 "side": Percent(cost.side_cost_percent),
-                "rate": Money(cost.hourly_rate_with_side_costs, cents=True),
+                "rate": Money(
+                    cost.hourly_rate_with_side_costs, decimals=2 if exact_monthly else decimals
+                ),
             },
         )
     )
@@ -305,16 +318,31 @@ def arithmetic(line: bd.DraftLine, cost: StaffCost, rules: CostRules) -> Lines:
                 },
             )
         )
-    steps.append(
-        Text(
-            "budget.calc.cost",
-            {
-                "hours": quantity(cost.hours),
-                "rate": Money(cost.hourly_rate_with_side_costs, cents=True),
-                "cost": Money(cost.cost, cents=True),
-            },
+    if exact_monthly:
+        assert line.monthly_pay is not None and line.months is not None
+        steps.append(
+            Text(
+                "budget.calc.cost_monthly",
+                {
+                    "pay": Money(line.monthly_pay, cents=True),
+                    "months": quantity(line.months),
+                    "percent": pct(line.working_time),
+                    "side": Percent(cost.side_cost_percent),
+                    "cost": Money(cost.cost, cents=True),
+                },
+            )
         )
-    )
+    else:
+        steps.append(
+            Text(
+                "budget.calc.cost",
+                {
+                    "hours": quantity(cost.hours),
+                    "rate": Money(cost.hourly_rate_with_side_costs, decimals=decimals),
+                    "cost": Money(cost.cost, cents=True),
+                },
+            )
+        )
     return Lines(tuple(steps))
 
 

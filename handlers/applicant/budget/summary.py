@@ -31,10 +31,11 @@ from handlers.core.types import (
 from handlers.domain import budget_draft as bd
 from handlers.domain.budget_draft import form_label
 from handlers.domain.budget_math import (
-    CENT,
     Flag,
     FlagCode,
     OwnKind,
+    shown_rate,
+    shown_rate_decimals,
 )
 from handlers.domain.budget_outputs import (
     CSV_MIME,
@@ -263,13 +264,15 @@ def budget_sheets(
         for line, cost in zip(
             draft.lines, bd.line_costs(programme, draft.lines, result.rules), strict=True
         ):
+            # The rates with the decimals the sum uses, so that rate × hours gives the cost.
+            places = shown_rate_decimals(cost)
             cost_rows.append(
                 (
                     line.title,
                     Euro(line.monthly_pay, cents=True) if line.monthly_pay is not None else None,
-                    Euro(cost.hourly_rate.quantize(CENT), cents=True),
+                    Euro(shown_rate(cost.hourly_rate, places), decimals=places),
                     Share(cost.side_cost_percent),
-                    Euro(cost.hourly_rate_with_side_costs.quantize(CENT), cents=True),
+                    Euro(shown_rate(cost.hourly_rate_with_side_costs, places), decimals=places),
                     quantity(cost.hours),
                     Euro(cost.cost, cents=True),
                 )

@@ -1,0 +1,47 @@
+"""Hostile input, bounded (issue 16): hypothesis-made sequences through every flow on the
+in-memory transport, a fixed seed and a bounded number of examples, printing how many
+inputs were tried (the long run: ``python -m bench.fuzz``). See tests/fuzz_flows.py."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from content import Content, load_content
+from tests.fuzz_flows import LOCALES, Action, Tally, actions, run
+
+TALLY = Tally()
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content()
+
+
+@settings(
+    derandomize=True,
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    locale=st.sampled_from(LOCALES),
+    admin=st.booleans(),
+    sequence=st.lists(actions(), min_size=10, max_size=30),
+)
+def test_hostile_sequences_keep_every_invariant(
+    content: Content, locale: str, admin: bool, sequence: list[Action]
+) -> None:
+    run(content, locale, admin, sequence, TALLY)
+
+
+def test_report_what_was_tried() -> None:
+    print(
+        f"\nfuzz: {TALLY.inputs} inputs in {TALLY.sequences} sequences;"
+        f" {len(TALLY.unanswered)} got no message; {len(TALLY.positions)} conversation steps"
+        f" reached, {len(TALLY.keys)} different texts seen"
+    )
+    print("steps:", sorted(f"{flow}/{step}" for flow, step in TALLY.positions))
+    assert TALLY.sequences > 0
