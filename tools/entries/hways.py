@@ -27,16 +27,42 @@ ENTRIES = {
     "contact.ask": {
         "count": "limit",
         "fi": (
-            "Miten sinuun voi ottaa yhteyttä? Kirjoita esimerkiksi puhelinnumero tai sähköpostiosoite ja halutessasi nimesi. Kirjoita vain se, minkä haluat antaa (enintään {limit} merkki).",
-            "Miten sinuun voi ottaa yhteyttä? Kirjoita esimerkiksi puhelinnumero tai sähköpostiosoite ja halutessasi nimesi. Kirjoita vain se, minkä haluat antaa (enintään {limit} merkkiä).",
+            (
+                "Miten sinuun voi ottaa yhteyttä? "
+                "Kirjoita esimerkiksi puhelinnumero tai sähköpostiosoite ja halutessasi nimesi. "
+                "Kirjoita vain se, minkä haluat antaa (enintään {limit} merkki)."
+            ),
+            (
+                "Miten sinuun voi ottaa yhteyttä? "
+                "Kirjoita esimerkiksi puhelinnumero tai sähköpostiosoite ja halutessasi nimesi. "
+                "Kirjoita vain se, minkä haluat antaa (enintään {limit} merkkiä)."
+            ),
         ),
         "sv": (
-            "Hur kan man kontakta dig? Skriv till exempel ett telefonnummer eller en e-postadress och ditt namn om du vill. Skriv bara det du vill ge (högst {limit} tecken).",
-            "Hur kan man kontakta dig? Skriv till exempel ett telefonnummer eller en e-postadress och ditt namn om du vill. Skriv bara det du vill ge (högst {limit} tecken).",
+            (
+                "Hur kan man kontakta dig? "
+                "Skriv till exempel ett telefonnummer eller en e-postadress "
+                "och ditt namn om du vill. "
+                "Skriv bara det du vill ge (högst {limit} tecken)."
+            ),
+            (
+                "Hur kan man kontakta dig? "
+                "Skriv till exempel ett telefonnummer eller en e-postadress "
+                "och ditt namn om du vill. "
+                "Skriv bara det du vill ge (högst {limit} tecken)."
+            ),
         ),
         "en": (
-            "How can they reach you? Type, for example, a phone number or an email address, and your name if you like. Type only what you want to give (at most {limit} character).",
-            "How can they reach you? Type, for example, a phone number or an email address, and your name if you like. Type only what you want to give (at most {limit} characters).",
+            (
+                "How can they reach you? "
+                "Type, for example, a phone number or an email address, and your name if you like. "
+                "Type only what you want to give (at most {limit} character)."
+            ),
+            (
+                "How can they reach you? "
+                "Type, for example, a phone number or an email address, and your name if you like. "
+                "Type only what you want to give (at most {limit} characters)."
+            ),
         ),
     },
     "faq.type_question": {
