@@ -381,6 +381,8 @@ class Dispatcher:
             first = flow is not None and state.step in flow.answers_first
             if flow is not None and step is not None and step.typed and not first:
                 return False
+            if ways.is_back(ctx.text):  # the way back belongs to the step, in every flow
+                return False
         hook = self.services.registry.typed_answer
         assert hook is not None
         return await hook(ctx)
