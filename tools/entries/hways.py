@@ -14,9 +14,9 @@ ENTRIES = {
         "en": "<i>Stop: /cancel</i>",
     },
     "ways.no_back": {
-        "fi": "Tämä on ensimmäinen kysymys, joten takaisin ei voi mennä. Lopeta: /peru",
-        "sv": "Det här är den första frågan, så du kan inte gå tillbaka. Avbryt: /avbryt",
-        "en": "This is the first question, so there is no going back. Stop: /cancel",
+        "fi": "Tämä on ensimmäinen kysymys, joten takaisin ei voi mennä.",
+        "sv": "Det här är den första frågan, så du kan inte gå tillbaka.",
+        "en": "This is the first question, so there is no going back.",
     },
     "ways.went_back": {
         "fi": "↩️ Palataan edelliseen kysymykseen.",
