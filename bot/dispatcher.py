@@ -22,6 +22,11 @@ move it does not declare fails (:class:`~handlers.core.flow.FlowError`, answered
 failing step); a button no step and no global payload takes is not sent; and a
 conversation stored at a step that has since moved into a sub-flow resumes there
 (:func:`handlers.core.context.resume`).
+
+The way back is the same for every flow (:mod:`handlers.core.ways`): a typed back word at
+any step goes one question back, to the step and data the last move left; every answer that
+moves the conversation on is remembered for it here, and every question that expects typed
+input is followed by the line naming the ways back and out.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from bot.i18n import Renderer, normalise_locale
 from bot.rate_limit import PerPersonLimit, Verdict
 from bot.transports import every_transport
 from bot.transports.base import Inbound
+from handlers.core import ways
 from handlers.core.context import Context, Notice, Roles, Services, resume
 from handlers.core.flow import Command, FlowError, Step
 from handlers.core.ports import TransportFacts
@@ -375,6 +381,8 @@ class Dispatcher:
             first = flow is not None and state.step in flow.answers_first
             if flow is not None and step is not None and step.typed and not first:
                 return False
+            if ways.is_back(ctx.text):  # the way back belongs to the step, in every flow
+                return False
         hook = self.services.registry.typed_answer
         assert hook is not None
         return await hook(ctx)
@@ -439,7 +447,7 @@ class Dispatcher:
         ctx.text = caption or None
         assert ctx.state is not None
         ctx.running = (ctx.state.flow, ctx.state.step)
-        await step.handle(ctx)
+        await self._answer(ctx, step)
 
     async def _current_step(self, ctx: Context) -> None:
         state = ctx.state
@@ -452,6 +460,9 @@ class Dispatcher:
             ctx.reply("error.conversation_reset")
             self._main_menu(ctx)
             return
+        if ctx.payload is None and ways.is_back(ctx.text):
+            self._go_back(ctx, state)
+            return
         # What the step does not take is answered here, the same for every flow: typed text
         # (or a button of another family) where only buttons do.
         if ctx.payload is not None and not step.takes_button(ctx.payload):
@@ -459,7 +470,27 @@ class Dispatcher:
         if ctx.payload is None and not step.typed:
             raise ctx.use_buttons()
         ctx.running = (state.flow, state.step)
+        await self._answer(ctx, step)
+
+    async def _answer(self, ctx: Context, step: Step) -> None:
+        """Run the step's handle; an answer that moves on is remembered for the way back."""
+        state = ctx.state
+        assert state is not None
+        before = conversations.ConversationState(state.flow, state.step, stack=list(state.stack))
+        visit = ways.visit_of(state)
         await step.handle(ctx)
+        ways.remember(before, visit, ctx.state)
+
+    def _go_back(self, ctx: Context, state: conversations.ConversationState) -> None:
+        """A back word: the question before, or (at a flow's first) this one again."""
+        back = ways.went_back(self.services.registry, state)
+        if back is None:
+            ctx.reply("ways.no_back")
+            ctx.next_step = state.step
+            return
+        ctx.state = back
+        ctx.reply("ways.went_back")
+        ctx.next_step = back.step
 
     async def _run_prompts(self, ctx: Context) -> None:
         for _ in range(_MAX_PROMPT_CHAIN):
@@ -469,8 +500,14 @@ class Dispatcher:
             ctx.next_step = None
             flow = self.services.registry.flows[ctx.state.flow]
             ctx.running = (flow.name, step_name)
+            if not flow.steps[step_name].way_back:
+                ctx.state.back = []  # the answers before were dropped on purpose
             await flow.steps[step_name].prompt(ctx)
             ctx.prompted = True
+            if ctx.next_step is None and ctx.state is not None and ctx.state.step == step_name:
+                hint = ways.hint_key(self.services.registry, ctx.state, step_name)
+                if hint is not None:
+                    ctx.reply(hint)
         raise RuntimeError("prompts keep moving the conversation")
 
     def _check_buttons(self, ctx: Context) -> None:

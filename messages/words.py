@@ -56,6 +56,9 @@ class MoneyWords:
     million: tuple[str, ...]
     currency: tuple[str, ...]
     percent: tuple[str, ...]
+    per_hour: tuple[str, ...]  # units after an amount: "18,50 €/h"
+    per_month: tuple[str, ...]
+    per_year: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,15 @@ class AnswerWords:
     age_units: tuple[str, ...]
     join: tuple[str, ...]
     file: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StepWords:
+    """Words that work at the steps of multi-step flows (``[steps]``)."""
+
+    back: tuple[str, ...]  # one question back (handlers/core/ways.py)
+    keep: tuple[str, ...]  # editing: keep the value shown
+    zero: tuple[str, ...]  # "ei ole": an amount of nothing
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,7 @@ class Words:
     dates: DateWords
     money: MoneyWords
     answers: AnswerWords
+    steps: StepWords
     replies: ReplyWords
     faq: FaqWords
     calendar: CalendarWords
@@ -229,6 +242,7 @@ def parse(locale: str, data: Raw) -> Words:
         ),
         money=MoneyWords(**{key: _words(value) for key, value in money.items()}),
         answers=AnswerWords(**{key: _words(value) for key, value in answers.items()}),
+        steps=StepWords(**{key: _words(value) for key, value in data["steps"].items()}),
         replies=_replies(data["replies"]),
         faq=FaqWords(
             stemmer=str(faq["stemmer"]),

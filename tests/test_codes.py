@@ -448,3 +448,24 @@ async def test_a_queued_code_is_emptied_when_its_chat_becomes_unreachable(db: Da
     everything = (await dump(db)).casefold()
     for form in needles("K7QM-P3XA-9HTD"):
         assert form not in everything, form
+
+
+async def test_a_question_at_the_code_prompt_leaves_it_and_is_no_wrong_code(db: Database) -> None:
+    """Issue 13 item 3: text that is clearly not a code (a question, several words) leaves
+    the /liity prompt and is answered as free text; it never counts as a wrong code."""
+    async with world(db, local(2026, 11, 2, 10, 0)) as w:
+        person = w.bot.person(7)
+        await person.says("/start")
+        for question in ["mikä on flat rate?", "en tiedä mikä koodi", "Mitä omarahoitus on?"] * 2:
+            [prompt] = await person.says("/liity")
+            assert prompt.keys == ("enrol.ask_code", "ways.hint_out")
+            answer = await person.says(question)
+            shown = [key for message in answer for key in message.keys]
+            assert "enrol.invalid" not in shown and "enrol.too_many" not in shown, shown
+            assert await w.rows("SELECT flow FROM conversations WHERE flow = 'join'") == []
+        assert await w.rows("SELECT * FROM code_failures_recent") == []
+        # A mistyped code (one word) is still a wrong code, and the prompt stays.
+        await person.says("/liity")
+        [wrong] = await person.says("K7QM-P3XA")
+        assert wrong.keys == ("enrol.invalid",)
+        assert await w.rows("SELECT flow FROM conversations") == [("join",)]

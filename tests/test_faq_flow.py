@@ -186,7 +186,7 @@ async def test_menu_entry_asks_for_the_question(bot: Bot, db: Database) -> None:
     person = bot.person()
     await person.says("/start")
     prompt = await tap_key(person, "menu.ask")
-    assert prompt.keys == ("faq.type_question",)
+    assert prompt.keys == ("faq.type_question", "ways.hint_out")
     assert prompt.labels == []
     answer = await say(person, "Mitä omarahoitus tarkoittaa?")
     assert answer.label_keys[0] == "faq.helped"

@@ -144,7 +144,7 @@ async def test_find_projects_by_municipality(bot: Bot) -> None:
     person = bot.person()
     await open_join(person)
     found = await say(person, "Puumalassa")
-    assert found.keys == ("join.pick_filtered",)
+    assert found.keys == ("join.pick_filtered", "ways.hint_back")
     assert found.labels[:-1] == [
         "Osmari – osallistavan ja ohjaavan työllistämisen kehittämishanke",
     ]
@@ -152,7 +152,7 @@ async def test_find_projects_by_municipality(bot: Bot) -> None:
     nothing = await say(person, "Rovaniemi")
     assert nothing.shows("join.error.no_project_there")
     sentence = await say(person, "asun mikkelissä")
-    assert sentence.keys == ("join.pick_filtered",) and len(sentence.labels) >= 5
+    assert sentence.keys == ("join.pick_filtered", "ways.hint_back") and len(sentence.labels) >= 5
     everything = await tap_key(person, "join.all_projects")
     assert len(everything.labels) == len(seed_content().projects)
     by_name = await say(person, "osuva")  # a project's name typed
@@ -270,7 +270,7 @@ async def test_contact_request_with_consent_stores_only_the_contact_and_notifies
     person = bot.person()
     await _to_outcome(person)
     asked = await tap_key(person, "join.ask_contact")
-    assert asked.labels == [] and asked.keys == ("contact.ask",)
+    assert asked.labels == [] and asked.keys == ("contact.ask", "ways.hint_back")
     assert (await say(person, "🙂")).keys == ("contact.error.format",)
     assert (await say(person, "x" * 300)).keys == ("contact.error.too_long",)
     contact = "Maija <b>040 123 4567</b>"

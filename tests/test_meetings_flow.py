@@ -228,7 +228,7 @@ async def test_cant_come_goes_to_the_coordinator_who_offers_a_new_time(db: Datab
         )
         assert ("check_in",) in kinds and ("reminder",) not in kinds
         [ask] = await coordinator.presses_key("notify.offer_time")
-        assert ask.keys == ("meetings.ask_new_time",) and "Maija" in ask.text
+        assert ask.keys == ("meetings.ask_new_time", "ways.hint_out") and "Maija" in ask.text
         [bad] = await coordinator.says("ensi viikolla")
         assert bad.keys[0] == "datetime.unrecognised"
         [sent] = await coordinator.says("to 5.11. 14.00")
@@ -264,7 +264,11 @@ async def test_rating_accepts_only_one_to_five(db: Database) -> None:
             assert reply.label_keys == follow_up.label_keys  # the options again
         assert await w.rows("SELECT * FROM ratings") == []
         [comment] = await maija.says("4")
-        assert comment.keys == ("replies.understood_score", "participant.comment_prompt")
+        assert comment.keys == (
+            "replies.understood_score",
+            "participant.comment_prompt",
+            "ways.hint_out",
+        )
         [too_long] = await maija.says("a" * 501)
         assert too_long.keys == ("participant.comment_too_long",) and "500" in too_long.text
         [sign] = await maija.says("Mukava ryhmä <3")
@@ -601,7 +605,7 @@ async def test_changing_the_time_of_a_series_from_one_meeting_on(db: Database) -
             "meetings.open", when=When(local(2026, 11, 24, 13, 0)), title="Naisten ryhmä"
         )
         [ask] = await coordinator.presses_key("meetings.time_button")
-        assert ask.keys == ("meetings.ask_series_time",)
+        assert ask.keys == ("meetings.ask_series_time", "ways.hint_out")
         [wrong] = await coordinator.says("iltapäivällä")
         assert wrong.keys == ("meetings.time_expected",)
         [wrong_time] = await coordinator.says("25.30")
@@ -727,7 +731,7 @@ async def test_a_series_gets_a_new_name_and_length_and_the_question_after_follow
             "meetings.open", when=When(local(2026, 11, 10, 13, 0)), title="Naisten ryhmä"
         )
         [ask] = await coordinator.presses_key("meetings.length_button")
-        assert ask.keys == ("meetings.ask_new_duration",) and "120 min" in ask.text
+        assert ask.keys == ("meetings.ask_new_duration", "ways.hint_out") and "120 min" in ask.text
         for bad in ("puolitoista tuntia", "0", "2000"):
             [wrong] = await coordinator.says(bad)
             assert wrong.keys == ("meetings.duration_invalid",)
@@ -751,7 +755,10 @@ async def test_a_series_gets_a_new_name_and_length_and_the_question_after_follow
             "meetings.open", when=When(local(2026, 11, 17, 13, 0)), title="Naisten ryhmä"
         )
         [ask_title] = await coordinator.presses_key("meetings.title_button")
-        assert ask_title.keys == ("meetings.ask_new_title",) and "Naisten ryhmä" in ask_title.text
+        assert (
+            ask_title.keys == ("meetings.ask_new_title", "ways.hint_out")
+            and "Naisten ryhmä" in ask_title.text
+        )
         [too_long] = await coordinator.says("x" * 201)
         assert "200" in too_long.text
         await coordinator.says("Naisten ryhmä: kevät")

@@ -278,16 +278,20 @@ async def test_a_sub_flow_returns_to_the_callers_step_with_its_result(db: Databa
         await person.says("/start")
         await store(db, person, conversations.ConversationState("outer", "ask"))
         [who] = await person.says("hei")
-        assert who.text == said(bot, "contact.ask", limit=1)
+        # the question, then the ways back (to the caller's question) and out
+        assert who.keys == ("contact.ask", "ways.hint_back")
+        assert who.text.startswith(said(bot, "contact.ask", limit=1))
         state = await state_of(db, person)
         assert state is not None and (state.flow, state.step) == ("who", "who")
-        assert state.stack == [conversations.Frame("outer", "again", {})]
+        assert state.stack == [
+            conversations.Frame("outer", "again", {}, [conversations.Visit("ask", {})])
+        ]
     # The callers are in the database: a restarted bot returns the same way.
     async with Bot(db, registry=registry) as bot:
         person = bot.person()
         person._update = 100  # the update ids of the first run are recorded as seen
         [again] = await person.says("Maija")
-        assert again.text == said(bot, "cancel.done")
+        assert again.keys == ("cancel.done", "ways.hint_back")  # a typed step: the ways
         state = await state_of(db, person)
         assert state is not None and (state.flow, state.step, state.stack) == (
             "outer",

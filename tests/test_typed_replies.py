@@ -41,6 +41,7 @@ async def test_a_participant_who_only_types_reaches_the_coordinator_and_a_new_ti
             "replies.understood_no",
             "participant.rsvp_no",
             "replies.reason_ask",
+            "ways.hint_out",
         )
         assert answer.payloads[0] == f"undo:rsvp:{occurrence}:no:-"
         assert await w.rows("SELECT answer FROM rsvps") == [("no",)]
@@ -128,10 +129,14 @@ async def test_a_typed_rating_and_its_undo(db: Database) -> None:
         w.clock.advance(days=1, hours=6, minutes=1)  # Tuesday 16.01: the question after it
         messages_to(maija, await w.tick())
         [rated] = await maija.says("neljä")
-        assert rated.keys == ("replies.understood_score", "participant.comment_prompt")
+        assert rated.keys == (
+            "replies.understood_score",
+            "participant.comment_prompt",
+            "ways.hint_out",
+        )
         assert await w.rows("SELECT occurrence_id, score FROM ratings") == [(occurrence, 4)]
         [undone] = await maija.presses_key("replies.undo_button")
-        assert undone.keys == ("replies.undone", "participant.follow_up")
+        assert undone.keys == ("replies.undone", "participant.follow_up", "ways.hint_out")
         assert await w.rows("SELECT * FROM ratings") == []
         [unclear] = await maija.says("hyvin")
         assert unclear.keys == ("replies.not_understood_rating",)
@@ -140,7 +145,7 @@ async def test_a_typed_rating_and_its_undo(db: Database) -> None:
         check_in = "SELECT COUNT(*) FROM reminders WHERE kind = 'check_in' AND state = 'pending'"
         assert await w.rows(check_in) == [(1,)]
         [undone] = await maija.presses_key("replies.undo_button")
-        assert undone.keys == ("replies.undone", "participant.follow_up")
+        assert undone.keys == ("replies.undone", "participant.follow_up", "ways.hint_out")
         assert await w.rows(check_in) == [(0,)]
         await maija.says("5/5")
         assert await w.rows("SELECT score FROM ratings") == [(5,)]

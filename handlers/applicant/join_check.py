@@ -526,6 +526,7 @@ def register(registry: Registry) -> None:
                     _after_handle,
                     accepts={ASK_CONTACT, TRY, OTHER, FINISH},
                     goes_to={contact_request.calls(END), S.QUESTION, S.PROJECT, END},
+                    way_back=False,  # the answers were dropped with the outcome
                 ),
             },
             S.PROJECT,

@@ -143,8 +143,22 @@ async def _code_prompt(ctx: Context) -> None:
     ctx.reply("enrol.ask_code")
 
 
+def clearly_not_a_code(text: str) -> bool:
+    """A question or several words: no code has a "?" or two words of letters only (a code
+    typed in groups, "K7QM P3XA", has digits in its groups)."""
+    words = [word.strip(".,!;:") for word in text.split()]
+    return "?" in text or sum(1 for word in words if len(word) > 1 and word.isalpha()) >= 2
+
+
 async def _code_handle(ctx: Context) -> None:
-    await offer(ctx, ctx.text or "")
+    text = ctx.text or ""
+    if not _kinds_of(ctx, text) and clearly_not_a_code(text):
+        # Not meant as a code: leave the code prompt, and the text is read as free text.
+        ctx.end()
+        if ctx.services.registry.free_text is not None:
+            await ctx.services.registry.free_text(ctx)
+        return
+    await offer(ctx, text)
 
 
 def join_text_prefix(text: str) -> str | None:
@@ -176,7 +190,9 @@ def register(registry: Registry) -> None:
     """After the modules that add kinds of code and after the FAQ (whose free text we wrap)."""
     # A usable code ends this flow or begins the kind's own (a participant's consent).
     enters = {FlowRef(kind.enters) for kind in registry.code_kinds if kind.enters}
-    code = Step(_code_prompt, _code_handle, accepts={TEXT}, goes_to={END, *enters})
+    # Text that is clearly no code leaves for free text, which may begin the FAQ's flow.
+    free = {FlowRef(name) for name in ("faq",) if name in registry.flows}
+    code = Step(_code_prompt, _code_handle, accepts={TEXT}, goes_to={END, *enters, *free})
     registry.add_flow(Flow(JOIN_FLOW, {"code": code}, "code"))
     registry.add_command(
         Command(

@@ -92,7 +92,7 @@ def resume(registry: Registry, state: ConversationState | None) -> ConversationS
         return state
     moved = flow.moved[state.step]
     back = moved.call.return_to
-    frame = Frame(state.flow, None if back is END else str(back), dict(state.data))
+    frame = Frame(state.flow, None if back is END else str(back), dict(state.data), state.back)
     return ConversationState(
         flow=moved.call.flow, step=moved.step, data=dict(state.data), stack=[*state.stack, frame]
     )
@@ -245,7 +245,9 @@ class Context:
             raise KeyError(f"flow {caller.name} has no step {back!r}")
         self._moving(Call(flow, back))
         definition = self.services.registry.flows[flow]
-        frame = Frame(self.state.flow, None if back is END else str(back), self.state.data)
+        frame = Frame(
+            self.state.flow, None if back is END else str(back), self.state.data, self.state.back
+        )
         self.state = ConversationState(
             flow=flow,
             step=definition.first,
@@ -274,7 +276,11 @@ class Context:
             self.next_step = None
             return
         self.state = ConversationState(
-            flow=frame.flow, step=frame.step, data={**frame.data, **result}, stack=outer
+            flow=frame.flow,
+            step=frame.step,
+            data={**frame.data, **result},
+            stack=outer,
+            back=frame.back,
         )
         self.next_step = frame.step
         if self.running is not None:

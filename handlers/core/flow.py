@@ -204,6 +204,9 @@ class Step:
     handle: Action
     accepts: AbstractSet[Accepted] | None = None
     goes_to: AbstractSet[Target] | None = None
+    # False: arriving here forgets the answers before it (the way back, handlers/core/ways.py),
+    # for a step after which earlier answers were dropped on purpose (sensitive ones).
+    way_back: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "accepts", _frozen(self.accepts))

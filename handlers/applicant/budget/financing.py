@@ -14,7 +14,6 @@ from handlers.applicant.budget.shared import (
     OWN,
     ROWS,
     S,
-    cancel_hint,
     computed,
     draft_of,
     entered,
@@ -63,7 +62,6 @@ async def _income_prompt(ctx: Context) -> None:
         flat=Money(costs.flat_rate),
     )
     ctx.reply("budget.income_ask", row=form_label(rows.income, ctx.locale))
-    cancel_hint(ctx)
 
 
 async def _income_handle(ctx: Context) -> None:
@@ -152,7 +150,6 @@ async def _eu_typed_prompt(ctx: Context) -> None:
         maximum=pct(rules_of(ctx).max_public_rate_percent),
         net=Money(net_total_of(ctx)),
     )
-    cancel_hint(ctx)
 
 
 async def _eu_typed_handle(ctx: Context) -> None:
@@ -216,7 +213,6 @@ async def _row_typed_prompt(ctx: Context) -> None:
         row=row_name(programme_of(ctx), key, own_kind_of(ctx), ctx.locale),
         net=Money(net_total_of(ctx)),
     )
-    cancel_hint(ctx)
 
 
 async def _row_typed_handle(ctx: Context) -> None:
@@ -266,7 +262,6 @@ async def _own_typed_prompt(ctx: Context) -> None:
         row=row_name(programme_of(ctx), Row.OWN, own_kind_of(ctx), ctx.locale),
         net=Money(net_total_of(ctx)),
     )
-    cancel_hint(ctx)
 
 
 async def _own_typed_handle(ctx: Context) -> None:

@@ -9,7 +9,6 @@ from handlers.applicant.budget.shared import (
     METHOD,
     SPLIT,
     S,
-    cancel_hint,
     entered,
     own_kind_of,
     programme_of,
@@ -57,7 +56,6 @@ async def _split_handle(ctx: Context) -> None:
 
 async def _years_prompt(ctx: Context) -> None:
     ctx.reply("budget.years_ask", maximum=bd.MAX_YEARS)
-    cancel_hint(ctx)
 
 
 async def _years_handle(ctx: Context) -> None:
@@ -74,7 +72,6 @@ async def _years_handle(ctx: Context) -> None:
 
 async def _names_prompt(ctx: Context) -> None:
     ctx.reply("budget.names_ask", limit=bd.MAX_MUNICIPALITIES)
-    cancel_hint(ctx)
 
 
 async def _names_handle(ctx: Context) -> None:
@@ -104,7 +101,6 @@ async def _method_handle(ctx: Context) -> None:
 async def _weights_prompt(ctx: Context) -> None:
     names = ctx.data["split"]["names"]
     ctx.reply("budget.weights_ask", names=", ".join(names), count=len(names))
-    cancel_hint(ctx)
 
 
 async def _weights_handle(ctx: Context) -> None:
@@ -117,7 +113,6 @@ async def _weights_handle(ctx: Context) -> None:
 async def _amounts_prompt(ctx: Context) -> None:
     names = ctx.data["split"]["names"]
     ctx.reply("budget.amounts_ask", names=", ".join(names), count=len(names))
-    cancel_hint(ctx)
 
 
 async def _amounts_handle(ctx: Context) -> None:

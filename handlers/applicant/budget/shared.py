@@ -138,10 +138,6 @@ def typed(ctx: Context) -> str:
     return ctx.text
 
 
-def cancel_hint(ctx: Context) -> None:
-    ctx.reply("budget.cancel_hint")
-
-
 def row_name(programme: Programme, row: Row | str, own_kind: OwnKind, locale: str) -> str:
     """The funder's own name of a financing-plan row (Finnish is the form label)."""
     names = programme.budget_rows

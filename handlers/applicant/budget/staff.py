@@ -14,7 +14,6 @@ from handlers.applicant.budget.shared import (
     PICK,
     SIDE,
     S,
-    cancel_hint,
     computed,
     draft_of,
     entered,
@@ -110,7 +109,6 @@ async def _staff_total_prompt(ctx: Context) -> None:
     ctx.reply(
         "budget.staff_total_ask", row=form_label(programme_of(ctx).budget_rows.staff, ctx.locale)
     )
-    cancel_hint(ctx)
 
 
 async def _staff_total_handle(ctx: Context) -> None:
@@ -134,7 +132,6 @@ async def _line_title_prompt(ctx: Context) -> None:
         line = bd.DraftLine.from_data(ctx.data["lines"][edit])
         ctx.reply("budget.line_edit", number=edit + 1, title=line.title)
     ctx.reply("budget.line_title_ask", number=_line_number(ctx))
-    cancel_hint(ctx)
 
 
 def _line_number(ctx: Context) -> int:
@@ -199,7 +196,6 @@ async def _line_pay_kind_handle(ctx: Context) -> None:
 
 async def _line_monthly_prompt(ctx: Context) -> None:
     ctx.reply("budget.monthly_ask", title=ctx.data["line"]["title"])
-    cancel_hint(ctx)
 
 
 async def _line_monthly_handle(ctx: Context) -> None:
@@ -219,7 +215,6 @@ def _pay(ctx: Context, maximum: Decimal) -> Decimal:
 
 async def _line_percent_prompt(ctx: Context) -> None:
     ctx.reply("budget.percent_ask", title=ctx.data["line"]["title"])
-    cancel_hint(ctx)
 
 
 async def _line_percent_handle(ctx: Context) -> None:
@@ -232,7 +227,6 @@ async def _line_percent_handle(ctx: Context) -> None:
 
 async def _line_months_prompt(ctx: Context) -> None:
     ctx.reply("budget.months_ask", title=ctx.data["line"]["title"], maximum=bd.MAX_MONTHS)
-    cancel_hint(ctx)
 
 
 async def _line_months_handle(ctx: Context) -> None:
@@ -246,7 +240,6 @@ async def _line_months_handle(ctx: Context) -> None:
 
 async def _line_hourly_prompt(ctx: Context) -> None:
     ctx.reply("budget.hourly_ask", title=ctx.data["line"]["title"])
-    cancel_hint(ctx)
 
 
 async def _line_hourly_handle(ctx: Context) -> None:
@@ -258,7 +251,6 @@ async def _line_hourly_handle(ctx: Context) -> None:
 
 async def _line_hours_prompt(ctx: Context) -> None:
     ctx.reply("budget.hours_ask", title=ctx.data["line"]["title"], maximum=bd.MAX_HOURS)
-    cancel_hint(ctx)
 
 
 async def _line_hours_handle(ctx: Context) -> None:
