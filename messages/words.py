@@ -56,6 +56,9 @@ class MoneyWords:
     million: tuple[str, ...]
     currency: tuple[str, ...]
     percent: tuple[str, ...]
+    per_hour: tuple[str, ...]  # "€/h", "euroa tunnissa": an hourly pay
+    per_month: tuple[str, ...]  # "€/kk", "euroa kuussa": a monthly pay
+    zero: tuple[str, ...]  # "ei ole", "ei mitään": nothing, where nothing is an answer
 
 
 @dataclass(frozen=True)

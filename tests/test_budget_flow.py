@@ -825,3 +825,32 @@ async def test_rows_above_the_total_are_explained_and_flagged(bot: Bot) -> None:
         "Rivit ovat yhteensä 373 294 €, mutta nettokustannukset ovat 216 618 € (ero 156 676 €)"
         in text
     )
+
+
+# --- input as typed (issue 13, item 5) ----------------------------------------------------------
+
+
+async def test_pay_with_its_unit_and_zero_in_words(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await _to_step(person, "line_hourly")
+    assert (await say(person, "18,50 €/kk")).shows("money.error.wrong_unit_hour")
+    assert (await say(person, "kaksikymmentä")).shows("money.error.format_hour")
+    await say(person, "18,50 €/h")
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "line_hours"
+    assert state[2]["line"]["hourly_pay"] == "18.50"
+
+    monthly = bot.person(2)
+    await _to_step(monthly, "line_monthly")
+    assert (await say(monthly, "3 300 €/h")).shows("money.error.wrong_unit_month")
+    await say(monthly, "3 300 €/kk")
+    state = await conversation(db, monthly.user_id)
+    assert state is not None and state[1] == "line_percent"
+    assert state[2]["line"]["monthly_pay"] == "3300"
+
+    income = bot.person(3)
+    await _to_step(income, "income")
+    assert (await say(income, "3 300 €/kk")).shows("money.error.wrong_unit_total")
+    await say(income, "ei ole")
+    state = await conversation(db, income.user_id)
+    assert state is not None and state[1] == "applicant" and state[2]["income"] == "0"

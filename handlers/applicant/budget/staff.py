@@ -42,6 +42,7 @@ from handlers.domain.budget_math import (
     StaffCost,
     shown_rate_decimals,
 )
+from handlers.domain.money import Per
 
 # --- cost model and staff --------------------------------------------------------------------
 
@@ -195,13 +196,13 @@ async def _line_monthly_prompt(ctx: Context) -> None:
 
 
 async def _line_monthly_handle(ctx: Context) -> None:
-    ctx.data["line"]["monthly_pay"] = str(_pay(ctx, bd.MAX_MONTHLY_PAY))
+    ctx.data["line"]["monthly_pay"] = str(_pay(ctx, bd.MAX_MONTHLY_PAY, Per.MONTH))
     ctx.data["line"].pop("hourly_pay", None)
     ctx.goto(S.LINE_PERCENT)
 
 
-def _pay(ctx: Context, maximum: Decimal) -> Decimal:
-    amount = entered(bd.money, typed(ctx), ctx.locale)
+def _pay(ctx: Context, maximum: Decimal, per: Per) -> Decimal:
+    amount = entered(bd.money, typed(ctx), ctx.locale, per=per)
     if amount <= 0:
         raise InvalidInput("budget.error.zero_pay")
     if amount > maximum:
@@ -242,7 +243,7 @@ async def _line_hourly_prompt(ctx: Context) -> None:
 
 
 async def _line_hourly_handle(ctx: Context) -> None:
-    ctx.data["line"]["hourly_pay"] = str(_pay(ctx, bd.MAX_HOURLY_PAY))
+    ctx.data["line"]["hourly_pay"] = str(_pay(ctx, bd.MAX_HOURLY_PAY, Per.HOUR))
     ctx.data["line"].pop("monthly_pay", None)
     ctx.data["line"]["working_time"] = "100"
     ctx.goto(S.LINE_HOURS)

@@ -1,0 +1,31 @@
+"""Catalog entries of branch h13words: amounts with a unit, words for zero, keeping a budget
+line's old values, asking before /peru throws a budget away, option texts typed at a button
+step (issue 13 items 2, 3 and 5)."""
+
+ENTRIES = {
+    "money.error.wrong_unit_hour": {
+        "fi": "Tässä kysytään tuntipalkkaa. Kirjoita euroina tunnissa, esim. 18,50 €/h.",
+        "sv": "Här frågas timlönen. Skriv den i euro per timme, t.ex. 18,50 €/h.",
+        "en": "This asks for the hourly pay. Type it in euros per hour, e.g. 18.50 €/h.",
+    },
+    "money.error.wrong_unit_month": {
+        "fi": "Tässä kysytään kuukausipalkkaa. Kirjoita euroina kuussa, esim. 3 300 €/kk.",
+        "sv": "Här frågas månadslönen. Skriv den i euro per månad, t.ex. 3 300 €/mån.",
+        "en": "This asks for the monthly pay. Type it in euros per month, e.g. 3 300 €/month.",
+    },
+    "money.error.wrong_unit_total": {
+        "fi": "Tässä kysytään koko summaa euroina, ilman /h tai /kk. Esim. 154 727.",
+        "sv": "Här frågas hela summan i euro, utan /h eller /mån. T.ex. 154 727.",
+        "en": "This asks for the whole sum in euros, without /h or /month. E.g. 154 727.",
+    },
+    "money.error.format_hour": {
+        "fi": "En ymmärtänyt tuntipalkkaa. Kirjoita esim. 18,50 tai 18,50 €/h.",
+        "sv": "Jag förstod inte timlönen. Skriv t.ex. 18,50 eller 18,50 €/h.",
+        "en": "I didn't understand the hourly pay. Type e.g. 18.50 or 18.50 €/h.",
+    },
+    "money.error.format_month": {
+        "fi": "En ymmärtänyt kuukausipalkkaa. Kirjoita esim. 3 300 tai 3 300 €/kk.",
+        "sv": "Jag förstod inte månadslönen. Skriv t.ex. 3 300 eller 3 300 €/mån.",
+        "en": "I didn't understand the monthly pay. Type e.g. 3 300 or 3 300 €/month.",
+    },
+}
