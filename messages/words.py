@@ -67,6 +67,7 @@ class AnswerWords:
     age_units: tuple[str, ...]
     join: tuple[str, ...]
     file: tuple[str, ...]
+    keep: tuple[str, ...]  # "sama": keep the old value when something is edited
 
 
 @dataclass(frozen=True)

@@ -854,3 +854,43 @@ async def test_pay_with_its_unit_and_zero_in_words(bot: Bot, db: Database) -> No
     await say(income, "ei ole")
     state = await conversation(db, income.user_id)
     assert state is not None and state[1] == "applicant" and state[2]["income"] == "0"
+
+
+# --- editing a line keeps what is not changed (issue 13, item 3) --------------------------------
+
+
+async def test_editing_a_line_shows_each_old_value_and_keeps_it(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await open_budget(person)
+    await press_key(person, "budget.staff_lines")
+    await add_monthly_line(person, "Projektipäällikkö", "3 300", "100", "24")
+    await press_key(person, "budget.edit_line")
+    [title] = await press(person, "1. Projektipäällikkö")
+    assert title.shows("budget.line_old") and "Projektipäällikkö" in title.text
+    side = await say(person, "sama")  # the title stays
+    assert side.shows("budget.line_old")
+    await press_key(person, "budget.keep")  # the side costs stay
+    pay_kind = person.last
+    assert pay_kind.shows("budget.line_old")
+    monthly = await tap_key(person, "budget.keep")  # monthly pay stays the kind
+    assert monthly.shows("budget.line_old") and "3 300,00 €" in plain(monthly.text)
+    percent = await say(person, "Sama.")
+    assert percent.shows("budget.line_old") and "100 %" in plain(percent.text)
+    await say(person, "50")  # the one change
+    months = person.last
+    assert months.shows("budget.line_old") and "24" in plain(months.text)
+    await tap_key(person, "budget.keep")
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "lines"
+    [line] = state[2]["lines"]
+    assert line["title"] == "Projektipäällikkö" and line["monthly_pay"] == "3300"
+    assert line["working_time"] == "50" and line["months"] == "24"
+    assert line["side"] is None and line["hourly_pay"] is None
+
+
+async def test_a_new_line_has_no_old_values(bot: Bot) -> None:
+    person = bot.person()
+    await open_budget(person)
+    [title] = await press_key(person, "budget.staff_lines")
+    assert not title.shows("budget.line_old") and "budget.keep" not in title.label_keys
+    assert (await say(person, "sama")).shows("budget.line_side_ask")  # a title like any

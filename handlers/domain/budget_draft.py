@@ -44,6 +44,7 @@ from handlers.domain.money import (
     parse_money,
     parse_percent,
 )
+from messages.words import every
 
 MAX_TITLE = 80
 MAX_ROW_LENGTH = 100  # "25 945 € 10 %" is 13
@@ -159,6 +160,14 @@ def parse_row(text: str, locale: str, *, total: Decimal) -> Contribution:
     if amount is None and share is None:
         raise EntryError("budget.error.row_format")
     return Contribution(amount=amount, percent=share)
+
+
+_KEEP = frozenset(" ".join(word.split()).casefold() for word in every(lambda w: w.answers.keep))
+
+
+def is_keep_word(text: str) -> bool:
+    """ "sama", "Pidä ennallaan.": the person keeps the old value of what is edited."""
+    return " ".join(text.strip().rstrip(".!").split()).casefold() in _KEEP
 
 
 def parse_title(text: str) -> str:

@@ -29,3 +29,31 @@ ENTRIES = {
         "en": "I didn't understand the monthly pay. Type e.g. 3 300 or 3 300 €/month.",
     },
 }
+ENTRIES.update(
+    {
+        "budget.line_edit": {
+            "fi": (
+                "Muokataan riviä {number} ({title})."
+                " Näet joka kohdassa vanhan tiedon ja voit pitää sen."
+            ),
+            "sv": (
+                "Rad {number} ({title}) ändras."
+                " Vid varje punkt ser du det gamla värdet och kan behålla det."
+            ),
+            "en": (
+                "Editing line {number} ({title})."
+                " At each step you see the old value and can keep it."
+            ),
+        },
+        "budget.line_old": {
+            "fi": "Nyt: {value}. Jos se ei muutu, paina Pidä ennallaan tai kirjoita sama.",
+            "sv": "Nu: {value}. Om det inte ändras, tryck Behåll eller skriv samma.",
+            "en": "Now: {value}. If it stays the same, press Keep or type same.",
+        },
+        "budget.keep": {
+            "fi": "Pidä ennallaan",
+            "sv": "Behåll",
+            "en": "Keep",
+        },
+    }
+)

@@ -78,6 +78,7 @@ OWN = B.sub("own")
 SPLIT = B.sub("split")
 METHOD = B.sub("method")
 SUM = B.sub("sum")
+KEEP = B.sub("keep")  # editing a staff line: keep the old value of this step
 
 
 # --- helpers ---------------------------------------------------------------------------------
