@@ -517,10 +517,40 @@ async def test_numbered_transports_read_typed_numbers_as_answers(db: Database) -
         assert "− 1 €" in plain(income.text)
 
 
-async def test_cancel_forgets_the_budget(bot: Bot, db: Database) -> None:
+async def test_cancel_forgets_the_budget_after_asking_once(bot: Bot, db: Database) -> None:
     person = bot.person()
     await staff_total(person, "154 727")
+    [asked] = await person.says("/peru")
+    assert asked.shows("cancel.confirm_budget")
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "income"  # nothing thrown away yet
+    [done] = await person.says("/peru")  # the second time it is done
+    assert done.shows("cancel.done")
+    assert await conversation(db, person.user_id) is None
+
+
+async def test_cancel_question_can_be_answered_both_ways(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await open_budget(person)
+    await press_key(person, "budget.staff_lines")
+    await add_monthly_line(person, "Ohjaaja", "3 000", "100", "12")
+    [asked] = await person.says("peru")  # typed without a slash
+    assert asked.shows("cancel.confirm_budget")
+    [back] = await press_key(person, "cancel.keep_going")
+    assert back.shows("budget.lines")  # the question it was at, again
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "lines" and len(state[2]["lines"]) == 1
     await person.says("/peru")
+    [done] = await press_key(person, "cancel.really")
+    assert done.shows("cancel.done")
+    assert await conversation(db, person.user_id) is None
+
+
+async def test_cancel_before_any_figure_asks_nothing(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await open_budget(person)
+    [done] = await person.says("/peru")
+    assert done.shows("cancel.done")
     assert await conversation(db, person.user_id) is None
 
 

@@ -57,3 +57,31 @@ ENTRIES.update(
         },
     }
 )
+ENTRIES.update(
+    {
+        "cancel.confirm_budget": {
+            "fi": (
+                "Lopetetaanko budjetti? Kirjoittamasi luvut poistuvat."
+                " Jos haluat jatkaa, paina Ei, jatketaan."
+            ),
+            "sv": (
+                "Ska budgeten avslutas? Siffrorna du skrivit försvinner."
+                " Vill du fortsätta, tryck Nej, vi fortsätter."
+            ),
+            "en": (
+                "Stop the budget? The figures you typed will be deleted."
+                " To go on, press No, let's go on."
+            ),
+        },
+        "cancel.really": {
+            "fi": "Kyllä, lopeta",
+            "sv": "Ja, avsluta",
+            "en": "Yes, stop",
+        },
+        "cancel.keep_going": {
+            "fi": "Ei, jatketaan",
+            "sv": "Nej, vi fortsätter",
+            "en": "No, let's go on",
+        },
+    }
+)

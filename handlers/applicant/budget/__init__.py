@@ -19,9 +19,16 @@ from __future__ import annotations
 from handlers.applicant.budget import financing, municipal, staff, summary
 from handlers.applicant.budget.shared import FLOW, S, row_name
 from handlers.applicant.budget.summary import budget_document, budget_sheets, summary_params
+from handlers.core.context import Context
 from handlers.core.flow import Flow, MenuEntry, Registry, Step
 
 __all__ = ["FLOW", "budget_document", "budget_sheets", "register", "row_name", "summary_params"]
+
+
+def _cancel_question(ctx: Context) -> str | None:
+    """/peru asks first once staff costs are entered (a line or the total)."""
+    entered = bool(ctx.data.get("lines")) or ctx.data.get("staff_total") is not None
+    return "cancel.confirm_budget" if entered else None
 
 
 def register(registry: Registry) -> None:
@@ -31,5 +38,13 @@ def register(registry: Registry) -> None:
         **municipal.STEPS,
         **summary.STEPS,
     }
-    registry.add_flow(Flow(FLOW, steps, S.MODEL, use_buttons="applicant.use_buttons"))
+    registry.add_flow(
+        Flow(
+            FLOW,
+            steps,
+            S.MODEL,
+            use_buttons="applicant.use_buttons",
+            confirm_cancel=_cancel_question,
+        )
+    )
     registry.add_menu_entry(MenuEntry("menu.budget", f"go:{FLOW}", order=120))
