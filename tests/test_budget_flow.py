@@ -490,13 +490,32 @@ async def test_typical_mistakes_get_specific_answers(bot: Bot) -> None:
     assert "enintään 100" in (await say(person4, "150")).text
 
 
-async def test_a_choice_step_refuses_typed_text(bot: Bot, db: Database) -> None:
+async def test_a_choice_step_refuses_typed_text_and_shows_the_options_again(
+    bot: Bot, db: Database
+) -> None:
     person = bot.person()
     await open_budget(person)
     answer = await say(person, "kaikki")
-    assert answer.keys == ("applicant.use_buttons",)
+    assert answer.keys == ("applicant.use_buttons", "budget.staff_mode_ask")
+    assert answer.label_keys == ["budget.staff_lines", "budget.staff_total"]
     state = await conversation(db, person.user_id)
     assert state is not None and state[1] == "staff_mode"
+
+
+async def test_typing_an_options_text_picks_it(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await _to_step(person, "income")
+    await say(person, "0")
+    picked = await say(person, "yhdistyksenä")  # "Yhdistys tai muu järjestö"
+    assert not picked.shows("applicant.use_buttons")
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "eu" and state[2]["applicant"] == "association"
+    other = bot.person(2)
+    await _to_step(other, "income")
+    await say(other, "0")
+    await say(other, "Kunta")
+    state = await conversation(db, other.user_id)
+    assert state is not None and state[2]["applicant"] == "municipality"
 
 
 async def test_numbered_transports_read_typed_numbers_as_answers(db: Database) -> None:

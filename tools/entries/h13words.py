@@ -85,3 +85,12 @@ ENTRIES.update(
         },
     }
 )
+ENTRIES.update(
+    {
+        "meetings.title_letters": {
+            "fi": "Nimessä pitää olla kirjaimia, esim. Ryhmätapaaminen.",
+            "sv": "Namnet måste ha bokstäver, t.ex. Gruppträff.",
+            "en": "The name needs letters, e.g. Group meeting.",
+        },
+    }
+)
