@@ -4,6 +4,7 @@ bad input at every typed step, editing staff lines, the XLSX/CSV/PNG files, numb
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from bot import maintenance
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from bot.transports.base import Capabilities
@@ -28,6 +30,7 @@ from handlers.domain.budget_math import (
     rules_from_programme,
     staff_cost,
 )
+from storage import budget_drafts, personal_data, users
 from storage.db import Database
 from tests.applicant_chat import (
     assert_no_failure,
@@ -943,3 +946,68 @@ async def test_a_new_line_has_no_old_values(bot: Bot) -> None:
     [title] = await press_key(person, "budget.staff_lines")
     assert not title.shows("budget.line_old") and "budget.keep" not in title.label_keys
     assert (await say(person, "sama")).shows("budget.line_side_ask")  # a title like any
+
+
+async def test_a_cancelled_budget_can_be_continued_for_7_days(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await staff_total(person, "154 727")
+    await person.says("/peru")
+    [done] = await person.presses_key("cancel.really")
+    assert done.shows("cancel.done") and done.shows("budget.draft_kept")
+    assert await conversation(db, person.user_id) is None
+    await person.says("/start")
+    [offer] = await press_key(person, "menu.budget")
+    assert offer.shows("budget.draft_offer")
+    [income] = await press_key(person, "budget.draft_continue")
+    assert income.shows("budget.income_ask")
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "income" and state[2]["staff_total"] == "154727"
+    async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT COUNT(*) FROM budget_drafts")
+        row = await cursor.fetchone()
+        assert row is not None and row[0] == 0  # taken back
+
+
+async def test_a_budget_draft_is_offered_only_for_7_days_and_can_be_dropped(
+    bot: Bot, db: Database
+) -> None:
+    person = bot.person()
+    await staff_total(person, "154 727")
+    await person.says("/peru")
+    await person.says("/peru")
+    await person.says("/start")
+    [offer] = await press_key(person, "menu.budget")
+    assert offer.shows("budget.draft_offer")
+    [model] = await press_key(person, "budget.draft_new")
+    assert model.shows("budget.model_ask") and not model.shows("budget.draft_offer")
+    async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT COUNT(*) FROM budget_drafts")
+        row = await cursor.fetchone()
+        assert row is not None and row[0] == 0
+
+
+async def test_budget_drafts_older_than_7_days_are_not_found_and_are_pruned(db: Database) -> None:
+    now = dt.datetime(2026, 12, 3, 12, tzinfo=dt.UTC)
+    async with db.transaction() as conn:
+        await users.touch(conn, "test:1", "test:1", locale="fi", now=now, private_chat=True)
+        await budget_drafts.save(conn, "test:1", "income", {"staff_total": "1"}, now)
+        found = await budget_drafts.find(conn, "test:1", now + dt.timedelta(days=6))
+        assert found is not None and found.data == {"staff_total": "1"}
+        assert await budget_drafts.find(conn, "test:1", now + dt.timedelta(days=8)) is None
+    done = await maintenance.run_once(db, now + dt.timedelta(days=8))
+    assert done.budget_drafts_deleted == 1
+
+
+async def test_a_budget_draft_is_exported_and_forgotten(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await staff_total(person, "154 727")
+    await person.says("/peru")
+    await person.says("/peru")
+    async with db.transaction() as conn:
+        exported = await personal_data.export(conn, person.user_id, person.user_id)
+        [draft] = exported["budget_drafts"]
+        assert draft["step"] == "income" and draft["data"]["staff_total"] == "154727"
+        await personal_data.delete(conn, person.user_id, person.user_id)
+        cursor = await conn.execute("SELECT COUNT(*) FROM budget_drafts")
+        row = await cursor.fetchone()
+        assert row is not None and row[0] == 0

@@ -83,6 +83,16 @@ async def cancel(ctx: Context) -> None:
             ],
         )
         return
+    await _cancelled(ctx)
+
+
+async def _cancelled(ctx: Context) -> None:
+    """End the conversation, after its flow kept what it keeps (``Flow.on_cancel``)."""
+    assert ctx.state is not None
+    flow = ctx.services.registry.flows.get(ctx.state.flow)
+    ctx.data.pop(CANCEL_ASKED, None)
+    if flow is not None and flow.on_cancel is not None:
+        await flow.on_cancel(ctx)
     ctx.end()
     ctx.reply("cancel.done")
     main_menu(ctx)
@@ -95,9 +105,7 @@ async def answer_cancel_question(ctx: Context) -> None:
         ctx.reply("cancel.nothing")
         main_menu(ctx)
     elif choice == "yes":
-        ctx.end()
-        ctx.reply("cancel.done")
-        main_menu(ctx)
+        await _cancelled(ctx)
     else:
         ctx.data.pop(CANCEL_ASKED, None)
         ctx.next_step = ctx.state.step

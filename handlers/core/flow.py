@@ -267,6 +267,8 @@ class Flow:
     # flow (a catalog key), or None when there is nothing worth asking about; asked once per
     # step (handlers/common/start.py).
     confirm_cancel: Callable[[Context], str | None] | None = None
+    # What the flow keeps when /peru throws it away (run before the conversation ends).
+    on_cancel: Action | None = None
 
     END: ClassVar[End] = END
 

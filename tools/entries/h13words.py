@@ -61,16 +61,16 @@ ENTRIES.update(
     {
         "cancel.confirm_budget": {
             "fi": (
-                "Lopetetaanko budjetti? Kirjoittamasi luvut poistuvat."
-                " Jos haluat jatkaa, paina Ei, jatketaan."
+                "Lopetetaanko budjetti? Se säilyy 7 päivää, ja voit jatkaa sitä valikosta"
+                " (Laske hankkeen budjetti)."
             ),
             "sv": (
-                "Ska budgeten avslutas? Siffrorna du skrivit försvinner."
-                " Vill du fortsätta, tryck Nej, vi fortsätter."
+                "Ska budgeten avslutas? Den sparas i 7 dagar, och du kan fortsätta den från"
+                " menyn (Räkna projektets budget)."
             ),
             "en": (
-                "Stop the budget? The figures you typed will be deleted."
-                " To go on, press No, let's go on."
+                "Stop the budget? It is kept for 7 days, and you can go on with it from the"
+                " menu (Work out a project budget)."
             ),
         },
         "cancel.really": {
@@ -91,6 +91,35 @@ ENTRIES.update(
             "fi": "Nimessä pitää olla kirjaimia, esim. Ryhmätapaaminen.",
             "sv": "Namnet måste ha bokstäver, t.ex. Gruppträff.",
             "en": "The name needs letters, e.g. Group meeting.",
+        },
+    }
+)
+ENTRIES.update(
+    {
+        "budget.draft_kept": {
+            "fi": "Budjettisi säilyy 7 päivää. Jatka sitä valikosta: Laske hankkeen budjetti.",
+            "sv": (
+                "Din budget sparas i 7 dagar. Fortsätt den från menyn: Räkna projektets budget."
+            ),
+            "en": (
+                "Your budget is kept for 7 days."
+                " Go on with it from the menu: Work out a project budget."
+            ),
+        },
+        "budget.draft_offer": {
+            "fi": "Sinulla on kesken jäänyt budjetti ({saved}). Jatketaanko siitä?",
+            "sv": "Du har en budget på hälft ({saved}). Ska vi fortsätta med den?",
+            "en": "You have an unfinished budget ({saved}). Shall we go on with it?",
+        },
+        "budget.draft_continue": {
+            "fi": "Jatka budjettia",
+            "sv": "Fortsätt budgeten",
+            "en": "Continue the budget",
+        },
+        "budget.draft_new": {
+            "fi": "Aloita alusta",
+            "sv": "Börja om",
+            "en": "Start over",
         },
     }
 )

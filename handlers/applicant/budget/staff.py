@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from handlers.applicant.budget.shared import (
+    DRAFT,
     KEEP,
     LINES,
     MODE,
@@ -30,6 +31,7 @@ from handlers.core.context import Context
 from handlers.core.flow import END, NUMBER, TEXT, Step
 from handlers.core.types import (
     Button,
+    Day,
     InvalidInput,
     Lines,
     Money,
@@ -45,6 +47,7 @@ from handlers.domain.budget_math import (
     shown_rate_decimals,
 )
 from handlers.domain.money import Per
+from storage import budget_drafts
 
 # --- cost model and staff --------------------------------------------------------------------
 
@@ -55,6 +58,18 @@ async def _model_prompt(ctx: Context) -> None:
         ctx.reply("applicant.unavailable")
         main_menu(ctx)
         return
+    if not ctx.data.get("draft_seen"):
+        draft = await budget_drafts.find(ctx.conn, ctx.user.user_id, ctx.now)
+        if draft is not None:
+            ctx.reply(
+                "budget.draft_offer",
+                saved=Day(draft.saved_at.astimezone(ctx.services.timezone).date()),
+                buttons=[
+                    [DRAFT.button("budget.draft_continue", "continue")],
+                    [DRAFT.button("budget.draft_new", "new")],
+                ],
+            )
+            return
     programme = programme_of(ctx)
     supported = [m for m in programme.cost_models if m.supported]
     others = [m.name.get(ctx.locale) for m in programme.cost_models if not m.supported]
@@ -70,12 +85,29 @@ async def _model_prompt(ctx: Context) -> None:
 
 
 async def _model_handle(ctx: Context) -> None:
+    choice = DRAFT.value(ctx.payload)
+    if choice is not None:
+        await _draft_chosen(ctx, choice)
+        return
     key = ctx.button(MODEL)
     model = next((m for m in programme_of(ctx).cost_models if m.key == key), None)
     if model is None or not model.supported:
         raise InvalidInput("budget.error.unsupported_cost_model")
     ctx.data["model"] = key
     ctx.goto(S.STAFF_MODE)
+
+
+async def _draft_chosen(ctx: Context, choice: str) -> None:
+    """Continue the budget set aside by /peru where it stood, or drop it and start anew."""
+    draft = await budget_drafts.find(ctx.conn, ctx.user.user_id, ctx.now)
+    await budget_drafts.delete(ctx.conn, ctx.user.user_id)
+    if choice == "continue" and draft is not None and draft.step in set(S):
+        ctx.data.clear()
+        ctx.data.update(draft.data)
+        ctx.goto(draft.step)
+        return
+    ctx.data["draft_seen"] = True
+    ctx.goto(S.MODEL)
 
 
 async def _staff_mode_prompt(ctx: Context) -> None:
@@ -537,7 +569,8 @@ async def _pick_line_handle(ctx: Context) -> None:
 # --- the steps of this stage -----------------------------------------------------------------
 
 STEPS: dict[str, Step] = {
-    S.MODEL: Step(_model_prompt, _model_handle, accepts={MODEL}, goes_to={S.STAFF_MODE, END}),
+    # From the model step a budget set aside by /peru goes on where it stood (any step).
+    S.MODEL: Step(_model_prompt, _model_handle, accepts={MODEL, DRAFT}, goes_to={*S, END}),
     S.STAFF_MODE: Step(
         _staff_mode_prompt,
         _staff_mode_handle,
