@@ -459,21 +459,25 @@ class Dispatcher:
         # a step with buttons ("yhdistys") is a press of that option.
         if ctx.payload is not None and not step.takes_button(ctx.payload):
             raise ctx.use_buttons()
+        asks_again = False
         if ctx.payload is None and ctx.text and step.families:
-            ctx.payload = await self._typed_option(ctx, step)
+            ctx.payload, asks_again = await self._typed_option(ctx, step)
         if ctx.payload is None and not step.typed:
-            # Not understood: say so and show the options again.
+            # Not understood: say so and show the options again (when the step's prompt
+            # shows them; one that failed on a copy is not run again).
             ctx.reply(flow.use_buttons_key() if flow else "error.unknown_input")
-            ctx.next_step = state.step
+            if asks_again:
+                ctx.next_step = state.step
             return
         ctx.running = (state.flow, state.step)
         await step.handle(ctx)
 
-    async def _typed_option(self, ctx: Context, step: Step) -> str | None:
+    async def _typed_option(self, ctx: Context, step: Step) -> tuple[str | None, bool]:
         """The payload of the option of ``step`` that the typed text names, if exactly one
         (:func:`~handlers.domain.option_match.pick_option`); where the step also takes text,
         only the whole label counts. The options are what the step's prompt shows now: it is
-        run on a copy of the conversation, and whatever it wrote is undone."""
+        run on a copy of the conversation, and whatever it wrote is undone. The second value
+        says whether that prompt ran and showed options (so it may ask again)."""
         state = ctx.state
         assert state is not None and ctx.text is not None
         probe = Context(
@@ -489,8 +493,9 @@ class Dispatcher:
         async with savepoint(ctx.conn, "typed_option") as point:
             try:
                 await step.prompt(probe)
-            except (InvalidInput, NotAllowed, FlowError):
-                return None
+            except Exception as error:  # a prompt that cannot run here offers nothing
+                log.info("options not read: error=%s", type(error).__name__)
+                return None, False
             finally:
                 await point.rollback()
         offered = [
@@ -505,7 +510,7 @@ class Dispatcher:
             for button in offered
         ]
         index = pick_option(ctx.text, labels, ctx.locale, whole=step.typed)
-        return offered[index].payload if index is not None else None
+        return (offered[index].payload if index is not None else None), bool(offered)
 
     async def _run_prompts(self, ctx: Context) -> None:
         for _ in range(_MAX_PROMPT_CHAIN):

@@ -50,3 +50,12 @@ def test_swedish_and_english_labels() -> None:
         pick_option("förening", ["Förening eller organisation", "Kommun"], "sv", whole=False) == 0
     )
     assert pick_option("municipality", ["Association", "Municipality"], "en", whole=False) == 1
+
+
+def test_a_yes_or_no_word_alone_confirms_nothing() -> None:
+    labels = ["Kyllä, poista", "Ei, pidä tiedot"]
+    assert pick_option("kyllä", labels, "fi", whole=False) is None
+    assert pick_option("ei", labels, "fi", whole=False) is None
+    assert pick_option("ok", labels, "fi", whole=False) is None
+    assert pick_option("kyllä poista", labels, "fi", whole=False) == 0
+    assert pick_option("pidä tiedot", labels, "fi", whole=False) == 1

@@ -10,8 +10,9 @@ Two strengths:
 - ``whole``: the text says the whole label and nothing else (every word of each, in any
   order). This is the only kind used where the step also takes free text (a meeting's title
   with a "use the group's name" button), so a title is never taken for a button by one word.
-- otherwise every typed word is a word of the label, and the label has a word that is not
-  in any other label: "yhdistys" names "Yhdistys tai muu järjestö".
+- otherwise every typed word is a word of the label, and no other label has them all:
+  "yhdistys" names "Yhdistys tai muu järjestö". A yes or no word ("kyllä", "ei") counts only
+  in the whole label, so "kyllä" never confirms "Kyllä, poista" by itself.
 
 The answer is the index of the one option named, or None when none is, or more than one.
 """
@@ -21,9 +22,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.domain.lemmas import MAX_WORDS, analyse, tokenize
+from messages.words import every
 
 #: A longer text is not an option's name (labels are a few words).
 MAX_TYPED_WORDS = 8
+#: Yes and no words ("kyllä", "ei", "ok") name an option only as its whole label: "kyllä"
+#: alone is not "Kyllä, poista" (answers to the bot's questions read them, not this).
+_WEAK = frozenset(
+    word
+    for phrase in every(
+        lambda w: [p for i in ("yes", "no", "accept") for p in w.replies.intents.get(i, ())]
+    )
+    for word in tokenize(phrase)
+)
 
 
 def _terms(text: str, locale: str) -> list[frozenset[str]]:
@@ -52,7 +63,7 @@ def pick_option(text: str, labels: Sequence[str], locale: str, *, whole: bool) -
     ]
     if len(exact) == 1:
         return exact[0]
-    if whole or exact:
+    if whole or exact or any(word & _WEAK for word in typed):
         return None
     named = [
         index

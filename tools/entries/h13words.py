@@ -123,3 +123,27 @@ ENTRIES.update(
         },
     }
 )
+ENTRIES.update(
+    {
+        "privacy.keep.budget_drafts": {
+            "count": "days",
+            "fi": (
+                "• Budjetti, jonka lopetit komennolla /peru: {days} päivä.",
+                "• Budjetti, jonka lopetit komennolla /peru: {days} päivää.",
+            ),
+            "sv": (
+                "• En budget som du avslutade med /avbryt: {days} dag.",
+                "• En budget som du avslutade med /avbryt: {days} dagar.",
+            ),
+            "en": (
+                "• A budget you stopped with /cancel: {days} day.",
+                "• A budget you stopped with /cancel: {days} days.",
+            ),
+        },
+        "mydata.line_budget_draft": {
+            "fi": "• Budjetti, jonka lopetit kesken. Se poistuu 7 päivän kuluttua.",
+            "sv": "• En budget som du avslutade halvvägs. Den raderas efter 7 dagar.",
+            "en": "• A budget you stopped halfway. It is deleted after 7 days.",
+        },
+    }
+)
