@@ -7,8 +7,8 @@ language, case and inflection aside; one-letter words and numbers are not names 
 
 Two strengths:
 
-- ``whole``: the text says the whole label and nothing else (every word of each, in any
-  order). This is the only kind used where the step also takes free text (a meeting's title
+- ``whole``: the text is the whole label and nothing else (its words, case and order aside;
+  not inflected). This is the only kind used where the step also takes free text (a meeting's title
   with a "use the group's name" button), so a title is never taken for a button by one word.
 - otherwise every typed word is a word of the label, and no other label has them all:
   "yhdistys" names "Yhdistys tai muu järjestö". A yes or no word ("kyllä", "ei") counts only
@@ -48,8 +48,18 @@ def _says(word: frozenset[str], label: Sequence[frozenset[str]]) -> bool:
     return any(word & other for other in label)
 
 
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(sorted(w for w in tokenize(text) if len(w) > 1 and not w.isdigit()))
+
+
 def pick_option(text: str, labels: Sequence[str], locale: str, *, whole: bool) -> int | None:
     """The index in ``labels`` of the one option ``text`` names, else None."""
+    if whole:
+        # Where text is also an answer, the label's own words (case aside) and nothing else;
+        # no lemmas, so a step that takes text does not wait for the dictionaries to load.
+        said = _words(text)
+        same = [index for index, label in enumerate(labels) if said and _words(label) == said]
+        return same[0] if len(same) == 1 else None
     typed = _terms(text, locale)
     if not typed or len(typed) > MAX_TYPED_WORDS:
         return None
