@@ -31,6 +31,7 @@ input is followed by the line naming the ways back and out.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import logging
@@ -51,6 +52,7 @@ from handlers.core.context import Context, Notice, Roles, Services, resume
 from handlers.core.flow import Command, FlowError, Step
 from handlers.core.ports import TransportFacts
 from handlers.core.types import FILE_LIMIT, Button, Incoming, InvalidInput, NotAllowed, Reply
+from handlers.domain.option_match import pick_option
 from handlers.domain.whole_numbers import is_digits
 from storage import buttons as button_store
 from storage import (
@@ -464,11 +466,20 @@ class Dispatcher:
             self._go_back(ctx, state)
             return
         # What the step does not take is answered here, the same for every flow: typed text
-        # (or a button of another family) where only buttons do.
+        # (or a button of another family) where only buttons do. An option's text typed at
+        # a step with buttons ("yhdistys") is a press of that option.
         if ctx.payload is not None and not step.takes_button(ctx.payload):
             raise ctx.use_buttons()
+        asks_again = False
+        if ctx.payload is None and ctx.text and step.families:
+            ctx.payload, asks_again = await self._typed_option(ctx, step)
         if ctx.payload is None and not step.typed:
-            raise ctx.use_buttons()
+            # Not understood: say so and show the options again (when the step's prompt
+            # shows them; one that failed on a copy is not run again).
+            ctx.reply(flow.use_buttons_key() if flow else "error.unknown_input")
+            if asks_again:
+                ctx.next_step = state.step
+            return
         ctx.running = (state.flow, state.step)
         await self._answer(ctx, step)
 
@@ -491,6 +502,46 @@ class Dispatcher:
         ctx.state = back
         ctx.reply("ways.went_back")
         ctx.next_step = back.step
+
+    async def _typed_option(self, ctx: Context, step: Step) -> tuple[str | None, bool]:
+        """The payload of the option of ``step`` that the typed text names, if exactly one
+        (:func:`~handlers.domain.option_match.pick_option`); where the step also takes text,
+        only the whole label counts. The options are what the step's prompt shows now: it is
+        run on a copy of the conversation, and whatever it wrote is undone. The second value
+        says whether that prompt ran and showed options (so it may ask again)."""
+        state = ctx.state
+        assert state is not None and ctx.text is not None
+        probe = Context(
+            incoming=ctx.incoming,
+            user=ctx.user,
+            roles=ctx.roles,
+            conn=ctx.conn,
+            services=self.services,
+            state=copy.deepcopy(state),
+            now=ctx.now,
+        )
+        probe.running = (state.flow, state.step)
+        async with savepoint(ctx.conn, "typed_option") as point:
+            try:
+                await step.prompt(probe)
+            except Exception as error:  # a prompt that cannot run here offers nothing
+                log.info("options not read: error=%s", type(error).__name__)
+                return None, False
+            finally:
+                await point.rollback()
+        offered = [
+            button
+            for reply in probe.replies
+            for row in reply.buttons
+            for button in row
+            if step.takes_button(button.payload)
+        ]
+        labels = [
+            self.services.rendering.plain(ctx.locale, button.label_key, button.params)
+            for button in offered
+        ]
+        index = pick_option(ctx.text, labels, ctx.locale, whole=step.typed)
+        return (offered[index].payload if index is not None else None), bool(offered)
 
     async def _run_prompts(self, ctx: Context) -> None:
         for _ in range(_MAX_PROMPT_CHAIN):

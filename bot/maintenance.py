@@ -42,6 +42,7 @@ from handlers.core.ports import TransportFacts
 from storage import (
     audit,
     broadcasts,
+    budget_drafts,
     buttons,
     code_limits,
     contact_requests,
@@ -80,6 +81,7 @@ class Pass:
     open_items_deleted: int = 0
     conversations_deleted: int = 0
     held_deleted: int = 0
+    budget_drafts_deleted: int = 0
     people_deleted: int = 0
 
     def nonzero(self) -> dict[str, int]:
@@ -134,6 +136,9 @@ async def run_once(
             conn, now - dt.timedelta(hours=contact_requests.ABANDONED_HOURS)
         )
         done.held_deleted = await held_notices.delete_expired(conn, now)
+        done.budget_drafts_deleted = await budget_drafts.delete_older_than(
+            conn, now - budget_drafts.KEEP_DAYS * DAY
+        )
         stale = await users.inactive(conn, now - users.INACTIVE_DAYS * DAY)
         for user_id, home_chat_id in stale:
             # with no private chat known, the person's id (a Telegram private chat's id)

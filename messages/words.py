@@ -56,9 +56,9 @@ class MoneyWords:
     million: tuple[str, ...]
     currency: tuple[str, ...]
     percent: tuple[str, ...]
-    per_hour: tuple[str, ...]  # units after an amount: "18,50 €/h"
-    per_month: tuple[str, ...]
-    per_year: tuple[str, ...]
+    per_hour: tuple[str, ...]  # "€/h", "euroa tunnissa": an hourly pay
+    per_month: tuple[str, ...]  # "€/kk", "euroa kuussa": a monthly pay
+    zero: tuple[str, ...]  # "ei ole", "ei mitään": nothing, where nothing is an answer
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class AnswerWords:
     age_units: tuple[str, ...]
     join: tuple[str, ...]
     file: tuple[str, ...]
+    keep: tuple[str, ...]  # "sama": keep the old value when something is edited
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,6 @@ class StepWords:
     """Words that work at the steps of multi-step flows (``[steps]``)."""
 
     back: tuple[str, ...]  # one question back (handlers/core/ways.py)
-    keep: tuple[str, ...]  # editing: keep the value shown
-    zero: tuple[str, ...]  # "ei ole": an amount of nothing
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,8 @@ PERSONAL_TABLES: list[PersonalTable] = [
     PersonalTable("person_refs", "user_id", export=False),
     # 010_private_chats: messages waiting for the person to open a private chat
     PersonalTable("held_notices", "user_id"),
+    # 019: a budget set aside by /peru, kept 7 days to be continued
+    PersonalTable("budget_drafts", "user_id"),
     PersonalTable("buttons", "chat_id", by_chat=True, export=False),
     PersonalTable("chat_keyboards", "chat_id", by_chat=True, export=False),
     PersonalTable("users", "user_id"),

@@ -4,6 +4,7 @@ bad input at every typed step, editing staff lines, the XLSX/CSV/PNG files, numb
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from bot import maintenance
 from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from bot.transports.base import Capabilities
@@ -29,6 +31,7 @@ from handlers.domain.budget_math import (
     rules_from_programme,
     staff_cost,
 )
+from storage import budget_drafts, personal_data, users
 from storage.db import Database
 from tests.applicant_chat import (
     assert_no_failure,
@@ -491,13 +494,32 @@ async def test_typical_mistakes_get_specific_answers(bot: Bot) -> None:
     assert "enintään 100" in (await say(person4, "150")).text
 
 
-async def test_a_choice_step_refuses_typed_text(bot: Bot, db: Database) -> None:
+async def test_a_choice_step_refuses_typed_text_and_shows_the_options_again(
+    bot: Bot, db: Database
+) -> None:
     person = bot.person()
     await open_budget(person)
     answer = await say(person, "kaikki")
-    assert answer.keys == ("applicant.use_buttons",)
+    assert answer.keys == ("applicant.use_buttons", "budget.staff_mode_ask")
+    assert answer.label_keys == ["budget.staff_lines", "budget.staff_total"]
     state = await conversation(db, person.user_id)
     assert state is not None and state[1] == "staff_mode"
+
+
+async def test_typing_an_options_text_picks_it(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await _to_step(person, "income")
+    await say(person, "0")
+    picked = await say(person, "yhdistyksenä")  # "Yhdistys tai muu järjestö"
+    assert not picked.shows("applicant.use_buttons")
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "eu" and state[2]["applicant"] == "association"
+    other = bot.person(2)
+    await _to_step(other, "income")
+    await say(other, "0")
+    await say(other, "Kunta")
+    state = await conversation(db, other.user_id)
+    assert state is not None and state[2]["applicant"] == "municipality"
 
 
 async def test_numbered_transports_read_typed_numbers_as_answers(db: Database) -> None:
@@ -518,10 +540,40 @@ async def test_numbered_transports_read_typed_numbers_as_answers(db: Database) -
         assert "− 1 €" in plain(income.text)
 
 
-async def test_cancel_forgets_the_budget(bot: Bot, db: Database) -> None:
+async def test_cancel_forgets_the_budget_after_asking_once(bot: Bot, db: Database) -> None:
     person = bot.person()
     await staff_total(person, "154 727")
+    [asked] = await person.says("/peru")
+    assert asked.shows("cancel.confirm_budget")
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "income"  # nothing thrown away yet
+    [done] = await person.says("/peru")  # the second time it is done
+    assert done.shows("cancel.done")
+    assert await conversation(db, person.user_id) is None
+
+
+async def test_cancel_question_can_be_answered_both_ways(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await open_budget(person)
+    await press_key(person, "budget.staff_lines")
+    await add_monthly_line(person, "Ohjaaja", "3 000", "100", "12")
+    [asked] = await person.says("peru")  # typed without a slash
+    assert asked.shows("cancel.confirm_budget")
+    [back] = await press_key(person, "cancel.keep_going")
+    assert back.shows("budget.lines")  # the question it was at, again
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "lines" and len(state[2]["lines"]) == 1
     await person.says("/peru")
+    [done] = await press_key(person, "cancel.really")
+    assert done.shows("cancel.done")
+    assert await conversation(db, person.user_id) is None
+
+
+async def test_cancel_before_any_figure_asks_nothing(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await open_budget(person)
+    [done] = await person.says("/peru")
+    assert done.shows("cancel.done")
     assert await conversation(db, person.user_id) is None
 
 
@@ -839,3 +891,137 @@ async def test_rows_above_the_total_are_explained_and_flagged(bot: Bot) -> None:
         "Rivit ovat yhteensä 373 294 €, mutta nettokustannukset ovat 216 618 € (ero +156 676 €)"
         in text
     )
+
+
+# --- input as typed (issue 13, item 5) ----------------------------------------------------------
+
+
+async def test_pay_with_its_unit_and_zero_in_words(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await _to_step(person, "line_hourly")
+    assert (await say(person, "18,50 €/kk")).shows("money.error.wrong_unit_hour")
+    assert (await say(person, "kaksikymmentä")).shows("money.error.format_hour")
+    await say(person, "18,50 €/h")
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "line_hours"
+    assert state[2]["line"]["hourly_pay"] == "18.50"
+
+    monthly = bot.person(2)
+    await _to_step(monthly, "line_monthly")
+    assert (await say(monthly, "3 300 €/h")).shows("money.error.wrong_unit_month")
+    await say(monthly, "3 300 €/kk")
+    state = await conversation(db, monthly.user_id)
+    assert state is not None and state[1] == "line_percent"
+    assert state[2]["line"]["monthly_pay"] == "3300"
+
+    income = bot.person(3)
+    await _to_step(income, "income")
+    assert (await say(income, "3 300 €/kk")).shows("money.error.wrong_unit_total")
+    await say(income, "ei ole")
+    state = await conversation(db, income.user_id)
+    assert state is not None and state[1] == "applicant" and state[2]["income"] == "0"
+
+
+# --- editing a line keeps what is not changed (issue 13, item 3) --------------------------------
+
+
+async def test_editing_a_line_shows_each_old_value_and_keeps_it(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await open_budget(person)
+    await press_key(person, "budget.staff_lines")
+    await add_monthly_line(person, "Projektipäällikkö", "3 300", "100", "24")
+    await press_key(person, "budget.edit_line")
+    [title] = await press(person, "1. Projektipäällikkö")
+    assert title.shows("budget.line_old") and "Projektipäällikkö" in title.text
+    side = await say(person, "sama")  # the title stays
+    assert side.shows("budget.line_old")
+    await press_key(person, "budget.keep")  # the side costs stay
+    pay_kind = person.last
+    assert pay_kind.shows("budget.line_old")
+    monthly = await tap_key(person, "budget.keep")  # monthly pay stays the kind
+    assert monthly.shows("budget.line_old") and "3 300,00 €" in plain(monthly.text)
+    percent = await say(person, "Sama.")
+    assert percent.shows("budget.line_old") and "100 %" in plain(percent.text)
+    await say(person, "50")  # the one change
+    months = person.last
+    assert months.shows("budget.line_old") and "24" in plain(months.text)
+    await tap_key(person, "budget.keep")
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "lines"
+    [line] = state[2]["lines"]
+    assert line["title"] == "Projektipäällikkö" and line["monthly_pay"] == "3300"
+    assert line["working_time"] == "50" and line["months"] == "24"
+    assert line["side"] is None and line["hourly_pay"] is None
+
+
+async def test_a_new_line_has_no_old_values(bot: Bot) -> None:
+    person = bot.person()
+    await open_budget(person)
+    [title] = await press_key(person, "budget.staff_lines")
+    assert not title.shows("budget.line_old") and "budget.keep" not in title.label_keys
+    assert (await say(person, "sama")).shows("budget.line_side_ask")  # a title like any
+
+
+async def test_a_cancelled_budget_can_be_continued_for_7_days(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await staff_total(person, "154 727")
+    await person.says("/peru")
+    [done] = await person.presses_key("cancel.really")
+    assert done.shows("cancel.done") and done.shows("budget.draft_kept")
+    assert await conversation(db, person.user_id) is None
+    await person.says("/start")
+    [offer] = await press_key(person, "menu.budget")
+    assert offer.shows("budget.draft_offer")
+    [income] = await press_key(person, "budget.draft_continue")
+    assert income.shows("budget.income_ask")
+    state = await conversation(db, person.user_id)
+    assert state is not None and state[1] == "income" and state[2]["staff_total"] == "154727"
+    async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT COUNT(*) FROM budget_drafts")
+        row = await cursor.fetchone()
+        assert row is not None and row[0] == 0  # taken back
+
+
+async def test_a_budget_draft_is_offered_only_for_7_days_and_can_be_dropped(
+    bot: Bot, db: Database
+) -> None:
+    person = bot.person()
+    await staff_total(person, "154 727")
+    await person.says("/peru")
+    await person.says("/peru")
+    await person.says("/start")
+    [offer] = await press_key(person, "menu.budget")
+    assert offer.shows("budget.draft_offer")
+    [model] = await press_key(person, "budget.draft_new")
+    assert model.shows("budget.model_ask") and not model.shows("budget.draft_offer")
+    async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT COUNT(*) FROM budget_drafts")
+        row = await cursor.fetchone()
+        assert row is not None and row[0] == 0
+
+
+async def test_budget_drafts_older_than_7_days_are_not_found_and_are_pruned(db: Database) -> None:
+    now = dt.datetime(2026, 12, 3, 12, tzinfo=dt.UTC)
+    async with db.transaction() as conn:
+        await users.touch(conn, "test:1", "test:1", locale="fi", now=now, private_chat=True)
+        await budget_drafts.save(conn, "test:1", "income", {"staff_total": "1"}, now)
+        found = await budget_drafts.find(conn, "test:1", now + dt.timedelta(days=6))
+        assert found is not None and found.data == {"staff_total": "1"}
+        assert await budget_drafts.find(conn, "test:1", now + dt.timedelta(days=8)) is None
+    done = await maintenance.run_once(db, now + dt.timedelta(days=8))
+    assert done.budget_drafts_deleted == 1
+
+
+async def test_a_budget_draft_is_exported_and_forgotten(bot: Bot, db: Database) -> None:
+    person = bot.person()
+    await staff_total(person, "154 727")
+    await person.says("/peru")
+    await person.says("/peru")
+    async with db.transaction() as conn:
+        exported = await personal_data.export(conn, person.user_id, person.user_id)
+        [draft] = exported["budget_drafts"]
+        assert draft["step"] == "income" and draft["data"]["staff_total"] == "154727"
+        await personal_data.delete(conn, person.user_id, person.user_id)
+        cursor = await conn.execute("SELECT COUNT(*) FROM budget_drafts")
+        row = await cursor.fetchone()
+        assert row is not None and row[0] == 0

@@ -72,7 +72,7 @@ async def test_join_with_a_code_after_seeing_what_is_stored(db: Database) -> Non
         # Nothing is stored before the answer.
         assert await stored_about(w, person.user_id) == {"name": None, "memberships": []}
         [hint] = await act(person, text="joo")
-        assert hint.keys == ("enrol.use_buttons",)
+        assert hint.keys == ("enrol.use_buttons", "enrol.consent")  # the options again
         [welcome] = await act(person, key="enrol.accept")
         assert welcome.keys[0] == "enrol.welcome"
         assert "/omat" in welcome.text

@@ -140,7 +140,7 @@ async def test_wrong_input_keeps_the_step_and_no_drops_the_change(db: Database, 
     coordinator, (leaver, _) = await setup(bot, db)
     await coordinator.says("/merkitse_lopettanut")
     [hint] = await coordinator.says("Osallistuja 0")
-    assert hint.keys == ("exit.use_buttons",)
+    assert hint.keys == ("exit.use_buttons", "exit.choose_person")  # the options again
     await coordinator.presses("Osallistuja 0 <b>")
     [kept] = await coordinator.presses_key("exit.confirm_no")
     assert kept.keys == ("exit.kept",)

@@ -476,7 +476,11 @@ async def test_typed_text_at_a_step_of_buttons_gets_the_flows_answer(db: Databas
         ):
             await _at(db, person.user_id, flow, step)
             [answer] = await person.says("kyllä")
-            assert answer.text == html_to_plain(bot.renderer.text("fi", key, {})), (flow, step)
+            expected = html_to_plain(bot.renderer.text("fi", key, {}))
+            assert answer.text.startswith(expected), (flow, step)
+            # The options again, where the step's question can be asked in the state the
+            # test puts there (the others need a coordinator, or a meeting being planned).
+            assert bool(answer.labels) == (flow in ("forget", "invite")), (flow, step)
             async with db.transaction() as conn:
                 state = await conversations.load(conn, person.user_id, person.user_id)
             assert state is not None and (state.flow, state.step) == (flow, step)

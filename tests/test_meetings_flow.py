@@ -800,3 +800,36 @@ async def test_a_cancelled_meeting_can_be_restored_from_the_confirmation(db: Dat
         [again] = await coordinator.presses_key("meetings.restore_button")
         assert again.keys[0] == "error.old_button"
         assert person.new_messages() == []
+
+
+async def test_a_title_is_not_a_lone_number_and_a_typed_label_is_its_button(
+    db: Database,
+) -> None:
+    """Issue 13 item 3: a stray "1" was saved as a meeting's title."""
+    async with world(db, MONDAY) as w:
+        coordinator = await w.coordinator()
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses_key("meetings.new")
+        [repeat] = await coordinator.presses("Naisten ryhmä")
+        rhythm = repeat.button("meetings.repeat_rhythm")
+        assert rhythm is not None
+        await coordinator.presses_token(rhythm.token)
+        await coordinator.says("ti 13.00")
+        await take_the_unconfirmed_duration(w, 120)
+        for stray in ("1", "2.", "  3 "):
+            [refused] = await coordinator.says(stray)
+            assert refused.shows("meetings.title_letters"), stray
+        await coordinator.says("Naisten ryhmä, kevät")
+        [place] = await coordinator.says("ohita")  # the place step's "Ohita" typed
+        assert place.shows("meetings.ask_note")
+        [summary] = await coordinator.says("Ohita")
+        assert summary.shows("meetings.summary")
+        await coordinator.presses_key("meetings.save")
+        assert await w.rows("SELECT title, place FROM meetings") == [("Naisten ryhmä, kevät", "")]
+        await coordinator.says("/tapaamiset")
+        await coordinator.presses_key(
+            "meetings.open", when=When(local(2026, 11, 3, 13, 0)), title="Naisten ryhmä, kevät"
+        )
+        await coordinator.presses_key("meetings.title_button")
+        [refused] = await coordinator.says("7")
+        assert refused.shows("meetings.title_letters")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from handlers.domain.money import (
     InputProblem,
     MoneyInputError,
+    Per,
     PercentInputError,
     format_money,
     format_percent,
@@ -171,3 +172,67 @@ def test_whole_euros_survive_formatting(amount: int, locale: str) -> None:
 def test_cents_survive_formatting(cents: int, locale: str) -> None:
     value = Decimal(cents) / 100
     assert parse_money(format_money(value, locale, cents=True), locale) == value
+
+
+# --- amounts with a unit and words for zero (issue 13, item 5) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "per", "expected"),
+    [
+        ("18,50 €/h", Per.HOUR, "18.50"),
+        ("18,50€/h", Per.HOUR, "18.50"),
+        ("18,50 € / h", Per.HOUR, "18.50"),
+        ("18,50/h", Per.HOUR, "18.50"),
+        ("18,50 e/h", Per.HOUR, "18.50"),
+        ("18,50 euroa tunnissa", Per.HOUR, "18.50"),
+        ("25 €/t", Per.HOUR, "25"),
+        ("3 300 €/kk", Per.MONTH, "3300"),
+        ("3300 e/kk", Per.MONTH, "3300"),
+        ("3 300 euroa kuussa", Per.MONTH, "3300"),
+        ("3 300 €/mån", Per.MONTH, "3300"),
+        ("3,300 €/month", Per.MONTH, None),  # ambiguous in Finnish chats: refused below
+        ("3 300 € a month", Per.MONTH, "3300"),
+        ("18.50 €/hour", Per.HOUR, "18.50"),
+        ("3 300", Per.MONTH, "3300"),  # the unit may be left out
+        ("154 727,50 €", None, "154727.50"),
+    ],
+)
+def test_amounts_with_the_unit_of_the_question(
+    text: str, per: Per | None, expected: str | None
+) -> None:
+    if expected is None:
+        with pytest.raises(MoneyInputError) as refused:
+            parse_money(text, per=per)
+        assert refused.value.reason is InputProblem.AMBIGUOUS
+        return
+    assert parse_money(text, per=per) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "per"),
+    [
+        ("18,50 €/kk", Per.HOUR),
+        ("3 300 €/h", Per.MONTH),
+        ("3 300 euroa tunnissa", Per.MONTH),
+        ("18,50 €/h", None),
+        ("3 300 €/kk", None),
+    ],
+)
+def test_a_wrong_unit_is_refused_as_such(text: str, per: Per | None) -> None:
+    with pytest.raises(MoneyInputError) as refused:
+        parse_money(text, per=per)
+    assert refused.value.reason is InputProblem.WRONG_UNIT
+
+
+@pytest.mark.parametrize(
+    "text", ["ei ole", "Ei ole.", "ei", "ei mitään", "EI MITÄÄN!", "nolla", "0", "inga", "none"]
+)
+def test_words_for_zero(text: str) -> None:
+    assert parse_money(text) == Decimal(0)
+
+
+@pytest.mark.parametrize("text", ["ole", "ei ole 5", "5 ei ole", "/h", "€/kk", "kk"])
+def test_half_a_zero_word_or_a_bare_unit_is_refused(text: str) -> None:
+    with pytest.raises(MoneyInputError):
+        parse_money(text, per=Per.MONTH)

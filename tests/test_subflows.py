@@ -187,7 +187,7 @@ async def test_a_conversation_stored_at_an_old_contact_step_resumes(bot: Bot, db
         ),
     )
     [asked] = await person.says("mitä?")  # typed at a step of buttons
-    assert asked.text == said(bot, "applicant.use_buttons")
+    assert asked.text.startswith(said(bot, "applicant.use_buttons")) and asked.labels
     await person.says("/kieli")
     [consent] = await press(db, person, "lang:fi")  # the question again, with its buttons
     assert "maija" in consent.text

@@ -104,6 +104,7 @@ ENTRIES: dict[str, Enter] = {
     "idea": lambda w: _menu(w, "menu.idea"),
     "canjoin": lambda w: _menu(w, "menu.join"),
     "budget": lambda w: _menu(w, "menu.budget"),
+    "plan": lambda w: _menu(w, "menu.plan_check"),
     "faq": _faq,
     "invite": lambda w: _coordinator_says(w, "/kutsu"),
     "meeting_new": _new_meeting,
@@ -332,6 +333,8 @@ async def _out(person: Person, name: str, walk: Walk) -> None:
     """The way out, from where the walk stands."""
     if await state_of(person) is not None:
         out = await person.says("/peru")
+        if "cancel.confirm_budget" in keys(out):  # a budget with figures asks once first
+            out = await person.says("/peru")
         assert "cancel.done" in keys(out), keys(out)
         assert await state_of(person) is None
         walk.outs.add(name)

@@ -33,5 +33,6 @@ BROADCASTS = ButtonFamily("bcx")  # bcx:cancel:<id>, bcx:missing:<id>
 REPORT = ButtonFamily("rep")  # rep:<kind>:<project>
 COORDINATOR = ButtonFamily("coord")  # coord:<action>:…
 AUDIT = ButtonFamily("audit")  # audit:csv
+QUIT = ButtonFamily("quit")  # quit:yes|no, the answer to "throw this away?" of /peru
 UNDO = ButtonFamily("undo")  # undo:rsvp|rate|exit:…, a typed answer taken back
 OPEN_ITEM = ButtonFamily("oi")  # oi:reply|done|time:<open item>, coordinators' answers

@@ -159,6 +159,8 @@ def _bookkeeping(data: Mapping[str, Any]) -> list[Param]:
         lines.append(Text("mydata.line_audit", {"count": logged}))
     if _rows(data, "conversations"):
         lines.append(Text("mydata.line_conversation"))
+    if _rows(data, "budget_drafts"):
+        lines.append(Text("mydata.line_budget_draft"))
     return lines
 
 

@@ -25,6 +25,7 @@ from handlers.core.context import Context, Services
 from handlers.core.types import Lines, Param, Text
 from storage import (
     broadcasts,
+    budget_drafts,
     buttons,
     code_limits,
     contact_requests,
@@ -95,6 +96,7 @@ STATEMENTS: dict[str, Statement] = {
         _fixed(days=contact_requests.RETENTION_DAYS, waiting=contact_requests.WAITING_DAYS),
     ),
     "open_items": Statement("privacy.keep.open_items", _fixed(days=open_items.RETENTION_DAYS)),
+    "budget_drafts": Statement("privacy.keep.budget_drafts", _fixed(days=budget_drafts.KEEP_DAYS)),
     "held_notices": Statement(
         "privacy.keep.held_notices", _fixed(days=held_notices.RETENTION_DAYS)
     ),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.common.buttons import COMMAND, GO, LANGUAGE
+from handlers.common.buttons import COMMAND, GO, LANGUAGE, QUIT
 from handlers.core.context import Context
 from handlers.core.flow import Command, MenuEntry, Registry
 from handlers.core.types import Button, Lines, Text
@@ -61,13 +61,54 @@ async def show_help(ctx: Context) -> None:
     ctx.reply("help.text", commands=Lines(lines))
 
 
+#: Where in a flow's data /peru remembers the step at which it asked before throwing away.
+CANCEL_ASKED = "cancel_asked"
+
+
 async def cancel(ctx: Context) -> None:
     if ctx.state is None:
         ctx.reply("cancel.nothing")
-    else:
-        ctx.end()
-        ctx.reply("cancel.done")
+        main_menu(ctx)
+        return
+    flow = ctx.services.registry.flows.get(ctx.state.flow)
+    question = flow.confirm_cancel(ctx) if flow and flow.confirm_cancel else None
+    if question is not None and ctx.data.get(CANCEL_ASKED) != ctx.state.step:
+        # Asked once at this step: a second /peru, or "Kyllä, lopeta", throws it away.
+        ctx.data[CANCEL_ASKED] = ctx.state.step
+        ctx.reply(
+            question,
+            buttons=[
+                [QUIT.button("cancel.really", "yes")],
+                [QUIT.button("cancel.keep_going", "no")],
+            ],
+        )
+        return
+    await _cancelled(ctx)
+
+
+async def _cancelled(ctx: Context) -> None:
+    """End the conversation, after its flow kept what it keeps (``Flow.on_cancel``)."""
+    assert ctx.state is not None
+    flow = ctx.services.registry.flows.get(ctx.state.flow)
+    ctx.data.pop(CANCEL_ASKED, None)
+    if flow is not None and flow.on_cancel is not None:
+        await flow.on_cancel(ctx)
+    ctx.end()
+    ctx.reply("cancel.done")
     main_menu(ctx)
+
+
+async def answer_cancel_question(ctx: Context) -> None:
+    """ "Kyllä, lopeta" ends the flow as /peru; "Ei, jatketaan" asks its question again."""
+    choice = QUIT.value(ctx.payload)
+    if ctx.state is None:
+        ctx.reply("cancel.nothing")
+        main_menu(ctx)
+    elif choice == "yes":
+        await _cancelled(ctx)
+    else:
+        ctx.data.pop(CANCEL_ASKED, None)
+        ctx.next_step = ctx.state.step
 
 
 async def choose_language(ctx: Context) -> None:
@@ -138,6 +179,7 @@ def register(registry: Registry) -> None:
         )
     )
     registry.add_global_payload(LANGUAGE, set_language)
+    registry.add_global_payload(QUIT, answer_cancel_question)
     registry.add_global_payload(COMMAND, run_command_button)
     registry.add_global_payload(GO, start_flow_button)
     registry.add_menu_entry(MenuEntry("menu.language", "cmd:kieli", order=900))

@@ -266,6 +266,12 @@ class Flow:
     # (``Registry.typed_answer``): steps a person is at only loosely (after an FAQ answer,
     # the score after a meeting). Elsewhere a step that takes text gets it first.
     answers_first: AbstractSet[str] = frozenset()
+    # The question /peru asks before it throws away what the person has entered in this
+    # flow (a catalog key), or None when there is nothing worth asking about; asked once per
+    # step (handlers/common/start.py).
+    confirm_cancel: Callable[[Context], str | None] | None = None
+    # What the flow keeps when /peru throws it away (run before the conversation ends).
+    on_cancel: Action | None = None
 
     END: ClassVar[End] = END
 

@@ -41,22 +41,10 @@ def normal(text: str | None) -> str:
 
 
 BACK_WORDS = frozenset(normal(word) for word in every(lambda words: words.steps.back))
-KEEP_WORDS = frozenset(normal(word) for word in every(lambda words: words.steps.keep))
-ZERO_WORDS = frozenset(normal(word) for word in every(lambda words: words.steps.zero))
 
 
 def is_back(text: str | None) -> bool:
     return normal(text) in BACK_WORDS
-
-
-def is_keep(text: str | None) -> bool:
-    """The answer "keep the value shown" (``sama``) of a step that edits a value."""
-    return normal(text) in KEEP_WORDS
-
-
-def is_zero(text: str | None) -> bool:
-    """A word for nothing (``ei ole``, ``ei mitään``) where an amount is asked."""
-    return normal(text) in ZERO_WORDS
 
 
 def visit_of(state: ConversationState) -> Visit:

@@ -36,7 +36,15 @@ from handlers.domain.budget_math import (
     split_municipal,
     staff_cost,
 )
-from handlers.domain.money import MoneyInputError, PercentInputError, parse_money, parse_percent
+from handlers.domain.money import (
+    InputProblem,
+    MoneyInputError,
+    Per,
+    PercentInputError,
+    parse_money,
+    parse_percent,
+)
+from messages.words import every
 
 MAX_TITLE = 80
 MAX_ROW_LENGTH = 100  # "25 945 € 10 %" is 13
@@ -76,14 +84,22 @@ def form_label(text: Localized, locale: str) -> str:
 # --- readers -------------------------------------------------------------------------------
 
 
-def money(text: str, locale: str, *, maximum: Decimal | None = None) -> Decimal:
-    """A euro amount, or :class:`EntryError` with a ``money.error.*`` key."""
+def money(
+    text: str, locale: str, *, maximum: Decimal | None = None, per: Per | None = None
+) -> Decimal:
+    """A euro amount, or :class:`EntryError` with a ``money.error.*`` key; ``per`` is the
+    unit the question asks (an hourly or monthly pay), whose errors say it in their example."""
     try:
         if maximum is None:
-            return parse_money(text, locale)
-        return parse_money(text, locale, maximum=maximum)
+            return parse_money(text, locale, per=per)
+        return parse_money(text, locale, maximum=maximum, per=per)
     except MoneyInputError as error:
-        raise EntryError(f"money.error.{error.reason.value}") from error
+        reason = error.reason
+        if reason is InputProblem.WRONG_UNIT:
+            raise EntryError(f"money.error.wrong_unit_{per or 'total'}") from error
+        if per is not None and reason in (InputProblem.FORMAT, InputProblem.EMPTY):
+            raise EntryError(f"money.error.format_{per}") from error
+        raise EntryError(f"money.error.{reason.value}") from error
 
 
 def percent(text: str) -> Decimal:
@@ -144,6 +160,14 @@ def parse_row(text: str, locale: str, *, total: Decimal) -> Contribution:
     if amount is None and share is None:
         raise EntryError("budget.error.row_format")
     return Contribution(amount=amount, percent=share)
+
+
+_KEEP = frozenset(" ".join(word.split()).casefold() for word in every(lambda w: w.answers.keep))
+
+
+def is_keep_word(text: str) -> bool:
+    """ "sama", "Pidä ennallaan.": the person keeps the old value of what is edited."""
+    return " ".join(text.strip().rstrip(".!").split()).casefold() in _KEEP
 
 
 def parse_title(text: str) -> str:

@@ -68,6 +68,25 @@ _PERCENT_RE = re.compile(
 )
 
 
+class Per(StrEnum):
+    """What an amount is per, as a question asks it: an hourly or a monthly pay."""
+
+    HOUR = "hour"
+    MONTH = "month"
+
+
+_UNITS: dict[Per, tuple[str, ...]] = {
+    Per.HOUR: ("/h", *every(lambda language: language.money.per_hour)),
+    Per.MONTH: every(lambda language: language.money.per_month),
+}
+_UNIT_OF = {word.lower(): per for per, words in _UNITS.items() for word in words}
+# A unit at the end, after the number or the currency: "18,50 €/h", "3 300 euroa kuussa".
+_UNIT_RE = re.compile(
+    r"^(?P<rest>.*?[\d€.\-a-zé])\s*(?P<unit>" + "|".join(_alternatives(_UNIT_OF)) + r")\.?$"
+)
+_ZERO = frozenset(word.lower() for word in every(lambda language: language.money.zero))
+
+
 class InputProblem(StrEnum):
     """Why a typed number was refused; the caller maps it to a catalog key."""
 
@@ -77,6 +96,7 @@ class InputProblem(StrEnum):
     TOO_LARGE = "too_large"
     TOO_MANY_DECIMALS = "too_many_decimals"
     AMBIGUOUS = "ambiguous"
+    WRONG_UNIT = "wrong_unit"  # "€/kk" where an hourly pay is asked, "€/h" for a total
 
 
 class NumberInputError(ValueError):
@@ -96,11 +116,20 @@ class PercentInputError(NumberInputError):
     """A typed percentage could not be accepted."""
 
 
-def parse_money(text: str, locale: str = "fi", *, maximum: Decimal = DEFAULT_MAXIMUM) -> Decimal:
+def parse_money(
+    text: str,
+    locale: str = "fi",
+    *,
+    maximum: Decimal = DEFAULT_MAXIMUM,
+    per: Per | None = None,
+) -> Decimal:
     """Read a non-negative euro amount with at most two decimals.
 
     ``locale`` only settles "1,500" (a thousand and five hundred in English, an ambiguous
     amount otherwise). Returns whole euros as an integral Decimal, otherwise two decimals.
+    ``per`` is the unit the question asks ("18,50 €/h" for :attr:`Per.HOUR`); the unit may
+    be left out, another unit is :attr:`InputProblem.WRONG_UNIT` (so is any unit where a
+    total is asked, ``per`` None). Words for nothing ("ei ole", "ei mitään") are 0.
     """
     cleaned = text.translate(_SPACES).strip().lower()
     cleaned = re.sub(r" {2,}", " ", cleaned)
@@ -108,6 +137,14 @@ def parse_money(text: str, locale: str = "fi", *, maximum: Decimal = DEFAULT_MAX
         raise MoneyInputError(InputProblem.EMPTY, text)
     if len(cleaned) > MAX_INPUT_LENGTH:
         raise MoneyInputError(_too_long(cleaned), text)
+    if cleaned.rstrip(".!") in _ZERO:
+        return Decimal(0)
+    cleaned = re.sub(r"\s*/\s*", "/", cleaned)
+    unit = _UNIT_RE.match(cleaned)
+    if unit is not None:
+        if _UNIT_OF[unit["unit"]] is not per:
+            raise MoneyInputError(InputProblem.WRONG_UNIT, text)
+        cleaned = unit["rest"].strip()
     if _NEGATIVE_RE.match(cleaned):
         raise MoneyInputError(InputProblem.NEGATIVE, text)
     found = _MONEY_RE.match(cleaned)

@@ -140,6 +140,8 @@ async def _value_handle(ctx: Context) -> None:
     if what == "title":
         if not text:
             raise InvalidInput("meetings.title_expected")
+        if not any(char.isalpha() for char in text):  # a stray "1" is not a name
+            raise InvalidInput("meetings.title_letters")
         if len(text) > TITLE_LIMIT:
             raise InvalidInput("meetings.too_long", limit=TITLE_LIMIT)
     if not clear and not text:

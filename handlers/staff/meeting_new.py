@@ -409,6 +409,8 @@ async def _title_handle(ctx: Context) -> None:
         title = (ctx.text or "").strip()
     if not title:
         raise InvalidInput("meetings.title_expected")
+    if not any(char.isalpha() for char in title):  # a stray "1" is not a name
+        raise InvalidInput("meetings.title_letters")
     if len(title) > TITLE_LIMIT:
         raise InvalidInput("meetings.too_long", limit=TITLE_LIMIT)
     ctx.data["title"] = title

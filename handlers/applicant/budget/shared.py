@@ -78,6 +78,8 @@ OWN = B.sub("own")
 SPLIT = B.sub("split")
 METHOD = B.sub("method")
 SUM = B.sub("sum")
+DRAFT = B.sub("draft")  # draft:continue|new, a budget set aside by /peru
+KEEP = B.sub("keep")  # editing a staff line: keep the old value of this step
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from handlers.applicant.budget.shared import (
+    DRAFT,
+    KEEP,
     LINES,
     MODE,
     MODEL,
@@ -28,6 +30,8 @@ from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import END, NUMBER, TEXT, Step
 from handlers.core.types import (
+    Button,
+    Day,
     InvalidInput,
     Lines,
     Money,
@@ -42,6 +46,8 @@ from handlers.domain.budget_math import (
     StaffCost,
     shown_rate_decimals,
 )
+from handlers.domain.money import Per
+from storage import budget_drafts
 
 # --- cost model and staff --------------------------------------------------------------------
 
@@ -52,6 +58,18 @@ async def _model_prompt(ctx: Context) -> None:
         ctx.reply("applicant.unavailable")
         main_menu(ctx)
         return
+    if not ctx.data.get("draft_seen"):
+        draft = await budget_drafts.find(ctx.conn, ctx.user.user_id, ctx.now)
+        if draft is not None:
+            ctx.reply(
+                "budget.draft_offer",
+                saved=Day(draft.saved_at.astimezone(ctx.services.timezone).date()),
+                buttons=[
+                    [DRAFT.button("budget.draft_continue", "continue")],
+                    [DRAFT.button("budget.draft_new", "new")],
+                ],
+            )
+            return
     programme = programme_of(ctx)
     supported = [m for m in programme.cost_models if m.supported]
     others = tuple(
@@ -71,12 +89,29 @@ async def _model_prompt(ctx: Context) -> None:
 
 
 async def _model_handle(ctx: Context) -> None:
+    choice = DRAFT.value(ctx.payload)
+    if choice is not None:
+        await _draft_chosen(ctx, choice)
+        return
     key = ctx.button(MODEL)
     model = next((m for m in programme_of(ctx).cost_models if m.key == key), None)
     if model is None or not model.supported:
         raise InvalidInput("budget.error.unsupported_cost_model")
     ctx.data["model"] = key
     ctx.goto(S.STAFF_MODE)
+
+
+async def _draft_chosen(ctx: Context, choice: str) -> None:
+    """Continue the budget set aside by /peru where it stood, or drop it and start anew."""
+    draft = await budget_drafts.find(ctx.conn, ctx.user.user_id, ctx.now)
+    await budget_drafts.delete(ctx.conn, ctx.user.user_id)
+    if choice == "continue" and draft is not None and draft.step in set(S):
+        ctx.data.clear()
+        ctx.data.update(draft.data)
+        ctx.goto(draft.step)
+        return
+    ctx.data["draft_seen"] = True
+    ctx.goto(S.MODEL)
 
 
 async def _staff_mode_prompt(ctx: Context) -> None:
@@ -127,11 +162,36 @@ def _staff_done(ctx: Context) -> None:
 
 
 async def _line_title_prompt(ctx: Context) -> None:
-    edit = ctx.data.get("edit")
-    if edit is not None:
-        line = bd.DraftLine.from_data(ctx.data["lines"][edit])
-        ctx.reply("budget.line_edit", number=edit + 1, title=line.title)
+    old = _old(ctx)
+    if old is not None:
+        ctx.reply("budget.line_edit", number=_line_number(ctx), title=old.title)
     ctx.reply("budget.line_title_ask", number=_line_number(ctx))
+    _show_old(ctx, old.title if old else None)
+
+
+# --- editing a line: each step shows the old value and keeps it ------------------------------
+
+
+def _old(ctx: Context) -> bd.DraftLine | None:
+    """The line being edited as it was, or None for a new line."""
+    edit = ctx.data.get("edit")
+    lines = ctx.data.get("lines") or []
+    if not isinstance(edit, int) or not 0 <= edit < len(lines):
+        return None
+    return bd.DraftLine.from_data(lines[edit])
+
+
+def _show_old(ctx: Context, value: Param | None) -> None:
+    """ "Nyt: 3 300,00 €" with a button that keeps it, when a line is edited."""
+    if value is not None:
+        buttons: list[list[Button]] = [[KEEP.button("budget.keep")]]
+        ctx.reply("budget.line_old", value=value, buttons=buttons)
+
+
+def _keeping(ctx: Context) -> bool:
+    """The person keeps the old value of this step: pressed "keep" or typed "sama" (asked
+    only where the edited line has an old value)."""
+    return ctx.pressed(KEEP) or (ctx.payload is None and bd.is_keep_word(ctx.text or ""))
 
 
 def _line_number(ctx: Context) -> int:
@@ -140,7 +200,9 @@ def _line_number(ctx: Context) -> int:
 
 
 async def _line_title_handle(ctx: Context) -> None:
-    title = entered(bd.parse_title, typed(ctx))
+    old = _old(ctx)
+    keep = old is not None and _keeping(ctx)
+    title = old.title if keep and old else entered(bd.parse_title, typed(ctx))
     ctx.data["line"] = {"title": title}
     side_costs = programme_of(ctx).staff_costs.side_costs
     ctx.goto(S.LINE_SIDE if len(side_costs) > 1 else S.LINE_PAY_KIND)
@@ -165,11 +227,18 @@ async def _line_side_prompt(ctx: Context) -> None:
             for side in staff.side_costs
         ],
     )
+    old = _old(ctx)
+    _show_old(ctx, staff.side_cost(old.side).name.get(ctx.locale) if old else None)
 
 
 async def _line_side_handle(ctx: Context) -> None:
-    key = ctx.button(SIDE)
     staff = programme_of(ctx).staff_costs
+    old = _old(ctx)
+    if old is not None and _keeping(ctx):
+        ctx.data["line"]["side"] = old.side
+        ctx.goto(S.LINE_PAY_KIND)
+        return
+    key = ctx.button(SIDE)
     if key not in {side.key for side in staff.side_costs}:
         raise ctx.use_buttons()
     ctx.data["line"]["side"] = None if key == staff.default_side_cost else key
@@ -185,10 +254,22 @@ async def _line_pay_kind_prompt(ctx: Context) -> None:
             [PAY.button("budget.pay_hourly", "hourly")],
         ],
     )
+    _show_old(ctx, _old_kind(ctx))
+
+
+def _old_kind(ctx: Context) -> Text | None:
+    old = _old(ctx)
+    if old is None:
+        return None
+    return Text("budget.pay_monthly" if old.monthly_pay is not None else "budget.pay_hourly")
 
 
 async def _line_pay_kind_handle(ctx: Context) -> None:
-    kind = ctx.button(PAY)
+    old = _old(ctx)
+    if old is not None and _keeping(ctx):
+        kind = "monthly" if old.monthly_pay is not None else "hourly"
+    else:
+        kind = ctx.button(PAY)
     if kind not in ("monthly", "hourly"):
         raise ctx.use_buttons()
     ctx.goto(S.LINE_MONTHLY if kind == "monthly" else S.LINE_HOURLY)
@@ -196,16 +277,32 @@ async def _line_pay_kind_handle(ctx: Context) -> None:
 
 async def _line_monthly_prompt(ctx: Context) -> None:
     ctx.reply("budget.monthly_ask", title=ctx.data["line"]["title"])
+    _show_old(ctx, _old_money(ctx, "monthly_pay"))
+
+
+def _old_money(ctx: Context, field: str) -> Money | None:
+    old = _old(ctx)
+    value = getattr(old, field) if old else None
+    return Money(value, cents=True) if value is not None else None
+
+
+def _old_value(ctx: Context, field: str) -> Decimal | None:
+    old = _old(ctx)
+    value = getattr(old, field) if old else None
+    return value if isinstance(value, Decimal) else None
 
 
 async def _line_monthly_handle(ctx: Context) -> None:
-    ctx.data["line"]["monthly_pay"] = str(_pay(ctx, bd.MAX_MONTHLY_PAY))
+    old = _old_value(ctx, "monthly_pay")
+    keep = old is not None and _keeping(ctx)
+    pay = old if keep and old is not None else _pay(ctx, bd.MAX_MONTHLY_PAY, Per.MONTH)
+    ctx.data["line"]["monthly_pay"] = str(pay)
     ctx.data["line"].pop("hourly_pay", None)
     ctx.goto(S.LINE_PERCENT)
 
 
-def _pay(ctx: Context, maximum: Decimal) -> Decimal:
-    amount = entered(bd.money, typed(ctx), ctx.locale)
+def _pay(ctx: Context, maximum: Decimal, per: Per) -> Decimal:
+    amount = entered(bd.money, typed(ctx), ctx.locale, per=per)
     if amount <= 0:
         raise InvalidInput("budget.error.zero_pay")
     if amount > maximum:
@@ -215,9 +312,22 @@ def _pay(ctx: Context, maximum: Decimal) -> Decimal:
 
 async def _line_percent_prompt(ctx: Context) -> None:
     ctx.reply("budget.percent_ask", title=ctx.data["line"]["title"])
+    old = _old_working_time(ctx)
+    _show_old(ctx, pct(old) if old is not None else None)
+
+
+def _old_working_time(ctx: Context) -> Decimal | None:
+    """The old line's share of working time, if it was paid by the month."""
+    old = _old(ctx)
+    return old.working_time if old is not None and old.monthly_pay is not None else None
 
 
 async def _line_percent_handle(ctx: Context) -> None:
+    old = _old_working_time(ctx)
+    if old is not None and _keeping(ctx):
+        ctx.data["line"]["working_time"] = str(old)
+        ctx.goto(S.LINE_MONTHS)
+        return
     value = entered(bd.percent, typed(ctx))
     if value <= 0:
         raise InvalidInput("budget.error.working_time_range")
@@ -227,11 +337,18 @@ async def _line_percent_handle(ctx: Context) -> None:
 
 async def _line_months_prompt(ctx: Context) -> None:
     ctx.reply("budget.months_ask", title=ctx.data["line"]["title"], maximum=bd.MAX_MONTHS)
+    old = _old_value(ctx, "months")
+    _show_old(ctx, quantity(old) if old is not None else None)
 
 
 async def _line_months_handle(ctx: Context) -> None:
-    months = entered(
-        bd.parse_quantity, typed(ctx), key="budget.error.months", maximum=bd.MAX_MONTHS
+    old = _old_value(ctx, "months")
+    months = (
+        old
+        if old is not None and _keeping(ctx)
+        else entered(
+            bd.parse_quantity, typed(ctx), key="budget.error.months", maximum=bd.MAX_MONTHS
+        )
     )
     ctx.data["line"]["months"] = str(months)
     ctx.data["line"].pop("hours", None)
@@ -240,10 +357,14 @@ async def _line_months_handle(ctx: Context) -> None:
 
 async def _line_hourly_prompt(ctx: Context) -> None:
     ctx.reply("budget.hourly_ask", title=ctx.data["line"]["title"])
+    _show_old(ctx, _old_money(ctx, "hourly_pay"))
 
 
 async def _line_hourly_handle(ctx: Context) -> None:
-    ctx.data["line"]["hourly_pay"] = str(_pay(ctx, bd.MAX_HOURLY_PAY))
+    old = _old_value(ctx, "hourly_pay")
+    keep = old is not None and _keeping(ctx)
+    pay = old if keep and old is not None else _pay(ctx, bd.MAX_HOURLY_PAY, Per.HOUR)
+    ctx.data["line"]["hourly_pay"] = str(pay)
     ctx.data["line"].pop("monthly_pay", None)
     ctx.data["line"]["working_time"] = "100"
     ctx.goto(S.LINE_HOURS)
@@ -251,10 +372,17 @@ async def _line_hourly_handle(ctx: Context) -> None:
 
 async def _line_hours_prompt(ctx: Context) -> None:
     ctx.reply("budget.hours_ask", title=ctx.data["line"]["title"], maximum=bd.MAX_HOURS)
+    old = _old_value(ctx, "hours")
+    _show_old(ctx, quantity(old) if old is not None else None)
 
 
 async def _line_hours_handle(ctx: Context) -> None:
-    hours = entered(bd.parse_quantity, typed(ctx), key="budget.error.hours", maximum=bd.MAX_HOURS)
+    old = _old_value(ctx, "hours")
+    hours = (
+        old
+        if old is not None and _keeping(ctx)
+        else entered(bd.parse_quantity, typed(ctx), key="budget.error.hours", maximum=bd.MAX_HOURS)
+    )
     ctx.data["line"]["hours"] = str(hours)
     ctx.data["line"].pop("months", None)
     _line_done(ctx)
@@ -441,7 +569,8 @@ async def _pick_line_handle(ctx: Context) -> None:
 # --- the steps of this stage -----------------------------------------------------------------
 
 STEPS: dict[str, Step] = {
-    S.MODEL: Step(_model_prompt, _model_handle, accepts={MODEL}, goes_to={S.STAFF_MODE, END}),
+    # From the model step a budget set aside by /peru goes on where it stood (any step).
+    S.MODEL: Step(_model_prompt, _model_handle, accepts={MODEL, DRAFT}, goes_to={*S, END}),
     S.STAFF_MODE: Step(
         _staff_mode_prompt,
         _staff_mode_handle,
@@ -457,40 +586,42 @@ STEPS: dict[str, Step] = {
     S.LINE_TITLE: Step(
         _line_title_prompt,
         _line_title_handle,
-        accepts={TEXT},
+        accepts={TEXT, KEEP},
         goes_to={S.LINE_SIDE, S.LINE_PAY_KIND},
     ),
     S.LINE_SIDE: Step(
-        _line_side_prompt, _line_side_handle, accepts={SIDE}, goes_to={S.LINE_PAY_KIND}
+        _line_side_prompt, _line_side_handle, accepts={SIDE, KEEP}, goes_to={S.LINE_PAY_KIND}
     ),
     S.LINE_PAY_KIND: Step(
         _line_pay_kind_prompt,
         _line_pay_kind_handle,
-        accepts={PAY},
+        accepts={PAY, KEEP},
         goes_to={S.LINE_MONTHLY, S.LINE_HOURLY},
     ),
     S.LINE_MONTHLY: Step(
         _line_monthly_prompt,
         _line_monthly_handle,
-        accepts={NUMBER},
+        accepts={NUMBER, KEEP},
         goes_to={S.LINE_PERCENT},
     ),
     S.LINE_PERCENT: Step(
         _line_percent_prompt,
         _line_percent_handle,
-        accepts={NUMBER},
+        accepts={NUMBER, KEEP},
         goes_to={S.LINE_MONTHS},
     ),
     S.LINE_MONTHS: Step(
-        _line_months_prompt, _line_months_handle, accepts={NUMBER}, goes_to={S.LINES}
+        _line_months_prompt, _line_months_handle, accepts={NUMBER, KEEP}, goes_to={S.LINES}
     ),
     S.LINE_HOURLY: Step(
         _line_hourly_prompt,
         _line_hourly_handle,
-        accepts={NUMBER},
+        accepts={NUMBER, KEEP},
         goes_to={S.LINE_HOURS},
     ),
-    S.LINE_HOURS: Step(_line_hours_prompt, _line_hours_handle, accepts={NUMBER}, goes_to={S.LINES}),
+    S.LINE_HOURS: Step(
+        _line_hours_prompt, _line_hours_handle, accepts={NUMBER, KEEP}, goes_to={S.LINES}
+    ),
     S.LINES: Step(
         _lines_prompt,
         _lines_handle,
