@@ -104,6 +104,12 @@ class FaqWords:
     how_are_you: tuple[str, ...]
     thanks: tuple[str, ...]
     capabilities: tuple[str, ...]  # "what can you do?"
+    #: "canonical: variant variant": a variant the FAQ does not use also reads as the
+    #: canonical word ("yritys: firma")
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...]
+    #: question words by what they ask (where, when, why, ...): they rank entries asked the
+    #: same way, but give no confidence
+    question_words: dict[str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -252,6 +258,10 @@ def parse(locale: str, data: Raw) -> Words:
             how_are_you=_words(faq["how_are_you"]),
             thanks=_words(faq["thanks"]),
             capabilities=_words(faq["capabilities"]),
+            synonyms=_synonyms(faq["synonyms"]),
+            question_words={
+                kind: frozenset(names) for kind, names in faq["question_words"].items()
+            },
         ),
         calendar=CalendarWords(
             columns={key: _words(value) for key, value in calendar["columns"].items()},
@@ -259,6 +269,15 @@ def parse(locale: str, data: Raw) -> Words:
         ),
         files=FileNames(**{key: str(value) for key, value in data["files"].items()}),
     )
+
+
+def _synonyms(lines: Iterable[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``["yritys: firma puulaaki"]`` → ``(("yritys", ("firma", "puulaaki")),)``."""
+    found = []
+    for line in lines:
+        canonical, _, variants = str(line).partition(":")
+        found.append((canonical.strip(), tuple(variants.split())))
+    return tuple(found)
 
 
 def _replies(data: Raw) -> ReplyWords:

@@ -154,3 +154,55 @@ def test_a_long_word_costs_a_bounded_number_of_stems(
     matcher.match("y" * 3999, "fi")
     matcher.match(" ".join(["kuntarahoitusosuus"] * 2000), "fi")
     assert calls <= 500
+
+
+def test_a_misspelt_word_reads_as_the_faq_word_it_is_close_to(matcher: FaqMatcher) -> None:
+    # issue 14 item 1: "rahottaa" (a typo of "rahoittaa") was a word the FAQ never uses
+    analyzer = matcher.analyzers["fi"]
+    assert "rahoittaa" in analyzer.terms("rahottaa")
+    assert analyzer.typo("kissanpentu", "kissanpentu") is None  # nothing close: no guess
+    assert analyzer.typo("aaaa", "aaaa") is None  # too short to guess at
+
+
+def test_the_typo_cache_is_bounded(matcher: FaqMatcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    from handlers.domain import faq_match
+
+    analyzer = matcher.analyzers["fi"]
+    monkeypatch.setattr(faq_match, "_TYPO_CACHE", 3)
+    for index in range(10):
+        analyzer.typo(f"sanaton{index}x", f"sanaton{index}x")
+        assert len(analyzer._typos) <= 3
+
+
+def test_synonyms_of_the_word_files_read_as_the_faq_word(matcher: FaqMatcher) -> None:
+    # messages/words/fi.toml [faq] synonyms: "firma" and "amk" are words people type
+    analyzer = matcher.analyzers["fi"]
+    assert "yritys" in analyzer.terms("firma")
+    assert "ammattikorkeakoulu" in analyzer.terms("amk")
+    # the FAQ's own texts are not expanded (their words are the canonical ones)
+    assert "jättää" not in analyzer.terms("lähettää", expand=False)
+
+
+def test_what_a_question_word_asks_ranks_but_gives_no_confidence(matcher: FaqMatcher) -> None:
+    # "mistä … jättää" asks where (EURA), "milloin … jättää" when (the calls' deadlines)
+    where = matcher.match("mistä hakemus jätetään", "fi", limit=1)
+    when = matcher.match("milloin hakemus jätetään", "fi", limit=1)
+    assert where[0].faq_id == "where-to-apply"
+    assert when[0].faq_id == "deadlines"
+    assert matcher.analyzers["fi"].asked("missä ja milloin") == ["?where", "?when"]
+    # a question word alone says nothing about the FAQ
+    assert matcher.best("missä", "fi") is None
+
+
+def test_each_word_counts_once_in_the_ranking(matcher: FaqMatcher) -> None:
+    # a word's lemma, its prefix and its parts are one word, not three (a compound or a
+    # misspelt word outranked entries that have the word itself)
+    index = matcher.indexes["fi"]
+    words = matcher.analyzers["fi"].word_terms("sivukuluja")
+    ((lemmas, others),) = words
+    once = index.word_scores(words)
+    by_lemma = index.word_scores([(lemmas, ())])
+    every_term = index.scores([*lemmas, *others])
+    for doc, score in enumerate(once):
+        assert score == by_lemma[doc] if by_lemma[doc] else score <= every_term[doc]
+    assert any(score < every_term[doc] for doc, score in enumerate(once))

@@ -77,6 +77,13 @@ def test_simplemma_splits_compounds_against_its_dictionary() -> None:
     assert analysis.parts == ("oma", "rahoitus", "osuus")  # a known tail is split further
 
 
+def test_simplemma_keeps_a_compound_head_that_it_reads_as_another_word() -> None:
+    # simplemma gives "sinä" for "työ" (a dialect pronoun): "työvoimapalveluja" lost its "työ"
+    analysis = Lemmatizer(SimplemmaBackend()).analyse("työvoimapalveluja", "fi")
+    assert analysis.parts == ("työ", "voima", "palvelu")
+    assert Lemmatizer(SimplemmaBackend()).analyse("kuntarahoitusta", "fi").parts[0] == "kunta"
+
+
 def test_voikko_parts_joins_derivations() -> None:
     wordbases = "+oma(oma)+rahoit(rahoittaa)+us(+us)+osuus(osuus)"
     assert voikko_parts("omarahoitusosuus", wordbases) == ("oma", "rahoitus", "osuus")

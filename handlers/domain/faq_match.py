@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import snowballstemmer
+from rapidfuzz import fuzz, process
 
 from content.schema import FaqEntry
 from handlers.domain.lemmas import Lemmatizer, lemmatizer
@@ -47,6 +48,13 @@ _MAX_SPLIT = 40
 #: Another language's entries answer only a question clearly written in it: at least this
 #: many of its words are that language's FAQ words, one of them not the person's language's.
 _CLEARLY_OTHER = 2
+#: Typo tolerance: a word the FAQ does not use, at least this long, also reads as the FAQ
+#: word it is this similar to (rapidfuzz's normalised Indel ratio, 0-100): "rahottaa" is
+#: "rahoittaa".
+_TYPO_MIN = 5
+_TYPO_SIMILARITY = 88
+_TYPO_CACHE = 20_000
+_ASKS = "?"  # prefix of the terms for question words ("?where")
 
 
 #: One word of a question: its possible lemmas (or its stem) and its other terms.
@@ -100,14 +108,26 @@ class _Index:
         self.unseen_idf = math.log(1 + (total + 0.5) / 0.5)
 
     def scores(self, query: Sequence[str]) -> list[float]:
+        return self.word_scores([((term,), ()) for term in query])
+
+    def word_scores(self, words: Sequence[Word]) -> list[float]:
+        """BM25 with each word counted once: the best of its lemmas, else the mean of its
+        other terms (a compound's parts and a word's prefix do not add up to more than the
+        word itself)."""
         results = []
         for terms, length in zip(self.docs, self.lengths, strict=True):
-            score = 0.0
             norm = self.k1 * (1 - self.b + self.b * length / self.average)
-            for term in query:
+
+            def weight(term: str, terms: Counter[str] = terms, norm: float = norm) -> float:
                 tf = terms.get(term, 0)
-                if tf:
-                    score += self.idf[term] * tf * (self.k1 + 1) / (tf + norm)
+                return self.idf[term] * tf * (self.k1 + 1) / (tf + norm) if tf else 0.0
+
+            score = 0.0
+            for lemmas, others in words:
+                best = max((weight(term) for term in lemmas), default=0.0)
+                if not best and others:
+                    best = sum(weight(term) for term in others) / len(others)
+                score += best
             results.append(score)
         return results
 
@@ -154,6 +174,20 @@ class _Analyzer:
             if lemmas
             else frozenset()
         )
+        self.asks = {
+            word: _ASKS + kind
+            for kind, names in words(locale).faq.question_words.items()
+            for word in names
+        }
+        self.synonyms: dict[str, str] = {}  # a variant's lemma → the FAQ word's lemma
+        if lemmas is not None:
+            for canonical, variants in words(locale).faq.synonyms:
+                target = lemmas.analyse(canonical, locale).lemma
+                for variant in variants:
+                    self.synonyms.setdefault(variant, target)
+                    self.synonyms.setdefault(lemmas.analyse(variant, locale).lemma, target)
+        self.vocabulary: dict[str, str] = {}  # the FAQ's words and lemmas → lemma
+        self._typos: dict[str, str | None] = {}
 
     def stem(self, word: str) -> str:
         stemmed = self._stems.get(word)
@@ -167,26 +201,64 @@ class _Analyzer:
         return [word for word in tokenize(text) if word not in self.stop]
 
     def learn(self, texts: Iterable[str]) -> None:
-        """Remember the corpus's stems, the parts compounds are split into."""
-        self.known = frozenset(self.stem(word) for text in texts for word in self.words(text))
+        """Remember the corpus's stems, the parts compounds are split into, and (with the
+        language layer) its words and lemmas, which a misspelt word is compared with."""
+        corpus = [word for text in texts for word in self.words(text)]
+        self.known = frozenset(self.stem(word) for word in corpus)
+        if self.lemmas is not None:
+            for word in corpus:
+                lemma = self.lemmas.analyse(word, self.locale).lemma
+                if lemma not in self.stop_lemmas and not lemma.isdigit():
+                    self.vocabulary.setdefault(lemma, lemma)
+                    self.vocabulary.setdefault(word, lemma)
 
-    def terms(self, text: str) -> list[str]:
-        return [term for lemmas, others in self.word_terms(text) for term in (*lemmas, *others)]
+    def asked(self, text: str) -> list[str]:
+        """What the question words of ``text`` ask ("?where"), each once."""
+        return list(dict.fromkeys(self.asks[word] for word in tokenize(text) if word in self.asks))
 
-    def word_terms(self, text: str) -> list[Word]:
+    def typo(self, word: str, lemma: str) -> str | None:
+        """The FAQ lemma that ``word`` (of lemma ``lemma``, neither used by the FAQ) is a
+        typo of, if one is close enough; bounded work: one C-level scan of the FAQ's
+        vocabulary per new word, cached."""
+        if len(word) < _TYPO_MIN or not self.vocabulary:
+            return None
+        if word in self._typos:
+            return self._typos[word]
+        if len(self._typos) >= _TYPO_CACHE:  # user input must not grow it forever
+            self._typos.clear()
+        found = None
+        for probe in dict.fromkeys((word, lemma)):
+            hit = process.extractOne(
+                probe, self.vocabulary.keys(), scorer=fuzz.ratio, score_cutoff=_TYPO_SIMILARITY
+            )
+            if hit is not None:
+                found = self.vocabulary[hit[0]]
+                break
+        self._typos[word] = found
+        return found
+
+    def terms(self, text: str, *, expand: bool = True) -> list[str]:
+        return [
+            term
+            for lemmas, others in self.word_terms(text, expand=expand)
+            for term in (*lemmas, *others)
+        ]
+
+    def word_terms(self, text: str, *, expand: bool = True) -> list[Word]:
         """Each word's possible lemmas (or its stem) and its other terms; stop words and
-        words of no term left out."""
+        words of no term left out. ``expand``: a question's words also read as their
+        synonyms and as the FAQ word they are a typo of (not the FAQ's own texts)."""
         result = []
         seen: dict[str, Word] = {}  # a repeated word is analysed once
         for word in self.words(text):
             terms = seen.get(word)
             if terms is None:
-                terms = seen[word] = self._word_terms(word)
+                terms = seen[word] = self._word_terms(word, expand)
             if terms[0] or terms[1]:
                 result.append(terms)
         return result
 
-    def _word_terms(self, word: str) -> Word:
+    def _word_terms(self, word: str, expand: bool = True) -> Word:
         if self.lemmas is not None:
             analysis = self.lemmas.analyse(word, self.locale)
             lemmas = tuple(
@@ -196,6 +268,23 @@ class _Analyzer:
             )
             if not lemmas:
                 return (), ()
+            extra = (
+                [self.synonyms[term] for term in (word, *lemmas) if term in self.synonyms]
+                if expand
+                else []
+            )
+            if (
+                expand
+                and not extra
+                and self.vocabulary
+                and not any(lemma in self.vocabulary for lemma in lemmas)
+                and word not in self.vocabulary
+                and len(word) <= _MAX_SPLIT
+            ):
+                typo = self.typo(word, analysis.lemma)
+                if typo is not None:
+                    extra.append(typo)
+            lemmas = tuple(dict.fromkeys((*lemmas, *extra)))
             others = [part for part in analysis.parts if part not in self.stop_lemmas]
             if self.prefixes and self.split and len(word) > _PREFIX:
                 # the first letters tie a misspelt word to its kin ("rahottaa", "rahoitus")
@@ -257,20 +346,24 @@ class FaqMatcher:
             for entry in entries:
                 terms: Counter[str] = Counter()
                 for question in entry.questions.get(locale):
-                    for term in analyzer.terms(question):
+                    said = analyzer.terms(question, expand=False)
+                    for term in (*said, *analyzer.asked(question)):
                         terms[term] += question_weight
                 asked = frozenset(terms)
-                terms.update(analyzer.terms(entry.answer.get(locale)))
+                terms.update(analyzer.terms(entry.answer.get(locale), expand=False))
                 documents.append((entry.id, terms, asked))
             self.indexes[locale] = _Index(locale, documents, k1, b)
 
     def _rank(self, question: str, locale: str, limit: int) -> list[Match]:
         index = self.indexes[locale]
-        words = self.analyzers[locale].word_terms(question)
+        analyzer = self.analyzers[locale]
+        words = analyzer.word_terms(question)
         query = [term for lemmas, others in words for term in (*lemmas, *others)]
         if not query or all(term.isdigit() for term in query):  # a lone "7" is no question
             return []
-        scores = index.scores(query)
+        # what the question words ask ranks the entries (not the confidence: "missä on
+        # lähin kauppa" asks where, and that says nothing about the FAQ)
+        scores = index.word_scores([*words, *(((kind,), ()) for kind in analyzer.asked(question))])
         order = sorted(range(len(scores)), key=lambda doc: -scores[doc])
         matches = []
         for rank, doc in enumerate(order[:limit]):

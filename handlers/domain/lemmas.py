@@ -95,6 +95,13 @@ class SimplemmaBackend:
                 parts = tuple(split)
         return Analysis(word, lemma, parts)
 
+    def _head(self, head: str, locale: str) -> str:
+        """The first part of a compound as a lemma ("kuntien" → "kunta"), but never a word
+        that does not begin like it: simplemma reads "työ" (work) as the dialect pronoun
+        of "sinä", so "työvoimapalvelu" would lose its "työ"."""
+        lemma = self._lemma(head, locale)
+        return lemma if lemma[:2] == head[:2] else head
+
     def _split(self, lemma: str, locale: str, room: int) -> list[str]:
         """``lemma`` as known words: the shortest known head whose tail is known (or splits
         further); the tail is a word form, so its own lemma is kept."""
@@ -112,11 +119,11 @@ class SimplemmaBackend:
                             if len(tail_lemma) >= _MIN_WORD_TO_SPLIT
                             else [tail_lemma]
                         )
-                        return [self._lemma(head, locale), *finer]
+                        return [self._head(head, locale), *finer]
                 if len(tail) >= _MIN_WORD_TO_SPLIT:
                     rest = self._split(tail, locale, room - 1)
                     if len(rest) > 1:
-                        return [self._lemma(head, locale), *rest]
+                        return [self._head(head, locale), *rest]
         return [lemma]
 
 
