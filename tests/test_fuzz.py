@@ -4,6 +4,8 @@ inputs were tried (the long run: ``python -m bench.fuzz``). See tests/fuzz_flows
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,12 +13,25 @@ from hypothesis import strategies as st
 from content import Content, load_content
 from tests.fuzz_flows import LOCALES, Action, Tally, actions, run
 
-TALLY = Tally()
-
 
 @pytest.fixture(scope="module")
 def content() -> Content:
     return load_content()
+
+
+@pytest.fixture(scope="module")
+def tally() -> Iterator[Tally]:
+    """What the fuzz tried, printed when the module is done. A fixture, not a test of its
+    own: under xdist a separate test may run on another worker and see nothing."""
+    tried = Tally()
+    yield tried
+    print(
+        f"\nfuzz: {tried.inputs} inputs in {tried.sequences} sequences;"
+        f" {len(tried.unanswered)} got no message; {len(tried.positions)} conversation steps"
+        f" reached, {len(tried.keys)} different texts seen"
+    )
+    print("steps:", sorted(f"{flow}/{step}" for flow, step in tried.positions))
+    assert tried.sequences > 0
 
 
 @settings(
@@ -32,16 +47,6 @@ def content() -> Content:
     sequence=st.lists(actions(), min_size=10, max_size=30),
 )
 def test_hostile_sequences_keep_every_invariant(
-    content: Content, locale: str, admin: bool, sequence: list[Action]
+    content: Content, tally: Tally, locale: str, admin: bool, sequence: list[Action]
 ) -> None:
-    run(content, locale, admin, sequence, TALLY)
-
-
-def test_report_what_was_tried() -> None:
-    print(
-        f"\nfuzz: {TALLY.inputs} inputs in {TALLY.sequences} sequences;"
-        f" {len(TALLY.unanswered)} got no message; {len(TALLY.positions)} conversation steps"
-        f" reached, {len(TALLY.keys)} different texts seen"
-    )
-    print("steps:", sorted(f"{flow}/{step}" for flow, step in TALLY.positions))
-    assert TALLY.sequences > 0
+    run(content, locale, admin, sequence, tally)
