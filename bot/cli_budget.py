@@ -395,8 +395,8 @@ def _row_label(programme: Programme, key: Row, own_kind: OwnKind) -> str:
     names = programme.budget_rows
     if key is Row.OWN:
         own = names.own_municipal if own_kind is OwnKind.MUNICIPAL else names.own_private
-        return own.fi
-    label: str = getattr(names, key.value).fi
+        return own.get("fi")
+    label: str = getattr(names, key.value).get("fi")
     return label
 
 
@@ -418,13 +418,13 @@ def _print_tables(
                 file=out,
             )
         print(file=out)
-    flat_name = programme.cost_model().name.fi
+    flat_name = programme.cost_model().name.get("fi")
     print(f"{'Kustannusarvion tiivistelmä':<{width}}{'€':>14}", file=out)
     for marker, label, amount in (
-        ("1", rows.staff.fi, summary.staff),
+        ("1", rows.staff.get("fi"), summary.staff),
         (" ", flat_name, summary.flat_rate),
-        ("2", rows.income.fi, summary.income),
-        (" ", rows.net_total.fi, summary.net_total),
+        ("2", rows.income.get("fi"), summary.income),
+        (" ", rows.net_total.get("fi"), summary.net_total),
     ):
         print(f"{marker} {label:<{width - 2}}{_euros(amount):>14}", file=out)
     print(file=out)
@@ -435,7 +435,7 @@ def _print_tables(
             f"{number} {label:<{width - 2}}{_euros(row.amount):>14}{_share(row.share):>10}",
             file=out,
         )
-    total_label = rows.plan_total.fi
+    total_label = rows.plan_total.get("fi")
     total_share = _share(plan.total_share)
     print(f"  {total_label:<{width - 2}}{_euros(plan.total):>14}{total_share:>10}", file=out)
     if split is not None:

@@ -43,7 +43,7 @@ def programme() -> Programme:
 
 def option_id(text: str, *, action: bool = False) -> str:
     options = action_options(programme()) if action else target_group_options(programme())
-    return next(option.id for option in options if option.text.fi == text)
+    return next(option.id for option in options if option.text.get("fi") == text)
 
 
 def answers(**changes: object) -> IdeaAnswers:
@@ -88,7 +88,7 @@ def test_target_groups_and_actions_pick_the_objective_with_reasons() -> None:
     )
     assert fit.best == ("4.1",)
     assert fit.scores["4.1"] == 3 and fit.scores["4.3"] == 0
-    assert [reason.option.text.fi for reason in fit.reasons] == [
+    assert [reason.option.text.get("fi") for reason in fit.reasons] == [
         "pitkäaikaistyöttömät",
         "välityömarkkinoiden kehittäminen (työkokeilu, palkkatuki, valmennus)",
     ]
@@ -192,7 +192,7 @@ def test_the_decision_follows_the_content() -> None:
     new_group = Localized(fi="maahan muuttaneet", sv="invandrare", en="immigrants")
     objectives[1] = skills.model_copy(update={"target_groups": [*skills.target_groups, new_group]})
     edited = programme().model_copy(update={"specific_objectives": objectives})
-    added = next(o for o in target_group_options(edited) if o.text.fi == "maahan muuttaneet")
+    added = next(o for o in target_group_options(edited) if o.text.get("fi") == "maahan muuttaneet")
     assert added.objective == skills.code
     assert assess_idea(edited, answers(target_groups=frozenset({added.id}))).best == (skills.code,)
 
