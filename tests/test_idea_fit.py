@@ -232,7 +232,7 @@ async def test_walk_through_to_the_objective_and_self_check(bot: Bot, db: Databa
     assert "• kohderyhmä: pitkäaikaistyöttömät (4.1)" in text
     assert "täsmätyökykyiset" not in text.split("Huomioita")[0]
     assert "• toiminta: yhteiskunnalliset yritykset ja järjestöt reitteinä työhön (4.1)" in text
-    assert "Yleisavustus ei käy omarahoitukseksi" in text
+    assert result.shows("idea.warning.general_grant")
     assert (
         "Omarahoituksenne merkitään budjetissa riville: Omarahoitus: Yksityinen rahoitus." in text
     )

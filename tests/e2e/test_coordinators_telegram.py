@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from storage import contact_requests
 from tests.catalog_labels import label, shown
 from tests.e2e.telegram_driver import bot_settings, running_bot
 from tests.fakes.telegram_api import BotMessage, FakeTelegramServer
@@ -61,7 +62,7 @@ async def test_waiting_contact_reaches_the_first_coordinator_who_answers(
         await message_with(server, PERSON, "Miten sinuun voi ottaa yhteyttä?")
         server.user_sends(PERSON, "maija@example.org")
         consent = await message_with(server, PERSON, "ei ole vielä ohjaajaa")
-        assert "30 päivää" in (consent.text or "")
+        assert f" {contact_requests.WAITING_DAYS} " in (consent.text or "")
         server.press_button(PERSON, label("contact.send"))
         await message_with(server, PERSON, "Pyyntösi on tallessa")
         # the administrator makes the first coordinator; the request goes to them
