@@ -105,12 +105,20 @@ def _read_yaml(path: Path, issues: list[ContentIssue]) -> Any:
 M = TypeVar("M", Programme, Project)
 
 
-def _validate(model: type[M], data: Any, path: Path, issues: list[ContentIssue]) -> M | None:
+def _validate(
+    model: type[M],
+    data: Any,
+    path: Path,
+    issues: list[ContentIssue],
+    languages: Sequence[str] | None = None,
+) -> M | None:
     if not isinstance(data, dict):
         issues.append(ContentIssue(path, "", "the file must hold a mapping", "not_a_mapping"))
         return None
     try:
-        return model.model_validate(data)
+        return model.model_validate(
+            data, context={"languages": tuple(languages)} if languages else None
+        )
     except ValidationError as error:
         for detail in error.errors(include_url=False):
             issues.extend(_issues_from(path, format_location(detail["loc"]), detail))
@@ -168,14 +176,20 @@ def _cross_check(
                     )
 
 
-def check_content(content_dir: Path | None = None) -> tuple[Content | None, list[ContentIssue]]:
-    """Load what can be loaded and list every problem (the content is None if any)."""
+def check_content(
+    content_dir: Path | None = None, *, languages: Sequence[str] | None = None
+) -> tuple[Content | None, list[ContentIssue]]:
+    """Load what can be loaded and list every problem (the content is None if any).
+
+    Every text must be in each of ``languages`` (default: the bot's, from ``messages/``)."""
     root = content_dir or DEFAULT_CONTENT_DIR
     issues: list[ContentIssue] = []
     programme_path = root / PROGRAMME_FILE
     programme = None
     if programme_path.is_file():
-        programme = _validate(Programme, _read_yaml(programme_path, issues), programme_path, issues)
+        programme = _validate(
+            Programme, _read_yaml(programme_path, issues), programme_path, issues, languages
+        )
     else:
         issues.append(ContentIssue(programme_path, "", "file is missing", "missing"))
 
@@ -186,7 +200,7 @@ def check_content(content_dir: Path | None = None) -> tuple[Content | None, list
         if data is None and not any(issue.file == path for issue in issues):
             issues.append(ContentIssue(path, "", "the file is empty", "empty"))
             continue
-        project = _validate(Project, data, path, issues) if data is not None else None
+        project = _validate(Project, data, path, issues, languages) if data is not None else None
         if project is not None:
             projects.append((path, project))
     _cross_check(programme, projects, files, issues)
@@ -235,12 +249,15 @@ def content_warnings(content: Content, content_dir: Path | None = None) -> list[
     return issues
 
 
-def load_content(content_dir: Path | None = None) -> Content:
-    """The validated content of ``content_dir`` (default: the packaged ``content/``).
+def load_content(
+    content_dir: Path | None = None, *, languages: Sequence[str] | None = None
+) -> Content:
+    """The validated content of ``content_dir`` (default: the packaged ``content/``), every
+    text in each of ``languages`` (default: the bot's).
 
     Raises :class:`ContentError` listing every problem.
     """
-    content, issues = check_content(content_dir)
+    content, issues = check_content(content_dir, languages=languages)
     if content is None:
         raise ContentError(issues)
     return content

@@ -1,7 +1,8 @@
 """Typed schema of the bot's content: ``programme.yaml`` and ``projects/<slug>.yaml``.
 
 Every model forbids unknown keys, so a typo is an error, not a silently ignored field. Texts a
-person reads are :class:`Localized` (``fi``, ``sv`` and ``en``, all required and non-empty).
+person reads are :class:`Localized` (one text per language of ``messages/``: ``fi``, ``sv``
+and ``en``; all required and non-empty).
 A fact that could not be confirmed from a primary source carries ``check: true`` (programme
 items, a group's rhythm), is listed in ``check:`` (project fields; a rhythm's fields, e.g.
 ``check: [duration_minutes]``), so the bot can say it is unconfirmed: flows take such a value
@@ -55,7 +56,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from dateutil.rrule import rrulestr
 from pydantic import (
@@ -63,12 +64,15 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails
 
 from handlers.domain.recurrence import RecurrenceError, check_rule
-from messages.languages import base_locale
+from messages.languages import LOCALES, SOURCE_LOCALE
 
 OTHER_MUNICIPALITY = "other"
 
@@ -105,33 +109,81 @@ class Checked(Model):
         return Fact(value, self.check)
 
 
-def _base_locale(locale: str | None) -> str:
-    return base_locale(locale)
+_T = TypeVar("_T")
 
 
-class Localized(Model):
-    """A text in Finnish, Swedish and English."""
+def _languages(info: ValidationInfo) -> tuple[str, ...]:
+    """The languages every content text is in: the bot's (:data:`messages.languages.LOCALES`),
+    or those given as ``context={"languages": (...)}`` (a language being added, in a test)."""
+    given = (info.context or {}).get("languages") if isinstance(info.context, dict) else None
+    return tuple(given) if given else LOCALES
 
-    fi: Text
-    sv: Text
-    en: Text
+
+def _in_every_language(name: str, data: Any, info: ValidationInfo) -> Any:
+    """Refuse a text missing a language, or in one the bot does not speak, as pydantic
+    refuses a missing or unknown field (``name.sv: Field required``)."""
+    if not isinstance(data, Mapping):
+        return data
+    languages = _languages(info)
+    errors: list[InitErrorDetails] = [
+        {"type": "missing", "loc": (locale,), "input": data}
+        for locale in languages
+        if locale not in data
+    ]
+    errors += [
+        {"type": "extra_forbidden", "loc": (str(key),), "input": data[key]}
+        for key in data
+        if key not in languages
+    ]
+    if errors:
+        raise ValidationError.from_exception_data(name, errors)
+    return data
+
+
+def _pick(texts: Mapping[str, _T], locale: str | None) -> _T:
+    """The text in ``locale`` ("sv", "sv-FI", "en_GB"...); Finnish for anything else."""
+    if locale:
+        base = locale.replace("_", "-").split("-", 1)[0].lower()
+        if base in texts:
+            return texts[base]
+    return texts[SOURCE_LOCALE]
+
+
+class Localized(BaseModel):
+    """A text in every language the bot speaks (``fi``, ``sv``, ``en``: one key per
+    language of ``messages/``, all required and non-empty)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, Text] = Field(init=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _every_language(cls, data: Any, info: ValidationInfo) -> Any:
+        return _in_every_language(cls.__name__, data, info)
+
+    @property
+    def texts(self) -> Mapping[str, str]:
+        """The text of each language."""
+        return self.__pydantic_extra__
 
     def get(self, locale: str | None) -> str:
         """The text in ``locale`` ("sv", "sv-FI"...); Finnish for anything unsupported."""
-        value: str = getattr(self, _base_locale(locale))
-        return value
+        return _pick(self.texts, locale)
 
 
-class LocalizedList(Model):
+class LocalizedList(BaseModel):
     """Several texts per language (e.g. the ways people ask an FAQ question)."""
 
-    fi: list[Text] = Field(min_length=1)
-    sv: list[Text] = Field(min_length=1)
-    en: list[Text] = Field(min_length=1)
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, Annotated[list[Text], Field(min_length=1)]] = Field(init=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _every_language(cls, data: Any, info: ValidationInfo) -> Any:
+        return _in_every_language(cls.__name__, data, info)
 
     def get(self, locale: str | None) -> list[str]:
-        value: list[str] = getattr(self, _base_locale(locale))
-        return value
+        return _pick(self.__pydantic_extra__, locale)
 
 
 # --- programme ---------------------------------------------------------------------------

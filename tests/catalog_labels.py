@@ -11,6 +11,11 @@ wording. This module is the test side of that rule:
   equal to a catalog label text (the guard test ``tests/test_label_locators.py``), and
   :func:`label_literals` every string literal equal to one (the count).
 
+Message texts likewise: :func:`text_expectations` finds, in a test file, an assertion that
+expects a literal Finnish catalog text (``assert "Tietosi on poistettu." in reply.text``)
+instead of looking it up (:func:`shown`, ``Delivered.shows(key)``); the guard test is
+``tests/test_text_literals.py``.
+
 Run ``python -m tests.catalog_labels`` for the counts over ``tests/``.
 """
 
@@ -25,7 +30,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from bot.i18n import catalog, placeholders, renderer
+import yaml
+
+from bot.i18n import catalog, catalog_of, placeholders, renderer
 from bot.markup import html_to_plain
 from handlers.core.types import Param
 from messages.languages import LOCALES
@@ -49,6 +56,14 @@ def label(key: str, locale: str = "fi", **params: Param) -> str:
 
 #: A message text of the catalog as the person sees it (plain text); the same as a label.
 shown = label
+
+
+def first_line(key: str, locale: str = "fi") -> str:
+    """The first line of the text of ``key`` as the person sees it (plain text), where it has
+    no placeholder: a heading to look for in output that is not a message (console, a log)."""
+    line = normal(html_to_plain(catalog(locale)[key].split("\n", 1)[0]))
+    assert not placeholders(line), key
+    return line
 
 
 # --- which keys are button labels --------------------------------------------------------------
@@ -394,6 +409,106 @@ def label_literals(path: Path, locale: str = "fi") -> list[Literal]:
     return found
 
 
+# --- message texts in assertions ---------------------------------------------------------------
+#: Calls inside an assertion whose string arguments are what is expected of a text (any other
+#: call's arguments are inputs: ``parse("huomenna")``, ``says("tulen")``, ``shown("key")``).
+EXPECTING_CALLS = frozenset({"startswith", "endswith", "find", "rfind", "index", "count"})
+#: Shortest literal that is judged as a piece of a longer catalog text (shorter ones only when
+#: they are a whole fixed piece of one, such as a sheet name "Kustannukset").
+LONG_PIECE = 12
+#: Literals that are catalog wording but, in the tests that assert them, are typed by a person
+#: or written by a coordinator (an example in a prompt copied as the input), not bot output.
+TYPED_INPUTS = frozenset(
+    {
+        "https://meet.example.fi/abc",  # a coordinator's meeting link (meetings.link_invalid)
+    }
+)
+
+
+@cache
+def catalog_pieces(locale: str = "fi") -> frozenset[str]:
+    """The fixed pieces of every catalog text in ``locale`` as a person sees them: each form
+    split at its placeholders and lines, stripped, those with a letter in them."""
+    book = catalog_of(locale)
+    forms = [*book.texts.values()]
+    forms += [form for plural in book.plurals.values() for form in plural.forms]
+    pieces = set()
+    for form in forms:
+        for piece in re.split(r"\{[^{}]*\}", form):
+            for line in normal(html_to_plain(piece)).split("\n"):
+                line = line.strip()
+                if len(line) >= 4 and any(ch.isalpha() for ch in line):
+                    pieces.add(line)
+    return frozenset(pieces)
+
+
+@cache
+def content_texts(locale: str = "fi") -> tuple[str, ...]:
+    """Every ``locale`` text of content/ (a project's or the programme's wording: no catalog
+    text, even where a catalog text quotes it)."""
+    found: list[str] = []
+
+    def walk(tree: object) -> None:
+        if isinstance(tree, dict):
+            if isinstance(tree.get(locale), str):
+                found.append(normal(tree[locale]))
+            for value in tree.values():
+                walk(value)
+        elif isinstance(tree, list):
+            for item in tree:
+                walk(item)
+
+    for path in sorted((ROOT / "content").rglob("*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return tuple(found)
+
+
+def is_catalog_text(literal: str, locale: str = "fi") -> bool:
+    """Whether ``literal`` is wording of the catalog: a whole fixed piece of a text, or a
+    phrase (with a space) of at least :data:`LONG_PIECE` characters inside one; not a
+    command as typed ("/tilaa_tiedotteet"), a content text, or a :data:`TYPED_INPUTS` one."""
+    text = normal(literal).strip()
+    if (
+        len(text) < 4
+        or not any(ch.isalpha() for ch in text)
+        or literal in TYPED_INPUTS
+        or re.fullmatch(r"/\w+", text)
+        or any(text in own for own in content_texts(locale))
+    ):
+        return False
+    pieces = catalog_pieces(locale)
+    if text in pieces:
+        return True
+    return len(text) >= LONG_PIECE and " " in text and any(text in piece for piece in pieces)
+
+
+def text_expectations(path: Path, locale: str = "fi") -> list[Literal]:
+    """String literals in an ``assert`` of ``path`` that are catalog wording in ``locale``
+    (:func:`is_catalog_text`), except arguments of calls other than :data:`EXPECTING_CALLS`
+    (inputs and keys)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for statement in ast.walk(tree):
+        if not isinstance(statement, ast.Assert):
+            continue
+        inputs: set[int] = set()
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name not in EXPECTING_CALLS:
+                    for argument in [*node.args, *(k.value for k in node.keywords)]:
+                        inputs.update(id(child) for child in ast.walk(argument))
+        for node in ast.walk(statement):
+            if (
+                id(node) not in inputs
+                and isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and is_catalog_text(node.value, locale)
+            ):
+                found.append(Literal(path, node.lineno, node.value, frozenset()))
+    return sorted(set(found), key=lambda lit: (lit.line, lit.text))
+
+
 def scanned_files() -> list[Path]:
     """Every Python file under ``tests/`` except this one (which names no labels)."""
     return sorted(p for p in TESTS.rglob("*.py") if p != Path(__file__).resolve())
@@ -408,6 +523,10 @@ def main() -> int:
     print(f"button label keys in handlers/ and bot/: {len(button_label_keys())}")
     print(f"string literals in tests/ equal to a Finnish button label: {len(literals)}")
     print(f"of them (any language) finding a button by its label: {len(locators)}")
+    texts = [lit for path in files for lit in text_expectations(path)]
+    for lit in texts:
+        print(f"{lit.path.relative_to(ROOT)}:{lit.line}: asserts {lit.text!r}")
+    print(f"assertions expecting a literal Finnish catalog text: {len(texts)}")
     return 0
 
 

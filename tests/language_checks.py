@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot.i18n import Catalog, placeholders, read_catalog
+from content.loader import DEFAULT_CONTENT_DIR, check_content
 from messages import words
 
 # Placeholders that hold a number of things: an entry with one is a plural entry.
@@ -147,7 +148,22 @@ def word_files(directory: Path) -> list[str]:
     return words.problems(raw)
 
 
+def content_texts(directory: Path) -> list[str]:
+    """Every content text (content/: programme and projects) is in every language of the
+    messages folder, and in no other: the content beside it (``../content``), or the
+    packaged one."""
+    beside = directory.parent / "content"
+    _, issues = check_content(
+        beside if beside.is_dir() else DEFAULT_CONTENT_DIR, languages=words.locales_in(directory)
+    )
+    return [f"{issue.file.name}: {issue.location}: {issue.message}" for issue in issues]
+
+
 def every_problem(directory: Path) -> list[str]:
-    """All checks on one messages folder."""
+    """All checks on one messages folder (and the content texts of its languages)."""
     books = catalogs(directory)
-    return [problem for check in CATALOG_CHECKS for problem in check(books)] + word_files(directory)
+    return (
+        [problem for check in CATALOG_CHECKS for problem in check(books)]
+        + word_files(directory)
+        + content_texts(directory)
+    )

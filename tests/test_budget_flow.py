@@ -44,7 +44,11 @@ from tests.applicant_chat import (
     tap,
     tap_key,
 )
+from tests.catalog_labels import shown
 from tests.harness import Bot, Delivered, Person
+
+COSTS, PLAN, CHECKS = (shown(f"budget.doc.{s}_sheet") for s in ("costs", "plan", "checks"))
+MUNICIPAL, TOTAL = shown("budget.doc.municipal_sheet"), shown("budget.doc.total")
 
 ASSOCIATION = "yhdistys tai muu järjestö"
 MUNICIPALITY = "kunta tai työllisyysalue"
@@ -491,7 +495,7 @@ async def test_typical_mistakes_get_specific_answers(bot: Bot) -> None:
     person4 = bot.person(4)
     await _to_step(person4, "line_percent")
     assert (await say(person4, "0")).shows("budget.error.working_time_range")
-    assert "enintään 100" in (await say(person4, "150")).text
+    assert (await say(person4, "150")).shows("percent.error.too_large")
 
 
 async def test_a_choice_step_refuses_typed_text_and_shows_the_options_again(
@@ -597,18 +601,18 @@ async def test_xlsx_holds_the_funders_rows_as_numbers(bot: Bot) -> None:
     name, content = file.document
     assert name == "budjetti.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(content))
-    assert workbook.sheetnames == ["Kustannukset", "Rahoitus", "Tarkistukset"]
-    plan = workbook["Rahoitus"]
+    assert workbook.sheetnames == [COSTS, PLAN, CHECKS]
+    plan = workbook[PLAN]
     table = {row[0]: row[1:] for row in plan.iter_rows(values_only=True)}
     assert table["Haettava EU- ja valtion rahoitus"] == (173294, pytest.approx(0.8))
     assert table["Omarahoitus: Yksityinen rahoitus"][0] == 4326
     assert table["Kuntarahoitus"][0] == table["Muu julkinen rahoitus"][0] == 19499
     assert table["Rahoitussuunnitelma yhteensä"] == (216618, pytest.approx(1.0))
     assert plan["B2"].number_format == '#,##0 "€"'
-    costs = {row[0]: row[1] for row in workbook["Kustannukset"].iter_rows(values_only=True) if row}
+    costs = {row[0]: row[1] for row in workbook[COSTS].iter_rows(values_only=True) if row}
     assert costs["Flat rate 40 % kehittäminen"] == 61891
     assert costs["Nettokustannusarvio yhteensä"] == 216618
-    assert workbook["Tarkistukset"]["A1"].value == "Ei huomautettavaa."
+    assert workbook[CHECKS]["A1"].value == shown("budget.doc.no_findings")
 
 
 async def test_xlsx_has_staff_lines_municipalities_and_findings(bot: Bot) -> None:
@@ -627,17 +631,17 @@ async def test_xlsx_has_staff_lines_municipalities_and_findings(bot: Bot) -> Non
     [file] = await press_key(person, "budget.file_xlsx")
     assert file.document is not None
     workbook = openpyxl.load_workbook(io.BytesIO(file.document[1]))
-    assert workbook.sheetnames == ["Kustannukset", "Rahoitus", "Kunnat", "Tarkistukset"]
-    costs = list(workbook["Kustannukset"].iter_rows(values_only=True))
+    assert workbook.sheetnames == [COSTS, PLAN, MUNICIPAL, CHECKS]
+    costs = list(workbook[COSTS].iter_rows(values_only=True))
     header = next(row for row in costs if row and row[0] == "Tehtävä")
     line = costs[costs.index(header) + 1]
     assert line[0] == "Projektipäällikkö" and line[1] == 3300
     assert line[6] == pytest.approx(100140.48)
-    municipal = list(workbook["Kunnat"].iter_rows(values_only=True))
-    assert municipal[0] == ("Kunta", "Yhteensä", "1. vuosi", "2. vuosi")
-    assert municipal[1][0] == "Mikkeli" and municipal[-1][0] == "Yhteensä"
+    municipal = list(workbook[MUNICIPAL].iter_rows(values_only=True))
+    assert municipal[0] == (shown("budget.doc.municipality"), TOTAL, "1. vuosi", "2. vuosi")
+    assert municipal[1][0] == "Mikkeli" and municipal[-1][0] == TOTAL
     assert municipal[-1][1] == pytest.approx(20000)
-    findings = [row[0] for row in workbook["Tarkistukset"].iter_rows(values_only=True)]
+    findings = [row[0] for row in workbook[CHECKS].iter_rows(values_only=True)]
     assert any("Kuntarahoitus" in plain(f) and "10,00 %" in plain(f) for f in findings)
 
 

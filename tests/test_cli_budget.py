@@ -18,7 +18,7 @@ from bot.cli_budget import add_budget_parser, add_check_content_parser
 from bot.i18n import catalog, renderer
 from content.loader import DEFAULT_CONTENT_DIR
 from handlers.domain.budget_math import BudgetProblem
-from handlers.domain.money import InputProblem
+from handlers.domain.money import InputProblem, Per
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -272,12 +272,21 @@ PRINTED_KEY = re.compile(r"^(cli\.budget|budget\.error|money\.error|percent\.err
 
 
 def _keys_in(path: Path) -> set[str]:
+    """Whole keys written in ``path`` (a piece of an f-string is no key: those keys are
+    added by :func:`printable_keys`)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    pieces = {
+        id(part)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.JoinedStr)
+        for part in node.values
+    }
     return {
         node.value
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
+        and id(node) not in pieces
         and PRINTED_KEY.match(node.value)
     }
 
@@ -289,9 +298,22 @@ CLI_KEYS = _keys_in(ROOT / "bot" / "cli_budget.py")
 def printable_keys() -> set[str]:
     keys = CLI_KEYS | _keys_in(ROOT / "handlers" / "domain" / "budget_draft.py")
     keys |= {f"budget.error.{problem.value}" for problem in BudgetProblem}
-    keys |= {f"money.error.{problem.value}" for problem in InputProblem}
-    # parse_percent never finds a number ambiguous (only amounts have a thousands comma).
-    keys |= {f"percent.error.{p.value}" for p in InputProblem if p is not InputProblem.AMBIGUOUS}
+    # a wrong unit is always said with the unit asked (wrong_unit_{per}, below)
+    keys |= {
+        f"money.error.{problem.value}"
+        for problem in InputProblem
+        if problem is not InputProblem.WRONG_UNIT
+    }
+    # a pay step's own wording (handlers/domain/budget_draft.py: format_{per}, wrong_unit_{per})
+    keys |= {f"money.error.format_{per}" for per in Per}
+    keys |= {f"money.error.wrong_unit_{per}" for per in (*Per, "total")}
+    # parse_percent never finds a number ambiguous (only amounts have a thousands comma),
+    # nor a unit (only pay amounts have one).
+    keys |= {
+        f"percent.error.{p.value}"
+        for p in InputProblem
+        if p not in (InputProblem.AMBIGUOUS, InputProblem.WRONG_UNIT)
+    }
     return keys
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.catalog_labels import shown
+from tests.catalog_labels import first_line, label, shown
 
 
 def run_console(
@@ -34,10 +34,10 @@ def test_console_start_numbers_and_end_of_input(tmp_path: Path) -> None:
     result = run_console(tmp_path, ["/start", "8", "/omattiedot"])
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Hei! Olen hankebotti." in out
-    assert "  6. Vaihda kieli" in out
-    assert "  8. Ohjeet" in out
-    assert "Näin käytät bottia" in out  # "8" pressed the eighth button, help
+    assert first_line("start.greeting") in out
+    assert f"  6. {label('menu.language')}" in out
+    assert f"  8. {label('menu.help')}" in out
+    assert first_line("help.text") in out  # "8" pressed the eighth button, help
     assert "hankebot-omat-tiedot.json" in out
     assert (tmp_path / "hankebot-omat-tiedot.json").exists()
     assert "Traceback" not in result.stderr

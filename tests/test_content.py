@@ -45,14 +45,14 @@ def test_programme_facts(content: Content) -> None:
     assert programme.objective("4.2").check  # details unconfirmed (DOMAIN.md)
     model = programme.cost_model()
     assert model.supported and model.rate_percent == 40
-    assert model.name.fi == "Flat rate 40 % kehittäminen"
+    assert model.name.get("fi") == "Flat rate 40 % kehittäminen"
     assert programme.staff_costs.hours_per_year == 1720
     assert {s.key: s.percent for s in programme.staff_costs.side_costs} == {
         "general": Decimal("26.44"),
         "uas-teacher": Decimal("20.42"),
     }
     assert programme.financing.default_max_rate_percent == 80
-    assert programme.budget_rows.eu_state.fi == "Haettava EU- ja valtion rahoitus"
+    assert programme.budget_rows.eu_state.get("fi") == "Haettava EU- ja valtion rahoitus"
     assert len(programme.self_check) >= 13
 
 

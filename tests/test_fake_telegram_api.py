@@ -571,14 +571,14 @@ async def test_document_and_photo_upload_are_stored(
 ) -> None:
     data = b"nimi;tunnit\nMaija;7,5\n"
     sent = await ptb_bot.send_document(
-        USER, data, filename="raportti ä.csv", caption="<b>Raportti</b>", parse_mode="HTML"
+        USER, data, filename="raportti ä.csv", caption="<b>Liite 1</b>", parse_mode="HTML"
     )
     assert sent.document is not None and sent.document.file_name == "raportti ä.csv"
-    assert sent.caption == "Raportti" and sent.caption_entities[0].type == "bold"
+    assert sent.caption == "Liite 1" and sent.caption_entities[0].type == "bold"
     stored = server.last_message(USER)
     assert stored.document is not None
     assert (stored.document.filename, stored.document.data) == ("raportti ä.csv", data)
-    assert stored.document.caption == "Raportti" and stored.text is None
+    assert stored.document.caption == "Liite 1" and stored.text is None
 
     await ptb_bot.send_document(USER, sent.document.file_id)  # re-send by file_id
     assert server.last_message(USER).document is not None
@@ -648,11 +648,11 @@ async def test_user_document_can_be_downloaded(server: FakeTelegramServer, ptb_b
 
 
 async def test_commands_per_scope_and_language(server: FakeTelegramServer, ptb_bot: Bot) -> None:
-    await ptb_bot.set_my_commands([("start", "Aloita"), ("apua", "Ohjeet")], language_code="fi")
+    await ptb_bot.set_my_commands([("start", "Aloita"), ("apua", "Neuvoja")], language_code="fi")
     await ptb_bot.set_my_commands([("start", "Start")])
-    assert server.commands_for("fi") == [("start", "Aloita"), ("apua", "Ohjeet")]
+    assert server.commands_for("fi") == [("start", "Aloita"), ("apua", "Neuvoja")]
     assert server.commands == {
-        ("default", "fi"): [("start", "Aloita"), ("apua", "Ohjeet")],
+        ("default", "fi"): [("start", "Aloita"), ("apua", "Neuvoja")],
         ("default", ""): [("start", "Start")],
     }
     assert [c.command for c in await ptb_bot.get_my_commands(language_code="fi")] == [

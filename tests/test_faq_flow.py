@@ -47,8 +47,8 @@ async def test_a_confident_match_answers_with_the_entry(bot: Bot, db: Database) 
     match = best.best("Mikä on omarahoitus?", "fi")
     assert match is not None and match.faq_id == "own-financing"
     entry = seed_content().programme.faq_entry("own-financing")
-    assert answer.text.startswith(entry.questions.fi[0])
-    assert entry.answer.fi[:60] in answer.text
+    assert answer.text.startswith(entry.questions.get("fi")[0])
+    assert entry.answer.get("fi")[:60] in answer.text
     assert answer.label_keys == ["faq.helped", "faq.not_helped", "faq.ask_person"]
     [thanks] = await press_key(person, "faq.helped")
     assert thanks.keys[0] == "faq.glad"
@@ -100,7 +100,7 @@ async def test_a_new_question_while_an_answer_is_open(bot: Bot, db: Database) ->
 async def test_an_english_question_in_a_finnish_chat_gets_english(bot: Bot) -> None:
     answer = await say(bot.person(), "What does the 40 % flat rate cover?")
     entry = seed_content().programme.faq_entry("flat-rate-40")
-    assert answer.text.startswith(entry.questions.en[0])
+    assert answer.text.startswith(entry.questions.get("en")[0])
 
 
 async def test_ask_a_person_sends_the_typed_question_to_the_coordinators(

@@ -11,6 +11,7 @@ import io
 from handlers.domain.feedback import MIN_RATINGS_FOR_COMMENTS, Rating, per_meeting
 from storage import buttons
 from storage.db import Database
+from tests.catalog_labels import shown
 from tests.harness import Delivered, Person
 from tests.meeting_helpers import ADMIN, World, local, messages_to, world
 
@@ -78,12 +79,8 @@ async def test_the_coordinator_sees_ratings_and_comments_in_view_and_csv(db: Dat
         assert name.endswith(".csv")
         rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
         assert rows[0] == [
-            "Tapaaminen",
-            "Aika",
-            "Arvioita",
-            "Keskiarvo",
-            "Kommentti",
-            "Kirjoittaja",
+            shown(f"csv.feedback.{column}")
+            for column in ("meeting", "start", "ratings", "average", "comment", "writer")
         ]
         cells = {cell for row in rows for cell in row}
         assert {"Oli kiva, mutta kahvi loppui", "Maija", "Hyvä aihe"} <= cells

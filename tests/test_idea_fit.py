@@ -43,7 +43,7 @@ def programme() -> Programme:
 
 def option_id(text: str, *, action: bool = False) -> str:
     options = action_options(programme()) if action else target_group_options(programme())
-    return next(option.id for option in options if option.text.fi == text)
+    return next(option.id for option in options if option.text.get("fi") == text)
 
 
 def answers(**changes: object) -> IdeaAnswers:
@@ -88,7 +88,7 @@ def test_target_groups_and_actions_pick_the_objective_with_reasons() -> None:
     )
     assert fit.best == ("4.1",)
     assert fit.scores["4.1"] == 3 and fit.scores["4.3"] == 0
-    assert [reason.option.text.fi for reason in fit.reasons] == [
+    assert [reason.option.text.get("fi") for reason in fit.reasons] == [
         "pitkäaikaistyöttömät",
         "välityömarkkinoiden kehittäminen (työkokeilu, palkkatuki, valmennus)",
     ]
@@ -191,7 +191,7 @@ def test_the_decision_follows_the_content() -> None:
     new_group = Localized(fi="maahan muuttaneet", sv="invandrare", en="immigrants")
     objectives[1] = skills.model_copy(update={"target_groups": [*skills.target_groups, new_group]})
     edited = programme().model_copy(update={"specific_objectives": objectives})
-    added = next(o for o in target_group_options(edited) if o.text.fi == "maahan muuttaneet")
+    added = next(o for o in target_group_options(edited) if o.text.get("fi") == "maahan muuttaneet")
     assert added.objective == skills.code
     assert assess_idea(edited, answers(target_groups=frozenset({added.id}))).best == (skills.code,)
 
@@ -231,7 +231,7 @@ async def test_walk_through_to_the_objective_and_self_check(bot: Bot, db: Databa
     assert "• kohderyhmä: pitkäaikaistyöttömät (4.1)" in text
     assert "täsmätyökykyiset" not in text.split("Huomioita")[0]
     assert "• toiminta: yhteiskunnalliset yritykset ja järjestöt reitteinä työhön (4.1)" in text
-    assert "Yleisavustus ei käy omarahoitukseksi" in text
+    assert result.shows("idea.warning.general_grant")
     assert (
         "Omarahoituksenne merkitään budjetissa riville: Omarahoitus: Yksityinen rahoitus." in text
     )

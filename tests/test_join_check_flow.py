@@ -185,7 +185,7 @@ async def test_sensitive_answers_never_reach_the_database_after_the_outcome(
     state = await conversation(db, person.user_id)
     assert state is not None and state[2]["answers"]["background"] == "yes"  # only while asking
     outcome = await tap(person, "Kyllä")
-    assert outcome.text.startswith("Näyttää siltä")
+    assert outcome.shows("eligibility.outcome.likely_eligible")
     state = await conversation(db, person.user_id)
     assert state is not None
     assert "background" not in json.dumps(state[2]) and "answers" not in state[2]
@@ -204,7 +204,7 @@ async def test_age_outside_decides_before_the_sensitive_question(bot: Bot, db: D
     await open_join(person)
     await press(person, PRISON)
     outcome = await say(person, "70")
-    assert outcome.text.startswith("Tämä hanke ei taida olla sinua varten.")
+    assert outcome.shows("eligibility.outcome.not_for_you")
     texts = " ".join(message.text for message in person.messages())
     assert "rikos- tai päihdetausta" not in texts
 

@@ -1,16 +1,20 @@
-"""A fourth language is a catalog and a word file: a throwaway "xx" (a copy of Finnish) is
-found, passes every catalog and word check, and fails them when it lacks something."""
+"""A fourth language is a catalog, a word file and its content texts: a throwaway "xx" (a
+copy of Finnish) is found, passes every catalog, word and content check, and fails them when
+it lacks something."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from content.loader import DEFAULT_CONTENT_DIR, load_content
 from messages import words
 from messages.languages import LOCALES
 from tests.language_checks import catalogs, every_problem
@@ -20,10 +24,41 @@ def test_the_real_languages_pass_every_check() -> None:
     assert every_problem(words.MESSAGES_DIR) == []
 
 
+def with_language(tree: Any, locale: str) -> Any:
+    """``tree`` (read from a content file) with every text in Finnish, Swedish and English
+    also in ``locale`` (a copy of the Finnish)."""
+    if isinstance(tree, dict):
+        copied = {key: with_language(value, locale) for key, value in tree.items()}
+        if set(tree) == set(LOCALES):
+            copied[locale] = copied[words.SOURCE_LOCALE]
+        return copied
+    if isinstance(tree, list):
+        return [with_language(item, locale) for item in tree]
+    return tree
+
+
+def content_with(root: Path, locale: str) -> Path:
+    """A copy of the content beside the messages folder ``root``/messages, every text also
+    in ``locale``."""
+    target = root / "content"
+    for source in [
+        DEFAULT_CONTENT_DIR / "programme.yaml",
+        *sorted((DEFAULT_CONTENT_DIR / "projects").glob("*.yaml")),
+    ]:
+        path = target / source.relative_to(DEFAULT_CONTENT_DIR)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = with_language(yaml.safe_load(source.read_text(encoding="utf-8")), locale)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return target
+
+
 @pytest.fixture
 def messages_with_xx(tmp_path: Path) -> Path:
-    """A messages folder with fi, sv, en and "xx", a copy of Finnish placed fourth."""
-    (tmp_path / "words").mkdir()
+    """A messages folder with fi, sv, en and "xx", a copy of Finnish placed fourth, and
+    beside it the content with every text in "xx" too."""
+    content_with(tmp_path, "xx")
+    tmp_path = tmp_path / "messages"
+    (tmp_path / "words").mkdir(parents=True)
     for locale in LOCALES:
         shutil.copy(words.MESSAGES_DIR / f"{locale}.po", tmp_path / f"{locale}.po")
         shutil.copy(
@@ -56,6 +91,31 @@ def test_a_fourth_language_is_found_and_passes_every_check(messages_with_xx: Pat
     assert xx.commands["help"] == ("apua",)
     book = catalogs(messages_with_xx)["xx"]
     assert book.form("audit.csv_ready", 1) == "Tapahtumaloki tiedostona: {count} rivi."
+    content = load_content(messages_with_xx.parent / "content", languages=(*LOCALES, "xx"))
+    programme = content.programme
+    assert programme.programme.name.get("xx") == programme.programme.name.get("fi")
+    assert programme.faq[0].questions.get("xx") == programme.faq[0].questions.get("fi")
+    project = content.project("osmari")
+    assert project.name.get("xx") == project.name.get("fi") != project.name.get("sv")
+
+
+def test_a_content_text_missing_in_the_fourth_language_fails(messages_with_xx: Path) -> None:
+    path = messages_with_xx.parent / "content" / "programme.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["programme"]["name"]["xx"]
+    data["faq"][0]["questions"]["xx"] = []
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = every_problem(messages_with_xx)
+    assert "programme.yaml: programme.name.xx: Field required" in problems
+    assert any(p.startswith("programme.yaml: faq[0].questions.xx: ") for p in problems)
+    assert len(problems) == 2, problems
+
+
+def test_the_content_may_not_have_a_language_the_bot_lacks(messages_with_xx: Path) -> None:
+    (messages_with_xx / "xx.po").unlink()
+    assert "programme.yaml: programme.name.xx: Extra inputs are not permitted" in every_problem(
+        messages_with_xx
+    )
 
 
 def test_a_missing_entry_in_the_fourth_language_fails(messages_with_xx: Path) -> None:
@@ -129,3 +189,5 @@ def test_a_missing_word_in_the_fourth_language_fails(messages_with_xx: Path) -> 
 def test_a_language_without_a_catalog_is_not_a_language(messages_with_xx: Path) -> None:
     (messages_with_xx / "xx.po").unlink()
     assert words.locales_in(messages_with_xx) == ("fi", "sv", "en")
+    (messages_with_xx.parent / "content").rename(messages_with_xx.parent / "xx-content")
+    assert every_problem(messages_with_xx) == []  # and the packaged content is checked

@@ -253,7 +253,7 @@ async def test_coordinator_sees_the_report_with_a_chart_and_csv(
         keys |= {"meetings", "results", "active", "rating_average", "attendance_rate"}
         assert not keys & {cell for row in rows for cell in row}
         [refused] = await coordinator.says("/raportti toimi")
-        assert refused.text.startswith("Sinulla ei ole oikeutta")
+        assert refused.keys[0] == "error.not_allowed"
         async with db.transaction() as conn:
             assert await audit.count(conn, "report.view") == 1
             assert await audit.count(conn, "report.csv") == 1

@@ -44,7 +44,7 @@ def _group(objective: str, fi_word: str) -> str:
     options = [
         option
         for option in target_group_options(seed_content().programme)
-        if option.objective == objective and fi_word in option.text.fi.casefold()
+        if option.objective == objective and fi_word in option.text.get("fi").casefold()
     ]
     assert len(options) == 1, (objective, fi_word, options)
     return options[0].id
@@ -68,7 +68,7 @@ def test_an_immigrant_or_graduate_project_fits_4_1_not_the_unconfirmed_4_2(word:
 def test_released_prisoners_and_substance_use_are_a_target_group_of_4_3() -> None:
     option = _group("4.3", "vankilasta")
     assert "päihde" in next(
-        o.text.fi for o in target_group_options(seed_content().programme) if o.id == option
+        o.text.get("fi") for o in target_group_options(seed_content().programme) if o.id == option
     )
     fit = assess_idea(seed_content().programme, _answers(target_groups=frozenset({option})))
     assert fit.best == ("4.3",)
@@ -76,7 +76,7 @@ def test_released_prisoners_and_substance_use_are_a_target_group_of_4_3() -> Non
 
 def test_existing_option_ids_stay_put() -> None:
     """Option ids are stored in open conversations: new groups are added after the old."""
-    ids = {o.id: o.text.fi for o in target_group_options(seed_content().programme)}
+    ids = {o.id: o.text.get("fi") for o in target_group_options(seed_content().programme)}
     assert ids["4.1-t0"] == "pitkäaikaistyöttömät"
     assert ids["4.3-t1"] == "syrjäytymisvaarassa olevat"
 
@@ -88,7 +88,7 @@ def test_kaveria_target_group_keeps_the_or_clause() -> None:
     # Seed 000: "työmarkkinatuella olevat työttömät, joilla ei ole oikeutta ansiosidonnaiseen
     # päivärahaan tai työttömät, jotka ovat oikeutettuja kuntouttavaan työtoimintaan,
     # työkokeiluun tai palkkatukeen"
-    text = " ".join(seed_content().project("kaveria-ei-jateta").target_group.fi.split())
+    text = " ".join(seed_content().project("kaveria-ei-jateta").target_group.get("fi").split())
     assert "ansiosidonnaiseen päivärahaan, tai työttömät, jotka ovat oikeutettuja" in text
 
 

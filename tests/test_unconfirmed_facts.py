@@ -190,7 +190,7 @@ async def join(bot: Bot, project: Project, *, contact: bool = True) -> Seen:
 
 async def faq(bot: Bot, entry: FaqEntry) -> Seen:
     seen = Seen()
-    seen.add(await someone(bot).says(entry.questions.fi[0]))
+    seen.add(await someone(bot).says(entry.questions.get("fi")[0]))
     return seen
 
 
@@ -274,29 +274,29 @@ async def _check(bot: Bot, db: Database, content: Content, flag: Flag) -> None:
         seen = await idea(bot, group=options[0].id)
         objective = Text(
             "idea.objective",
-            {"code": item.code, "name": item.name.fi, "summary": item.summary.fi},
+            {"code": item.code, "name": item.name.get("fi"), "summary": item.summary.get("fi")},
         )
         assert_caveated(seen, rendered("idea.objective", **objective.params), where)
         for text in [*item.target_groups, *item.typical_actions]:
-            assert_caveated(seen, text.fi, f"{where}: {text.fi}")
+            assert_caveated(seen, text.get("fi"), f"{where}: {text.get('fi')}")
     elif isinstance(item, ApplicantType):
         seen = await idea(bot, applicant=item.key)
         rows = programme.budget_rows
         row = rows.own_municipal if item.own_kind.value == "municipal" else rows.own_private
         assert_caveated(seen, rendered("idea.own_row", row=form_label(row, "fi")), where)
     elif isinstance(item, FaqEntry):
-        assert_caveated(await faq(bot, item), item.answer.fi, where)
+        assert_caveated(await faq(bot, item), item.answer.get("fi"), where)
     elif isinstance(item, CostModel):
         if item.supported:
             raise AssertionError(f"{where}: a supported cost model marked check has no surface")
-        assert_caveated(await budget(bot, to_eu=False), item.name.fi, where)
+        assert_caveated(await budget(bot, to_eu=False), item.name.get("fi"), where)
     elif isinstance(item, StaffCostRules):
         seen = await budget(bot, to_eu=False)
         for side in item.side_costs:
             assert_caveated(seen, pct(side.percent), f"{where}: {side.key}")
     elif isinstance(item, FinancingRules):
         assert_caveated(await budget(bot, to_eu=True), pct(item.default_max_rate_percent), where)
-        assert_caveated(await idea(bot, region="national"), item.note.fi, f"{where}.note")
+        assert_caveated(await idea(bot, region="national"), item.note.get("fi"), f"{where}.note")
     elif isinstance(item, Rhythm):
         assert flag.project is not None and flag.group is not None
         await _check_rhythm(bot, db, flag.project, flag.group, where)
@@ -312,10 +312,10 @@ async def _check_rhythm(bot: Bot, db: Database, project: Project, group: Group, 
     every = "groups" in project.check
     if rhythm.rrule is None:
         # Not offered as a repeat: its words and numbers never reach anyone.
-        assert_absent(seen, rhythm.description.fi, where)
+        assert_absent(seen, rhythm.description.get("fi"), where)
         return
     if every or rhythm.unconfirmed("description") or rhythm.unconfirmed("rrule"):
-        assert_caveated(seen, rhythm.description.fi, f"{where}.description")
+        assert_caveated(seen, rhythm.description.get("fi"), f"{where}.description")
     if rhythm.duration_minutes and (every or rhythm.unconfirmed("duration_minutes")):
         minutes = rendered("meetings.minutes", minutes=rhythm.duration_minutes)
         assert_caveated(seen, minutes, f"{where}.duration_minutes")
@@ -332,12 +332,12 @@ async def _check_project_field(
         for group in project.groups:
             await _check_rhythm(bot, db, project, group, f"{where}[{group.id}]")
             seen = await join(bot, project, contact=False)
-            assert_absent(seen, group.description.fi, f"{where}[{group.id}].description")
+            assert_absent(seen, group.description.get("fi"), f"{where}[{group.id}].description")
         return
     if name == "eligibility":
         seen = await join(bot, project, contact=False)
-        reasons = [rule.reason.fi for rule in project.eligibility.rules]
-        reasons.append(project.eligibility.fallback.reason.fi)
+        reasons = [rule.reason.get("fi") for rule in project.eligibility.rules]
+        reasons.append(project.eligibility.fallback.reason.get("fi"))
         shown_reasons = [r for r in reasons if any(r in " ".join(t.split()) for t in seen.texts)]
         assert shown_reasons, f"{where}: no outcome reached the person"
         for reason in shown_reasons:
@@ -350,4 +350,4 @@ async def _check_project_field(
     value = getattr(project, name)
     if not isinstance(value, Localized):
         raise AssertionError(f"{where}: a check mark on {name} has no surface")
-    assert_caveated(await join(bot, project), value.fi, where)
+    assert_caveated(await join(bot, project), value.get("fi"), where)

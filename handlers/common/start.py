@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from handlers.common.buttons import COMMAND, GO, LANGUAGE, QUIT
 from handlers.core.context import Context
-from handlers.core.flow import Command, MenuEntry, Registry
+from handlers.core.flow import NONEMPTY, Command, MenuEntry, Registry, one_of
 from handlers.core.types import Button, Lines, Text
 from messages.languages import LOCALES
 from messages.words import command_names
@@ -119,11 +119,11 @@ async def choose_language(ctx: Context) -> None:
 
 
 async def set_language(ctx: Context) -> None:
-    assert ctx.payload is not None
-    code = ctx.payload.split(":", 1)[1]
-    if code not in LANGUAGE_NAMES:
+    parts = LANGUAGE.parse(ctx.payload, one_of(*LANGUAGE_NAMES))
+    if parts is None:
         await choose_language(ctx)
         return
+    code = parts[0]
     await users.set_locale(ctx.conn, ctx.user.user_id, code)
     ctx.user = replace(ctx.user, locale=code, locale_chosen=True)
     ctx.reply("language.changed")
@@ -139,8 +139,11 @@ async def show_menu(ctx: Context) -> None:
 
 async def run_command_button(ctx: Context) -> None:
     """Menu buttons with payload ``cmd:NAME`` behave exactly like typing /NAME."""
-    assert ctx.payload is not None
-    command = ctx.services.registry.command_named(ctx.payload.split(":", 1)[1])
+    parts = COMMAND.parse(ctx.payload, NONEMPTY)
+    if parts is None:
+        ctx.reply("error.old_button")
+        return
+    command = ctx.services.registry.command_named(parts[0])
     if command is None or not command.visible(ctx.roles):
         ctx.reply("error.not_allowed")
         return
@@ -149,13 +152,12 @@ async def run_command_button(ctx: Context) -> None:
 
 async def start_flow_button(ctx: Context) -> None:
     """Menu buttons with payload ``go:FLOW`` start that flow (flows check roles themselves)."""
-    assert ctx.payload is not None
-    name = ctx.payload.split(":", 1)[1]
-    if name not in ctx.services.registry.flows:
+    parts = GO.parse(ctx.payload, one_of(*ctx.services.registry.flows))
+    if parts is None:
         ctx.reply("error.old_button")
         main_menu(ctx)
         return
-    ctx.begin(name)
+    ctx.begin(parts[0])
 
 
 def register(registry: Registry) -> None:

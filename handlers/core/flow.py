@@ -78,8 +78,9 @@ def NONEMPTY(part: str) -> bool:
 
 
 def DIGITS(part: str) -> bool:
-    """An id: ASCII digits only."""
-    return part.isascii() and part.isdigit()
+    """An id: ASCII digits only, few enough to fit a database integer (a forged longer one
+    would fail deep in SQLite instead of being an old button)."""
+    return part.isascii() and part.isdigit() and len(part) <= 18
 
 
 def one_of(*choices: str) -> PartCheck:
@@ -137,15 +138,6 @@ class ButtonFamily:
         ):
             return None
         return parts
-
-    def parts(self, payload: str | None, count: int) -> tuple[str, ...] | None:
-        """The ``count`` ":"-separated parts after ``prefix:`` in ``payload`` (each not
-        empty), or None when the payload is not of this family or has another shape."""
-        value = self.value(payload)
-        if not value:
-            return None
-        found = tuple(value.split(":"))
-        return found if len(found) == count and all(found) else None
 
     def sub(self, name: str) -> ButtonFamily:
         return ButtonFamily(f"{self.prefix}:{name}")

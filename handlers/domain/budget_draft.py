@@ -76,7 +76,7 @@ class EntryError(ValueError):
 def form_label(text: Localized, locale: str) -> str:
     """A label of the funder's forms: the official Finnish name in every language, with a
     translation in brackets in Swedish and English ("Kuntarahoitus (Municipal funding)")."""
-    official = text.fi
+    official = text.get("fi")
     translated = text.get(locale)
     return official if translated == official else f"{official} ({translated})"
 

@@ -60,7 +60,9 @@ from handlers.common.open_work import item_buttons
 from handlers.common.participation import REMINDER_CHOICES, offsets_text, rsvp_buttons
 from handlers.core.context import Context
 from handlers.core.flow import (
+    DIGITS,
     END,
+    NONEMPTY,
     TEXT,
     ButtonFamily,
     Command,
@@ -69,6 +71,7 @@ from handlers.core.flow import (
     MenuEntry,
     Registry,
     Step,
+    one_of,
 )
 from handlers.core.types import Document, InvalidInput, Lines, NotAllowed, Reply, Text, When
 from handlers.domain.calendar_files import occurrences_to_ics
@@ -165,9 +168,9 @@ async def _target(ctx: Context, text: str) -> tuple[Occurrence, Meeting] | None:
 
 async def answer_rsvp(ctx: Context) -> None:
     """``rsvp:<occurrence>:yes|no|other``, pressed or typed (:mod:`.replies`)."""
-    parts = RSVP.parts(ctx.payload, 2)
+    parts = RSVP.parse(ctx.payload, DIGITS, one_of(*participants.ANSWERS))
     found = await _target(ctx, parts[0]) if parts else None
-    if parts is None or found is None or parts[1] not in participants.ANSWERS:
+    if parts is None or found is None:
         ctx.reply("error.old_button")
         return
     occurrence, meeting = found
@@ -225,9 +228,9 @@ async def answer_rsvp(ctx: Context) -> None:
 
 async def answer_rating_button(ctx: Context) -> None:
     """``rate:<occurrence>:1…5|x``, pressed or typed (:mod:`.replies`)."""
-    parts = RATE.parts(ctx.payload, 2)
+    parts = RATE.parse(ctx.payload, DIGITS, one_of("1", "2", "3", "4", "5", "x"))
     found = await _target(ctx, parts[0]) if parts else None
-    if parts is None or found is None or parts[1] not in ("1", "2", "3", "4", "5", "x"):
+    if parts is None or found is None:
         ctx.reply("error.old_button")
         return
     occurrence, meeting = found
@@ -320,8 +323,8 @@ async def _sign_handle(ctx: Context) -> None:
 
 async def answer_check_in(ctx: Context) -> None:
     """``checkin:<occurrence>:talk``, pressed or typed (:mod:`.replies`)."""
-    parts = CHECK_IN.parts(ctx.payload, 2)
-    found = await _target(ctx, parts[0]) if parts and parts[1] == "talk" else None
+    parts = CHECK_IN.parse(ctx.payload, DIGITS, one_of("talk"))
+    found = await _target(ctx, parts[0]) if parts else None
     if found is None:
         ctx.reply("error.old_button")
         return
@@ -433,18 +436,17 @@ async def omat_button(ctx: Context) -> None:
     """``omat:ics``, ``omat:remind[:<project>]``, ``omat:leave``, ``omat:answer:<occurrence>``."""
     if not _private(ctx):
         return
-    parts = tuple((MINE.value(ctx.payload) or "").split(":"))
+    payload = ctx.payload
     if not ctx.roles.participant_of:
         ctx.reply("participant.not_enrolled")
         return
-    action = parts[0]
-    if action == "ics":
+    if MINE.parse(payload, one_of("ics")) is not None:
         await send_ics(ctx)
-    elif action == "answer" and len(parts) == 2:
-        await _answer_later(ctx, parts[1])
-    elif action == "remind" and len(parts) == 2:
-        await _settings_choices(ctx, parts[1])
-    elif action == "remind":
+    elif (answer := MINE.parse(payload, one_of("answer"), DIGITS)) is not None:
+        await _answer_later(ctx, answer[1])
+    elif (settings := MINE.parse(payload, one_of("remind"), NONEMPTY)) is not None:
+        await _settings_choices(ctx, settings[1])
+    elif MINE.parse(payload, one_of("remind")) is not None:
         projects = sorted(ctx.roles.participant_of)
         if len(projects) == 1:
             await _settings_choices(ctx, projects[0])
@@ -456,7 +458,7 @@ async def omat_button(ctx: Context) -> None:
                 for p in projects
             ],
         )
-    elif action == "leave":
+    elif MINE.parse(payload, one_of("leave")) is not None:
         await start_leaving(ctx)
     else:
         ctx.reply("error.old_button")
@@ -482,8 +484,8 @@ async def _settings_choices(ctx: Context, project: str) -> None:
 
 async def set_reminders(ctx: Context) -> None:
     """``remset:<project>:<choice>``."""
-    parts = REMINDER_SETTING.parts(ctx.payload, 2)
-    if parts is None or parts[1] not in REMINDER_CHOICES:
+    parts = REMINDER_SETTING.parse(ctx.payload, NONEMPTY, one_of(*REMINDER_CHOICES))
+    if parts is None:
         ctx.reply("error.old_button")
         return
     project = parts[0]

@@ -40,7 +40,7 @@ from handlers.common import planning
 from handlers.common.buttons import CHECK_IN, EXIT_ANSWER, RATE, RSVP, UNDO
 from handlers.common.participation import rsvp_buttons
 from handlers.core.context import Context
-from handlers.core.flow import END, TEXT, ButtonFamily, Flow, Registry, Step
+from handlers.core.flow import DIGITS, END, NONEMPTY, TEXT, ButtonFamily, Flow, Registry, Step
 from handlers.core.types import Button, InvalidInput, Reply, Text, When
 from handlers.domain.reply_intent import Question, Reading, Verdict, read_reply
 from handlers.participant import answers, exit_situation
@@ -92,16 +92,16 @@ async def open_question(ctx: Context) -> OpenQuestion | None:
     rate = next((p for p in message if RATE.matches(p)), None)
     leave = next((p for p in message if EXIT_ANSWER.matches(p)), None)
     question: OpenQuestion | None = None
-    if talk is not None and (parts := CHECK_IN.parts(talk, 2)):
-        upcoming = RSVP.parts(rsvp, 2) if rsvp else None
+    if talk is not None and (parts := CHECK_IN.parse(talk, DIGITS, NONEMPTY)):
+        upcoming = RSVP.parse(rsvp, DIGITS, NONEMPTY) if rsvp else None
         question = OpenQuestion(
             Question.CHECK_IN, parts[0], latest, upcoming[0] if upcoming else None
         )
-    elif rate is not None and (parts := RATE.parts(rate, 2)):
+    elif rate is not None and (parts := RATE.parse(rate, DIGITS, NONEMPTY)):
         question = OpenQuestion(Question.RATING, parts[0], latest)
-    elif leave is not None and (parts := EXIT_ANSWER.parts(leave, 2)):
+    elif leave is not None and (parts := EXIT_ANSWER.parse(leave, NONEMPTY, NONEMPTY)):
         question = OpenQuestion(Question.EXIT, parts[0], latest)
-    elif rsvp is not None and (parts := RSVP.parts(rsvp, 2)):
+    elif rsvp is not None and (parts := RSVP.parse(rsvp, DIGITS, NONEMPTY)):
         question = OpenQuestion(Question.RSVP, parts[0], latest)
     if question is None:
         return None
@@ -237,13 +237,13 @@ async def undo(ctx: Context) -> None:
     """``undo:rsvp:<occurrence>:<recorded>:<previous>``, ``undo:rate:<occurrence>:<score|x>``,
     ``undo:exit:<project>:<previous>``, ``undo:talk:<occurrence>``: a typed answer taken
     back, the question asked again."""
-    if (parts := UNDO.sub("rsvp").parts(ctx.payload, 3)) is not None:
+    if (parts := UNDO.sub("rsvp").parse(ctx.payload, DIGITS, NONEMPTY, NONEMPTY)) is not None:
         await _undo_rsvp(ctx, *parts)
-    elif (parts := UNDO.sub("rate").parts(ctx.payload, 2)) is not None:
+    elif (parts := UNDO.sub("rate").parse(ctx.payload, DIGITS, NONEMPTY)) is not None:
         await _undo_rating(ctx, *parts)
-    elif (parts := UNDO.sub("exit").parts(ctx.payload, 2)) is not None:
+    elif (parts := UNDO.sub("exit").parse(ctx.payload, NONEMPTY, NONEMPTY)) is not None:
         await _undo_exit(ctx, *parts)
-    elif (parts := UNDO.sub("talk").parts(ctx.payload, 1)) is not None:
+    elif (parts := UNDO.sub("talk").parse(ctx.payload, DIGITS)) is not None:
         await _undo_talk(ctx, parts[0])
     else:
         ctx.reply("error.old_button")

@@ -17,7 +17,7 @@ from handlers.common import planning
 from handlers.common.buttons import COMMAND, MEETING
 from handlers.common.participation import REMINDER_CHOICES, offsets_text
 from handlers.core.context import Context
-from handlers.core.flow import Command, MenuEntry, Registry
+from handlers.core.flow import DIGITS, NONEMPTY, Command, MenuEntry, Registry, one_of
 from handlers.core.types import Button, Day, Lines, Param, Text, When
 from handlers.staff.meeting_edit import restore
 from handlers.staff.meeting_new import start_new
@@ -191,58 +191,68 @@ async def show_occurrence(ctx: Context, occurrence: Occurrence, meeting: Meeting
 # --- the "mt:" buttons ----------------------------------------------------------------------
 
 
+#: The ``mt:<action>:<occurrence>`` buttons of one meeting's view.
+_OCCURRENCE_ACTIONS = (
+    "occ",
+    "move",
+    "time",
+    "cancel",
+    "restore",
+    "place",
+    "note",
+    "title",
+    "length",
+    "stop",
+    "att",
+)
+
+
 async def meeting_button(ctx: Context) -> None:
-    assert ctx.payload is not None
-    parts = ctx.payload.split(":", 3)
-    action = parts[1] if len(parts) > 1 else ""
+    """``mt:list[:PAGE[:DAYS]]``, ``mt:new``, ``mt:remind[:SLUG]``, ``mt:remset:SLUG:CHOICE``,
+    ``mt:<action>:OCCURRENCE`` and ``mt:mark|newtime:OCCURRENCE:REF``; anything else is an old
+    or forged button."""
     ctx.require_coordinator()
     if not private_only(ctx):
         return
-    if action == "list":
-        numbers = [int(part) for part in parts[2:] if part.isdigit()]
-        await overview(ctx, *numbers[:2])
-    elif action == "new":
+    payload = ctx.payload
+    listing = one_of("list")
+    remind = one_of("remind")
+    if (
+        shown := MEETING.parse(payload, listing, DIGITS, DIGITS)
+        or MEETING.parse(payload, listing, DIGITS)
+        or MEETING.parse(payload, listing)
+    ) is not None:
+        await overview(ctx, *(int(number) for number in shown[1:]))
+    elif MEETING.parse(payload, one_of("new")) is not None:
         await start_new(ctx)
-    elif action == "remind":
-        await _project_reminders(ctx, parts[2] if len(parts) == 3 else None)
-    elif action == "remset" and len(parts) == 4:
-        await _set_project_reminders(ctx, parts[2], parts[3])
     elif (
-        action
-        in (
-            "occ",
-            "move",
-            "time",
-            "cancel",
-            "restore",
-            "place",
-            "note",
-            "title",
-            "length",
-            "stop",
-            "att",
-        )
-        and len(parts) == 3
-    ):
-        found = await _occurrence_for_coordinator(ctx, parts[2])
+        chosen := MEETING.parse(payload, remind, NONEMPTY) or MEETING.parse(payload, remind)
+    ) is not None:
+        await _project_reminders(ctx, chosen[1] if len(chosen) == 2 else None)
+    elif (
+        setting := MEETING.parse(payload, one_of("remset"), NONEMPTY, one_of(*REMINDER_CHOICES))
+    ) is not None:
+        await _set_project_reminders(ctx, setting[1], setting[2])
+    elif (action := MEETING.parse(payload, one_of(*_OCCURRENCE_ACTIONS), DIGITS)) is not None:
+        found = await _occurrence_for_coordinator(ctx, action[1])
         if found is None:
             return
-        if action == "occ":
+        if action[0] == "occ":
             await show_occurrence(ctx, *found)
-        elif action == "restore":
+        elif action[0] == "restore":
             await restore(ctx, *found)
-        elif action == "att":
+        elif action[0] == "att":
             await _attendance(ctx, *found)
         else:
-            at = "confirm" if action in ("cancel", "stop") else None
-            ctx.begin(EDIT_FLOW, at=at, occ=found[0].id, what=action)
-    elif action in ("mark", "newtime") and len(parts) == 4:
+            at = "confirm" if action[0] in ("cancel", "stop") else None
+            ctx.begin(EDIT_FLOW, at=at, occ=found[0].id, what=action[0])
+    elif (about := MEETING.parse(payload, one_of("mark", "newtime"), DIGITS, NONEMPTY)) is not None:
         # The last part is the participant's reference: gone once they used /forget.
-        user_id = await person_refs.user_of(ctx.conn, parts[3])
-        found = await _occurrence_for_coordinator(ctx, parts[2]) if user_id else None
+        user_id = await person_refs.user_of(ctx.conn, about[2])
+        found = await _occurrence_for_coordinator(ctx, about[1]) if user_id else None
         if user_id is None:
             ctx.reply("error.old_button")
-        elif found is not None and action == "mark":
+        elif found is not None and about[0] == "mark":
             await _toggle_attendance(ctx, found[0], found[1], user_id)
         elif found is not None:
             ctx.begin(NEW_TIME_FLOW, occ=found[0].id, user=user_id)

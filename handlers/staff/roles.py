@@ -43,7 +43,7 @@ from handlers.common.open_work import deliver_waiting
 from handlers.common.participation import TELEGRAM_USERNAME
 from handlers.common.start import main_menu
 from handlers.core.context import Context
-from handlers.core.flow import CodeKind, Command, MenuEntry, Registry
+from handlers.core.flow import NONEMPTY, CodeKind, Command, MenuEntry, Registry, one_of
 from handlers.core.types import Button, Document, InvalidInput, Lines, Param, Text, When
 from handlers.domain.whole_numbers import CountInputError, parse_count
 from messages.words import command_names, every
@@ -305,13 +305,13 @@ async def coordinator_button(ctx: Context) -> None:
     ctx.require_admin()  # whoever pressed, wherever the button came from
     if not in_private_chat(ctx):
         return
-    assert ctx.payload is not None
-    parts = ctx.payload.split(":", 3)
-    kind = parts[1] if len(parts) > 1 else ""
-    if kind == "invite" and len(parts) == 3 and project_exists(ctx, parts[2]):
-        await _create_invite(ctx, parts[2])
-    elif kind in ("rm", "rmok") and len(parts) == 4 and project_exists(ctx, parts[2]):
-        slug, ref = parts[2], parts[3]
+    payload = ctx.payload
+    invite = COORDINATOR.parse(payload, one_of("invite"), NONEMPTY)
+    remove = COORDINATOR.parse(payload, one_of("rm", "rmok"), NONEMPTY, NONEMPTY)
+    if invite is not None and project_exists(ctx, invite[1]):
+        await _create_invite(ctx, invite[1])
+    elif remove is not None and project_exists(ctx, remove[1]):
+        kind, slug, ref = remove
         user_id = await person_refs.user_of(ctx.conn, ref)
         if user_id is None:  # the coordinator has used /forget since
             ctx.reply("error.old_button")
@@ -327,7 +327,7 @@ async def coordinator_button(ctx: Context) -> None:
                     [COORDINATOR.button("coord.remove_no", "keep")],
                 ],
             )
-    elif kind == "keep":
+    elif COORDINATOR.parse(payload, one_of("keep")) is not None:
         ctx.reply("coord.kept")
     else:
         ctx.reply("error.old_button")

@@ -20,6 +20,7 @@ import pytest
 import pytest_asyncio
 
 from bot.app import Application
+from tests.catalog_labels import shown
 from tests.e2e.driver import SeenMessage
 from tests.e2e.roles_world import AppWorld
 from tests.e2e.telegram_driver import bot_settings, running_bot, seen
@@ -188,7 +189,7 @@ async def test_the_new_coordinator_is_told(world: TelegramWorld) -> None:
     new = NUMBERS["new_coordinator"]
     before = world.newest(new)
     [added] = await world.says("admin", f"/lisaa_ohjaaja osmari {world.uid('new_coordinator')}")
-    assert added.text == f"Valmis. {world.uid('new_coordinator')} on nyt hankkeen Osmari ohjaaja."
+    assert added.text == shown("coord.added", name=world.uid("new_coordinator"), project="Osmari")
     [notice] = [m for m in world.server.messages(new) if m.message_id > before]
     assert notice.text is not None and notice.text.startswith(
         "Sinusta tehtiin hankkeen Osmari ohjaaja."

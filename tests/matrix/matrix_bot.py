@@ -40,6 +40,7 @@ from nio import (
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.markup import html_to_plain
+from tests.catalog_labels import first_line
 from tests.e2e.driver import SeenMessage
 
 from .synapse_server import MatrixUser, SynapseServer
@@ -232,7 +233,7 @@ class Human:
         driver = MatrixDriver(self, created.room_id, bot_user_id, encrypted=encrypted)
         if greeting:
             [hello] = await driver.replies()
-            assert hello.text.startswith("Hei! Olen hankebotti."), hello.text
+            assert hello.text.startswith(first_line("start.greeting")), hello.text
         return driver
 
 

@@ -31,7 +31,7 @@ from handlers.core.types import FILE_LIMIT, Param
 from storage import memberships
 from storage.db import Database
 from tests.broadcast_texts import report_heading
-from tests.catalog_labels import find_label, label
+from tests.catalog_labels import find_label, first_line, label
 from tests.e2e.scenarios import SCENARIOS, Scenario
 from tests.fakes.telegram_api import FakeTelegramServer
 
@@ -171,7 +171,7 @@ async def test_sigkill_mid_conversation_resumes_without_repeating(
             # The room it was in before its first start is served from then on.
             await old.send("!tietosuoja")
             [privacy] = await old.replies()
-            assert privacy.text.startswith("Mitä botti tallentaa?")
+            assert privacy.text.startswith(first_line("privacy.short"))
             await plain.no_more_replies(1.0)
             await secret.no_more_replies(0.1)
             await old.no_more_replies(0.1)
@@ -217,7 +217,7 @@ async def test_undecryptable_message_gets_a_notice(
         chat.encrypted = False  # this one notice is sent in the clear on purpose
         [notice] = await chat.replies()
         chat.encrypted = True
-        assert notice.text.startswith("En saanut viestiäsi auki."), notice.text
+        assert notice.text.startswith(first_line("matrix.undecryptable")), notice.text
         # ... and it travels unencrypted, so a person whose app has key trouble can read it.
         history = synapse.request(
             "GET",
@@ -245,7 +245,7 @@ async def test_group_room_answers_only_when_addressed(
         assert isinstance(created, RoomCreateResponse), created
         chat = MatrixDriver(human, created.room_id, bot_id, encrypted=False)
         [hello] = await chat.replies()  # greets the person who invited it
-        assert hello.text.startswith("Hei! Olen hankebotti.")
+        assert hello.text.startswith(first_line("start.greeting"))
         await chat.send("huomenta kaikille")  # people talking to each other
         await chat.send(f"{running_bot.account.localpart}: !apua")
         [help_text] = await chat.replies()
@@ -317,7 +317,7 @@ async def test_rate_limited_bot_waits_and_delivers_everything_in_order(
                 await chat.send(command)
             help_text, privacy = await chat.replies(2)
             assert "!peru" in help_text.text
-            assert privacy.text.startswith("Mitä botti tallentaa?")
+            assert privacy.text.startswith(first_line("privacy.short"))
             await chat.no_more_replies(0.5)
     finally:
         bot.stop()
@@ -358,7 +358,7 @@ async def test_password_restarts_reuse_the_device_and_a_lost_store_gets_a_new_on
             assert _stored(bot.database, "matrix:device_id") not in (None, first_device)
             await chat.send("!tietosuoja")
             [privacy] = await chat.replies()
-            assert privacy.text.startswith("Mitä botti tallentaa?")
+            assert privacy.text.startswith(first_line("privacy.short"))
             await chat.no_more_replies(0.3)
     finally:
         bot.stop()
