@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.figures import Figure
+from bench.reminders import rss_mb
 from tests.e2e.telegram_driver import bot_process_env
 from tests.fakes.telegram_api import FakeTelegramServer
 
@@ -105,12 +106,7 @@ def _proc(pid: int) -> tuple[float, float]:
         fields = stat.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     cpu = (int(fields[11]) + int(fields[12])) / ticks
-    rss = 0.0
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1]) / 1024
-    return cpu, rss
+    return cpu, rss_mb(pid)[0]
 
 
 def _command(bot: str, server: FakeTelegramServer) -> list[str]:

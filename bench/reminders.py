@@ -61,10 +61,11 @@ def _text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def rss_mb() -> tuple[float, float]:
-    """(current, peak) resident memory of this process in MB, from /proc."""
+def rss_mb(pid: int | str = "self") -> tuple[float, float]:
+    """(current, peak) resident memory of process ``pid`` (this one by default) in MB, from
+    /proc."""
     values = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(("VmRSS:", "VmHWM:")):
             key, amount, _ = line.split()
             values[key] = int(amount) / 1024

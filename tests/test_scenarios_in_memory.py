@@ -3,6 +3,9 @@ memory, with numbered buttons as on the console and with platform buttons as on 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import pytest
 
 from bot.transports.base import Capabilities
@@ -15,20 +18,26 @@ from tests.harness import Bot, Clock
 from tests.meeting_helpers import ADMIN, World
 
 
-@pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "buttons"])
-@pytest.mark.parametrize("scenario", TWO_PEOPLE, ids=lambda s: s.__name__)
-async def test_two_people(scenario: TwoPeople, numbered: bool, db: Database) -> None:
-    capabilities = Capabilities(numbers_buttons=numbered)
-    clock = Clock()  # now: the scenario types dates relative to today
+@contextlib.asynccontextmanager
+async def memory_world(db: Database, numbered: bool) -> AsyncIterator[tuple[World, Clock]]:
+    """A bot with the real content and an administrator, its buttons numbered (as on the
+    console) or not (as on Telegram); the clock is now: scenarios type dates from today."""
+    clock = Clock()
     async with Bot(
         db,
         admins=frozenset({ADMIN}),
         clock=clock,
         content=load_content(),
-        capabilities=capabilities,
+        capabilities=Capabilities(numbers_buttons=numbered),
     ) as bot:
-        world = World(bot, clock)
-        participant, coordinator = bot.person(1), bot.person(2)
+        yield World(bot, clock), clock
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "buttons"])
+@pytest.mark.parametrize("scenario", TWO_PEOPLE, ids=lambda s: s.__name__)
+async def test_two_people(scenario: TwoPeople, numbered: bool, db: Database) -> None:
+    async with memory_world(db, numbered) as (world, clock):
+        participant, coordinator = world.bot.person(1), world.bot.person(2)
 
         async def remind() -> None:
             await seed_reminder(
@@ -51,17 +60,8 @@ async def test_two_people(scenario: TwoPeople, numbered: bool, db: Database) -> 
 async def test_coordinators_close_the_loop(
     scenario: LoopScenario, numbered: bool, db: Database
 ) -> None:
-    capabilities = Capabilities(numbers_buttons=numbered)
-    clock = Clock()
-    async with Bot(
-        db,
-        admins=frozenset({ADMIN}),
-        clock=clock,
-        content=load_content(),
-        capabilities=capabilities,
-    ) as bot:
-        world = World(bot, clock)
-        participant, coordinator = bot.person(1), bot.person(2)
+    async with memory_world(db, numbered) as (world, clock):
+        participant, coordinator = world.bot.person(1), world.bot.person(2)
 
         async def after_meeting(kind: str) -> None:
             await seed_after_meeting(

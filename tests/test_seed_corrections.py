@@ -10,11 +10,7 @@ import pytest
 
 from content.schema import Outcome
 from handlers.domain.idea_fit import (
-    CoFinancing,
     Continuity,
-    Employers,
-    IdeaAnswers,
-    Region,
     Warning,
     assess_idea,
     target_group_options,
@@ -23,20 +19,7 @@ from handlers.domain.money import format_percent
 from storage.db import Database
 from tests.applicant_chat import conversation, plain, press_key, say, seed_content, tap_key
 from tests.harness import Bot, Person
-
-
-def _answers(**changes: object) -> IdeaAnswers:
-    base: dict[str, object] = {
-        "applicant_type": "association",
-        "region": Region.ONE_REGION,
-        "target_groups": frozenset(),
-        "actions": frozenset(),
-        "continuity": Continuity.NEW,
-        "co_financing": CoFinancing.EARMARKED,
-        "employers": Employers.COMMITTED,
-    }
-    base.update(changes)
-    return IdeaAnswers(**base)  # type: ignore[arg-type]
+from tests.test_idea_fit import answers
 
 
 def _group(objective: str, fi_word: str) -> str:
@@ -56,7 +39,7 @@ def _group(objective: str, fi_word: str) -> str:
 @pytest.mark.parametrize("word", ["maahanmuuttaj", "vastavalmistun"])
 def test_an_immigrant_or_graduate_project_fits_4_1_not_the_unconfirmed_4_2(word: str) -> None:
     fit = assess_idea(
-        seed_content().programme, _answers(target_groups=frozenset({_group("4.1", word)}))
+        seed_content().programme, answers(target_groups=frozenset({_group("4.1", word)}))
     )
     assert fit.best == ("4.1",)
     assert not seed_content().programme.objective("4.1").check  # not the unconfirmed 4.2
@@ -70,7 +53,7 @@ def test_released_prisoners_and_substance_use_are_a_target_group_of_4_3() -> Non
     assert "päihde" in next(
         o.text.get("fi") for o in target_group_options(seed_content().programme) if o.id == option
     )
-    fit = assess_idea(seed_content().programme, _answers(target_groups=frozenset({option})))
+    fit = assess_idea(seed_content().programme, answers(target_groups=frozenset({option})))
     assert fit.best == ("4.3",)
 
 
@@ -105,7 +88,7 @@ def test_kaveria_does_not_refuse_an_employed_person() -> None:
 def test_a_municipality_continuing_earlier_work_keeps_the_statutory_warning() -> None:
     fit = assess_idea(
         seed_content().programme,
-        _answers(
+        answers(
             applicant_type="municipality",
             continuity=Continuity.CONTINUES,
             target_groups=frozenset({_group("4.1", "pitkäaikaistyöttömät")}),
@@ -114,7 +97,7 @@ def test_a_municipality_continuing_earlier_work_keeps_the_statutory_warning() ->
     assert Warning.CONTINUATION in fit.warnings and Warning.STATUTORY in fit.warnings
     association = assess_idea(
         seed_content().programme,
-        _answers(
+        answers(
             continuity=Continuity.CONTINUES,
             target_groups=frozenset({_group("4.1", "pitkäaikaistyöttömät")}),
         ),
