@@ -220,7 +220,10 @@ async def planning(bot: Bot, db: Database, project: Project, group: Group) -> Se
     return seen
 
 
-async def budget(bot: Bot, *, to_eu: bool) -> Seen:
+async def budget(bot: Bot, *, to_eu: bool, applicant: str = "association", eu: str = "max") -> Seen:
+    """The budget up to the staff lines, or (``to_eu``) through the financing plan with
+    ``applicant``'s own-financing row to the summary (``eu="other"``: up to the question
+    for a typed EU and state share)."""
     seen = Seen()
     person = someone(bot)
     seen.add(await person.says("/start"))
@@ -239,7 +242,12 @@ async def budget(bot: Bot, *, to_eu: bool) -> Seen:
     seen.add(await person.presses_key("budget.staff_total"))
     seen.add(await person.says("100000"))
     seen.add(await person.says("0"))
-    seen.add(await person.presses_payload("b:app:association"))
+    seen.add(await person.presses_payload(f"b:app:{applicant}"))
+    seen.add(await person.presses_payload(f"b:eu:{eu}"))
+    if eu != "max":
+        return seen
+    seen.add(await person.presses_payload("b:rows:done"))
+    seen.add(await person.presses_payload("b:own:rest"))
     return seen
 
 
@@ -284,6 +292,9 @@ async def _check(bot: Bot, db: Database, content: Content, flag: Flag) -> None:
         rows = programme.budget_rows
         row = rows.own_municipal if item.own_kind.value == "municipal" else rows.own_private
         assert_caveated(seen, rendered("idea.own_row", row=form_label(row, "fi")), where)
+        # the budget's financing plan names the same row for this applicant
+        seen = await budget(bot, to_eu=True, applicant=item.key)
+        assert_caveated(seen, form_label(row, "fi"), f"{where}: budget")
     elif isinstance(item, FaqEntry):
         assert_caveated(await faq(bot, item), item.answer.get("fi"), where)
     elif isinstance(item, CostModel):
@@ -295,7 +306,9 @@ async def _check(bot: Bot, db: Database, content: Content, flag: Flag) -> None:
         for side in item.side_costs:
             assert_caveated(seen, pct(side.percent), f"{where}: {side.key}")
     elif isinstance(item, FinancingRules):
-        assert_caveated(await budget(bot, to_eu=True), pct(item.default_max_rate_percent), where)
+        for eu in ("max", "other"):
+            seen = await budget(bot, to_eu=True, eu=eu)
+            assert_caveated(seen, pct(item.default_max_rate_percent), f"{where}: {eu}")
         assert_caveated(await idea(bot, region="national"), item.note.get("fi"), f"{where}.note")
     elif isinstance(item, Rhythm):
         assert flag.project is not None and flag.group is not None

@@ -23,6 +23,7 @@ from handlers.applicant.budget.shared import (
     programme_of,
     result_of,
     row_name,
+    row_shown,
     rules_of,
     typed,
 )
@@ -147,7 +148,9 @@ async def _eu_handle(ctx: Context) -> None:
 async def _eu_typed_prompt(ctx: Context) -> None:
     ctx.reply(
         "budget.eu_typed_ask",
-        maximum=pct(rules_of(ctx).max_public_rate_percent),
+        maximum=shown(
+            programme_of(ctx).financing.fact(pct(rules_of(ctx).max_public_rate_percent)), ctx.locale
+        ),
         net=Money(net_total_of(ctx)),
     )
 
@@ -235,7 +238,7 @@ async def _own_prompt(ctx: Context) -> None:
     buttons.append([OWN.button("budget.own_none", "none")])
     ctx.reply(
         "budget.own_ask" if rest >= 0 else "budget.own_ask_over",
-        row=row_name(programme, Row.OWN, own_kind_of(ctx), ctx.locale),
+        row=row_shown(programme, Row.OWN, ctx.data.get("applicant"), ctx.locale),
         amount=Money(abs(rest)),
         buttons=buttons,
     )
@@ -259,7 +262,7 @@ async def _own_handle(ctx: Context) -> None:
 async def _own_typed_prompt(ctx: Context) -> None:
     ctx.reply(
         "budget.row_ask",
-        row=row_name(programme_of(ctx), Row.OWN, own_kind_of(ctx), ctx.locale),
+        row=row_shown(programme_of(ctx), Row.OWN, ctx.data.get("applicant"), ctx.locale),
         net=Money(net_total_of(ctx)),
     )
 

@@ -10,12 +10,14 @@ from enum import StrEnum
 from typing import ParamSpec, TypeVar
 
 from content.schema import Content, Programme
+from handlers.common.facts import shown
 from handlers.core.context import Context
 from handlers.core.flow import ButtonFamily
 from handlers.core.types import (
     InvalidInput,
     Param,
     Percent,
+    Text,
 )
 from handlers.domain import budget_draft as bd
 from handlers.domain.budget_draft import form_label
@@ -156,6 +158,22 @@ def row_name(programme: Programme, row: Row | str, own_kind: OwnKind, locale: st
         case Row.PRIVATE:
             return form_label(names.private, locale)
     raise ValueError(row)  # pragma: no cover - Row has no other members
+
+
+def row_shown(programme: Programme, row: Row | str, applicant: str | None, locale: str) -> Param:
+    """The row's name as :func:`row_name` gives it for ``applicant``'s own kind, with the
+    caveat when content marks that applicant type ``check`` (which own-financing row a
+    university of applied sciences or a research institute uses is unconfirmed)."""
+    name = row_name(programme, row, bd.own_kind_of(programme, applicant), locale)
+    kind = next((kind for kind in programme.applicant_types if kind.key == applicant), None)
+    if Row(row) is not Row.OWN or kind is None:
+        return name
+    return shown(kind.fact(name), locale, label=True)
+
+
+def plain_param(word: Callable[..., str], param: Param) -> str:
+    """``param`` as plain text: a :class:`Text` worded with ``word(key, **params)``."""
+    return word(param.key, **param.params) if isinstance(param, Text) else str(param)
 
 
 def own_kind_of(ctx: Context) -> OwnKind:

@@ -11,11 +11,14 @@ from handlers.applicant.budget.shared import (
     S,
     draft_of,
     pct,
+    plain_param,
     programme_of,
     quantity,
     result_of,
     row_name,
+    row_shown,
 )
+from handlers.common.facts import shown
 from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import END, Step
@@ -80,7 +83,7 @@ def summary_params(
         Text(
             "budget.plan_line",
             {
-                "name": row_name(programme, row.key, plan.own_kind, locale),
+                "name": row_shown(programme, row.key, draft.applicant, locale),
                 "amount": Money(row.amount),
                 "share": Percent(row.share),
             },
@@ -133,12 +136,16 @@ def summary_params(
             "budget.checks_flags",
             {
                 "flags": Lines(
-                    tuple(flag_text(programme, plan.own_kind, flag, locale) for flag in flags)
+                    tuple(
+                        flag_text(programme, plan.own_kind, flag, locale, draft.applicant)
+                        for flag in flags
+                    )
                 )
             },
         )
     else:
-        checks = Text("budget.checks_ok", {"maximum": pct(result.rules.max_public_rate_percent)})
+        maximum = programme.financing.fact(pct(result.rules.max_public_rate_percent))
+        checks = Text("budget.checks_ok", {"maximum": shown(maximum, locale)})
     return {
         "model": programme.cost_model(draft.cost_model).name.get(locale),
         "costs": Lines(cost_lines),
@@ -148,11 +155,22 @@ def summary_params(
     }
 
 
-def flag_text(programme: Programme, own_kind: OwnKind, flag: Flag, locale: str) -> Text:
-    """One finding in words, with the figures (cents where the rule gives cents)."""
+def flag_text(
+    programme: Programme,
+    own_kind: OwnKind,
+    flag: Flag,
+    locale: str,
+    applicant: str | None = None,
+) -> Text:
+    """One finding in words, with the figures (cents where the rule gives cents); the row
+    named for ``applicant`` (with its caveat, see :func:`row_shown`) when it is known."""
     params: dict[str, Param] = {}
     if flag.row is not None:
-        params["row"] = row_name(programme, flag.row, own_kind, locale)
+        params["row"] = (
+            row_shown(programme, flag.row, applicant, locale)
+            if applicant is not None
+            else row_name(programme, flag.row, own_kind, locale)
+        )
     cents = flag.code in (FlagCode.ROW_OFF_STATED_PERCENT, FlagCode.MUNICIPAL_SPLIT_MISMATCH)
     if flag.amount is not None:
         params["amount"] = Money(flag.amount, cents=cents)
@@ -224,7 +242,11 @@ def budget_document(ctx: Context, kind: str) -> Document:
     base = word("budget.doc.basename")
     if kind == "png":
         bars = [
-            (row_name(programme, row.key, result.plan.own_kind, locale), row.amount, row.share)
+            (
+                plain_param(word, row_shown(programme, row.key, draft.applicant, locale)),
+                row.amount,
+                row.share,
+            )
             for row in result.plan.rows
         ]
         footer = word(
@@ -297,7 +319,7 @@ def budget_sheets(
     for row in plan.rows:
         plan_rows.append(
             (
-                row_name(programme, row.key, plan.own_kind, locale),
+                plain_param(word, row_shown(programme, row.key, draft.applicant, locale)),
                 Euro(row.amount),
                 Share(row.share),
             )
@@ -346,7 +368,7 @@ def budget_sheets(
 
     findings: list[tuple[Any, ...]] = []
     for flag in result.flags:
-        text = flag_text(programme, plan.own_kind, flag, locale)
+        text = flag_text(programme, plan.own_kind, flag, locale, draft.applicant)
         findings.append((word(text.key, **text.params),))
     sheets.append(
         Sheet(
