@@ -139,8 +139,12 @@ def rankers(entries: list[FaqEntry]) -> dict[str, Ranker]:
     return found
 
 
-#: The floors tests/test_faq_match.py holds the tuning set to (top-1, answered, rejected).
-TUNING_FLOORS = {"top1": 0.85, "answered": 0.80, "rejected": 0.90}
+#: The floors the tuning set is held to (top-1, answered, off-topic rejected), here and in
+#: tests/test_faq_match.py (which imports them). Measured with the language layer and the
+#: threshold calibrated on it (issue 13 item 4): top-1 88 %, answered 71 %, rejected 100 %;
+#: the threshold was 0.2 before and answered 86 %, but it answered 3 of 14 off-topic
+#: questions: a wrong answer given with confidence costs more than "ask a person".
+TUNING_FLOORS = {"top1": 0.85, "answered": 0.68, "rejected": 1.0}
 
 
 def run() -> list[Figure]:
