@@ -138,8 +138,8 @@ class Renderer:
         match value:
             case Raw(html=markup):
                 return markup
-            case Text(key=key, params=params):
-                return self.text(locale, key, params)
+            case Text(key=key, params=params, locale=fixed):
+                return self.text(fixed or locale, key, params)
             case Lines(items=items):
                 return "\n".join(self.param(locale, item) for item in items)
             case bool():

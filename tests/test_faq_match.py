@@ -205,3 +205,12 @@ def test_each_word_counts_once_in_the_ranking(matcher: FaqMatcher) -> None:
     for doc, score in enumerate(once):
         assert score == by_lemma[doc] if by_lemma[doc] else score <= every_term[doc]
     assert any(score < every_term[doc] for doc, score in enumerate(once))
+
+
+def test_a_question_clearly_in_another_language_is_not_off_topic(matcher: FaqMatcher) -> None:
+    """A Finnish reader's Swedish question was "off-topic" (no Finnish word the FAQ uses), so
+    it got "this is what I can help with" instead of the Swedish answer."""
+    assert not matcher.off_topic("Hur beräknas enhetskostnaden för löner?", "fi")
+    assert not matcher.off_topic("How many points are needed for funding?", "sv")
+    for junk in ("a", "7", "<code>x</code>", "hej hej"):
+        assert matcher.off_topic(junk, "fi"), junk

@@ -364,3 +364,27 @@ async def _check_project_field(
     if not isinstance(value, Localized):
         raise AssertionError(f"{where}: a check mark on {name} has no surface")
     assert_caveated(await join(bot, project), value.get("fi"), where)
+
+
+async def test_an_answer_in_the_question_s_language_has_its_caveat_in_that_language(
+    db: Database,
+) -> None:
+    """A Finnish reader who asks in Swedish gets the Swedish answer; its caveat belongs to the
+    answer, so it is Swedish too (it was Finnish after a Swedish text)."""
+    content = load_content()
+    entry = next(entry for entry in content.programme.faq if entry.check)
+    async with Bot(db, content=content, clock=Clock(NOW)) as bot:
+        person = someone(bot)
+        await person.says("/start")
+        texts = [normal(m.text) for m in await person.says(entry.questions.get("sv")[0])]
+    [shown] = [
+        " ".join(text.split())
+        for text in texts
+        if " ".join(normal(entry.answer.get("sv")).split()) in " ".join(text.split())
+    ]
+    swedish = " ".join(rendered_in("sv", "content.caveat", fact=entry.answer.get("sv")).split())
+    assert swedish in shown
+
+
+def rendered_in(locale: str, key: str, **params: Any) -> str:
+    return normal(label(key, locale, **params))

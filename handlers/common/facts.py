@@ -21,4 +21,5 @@ def shown(fact: Fact[Localized] | Fact[Param], locale: str, *, label: bool = Fal
     param: Param = value.get(locale) if isinstance(value, Localized) else value
     if not fact.unconfirmed:
         return param
-    return Text(CAVEAT_LABEL if label else CAVEAT, {"fact": param})
+    # the caveat is in the fact's language (an answer may be in the question's language)
+    return Text(CAVEAT_LABEL if label else CAVEAT, {"fact": param}, locale)

@@ -108,10 +108,13 @@ class Day:
 
 @dataclass(frozen=True)
 class Text:
-    """Another catalog entry rendered in the reader's language (for nested texts)."""
+    """Another catalog entry rendered in the reader's language (for nested texts), or in
+    ``locale`` when given (words that belong to a text in another language, such as the
+    caveat after an answer given in the language the question was asked in)."""
 
     key: str
     params: dict[str, Param] = field(default_factory=dict)
+    locale: str | None = None
 
 
 @dataclass(frozen=True)

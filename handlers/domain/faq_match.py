@@ -410,13 +410,20 @@ class FaqMatcher:
 
     def off_topic(self, question: str, locale: str) -> bool:
         """Whether no word of ``question`` (numbers aside) is one the FAQ uses, in the
-        person's language: then it is not a question the FAQ could answer at all."""
+        person's language or in a language the question is clearly written in: then it is
+        not a question the FAQ could answer at all."""
         home = locale if locale in self.indexes else "fi"
         index = self.indexes[home]
-        return not any(
+        question = question[:MAX_QUESTION]
+        if any(
             term in index.idf
-            for term in self.analyzers[home].terms(question[:MAX_QUESTION])
+            for term in self.analyzers[home].terms(question)
             if not term.isdigit() and not term.startswith("#")
+        ):
+            return False
+        # a question clearly written in another language is that language's to answer
+        return not any(
+            self._clearly_in(question, other, home) for other in LOCALES if other != home
         )
 
     def best(self, question: str, locale: str) -> Match | None:
