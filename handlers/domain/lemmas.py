@@ -31,6 +31,10 @@ from functools import cache, lru_cache
 from typing import Any, Protocol
 
 import simplemma
+from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
+from simplemma.strategies.dictionaries.dictionary_factory import DictionaryFactory
+
+from messages.lemmas import LemmaTable, table
 
 MAX_TEXT = 500  # characters of one message that are read
 MAX_WORDS = 80  # words of one message that are analysed
@@ -75,19 +79,70 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(folded)[:MAX_WORDS]
 
 
+class TableDictionaryFactory:
+    """simplemma's ``DictionaryFactory`` over the vocabulary tables of ``messages/lemmas``
+    (:mod:`messages.lemmas`): the bot never loads simplemma's full dictionaries, which take
+    seconds and hundreds of MB (issue 17); simplemma's other strategies (rules, affixes,
+    clitics) still run, against the table."""
+
+    def __init__(self, tables: Callable[[str], LemmaTable] = table) -> None:
+        self._tables = tables  # the packaged tables; the generator passes those it builds
+
+    def get_dictionary(self, lang: str) -> Mapping[str, str]:
+        return self._tables(lang).forms
+
+    def name(self, word: str, lang: str) -> str | None:
+        """The proper name ``word`` is a form of ("pieksämäellä" → "Pieksämäki"), if any."""
+        names = self._tables(lang).names
+        return names.get(word) or names.get(word.capitalize())
+
+    def is_form(self, word: str, lang: str) -> bool:
+        """Whether ``word`` is a form of simplemma's full dictionary (a Bloom filter: a few
+        false positives, see :mod:`messages.lemmas`)."""
+        return word in self._tables(lang).known
+
+
 class SimplemmaBackend:
-    """simplemma's dictionary lemmas, with compounds split against the same dictionary."""
+    """simplemma's dictionary lemmas, with compounds split against the same dictionary.
+
+    ``dictionary``: where simplemma's dictionary comes from; by default the packaged tables
+    (:class:`TableDictionaryFactory`); ``tools/lemma_tables.py`` passes simplemma's own
+    ``DefaultDictionaryFactory`` to build those tables from the full dictionaries."""
 
     name = "simplemma"
 
+    def __init__(self, dictionary: DictionaryFactory | None = None) -> None:
+        factory = dictionary or TableDictionaryFactory()
+        self._is_form: Callable[[str, str], bool] | None = getattr(factory, "is_form", None)
+        self._name: Callable[[str, str], str | None] | None = getattr(factory, "name", None)
+        self._simplemma = simplemma.Lemmatizer(
+            cache_max_size=_CACHE,
+            lemmatization_strategy=DefaultStrategy(dictionary_factory=factory),
+        )
+        self._lookup = DictionaryLookupStrategy(factory)
+
     def _lemma(self, word: str, locale: str) -> str:
-        return str(simplemma.lemmatize(word, lang=locale)).casefold()
+        return str(self._simplemma.lemmatize(word, lang=locale)).casefold()
 
     def _known(self, word: str, locale: str) -> bool:
-        return bool(simplemma.is_known(word, lang=locale))
+        """simplemma's ``is_known``, against this back end's dictionary."""
+        return self._lookup.get_lemma(unicodedata.normalize("NFC", word), locale) is not None
+
+    def _word_lemma(self, word: str, locale: str) -> str:
+        """A whole word's lemma. A word of the full dictionary that the table leaves out is
+        a word the bot does not use: it is its own lemma, not one simplemma's rules and
+        affix strategies would guess against the small table ("käytännössä" is no form of
+        "käyttää")."""
+        if self._is_form is not None and not self._known(word, locale):
+            name = self._name(word, locale) if self._name is not None else None
+            if name is not None:
+                return name.casefold()
+            if self._is_form(word, locale):
+                return word
+        return self._lemma(word, locale)
 
     def analyse(self, word: str, locale: str) -> Analysis:
-        lemma = self._lemma(word, locale)
+        lemma = self._word_lemma(word, locale)
         parts: tuple[str, ...] = ()
         if locale in _COMPOUNDING and _MIN_WORD_TO_SPLIT <= len(lemma) <= MAX_SPLIT:
             split = self._split(lemma, locale, _MAX_PARTS)
