@@ -7,6 +7,8 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass, field
 
+import pytest
+
 from bot.delivery import MAX_ATTEMPTS, DeliveryWorker
 from bot.transports.base import Delivery, Inbox, Pacing, Status
 from storage import outbox, users
@@ -163,3 +165,66 @@ async def test_texts_are_not_kept_after_delivery(db: Database) -> None:
         cursor = await conn.execute("SELECT html, buttons, state FROM outbox")
         [row] = list(await cursor.fetchall())
     assert (row["html"], row["buttons"], row["state"]) == ("", None, "sent")
+
+
+async def test_reminders_queued_behind_one_in_flight_go_out_without_rereading(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16 (the unstable reminder burst): at-most-once rows go one at a time, and the
+    next one must follow as soon as the one in flight is recorded, from the rows already
+    read — not after two more outbox reads per row, whose cost on a busy machine pushed
+    each reminder past its 1/29 s slot and let a burst fall further behind with every row."""
+    clock = Clock()
+    transport = InFlightTransport(pacing=Pacing(per_second=1000.0, concurrency=8))
+    worker = DeliveryWorker(db, transport, clock=clock, observers=[])
+    ids = []
+    for n in range(40):
+        async with db.transaction() as conn:
+            item = await outbox.enqueue(
+                conn,
+                chat_id=f"test:{n}",
+                user_id=None,
+                html=f"r{n}",
+                now=clock(),
+                dedupe_key=f"reminder:{n}",
+            )
+        ids.append(item)
+    read_after: list[int] = []  # for each outbox read, how many sends had started then
+    plain_due = outbox.due
+
+    async def counted(*args: object, **kwargs: object) -> list[OutboxItem]:
+        read_after.append(len(transport.attempts))
+        return await plain_due(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outbox, "due", counted)
+    worker.start()
+    try:
+        async with asyncio.timeout(10):  # not drain(): its wake-ups make the worker read
+            while len(transport.attempts) < len(ids):
+                await asyncio.sleep(0.01)
+        await worker.drain(timeout=10)
+    finally:
+        await worker.stop()
+    assert [item_id for item_id, _ in transport.attempts] == ids  # each once, in order
+    assert transport.most_in_flight == 1  # still one at a time (the at-most-once window)
+    # A send slower than ONCE_WAIT_SECONDS (a very busy machine) may cause one more read
+    rereads = [n for n in read_after if 0 < n < len(ids)]
+    assert len(rereads) <= 2, rereads  # was 2–3 reads per row
+    assert await states(db) == ["sent"] * 40
+
+
+@dataclass
+class InFlightTransport(ScriptedTransport):
+    """Counts how many deliveries are in progress at once."""
+
+    in_flight: int = 0
+    most_in_flight: int = 0
+
+    async def deliver(self, item: OutboxItem) -> Delivery:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.002)
+            return await super().deliver(item)
+        finally:
+            self.in_flight -= 1
