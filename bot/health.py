@@ -23,13 +23,14 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.config import DEFAULT_BULK_DELAY, DEFAULT_REPLY_DELAY, Settings
 from storage import outbox
 from storage.db import Database, ping
+
+if TYPE_CHECKING:  # aiohttp is imported only when the endpoint starts (idle RSS, issue 17)
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,8 @@ class HealthServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        from aiohttp import web
+
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         runner = web.AppRunner(app, access_log=None)
@@ -205,6 +208,8 @@ class HealthServer:
             self._runner = None
 
     async def _healthz(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         report = await inside_report(self.db, self.workers, self.clock(), self.limits)
         return web.Response(
             status=200 if report.ok else 503,

@@ -111,7 +111,10 @@ class Database:
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=FULL")
+        # NORMAL in WAL: a commit is not fsynced, the log is at checkpoints; a killed
+        # process loses nothing committed, only a power cut may lose the last commits
+        # (README "What survives a crash"; issue 17).
+        await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA foreign_keys=ON")
         # Deleted rows are overwritten with zeros, not left in free space (/unohda).
         await conn.execute("PRAGMA secure_delete=ON")

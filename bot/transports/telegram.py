@@ -32,10 +32,9 @@ import os
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from aiohttp import web
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -86,6 +85,9 @@ from messages.words import words
 from storage import updates
 from storage.db import Database
 from storage.outbox import LEAVE, OutboxItem, OutgoingButton
+
+if TYPE_CHECKING:  # aiohttp only for a webhook (idle RSS of polling, issue 17)
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +320,10 @@ class TelegramTransport:
             for update in batch:
                 await self.handle_update(update)
                 offset = update.update_id + 1
+            # One offset write per batch, after every update of it was handled (issue 17: it
+            # was a transaction per update). A kill before it only makes the same updates
+            # come again, and the dispatcher's processed_updates skips those already handled.
+            if batch:
                 async with self.db.transaction() as conn:
                     await updates.set_value(conn, OFFSET_KEY, str(offset))
 
@@ -407,6 +413,8 @@ class TelegramTransport:
             await self.report(ChatGone(f"telegram:{member.chat.id}", "removed from the chat", key))
 
     async def _start_webhook(self) -> None:
+        from aiohttp import web
+
         configured = self.settings.telegram_webhook_secret
         # Never a webhook without a secret: 43 characters of Telegram's alphabet (256 bits).
         secret_value = configured.get_secret_value() if configured else secrets.token_urlsafe(32)

@@ -63,9 +63,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from icalendar import Calendar, Event, vRecur
 
 from handlers.domain import links
 from handlers.domain.datetime_input import (
@@ -90,6 +89,9 @@ from handlers.domain.recurrence import (
 )
 from handlers.domain.whole_numbers import CountInputError, is_digits, parse_count
 from messages.words import all_words
+
+if TYPE_CHECKING:  # icalendar is imported where a calendar is made or read (idle RSS, issue 17)
+    from icalendar import Calendar, Event
 
 PRODID = "-//hankebot//hankebot//FI"
 GROUP_PROPERTY = "X-HANKEBOT-GROUP"
@@ -202,6 +204,8 @@ def series_to_ics(
                 last_days.append(start.astimezone(tz).date())
             continue
         master = _event(meeting, first, meeting.uid, now, tz)
+        from icalendar import vRecur
+
         master.add("rrule", vRecur.from_ical(meeting.rule))
         if meeting.cancelled:
             master.add("exdate", [c.astimezone(tz) for c in sorted(meeting.cancelled)])
@@ -270,6 +274,8 @@ def _readable(meeting: MeetingSpec, tz: ZoneInfo) -> MeetingSpec:
     of 0–24 h, a rule that can be read or none (then only the first meeting is written)."""
     rule = meeting.rule
     if rule is not None:
+        from icalendar import vRecur
+
         try:
             describe_rule(rule, as_local(meeting.start, tz), tz)
             vRecur.from_ical(rule)
@@ -293,6 +299,8 @@ def _readable(meeting: MeetingSpec, tz: ZoneInfo) -> MeetingSpec:
 
 
 def _new_calendar(name: str | None) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -308,6 +316,8 @@ def _event(
 ) -> Event:
     begin = start.astimezone(tz)
     end = (begin.astimezone(UTC) + meeting.duration).astimezone(tz)
+    from icalendar import Event
+
     description = "\n\n".join(part for part in (meeting.note, meeting.link) if part)
     event = Event.new(
         uid=uid,
@@ -347,6 +357,8 @@ def _require_uid(meeting: MeetingSpec) -> None:
 
 def parse_ics(data: bytes, *, tz: ZoneInfo) -> list[MeetingSpec]:
     """Meetings from an .ics file; floating times are read in ``tz``."""
+    from icalendar import Calendar
+
     try:
         calendar = Calendar.from_ical(data)
     except ValueError as exc:
