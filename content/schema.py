@@ -378,6 +378,10 @@ class Programme(Model):
     def faq_entry(self, entry_id: str) -> FaqEntry:
         return next(entry for entry in self.faq if entry.id == entry_id)
 
+    def applicant_type(self, key: str | None) -> ApplicantType | None:
+        """The applicant type ``key`` names, or None (not chosen yet, or unknown)."""
+        return next((kind for kind in self.applicant_types if kind.key == key), None)
+
 
 def _unique(where: str, keys: list[str]) -> None:
     duplicates = sorted(key for key, count in Counter(keys).items() if count > 1)

@@ -241,7 +241,8 @@ def _result(ctx: Context) -> None:
     own_row = rows.own_municipal if fit.own_kind is OwnKindName.MUNICIPAL else rows.own_private
     warnings: list[Param] = [_warning(programme, warning, locale) for warning in fit.warnings]
     own_text = Text("idea.own_row", {"row": form_label(own_row, locale)})
-    applicant = next(kind for kind in programme.applicant_types if kind.key == applicant_key)
+    applicant = programme.applicant_type(applicant_key)
+    assert applicant is not None  # the answer was one of the offered types
     warnings.append(shown(applicant.fact(own_text), locale))
     ctx.reply("idea.warnings", warnings=Lines(tuple(warnings)))
     ctx.reply(

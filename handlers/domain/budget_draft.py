@@ -299,8 +299,9 @@ class BudgetResult:
 
 
 def own_kind_of(programme: Programme, applicant: str | None) -> OwnKind:
-    kind = next((t.own_kind for t in programme.applicant_types if t.key == applicant), None)
-    return OwnKind.MUNICIPAL if kind is not None and kind.value == "municipal" else OwnKind.PRIVATE
+    kind = programme.applicant_type(applicant)
+    municipal = kind is not None and kind.own_kind.value == "municipal"
+    return OwnKind.MUNICIPAL if municipal else OwnKind.PRIVATE
 
 
 def rules_for(programme: Programme, draft: Draft) -> CostRules:

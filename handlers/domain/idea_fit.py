@@ -184,9 +184,7 @@ def assess_idea(programme: Programme, answers: IdeaAnswers) -> IdeaFit:
     elif len(best) > 1:
         warnings.append(Warning.OBJECTIVE_TIE)
     needs_work: set[str] = set()
-    applicant = next(
-        (kind for kind in programme.applicant_types if kind.key == answers.applicant_type), None
-    )
+    applicant = programme.applicant_type(answers.applicant_type)
     own_kind = applicant.own_kind if applicant else OwnKindName.PRIVATE
     match answers.continuity:
         case Continuity.CONTINUES:

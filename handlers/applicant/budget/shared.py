@@ -165,7 +165,7 @@ def row_shown(programme: Programme, row: Row | str, applicant: str | None, local
     caveat when content marks that applicant type ``check`` (which own-financing row a
     university of applied sciences or a research institute uses is unconfirmed)."""
     name = row_name(programme, row, bd.own_kind_of(programme, applicant), locale)
-    kind = next((kind for kind in programme.applicant_types if kind.key == applicant), None)
+    kind = programme.applicant_type(applicant)
     if Row(row) is not Row.OWN or kind is None:
         return name
     return shown(kind.fact(name), locale, label=True)
