@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -37,6 +38,30 @@ LOCKS: dict[str, tuple[Path, list[str]]] = {
     "run": (REQUIREMENTS / "run.txt", ["--extra", "charts"]),
     "test": (REQUIREMENTS / "test.txt", ["--extra", "test"]),
 }
+# uv installs a lock in seconds where pip takes minutes; it comes into .venv from its own
+# lock (one version, every platform's hash), and pip does the work when uv cannot be got.
+UV_LOCK = REQUIREMENTS / "uv.txt"
+
+
+def uv() -> Path:
+    return BIN / ("uv.exe" if os.name == "nt" else "uv")
+
+
+def pip_install() -> list[str | Path]:
+    return [PYTHON, "-m", "pip", "install", "--quiet"]
+
+
+def installers() -> list[list[str | Path]]:
+    """The install commands to try in turn: uv (fetched from its hashed lock on first use)
+    when it can be had, then pip."""
+    if not uv().exists():
+        fetched = subprocess.run(
+            [*pip_install(), "--require-hashes", "-r", UV_LOCK], cwd=ROOT, check=False
+        )
+        if fetched.returncode != 0 or not uv().exists():
+            print("uv could not be installed; pip installs the lock (slower) …", flush=True)
+            return [pip_install()]
+    return [[uv(), "pip", "install", "--quiet", "--python", PYTHON], pip_install()]
 
 
 def ensure_environment(extra: str | None) -> None:
@@ -56,12 +81,18 @@ def ensure_environment(extra: str | None) -> None:
     stamp = VENV / f".installed-{name}"
     if stamp.exists() and stamp.read_text() == digest:
         return
-    print(f"Installing {lock.relative_to(ROOT)} into .venv (first time: minutes) …", flush=True)
-    pip: list[str | Path] = [PYTHON, "-m", "pip", "install", "--quiet"]
+    print(f"Installing {lock.relative_to(ROOT)} into .venv …", flush=True)
     # Every version and file hash comes from the lock; the project itself goes in without
     # dependencies, so nothing unlocked can slip in through pyproject's ranges.
-    subprocess.run([*pip, "--require-hashes", "-r", lock], check=True, cwd=ROOT)
-    subprocess.run([*pip, "--no-deps", "-e", "."], check=True, cwd=ROOT)
+    for installer in installers():
+        try:
+            subprocess.run([*installer, "--require-hashes", "-r", lock], check=True, cwd=ROOT)
+            subprocess.run([*installer, "--no-deps", "-e", "."], check=True, cwd=ROOT)
+            break
+        except subprocess.CalledProcessError:
+            if installer[0] != uv():
+                raise
+            print("uv could not install the lock; pip installs it instead …", flush=True)
     for other in VENV.glob(".installed-*"):  # the other set's stamp no longer holds
         other.unlink()
     stamp.write_text(digest)
@@ -87,7 +118,6 @@ def test(args: list[str]) -> int:
     steps: list[tuple[str, list[str | Path]]] = [
         ("ruff check", [BIN / "ruff", "check", "."]),
         ("ruff format", [BIN / "ruff", "format", "--check", "."]),
-        ("mypy", [BIN / "mypy"]),
         ("import contracts", [BIN / "lint-imports"]),
     ]
     for name, command in steps:
@@ -95,19 +125,36 @@ def test(args: list[str]) -> int:
         if subprocess.call(command, cwd=ROOT) != 0:
             print(f"FAILED: {name}", flush=True)
             return 1
-    if args:  # a chosen part of the suite, as pytest is told
-        return pytest("pytest", list(args))
-    # The fast tests in parallel, then the end-to-end tiers (fake Bot API, Synapse): these
-    # start servers and processes of their own, one file per worker.
-    tiers = [
-        ("pytest: fast tests", ["-n", WORKERS, "-m", "not e2e"]),
-        ("pytest: end to end", ["-n", WORKERS, "--dist", "loadfile", "-m", "e2e"]),
-    ]
-    for name, tier_args in tiers:
-        code = pytest(name, tier_args)
+    # mypy (a minute on a fresh clone, one core) checks types while the first tests run; its
+    # verdict is printed after them, and a type error stops the command before the next tier.
+    first, *rest = (
+        [("pytest", list(args))]
+        if args  # a chosen part of the suite, as pytest is told
+        else [  # the fast tests, then the end-to-end ones (fake Bot API, Synapse), which start
+            # servers and processes of their own, one file per worker
+            ("pytest: fast tests", ["-n", WORKERS, "-m", "not e2e"]),
+            ("pytest: end to end", ["-n", WORKERS, "--dist", "loadfile", "-m", "e2e"]),
+        ]
+    )
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as mypy_out:
+        print("== mypy (alongside the first tests; its output follows them)", flush=True)
+        mypy = subprocess.Popen(
+            [BIN / "mypy"], cwd=ROOT, stdout=mypy_out, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            code = pytest(*first)
+        finally:
+            mypy_code = mypy.wait()
+        mypy_out.seek(0)
+        print(f"== mypy\n{mypy_out.read().rstrip()}", flush=True)
+    if mypy_code != 0:
+        print("FAILED: mypy", flush=True)
+        return 1
+    for name, tier_args in rest:
         if code != 0:
-            return code
-    return 0
+            break
+        code = pytest(name, tier_args)
+    return code
 
 
 def pytest(name: str, args: list[str]) -> int:
@@ -124,17 +171,17 @@ def pytest(name: str, args: list[str]) -> int:
 def lock(args: list[str]) -> int:
     """Write every lock file from pyproject.toml (uv is installed into .venv on first use)."""
     ensure_environment("test")
-    uv = BIN / "uv"
-    if not uv.exists():
-        subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "uv"], check=True)
-    for name, (path, extra_args) in LOCKS.items():
+    if not uv().exists():
+        subprocess.run([*pip_install(), "--require-hashes", "-r", UV_LOCK], check=True)
+    sources = [(name, path, ["pyproject.toml", *extra]) for name, (path, extra) in LOCKS.items()]
+    sources.append(("uv", UV_LOCK, [str(UV_LOCK.with_suffix(".in").relative_to(ROOT))]))
+    for name, path, source_args in sources:
         print(f"== lock: {name} -> {path.relative_to(ROOT)}", flush=True)
         command: list[str | Path] = [
-            uv,
+            uv(),
             "pip",
             "compile",
-            "pyproject.toml",
-            *extra_args,
+            *source_args,
             "--universal",  # one lock for every platform the bot may run on
             "--python-version",
             "3.11",

@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,31 +106,135 @@ def test_a_lean_install_has_no_charts_and_no_homeserver() -> None:
     assert "matplotlib" not in pins(dev.LOCKS["run"][0]) or "charts" in lock_extras("run")
 
 
-def test_dev_py_installs_the_lock_with_hashes_then_the_project_without_dependencies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def fake_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     venv = tmp_path / ".venv"
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").touch()
     monkeypatch.setattr(dev, "VENV", venv)
+    monkeypatch.setattr(dev, "BIN", venv / "bin")
     monkeypatch.setattr(dev, "PYTHON", venv / "bin" / "python")
+    return venv
+
+
+def record_runs(
+    monkeypatch: pytest.MonkeyPatch, outcome: Callable[[list[str]], int]
+) -> list[list[str]]:
+    """Every ``subprocess.run`` command, answered by ``outcome`` (an exit code)."""
     commands: list[list[str]] = []
 
-    def record(command: list[object], **_: object) -> subprocess.CompletedProcess[str]:
+    def record(command: list[object], **kwargs: object) -> subprocess.CompletedProcess[str]:
         commands.append([str(part) for part in command])
-        return subprocess.CompletedProcess([], 0)
+        code = outcome(commands[-1])
+        if code and kwargs.get("check"):
+            raise subprocess.CalledProcessError(code, commands[-1])
+        return subprocess.CompletedProcess([], code)
 
     monkeypatch.setattr(subprocess, "run", record)
+    return commands
+
+
+def test_dev_py_installs_the_lock_with_hashes_then_the_project_without_dependencies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uv, itself from a hashed lock, installs the lock with hashes, then the project."""
+    venv = fake_venv(tmp_path, monkeypatch)
+
+    def outcome(command: list[str]) -> int:
+        if str(dev.UV_LOCK) in command:  # pip fetching uv puts it into .venv/bin
+            (venv / "bin" / "uv").touch()
+        return 0
+
+    commands = record_runs(monkeypatch, outcome)
     dev.ensure_environment("test")
-    first, second = commands
+    fetch, first, second = commands
+    assert fetch[:4] == [str(venv / "bin" / "python"), "-m", "pip", "install"]
+    assert fetch[-3:] == ["--require-hashes", "-r", str(dev.UV_LOCK)]
+    assert first[:3] == [str(venv / "bin" / "uv"), "pip", "install"]
+    assert first[first.index("--python") + 1] == str(venv / "bin" / "python")
     assert first[first.index("-r") + 1] == str(dev.LOCKS["test"][0])
     assert "--require-hashes" in first
-    assert second[-3:] == ["--no-deps", "-e", "."]
+    assert second[0] == first[0] and second[-3:] == ["--no-deps", "-e", "."]
     dev.ensure_environment("test")  # unchanged: nothing to do
-    assert len(commands) == 2
-    assert dev.install([]) == 0  # the bot's own set: the run lock
-    assert commands[2][commands[2].index("-r") + 1] == str(dev.LOCKS["run"][0])
+    assert len(commands) == 3
+    assert dev.install([]) == 0  # the bot's own set: the run lock, uv already there
+    assert commands[3][0] == first[0]
+    assert commands[3][commands[3].index("-r") + 1] == str(dev.LOCKS["run"][0])
     assert not (venv / ".installed-test").exists()
+
+
+def test_without_uv_pip_installs_the_lock_and_a_failing_uv_hands_over_to_pip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    venv = fake_venv(tmp_path, monkeypatch)
+    commands = record_runs(monkeypatch, lambda c: 1 if str(dev.UV_LOCK) in c else 0)
+    dev.ensure_environment("test")  # uv cannot be fetched (no index has it, say)
+    _, first, second = commands
+    assert first[1:4] == ["-m", "pip", "install"] and "--require-hashes" in first
+    assert first[first.index("-r") + 1] == str(dev.LOCKS["test"][0])
+    assert second[1:4] == ["-m", "pip", "install"] and second[-3:] == ["--no-deps", "-e", "."]
+
+    (venv / "bin" / "uv").touch()
+    (venv / ".installed-test").unlink()
+    commands = record_runs(monkeypatch, lambda c: 1 if c[0].endswith("uv") else 0)
+    dev.ensure_environment("test")  # uv is there but fails on the lock: pip does it
+    assert [c[0].rsplit("/", 1)[-1] for c in commands] == ["uv", "python", "python"]
+    assert commands[1][-3:] == ["--require-hashes", "-r", str(dev.LOCKS["test"][0])]
+    assert (venv / ".installed-test").exists()
+
+    (venv / ".installed-test").unlink()
+    commands = record_runs(monkeypatch, lambda c: 1)
+    with pytest.raises(subprocess.CalledProcessError):  # pip failing too fails the install
+        dev.ensure_environment("test")
+    assert not (venv / ".installed-test").exists()
+
+
+def test_uv_is_pinned_to_one_version_with_a_hash_for_every_platform() -> None:
+    text = dev.UV_LOCK.read_text()
+    assert "#    python3 dev.py lock" in text
+    assert set(pins(dev.UV_LOCK)) == {"uv"} and len(pins(dev.UV_LOCK)["uv"]) == 1
+    assert text.count("--hash=sha256:") >= 10  # one wheel per platform and the sdist
+    wanted = dev.UV_LOCK.with_suffix(".in").read_text().split()
+    assert wanted == [f"uv=={next(iter(pins(dev.UV_LOCK)['uv']))}"]
+
+
+def test_a_type_error_fails_dev_py_test_before_the_end_to_end_tier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mypy runs beside the fast tier; its failure fails the command and the end-to-end
+    tier is not started; a tier that collects nothing (exit 5) fails too."""
+    monkeypatch.setattr(dev, "ensure_environment", lambda extra: None)
+    monkeypatch.setattr(subprocess, "call", lambda command, **_: 0)  # the quick linters
+    tiers: list[list[str]] = []
+    tier_codes = iter([0, 0, 0, dev.PYTEST_NO_TESTS])
+
+    def fake_pytest(name: str, args: list[str]) -> int:
+        tiers.append(args)
+        return 0
+
+    monkeypatch.setattr(dev, "pytest", fake_pytest)
+
+    class Mypy:
+        code = 1
+
+        def __init__(self, command: list[object], *, stdout: Any, **_: object) -> None:
+            assert str(command[0]).endswith("mypy")
+            stdout.write("dev.py:1: error: a made-up type error\n")
+
+        def wait(self) -> int:
+            return Mypy.code
+
+    monkeypatch.setattr(subprocess, "Popen", Mypy)
+    assert dev.test([]) == 1
+    assert len(tiers) == 1 and "not e2e" in tiers[0]
+    Mypy.code = 0
+    tiers.clear()
+    assert dev.test([]) == 0
+    assert [args[-1] for args in tiers] == ["not e2e", "e2e"]
+    monkeypatch.undo()
+    monkeypatch.setattr(dev, "ensure_environment", lambda extra: None)
+    monkeypatch.setattr(subprocess, "Popen", Mypy)
+    monkeypatch.setattr(subprocess, "call", lambda command, **_: next(tier_codes))
+    assert dev.test(["-k", "nothing matches this"]) == 1  # pytest's exit 5
 
 
 def test_ci_and_the_dockerfile_install_from_the_lock() -> None:
