@@ -15,7 +15,13 @@ from bot.cli_plan_check import add_plan_check_parser
 from bot.i18n import renderer
 from content import load_content
 from content.schema import PlanFigures
-from handlers.applicant.plan_check import S, finding_text, plan_check_lines, read_value
+from handlers.applicant.plan_check import (
+    S,
+    figures_from,
+    finding_text,
+    plan_check_lines,
+    read_value,
+)
 from handlers.core.types import InvalidInput
 from handlers.domain.plan_check import FindingCode, Outcome, check_plan
 from storage.db import Database
@@ -214,3 +220,21 @@ def test_the_cli_refuses_with_the_chats_sentence(capsys: pytest.CaptureFixture[s
     assert (code, text) == (2, "")
     sentence = renderer().plain("en", "plan_check.error.count", {"maximum": 60})
     assert capsys.readouterr().err.strip() == f"hankebot plan-check: --employment: {sentence}"
+
+
+def test_the_flow_asks_exactly_the_figures_the_content_keeps_in_their_order() -> None:
+    """One definition of a plan's figures: the chat's steps are :class:`PlanFigures`' fields
+    (asked in the same order), and the outcomes are fields of it too."""
+    assert [step.value for step in S] == list(PlanFigures.model_fields)
+    assert {outcome.value for outcome in Outcome} <= set(PlanFigures.model_fields)
+    answers: dict[str, object] = {step.value: "3" for step in S} | {
+        S.PARTICIPANTS.value: "60",
+        S.TARGET_GROUP.value: None,
+        S.PROMISED_EMPLOYMENT.value: "12.5",
+    }
+    figures = figures_from(answers)
+    assert figures.target_group is None and figures.participants == 60
+    assert figures.promised_employment_percent == Decimal("12.5")
+    del answers[S.JOB_SEARCH.value]
+    with pytest.raises(KeyError):  # a required figure is never made up as 0
+        figures_from(answers)

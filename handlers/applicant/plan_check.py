@@ -67,24 +67,15 @@ def read_value(step: S, text: str | None, participants: int | None) -> str | Non
 
 
 def figures_from(data: dict[str, object]) -> PlanFigures:
-    def number(step: S) -> str | None:
-        value = data.get(step.value)
-        return None if value is None else str(value)
-
-    return PlanFigures(
-        participants=int(str(data[S.PARTICIPANTS.value])),
-        target_group=None if number(S.TARGET_GROUP) is None else int(str(number(S.TARGET_GROUP))),
-        job_search=int(str(data[S.JOB_SEARCH.value])),
-        education=int(str(data[S.EDUCATION.value])),
-        qualification=int(str(data[S.QUALIFICATION.value])),
-        employment=int(str(data[S.EMPLOYMENT.value])),
-        promised_employment_percent=_decimal(number(S.PROMISED_EMPLOYMENT)),
-        promised_education_percent=_decimal(number(S.PROMISED_EDUCATION)),
+    """The answers as the content's own :class:`PlanFigures` (the steps are its fields; an
+    optional figure answered "unknown" is left out and so stays None)."""
+    return PlanFigures.model_validate(
+        {
+            step.value: data[step.value]
+            for step in S
+            if step not in OPTIONAL or data.get(step.value) is not None
+        }
     )
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
 
 
 def _percent(value: Decimal) -> Percent:
