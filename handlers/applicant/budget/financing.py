@@ -26,8 +26,8 @@ from handlers.applicant.budget.shared import (
     row_shown,
     rules_of,
     typed,
+    usual_maximum,
 )
-from handlers.common.facts import shown
 from handlers.core.context import Context
 from handlers.core.flow import NUMBER, Step
 from handlers.core.types import (
@@ -112,12 +112,11 @@ async def _eu_prompt(ctx: Context) -> None:
     net = net_total_of(ctx)
     rules = rules_of(ctx)
     maximum = rules.max_public_rate_percent
-    financing = programme_of(ctx).financing
     exact = net * maximum / HUNDRED
     ctx.reply(
         "budget.eu_ask",
         row=form_label(programme_of(ctx).budget_rows.eu_state, ctx.locale),
-        maximum=shown(financing.fact(pct(maximum)), ctx.locale),
+        maximum=usual_maximum(programme_of(ctx), rules, ctx.locale),
         net=Money(net),
         exact=Money(exact, cents=True),
         amount=Money(floor_euros(exact)),
@@ -126,7 +125,9 @@ async def _eu_prompt(ctx: Context) -> None:
                 EU.button(
                     "budget.eu_use_max",
                     "max",
-                    params={"percent": shown(financing.fact(pct(maximum)), ctx.locale, label=True)},
+                    params={
+                        "percent": usual_maximum(programme_of(ctx), rules, ctx.locale, label=True)
+                    },
                 )
             ],
             [EU.button("budget.eu_other", "other")],
@@ -148,9 +149,7 @@ async def _eu_handle(ctx: Context) -> None:
 async def _eu_typed_prompt(ctx: Context) -> None:
     ctx.reply(
         "budget.eu_typed_ask",
-        maximum=shown(
-            programme_of(ctx).financing.fact(pct(rules_of(ctx).max_public_rate_percent)), ctx.locale
-        ),
+        maximum=usual_maximum(programme_of(ctx), rules_of(ctx), ctx.locale),
         net=Money(net_total_of(ctx)),
     )
 

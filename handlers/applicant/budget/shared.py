@@ -176,6 +176,14 @@ def plain_param(word: Callable[..., str], param: Param) -> str:
     return word(param.key, **param.params) if isinstance(param, Text) else str(param)
 
 
+def usual_maximum(
+    programme: Programme, rules: CostRules, locale: str, *, label: bool = False
+) -> Param:
+    """The usual maximum public share as a message parameter (``label``: a button's), with
+    the financing caveat while the programme marks it unconfirmed."""
+    return shown(programme.financing.fact(pct(rules.max_public_rate_percent)), locale, label=label)
+
+
 def own_kind_of(ctx: Context) -> OwnKind:
     return bd.own_kind_of(programme_of(ctx), ctx.data.get("applicant"))
 

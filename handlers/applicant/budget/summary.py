@@ -10,15 +10,14 @@ from handlers.applicant.budget.shared import (
     SUM,
     S,
     draft_of,
-    pct,
     plain_param,
     programme_of,
     quantity,
     result_of,
     row_name,
     row_shown,
+    usual_maximum,
 )
-from handlers.common.facts import shown
 from handlers.common.start import main_menu
 from handlers.core.context import Context
 from handlers.core.flow import END, Step
@@ -144,8 +143,9 @@ def summary_params(
             },
         )
     else:
-        maximum = programme.financing.fact(pct(result.rules.max_public_rate_percent))
-        checks = Text("budget.checks_ok", {"maximum": shown(maximum, locale)})
+        checks = Text(
+            "budget.checks_ok", {"maximum": usual_maximum(programme, result.rules, locale)}
+        )
     return {
         "model": programme.cost_model(draft.cost_model).name.get(locale),
         "costs": Lines(cost_lines),
