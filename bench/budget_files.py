@@ -17,10 +17,9 @@ from zoneinfo import ZoneInfo
 
 from bench.figures import Figure
 from bot.i18n import Renderer
-from bot.markup import html_to_plain
 from content import load_content
 from handlers.applicant.budget import budget_sheets, row_name, summary_params
-from handlers.core.types import Param
+from handlers.applicant.budget.shared import Wording
 from handlers.domain import budget_draft as bd
 from handlers.domain.budget_math import Contribution
 from handlers.domain.budget_outputs import chart_png, to_csv, to_xlsx
@@ -46,8 +45,7 @@ def measure() -> dict[str, tuple[float, float]]:
     result = bd.compute(programme, draft)
     renderer = Renderer(ZoneInfo("Europe/Helsinki"))
 
-    def word(key: str, **params: Param) -> str:
-        return html_to_plain(renderer.text("fi", key, params))
+    word = Wording(renderer, "fi")
 
     def message() -> object:
         return renderer.text("fi", "budget.summary", summary_params(programme, draft, result, "fi"))

@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot.i18n import renderer
+from bot.markup import html_to_plain
 from content import Content, load_content
 from content.schema import (
     ApplicantType,
@@ -34,7 +36,9 @@ from content.schema import (
     SpecificObjective,
     StaffCostRules,
 )
+from handlers.applicant.budget.shared import Wording
 from handlers.applicant.budget.shared import pct as shared_pct
+from handlers.common.facts import CAVEAT
 from handlers.core.types import Text
 from handlers.domain.budget_draft import form_label
 from handlers.domain.idea_fit import target_group_options
@@ -388,3 +392,15 @@ async def test_an_answer_in_the_question_s_language_has_its_caveat_in_that_langu
 
 def rendered_in(locale: str, key: str, **params: Any) -> str:
     return normal(label(key, locale, **params))
+
+
+def test_a_nested_text_in_a_budget_file_keeps_its_own_language() -> None:
+    """A file's words follow the reader's language, but a nested :class:`Text` that names its
+    own (``Text.locale``: a caveat in the language of the fact) is worded in that one, as the
+    chat's renderer does."""
+    word = Wording(renderer(), "fi")
+    caveat = Text(CAVEAT, {"fact": "80 %"}, "sv")
+    assert word.param(caveat) == html_to_plain(renderer().text("sv", CAVEAT, {"fact": "80 %"}))
+    assert word.param(caveat) != word(CAVEAT, fact="80 %")
+    assert word.param(Text(CAVEAT, {"fact": "80 %"})) == word(CAVEAT, fact="80 %")
+    assert word.param("Yksityinen rahoitus") == "Yksityinen rahoitus"

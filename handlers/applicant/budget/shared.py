@@ -5,6 +5,7 @@ read the draft and to turn a mistyped entry into the answer that says what is ex
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import ParamSpec, TypeVar
@@ -13,6 +14,7 @@ from content.schema import Content, Programme
 from handlers.common.facts import shown
 from handlers.core.context import Context
 from handlers.core.flow import ButtonFamily
+from handlers.core.ports import Rendering
 from handlers.core.types import (
     InvalidInput,
     Param,
@@ -171,9 +173,23 @@ def row_shown(programme: Programme, row: Row | str, applicant: str | None, local
     return shown(kind.fact(name), locale, label=True)
 
 
-def plain_param(word: Callable[..., str], param: Param) -> str:
-    """``param`` as plain text: a :class:`Text` worded with ``word(key, **params)``."""
-    return word(param.key, **param.params) if isinstance(param, Text) else str(param)
+@dataclass(frozen=True)
+class Wording:
+    """Catalog texts as plain text in the reader's language (file contents, chart labels):
+    ``word(key, **params)``, and ``word.param(value)`` for a value that may be a nested
+    :class:`Text`, worded in its own ``locale`` when it names one, as the chat's renderer
+    does."""
+
+    rendering: Rendering
+    locale: str
+
+    def __call__(self, key: str, **params: Param) -> str:
+        return self.rendering.plain(self.locale, key, params)
+
+    def param(self, value: Param) -> str:
+        if isinstance(value, Text):
+            return self.rendering.plain(value.locale or self.locale, value.key, value.params)
+        return str(value)
 
 
 def usual_maximum(

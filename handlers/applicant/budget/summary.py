@@ -9,8 +9,8 @@ from content.schema import Programme
 from handlers.applicant.budget.shared import (
     SUM,
     S,
+    Wording,
     draft_of,
-    plain_param,
     programme_of,
     quantity,
     result_of,
@@ -236,14 +236,12 @@ def budget_document(ctx: Context, kind: str) -> Document:
     draft = draft_of(ctx)
     result = result_of(ctx)
 
-    def word(key: str, **params: Param) -> str:
-        return rendering.plain(locale, key, params)
-
+    word = Wording(rendering, locale)
     base = word("budget.doc.basename")
     if kind == "png":
         bars = [
             (
-                plain_param(word, row_shown(programme, row.key, draft.applicant, locale)),
+                word.param(row_shown(programme, row.key, draft.applicant, locale)),
                 row.amount,
                 row.share,
             )
@@ -267,9 +265,9 @@ def budget_sheets(
     draft: bd.Draft,
     result: bd.BudgetResult,
     locale: str,
-    word: Any,
+    word: Wording,
 ) -> list[Sheet]:
-    """The summary as tables, worded with ``word(key, **params)`` (plain text)."""
+    """The summary as tables, in plain text."""
     names = programme.budget_rows
     costs = result.costs
     plan = result.plan
@@ -319,7 +317,7 @@ def budget_sheets(
     for row in plan.rows:
         plan_rows.append(
             (
-                plain_param(word, row_shown(programme, row.key, draft.applicant, locale)),
+                word.param(row_shown(programme, row.key, draft.applicant, locale)),
                 Euro(row.amount),
                 Share(row.share),
             )
