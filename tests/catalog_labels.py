@@ -66,6 +66,32 @@ def first_line(key: str, locale: str = "fi") -> str:
     return line
 
 
+def lines_shown(key: str, locale: str = "fi", *, headed: bool = False, **params: Param) -> str:
+    """The lines of the text of ``key`` that show ``params`` as the person sees them, each up
+    to its first placeholder not given, joined by newlines: a part of a long text rendered as
+    the bot renders it ("Käsitelty 6/7" of ``broadcast.progress``). ``headed``: each with the
+    fixed line right above it too ("Valittu:" above the chosen options)."""
+    book = catalog_of(locale)
+    template = book.texts[key]
+    if key in book.plurals:
+        template = book.form(key, params.get(book.plurals[key].count, 2))
+    rendered = {name: renderer().param(locale, value) for name, value in params.items()}
+    lines = []
+    above = ""
+    for line in template.split("\n"):
+        if not placeholders(line) & rendered.keys():
+            above = "" if placeholders(line) else line
+            continue
+        if headed and above.strip():
+            lines.append(html_to_plain(above).rstrip())
+        missing = [line.index("{" + name) for name in placeholders(line) - rendered.keys()]
+        shown_line = line[: min(missing)] if missing else line
+        lines.append(html_to_plain(shown_line.format(**rendered)).rstrip())
+        above = ""
+    assert lines, (key, sorted(params))
+    return "\n".join(lines)
+
+
 # --- which keys are button labels --------------------------------------------------------------
 def _fstring_pattern(node: ast.JoinedStr) -> re.Pattern[str]:
     parts = []
