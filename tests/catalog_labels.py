@@ -66,6 +66,32 @@ def first_line(key: str, locale: str = "fi") -> str:
     return line
 
 
+def lines_shown(key: str, locale: str = "fi", *, headed: bool = False, **params: Param) -> str:
+    """The lines of the text of ``key`` that show ``params`` as the person sees them, each up
+    to its first placeholder not given, joined by newlines: a part of a long text rendered as
+    the bot renders it ("Käsitelty 6/7" of ``broadcast.progress``). ``headed``: each with the
+    fixed line right above it too ("Valittu:" above the chosen options)."""
+    book = catalog_of(locale)
+    template = book.texts[key]
+    if key in book.plurals:
+        template = book.form(key, params.get(book.plurals[key].count, 2))
+    rendered = {name: renderer().param(locale, value) for name, value in params.items()}
+    lines = []
+    above = ""
+    for line in template.split("\n"):
+        if not placeholders(line) & rendered.keys():
+            above = "" if placeholders(line) else line
+            continue
+        if headed and above.strip():
+            lines.append(html_to_plain(above).rstrip())
+        missing = [line.index("{" + name) for name in placeholders(line) - rendered.keys()]
+        shown_line = line[: min(missing)] if missing else line
+        lines.append(html_to_plain(shown_line.format(**rendered)).rstrip())
+        above = ""
+    assert lines, (key, sorted(params))
+    return "\n".join(lines)
+
+
 # --- which keys are button labels --------------------------------------------------------------
 def _fstring_pattern(node: ast.JoinedStr) -> re.Pattern[str]:
     parts = []
@@ -466,7 +492,8 @@ def content_texts(locale: str = "fi") -> tuple[str, ...]:
 def is_catalog_text(literal: str, locale: str = "fi") -> bool:
     """Whether ``literal`` is wording of the catalog: a whole fixed piece of a text, or a
     phrase (with a space) of at least :data:`LONG_PIECE` characters inside one; not a
-    command as typed ("/tilaa_tiedotteet"), a content text, or a :data:`TYPED_INPUTS` one."""
+    command as typed ("/tilaa_tiedotteet"), a content text, or a :data:`TYPED_INPUTS` one;
+    or a piece followed by its value ("Mukaan tulleita: 8", see :func:`_starts_with_a_piece`)."""
     text = normal(literal).strip()
     if (
         len(text) < 4
@@ -479,7 +506,108 @@ def is_catalog_text(literal: str, locale: str = "fi") -> bool:
     pieces = catalog_pieces(locale)
     if text in pieces:
         return True
-    return len(text) >= LONG_PIECE and " " in text and any(text in piece for piece in pieces)
+    if len(text) >= LONG_PIECE and " " in text and any(text in piece for piece in pieces):
+        return True
+    return _starts_with_a_piece(text, locale)
+
+
+#: Shortest catalog wording that, followed by its values, still makes a literal catalog text
+#: ("Paikka: Kirjasto" is the piece "Paikka:" of ``meeting.place`` with its place).
+LEADING_PIECE = 7
+_BULLET = re.compile(r"[^\w\s]+ ")
+
+Segments = tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
+class _Templates:
+    """The catalog forms of a language as plain-text segments (a fixed text, or ``None`` for a
+    placeholder); where a line of them begins (its wording → (form, segment, offset)), also
+    after a bullet ("• Kuntien osuudet …"); and the forms that are one fixed text."""
+
+    forms: tuple[Segments, ...]
+    starts: dict[str, frozenset[tuple[int, int, int]]]
+    whole: frozenset[str]
+
+
+@cache
+def _templates(locale: str) -> _Templates:
+    book = catalog_of(locale)
+    texts = [*book.texts.values()]
+    texts += [form for plural in book.plurals.values() for form in plural.forms]
+    forms: list[Segments] = []
+    starts: dict[str, set[tuple[int, int, int]]] = {}
+    for number, text in enumerate(texts):
+        segments = tuple(
+            normal(html_to_plain(part)) if index % 2 == 0 else None
+            for index, part in enumerate(re.split(r"(\{[^{}]*\})", text))
+        )
+        forms.append(segments)
+        for index, fixed in enumerate(segments):
+            offset = 0
+            for line in (fixed or "").split("\n"):
+                begin = len(line) - len(line.lstrip())
+                bullet = _BULLET.match(line, begin)
+                for at in (begin, bullet.end()) if bullet else (begin,):
+                    if line[at:].strip():
+                        starts.setdefault(line[at:].strip(), set()).add(
+                            (number, index, at + offset)
+                        )
+                offset += len(line) + 1
+    whole = frozenset(f[0].strip() for f in forms if len(f) == 1 and f[0] and "\n" not in f[0])
+    return _Templates(tuple(forms), {k: frozenset(v) for k, v in starts.items()}, whole)
+
+
+def _rendered_from(text: str, segments: Segments, index: int, offset: int) -> bool:
+    """``text`` is how the form ``segments``, from ``offset`` in segment ``index`` on, begins
+    when its placeholders have values (each at least one character, within one line), with at
+    least one value in ``text``; ``text`` may end inside a fixed part at a word boundary."""
+
+    def match(position: int, segment: int, skip: int, values: int) -> bool:
+        if position == len(text):
+            return values > 0
+        if segment == len(segments):
+            return False
+        fixed = segments[segment]
+        if fixed is None:
+            line_end = text.find("\n", position)
+            last = len(text) if line_end < 0 else line_end
+            return any(
+                match(end, segment + 1, 0, values + 1) for end in range(position + 1, last + 1)
+            )
+        fixed = fixed[skip:]
+        rest = text[position:]
+        if rest.startswith(fixed):
+            return match(position + len(fixed), segment + 1, 0, values)
+        return (
+            values > 0
+            and fixed.startswith(rest)
+            and (len(rest) == len(fixed) or not fixed[len(rest)].isalnum())
+        )
+
+    return match(0, index, offset, 0)
+
+
+def _starts_with_a_piece(text: str, locale: str = "fi") -> bool:
+    """``text`` begins with catalog wording of :data:`LEADING_PIECE` characters or more and goes
+    on as that catalog text does with its values ("Paikka: Kirjasto"), or begins with a whole
+    catalog text (a label as another text shows it with its value, "Mukaan tulleita: 8", or a
+    file name, "budjetti.xlsx"). Not a text that merely begins with a word some catalog text
+    has ("Kirjoita /apua." is no rendering of ``budget.error.count``), nor one that begins with
+    a content text at least as long ("Rahoitussuunnitelma yhteensä: 5 €")."""
+    templates = _templates(locale)
+    for end in range(LEADING_PIECE, len(text)):
+        if text[end].isalnum() or text[end - 1].isspace():
+            continue
+        head = text[:end]
+        if any(len(own) >= len(head) and text.startswith(own) for own in content_texts(locale)):
+            return False
+        if head in templates.whole or any(
+            _rendered_from(text, templates.forms[form], segment, offset)
+            for form, segment, offset in templates.starts.get(head, ())
+        ):
+            return True
+    return False
 
 
 def text_expectations(path: Path, locale: str = "fi") -> list[Literal]:

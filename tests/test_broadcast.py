@@ -31,7 +31,7 @@ from storage.broadcasts import Recipient
 from storage.db import Database
 from storage.outbox import OutboxItem
 from tests.broadcast_texts import progress_heading, report_heading
-from tests.catalog_labels import label, shown
+from tests.catalog_labels import label, lines_shown, shown
 from tests.harness import Bot, Clock, Delivered, Person
 
 START = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # 12.00 in Helsinki
@@ -127,10 +127,13 @@ async def test_preview_send_and_report(db: Database, clocked: tuple[Bot, Clock])
     [progress, final, report] = await coordinator.presses_key("broadcast.send_now_button")
     assert progress.text.startswith(progress_heading(1, "sending"))
     assert final.keys == ("broadcast.progress",)
-    assert "Käsitelty 6/7" in final.text or "Käsitelty 7/7" in final.text
-    assert "Perillä: 6\nEi tavoitettavissa: 1" in final.text
+    assert lines_shown("broadcast.progress", done=6, total=7) in final.text or (
+        lines_shown("broadcast.progress", done=7, total=7) in final.text
+    )
+    assert lines_shown("broadcast.progress", sent=6, unreachable=1) in final.text
     assert report.keys[0] == "broadcast.report" and report.text.startswith(report_heading(1))
-    assert "• perillä 6" in report.text and "• ei tavoitettavissa 1" in report.text
+    assert lines_shown("broadcast.report", sent=6) in report.text
+    assert lines_shown("broadcast.report", unreachable=1) in report.text
     for user_id in people:
         got = [m for m in bot.transport.delivered if m.chat_id == user_id]
         if user_id in (people[1], people[2]):
@@ -140,7 +143,7 @@ async def test_preview_send_and_report(db: Database, clocked: tuple[Bot, Clock])
             swedish = int(user_id.split(":")[1]) % 4 == 0
             assert announcement.keys == ("broadcast.message",)
             assert announcement.text.startswith(
-                "📣 Meddelande: Osmari" if swedish else "📣 Tiedote: Osmari"
+                lines_shown("broadcast.message", "sv" if swedish else "fi", project="Osmari")
             )
             assert (
                 "/stoppa" in announcement.text
@@ -358,9 +361,9 @@ async def test_outcomes_are_reported_and_progress_edits_coalesce(
     assert stored is not None and stored.state == "done"
     assert edits <= 2  # the final figures, and at most one coalesced edit before them
     to_coordinator = [i.html for i in transport.sent if i.chat_id == "test:1"]
-    assert "Perillä: 27" in to_coordinator[-2] and "Ei tavoitettavissa: 2" in to_coordinator[-2]
+    assert lines_shown("broadcast.progress", sent=27, unreachable=2) in to_coordinator[-2]
     assert to_coordinator[-1].startswith("<b>Tiedote #1 on lähetetty.</b>")
-    assert "• epäonnistui 1" in to_coordinator[-1]
+    assert lines_shown("broadcast.report", failed=1) in to_coordinator[-1]
     recipients_sent = [i.chat_id for i in transport.sent if i.chat_id != "test:1"]
     assert sorted(recipients_sent) == sorted(people[3:]) and len(set(recipients_sent)) == 27
 
@@ -490,19 +493,19 @@ async def test_a_waiting_progress_edit_is_rewritten_not_repeated(db: Database) -
 
         assert await deliver(2, 5) == []  # within the first 10 s: no edit
         [first] = await deliver(2, 11)
-        assert first[1] == "pending" and "Perillä: 4" in first[2]
+        assert first[1] == "pending" and lines_shown("broadcast.progress", sent=4) in first[2]
         # 11 s later the first edit has not left: it is superseded, one edit waits
         [old, newer] = await deliver(2, 22)
         assert old[:2] == (first[0], "cancelled") and newer[1] == "pending"
-        assert "Perillä: 6" in newer[2]
+        assert lines_shown("broadcast.progress", sent=6) in newer[2]
         await outbox.mark_sent(conn, newer[0], "55", START)
         edits = await deliver(1, 25)  # sent 3 s ago: the next waits for the interval
         assert len(edits) == 2
         edits = await deliver(1, 33)
-        assert len(edits) == 3 and "Perillä: 8" in edits[2][2]
+        assert len(edits) == 3 and lines_shown("broadcast.progress", sent=8) in edits[2][2]
         edits = await deliver(2, 34)  # the last ones: finished, final figures at once
         assert [e[1] for e in edits] == ["cancelled", "sent", "cancelled", "pending"]
-        assert "valmis" in edits[3][2] and "Perillä: 10" in edits[3][2]
+        assert "valmis" in edits[3][2] and lines_shown("broadcast.progress", sent=10) in edits[3][2]
         finished = await broadcasts.get(conn, number)
     assert finished is not None and finished.state == "done"
 
@@ -712,7 +715,7 @@ async def test_announcement_with_a_file_is_stored_once(
     assert saved.text == shown("broadcast.file_received", name="ohjelma.pdf")
     [preview, summary] = await coordinator.says("Syksyn ohjelma liitteenä.")
     assert preview.document == ("ohjelma.pdf", PDF.content)  # with the first language
-    assert summary.document is None and "Tiedote menee 5 henkilölle" in summary.text
+    assert summary.document is None and lines_shown("broadcast.summary", count=5) in summary.text
     await coordinator.presses_key("broadcast.send_now_button")
     for user_id in people:
         [got] = [m for m in bot.transport.delivered if m.chat_id == user_id]

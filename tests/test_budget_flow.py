@@ -21,6 +21,7 @@ from bot.i18n import Renderer
 from bot.markup import html_to_plain
 from bot.transports.base import Capabilities
 from handlers.applicant.budget_flow import summary_params
+from handlers.core.types import Money, Percent
 from handlers.domain import budget_draft as bd
 from handlers.domain import extras
 from handlers.domain.budget_math import (
@@ -44,7 +45,7 @@ from tests.applicant_chat import (
     tap,
     tap_key,
 )
-from tests.catalog_labels import shown
+from tests.catalog_labels import lines_shown, shown
 from tests.harness import Bot, Delivered, Person
 
 COSTS, PLAN, CHECKS = (shown(f"budget.doc.{s}_sheet") for s in ("costs", "plan", "checks"))
@@ -239,7 +240,12 @@ async def test_osuva_municipal_amounts_per_year_and_the_unstated_share(bot: Bot)
     assert "Mikkeli: summaa ei ole kerrottu" in text
     assert "– 1. vuosi: 9 200,35 €" in text and "– 2. vuosi: 9 200,35 €" in text
     assert "Kunnan Mikkeli osuutta ei ole kerrottu." in text
-    assert "Kuntien osuudet ovat yhteensä 18 400,70 €, mutta kuntarahoitus on 18 401,00 €" in text
+    shares = lines_shown(
+        "budget.flag.municipal_split_mismatch",
+        amount=Money(Decimal("18400.70"), cents=True),
+        expected=Money(Decimal("18401.00"), cents=True),
+    )
+    assert plain(shares) in text
 
 
 async def test_municipal_share_split_equally_and_by_weights(bot: Bot) -> None:
@@ -251,7 +257,7 @@ async def test_municipal_share_split_equally_and_by_weights(bot: Bot) -> None:
     await say(person, "Mikkeli, Juva")
     await press_key(person, "budget.method.weights")
     bad = await say(person, "3")
-    assert "Kirjoita 2 lukua" in plain(bad.text)
+    assert plain(shown("budget.error.count", count=2)) in plain(bad.text)
     summary = await say(person, "3; 1")
     text = plain(summary.text)
     assert "Mikkeli: 14 624,25 €" in text and "Juva: 4 874,75 €" in text
@@ -296,7 +302,9 @@ async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
     # uses the exact rate (29,1106…), so 3 440 h × 29,11 €/h (= 100 138,40 €) is not shown as
     # 100 140,48 €: the rates are marked rounded and the cost is shown in exact figures.
     assert "3 300,00 €/kk × 12 / 1 720 h ≈ 23,02 €/h" in text
-    assert "+ sivukulut 26,44 % ≈ 29,11 €/h" in text
+    side = Percent(Decimal("26.44"))
+    about = shown("budget.calc.side_about", side=side, rate=Money(Decimal("29.11"), decimals=2))
+    assert plain(about) in text
     assert "1 720 h × 100 % × 24 kk / 12 = 3 440 h" in text
     assert "3 300,00 €/kk × 24 kk × 100 % × (100 % + 26,44 %) = 100 140,48 €" in text
     assert "× 29,11 €/h =" not in text
@@ -312,7 +320,9 @@ async def test_staff_lines_show_the_arithmetic_and_can_be_edited_and_removed(
     text = plain(second.text)
     rate = Decimal("25.50") * Decimal("1.2042")
     # 25,50 × 1,2042 = 30,7071 €/h exactly: shown with the decimals the sum uses.
-    assert "tuntipalkka 25,50 €/h" in text and "+ sivukulut 20,42 % = 30,7071 €/h" in text
+    assert plain(shown("budget.calc.hourly", hourly=Money(Decimal("25.50"), cents=True))) in text
+    exact = shown("budget.calc.side", side=Percent(Decimal("20.42")), rate=Money(rate, decimals=4))
+    assert plain(exact) in text
     expected = (rate * 800).quantize(Decimal("0.01"))
     assert f"800 h × 30,7071 €/h = {fi_cents(expected)}" in text
 
@@ -599,7 +609,7 @@ async def test_xlsx_holds_the_funders_rows_as_numbers(bot: Bot) -> None:
     [file] = await press_key(person, "budget.file_xlsx")
     assert file.document is not None
     name, content = file.document
-    assert name == "budjetti.xlsx"
+    assert name == shown("budget.doc.basename") + ".xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     assert workbook.sheetnames == [COSTS, PLAN, CHECKS]
     plan = workbook[PLAN]
@@ -651,7 +661,7 @@ async def test_csv_is_semicolon_separated_with_decimal_commas(bot: Bot) -> None:
     [file] = await press_key(person, "budget.file_csv")
     assert file.document is not None
     name, content = file.document
-    assert name == "budjetti.csv" and content.startswith(b"\xef\xbb\xbf")
+    assert name == shown("budget.doc.basename") + ".csv" and content.startswith(b"\xef\xbb\xbf")
     rows_ = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert ["Haettava EU- ja valtion rahoitus", "173294", "80,00"] in rows_
     assert ["Rahoitussuunnitelma yhteensä", "216618", "100,00"] in rows_
@@ -683,7 +693,9 @@ async def test_png_chart_is_a_real_picture(bot: Bot) -> None:
     [file] = await press_key(person, "budget.file_png")
     assert file.document is not None
     name, content = file.document
-    assert name == "budjetti.png" and content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert name == shown("budget.doc.basename") + ".png" and content.startswith(
+        b"\x89PNG\r\n\x1a\n"
+    )
     assert len(content) > 10_000
     image = Image.open(io.BytesIO(content))
     assert image.width > 600 and image.height > 300
@@ -885,16 +897,20 @@ async def test_rows_above_the_total_are_explained_and_flagged(bot: Bot) -> None:
     await press(person, "Kuntarahoitus")
     await press_key(person, "applicant.done")
     own = await say(person, "200 000")
-    assert "Muut rivit ovat jo 156 676 € enemmän kuin nettokustannukset" in plain(own.text)
+    over = lines_shown("budget.own_ask_over", amount=Money(Decimal(156676)))
+    assert plain(over) in plain(own.text)
     assert "budget.own_rest" not in own.label_keys
     await press_key(person, "budget.own_typed")
     await say(person, "0")
     summary = await tap_key(person, "budget.split_no")
     text = plain(summary.text).replace("\u2212", "-")
-    assert (
-        "Rivit ovat yhteensä 373 294 €, mutta nettokustannukset ovat 216 618 € (ero +156 676 €)"
-        in text
+    figures = shown(
+        "budget.flag.rows_do_not_sum",
+        amount=Money(Decimal(373294)),
+        expected=Money(Decimal(216618)),
+        difference=Money(Decimal(156676), signed=True),
     )
+    assert plain(figures) in text
 
 
 # --- input as typed (issue 13, item 5) ----------------------------------------------------------

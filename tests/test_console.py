@@ -38,8 +38,9 @@ def test_console_start_numbers_and_end_of_input(tmp_path: Path) -> None:
     assert f"  6. {label('menu.language')}" in out
     assert f"  8. {label('menu.help')}" in out
     assert first_line("help.text") in out  # "8" pressed the eighth button, help
-    assert "hankebot-omat-tiedot.json" in out
-    assert (tmp_path / "hankebot-omat-tiedot.json").exists()
+    my_data = shown("file.my_data") + ".json"
+    assert my_data in out
+    assert (tmp_path / my_data).exists()
     assert "Traceback" not in result.stderr
 
 

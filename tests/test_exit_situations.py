@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.i18n import renderer
 from content import Content, load_content
 from handlers.domain.report_math import PROTECTED
 from storage import audit, exit_situations, memberships, personal_data, reports, users
@@ -70,7 +71,8 @@ async def test_marked_participant_is_asked_and_the_answer_is_counted(
     assert choose.labels[:2] == ["Osallistuja 0 <b>", "Osallistuja 1 <b>"]
     assert choose.label_keys == ["exit.person_button", "exit.person_button", "exit.cancel_button"]
     [confirm] = await coordinator.presses("Osallistuja 0 <b>")
-    assert "Merkitäänkö Osallistuja 0 &lt;b&gt; lopettaneeksi hankkeessa Osmari?" in confirm.html
+    asked = {"name": "Osallistuja 0 <b>", "project": "Osmari"}
+    assert renderer().text("fi", "exit.confirm", asked) in confirm.html  # the name escaped
     [done] = await coordinator.presses_key("exit.confirm_yes")
     assert done.text == shown("exit.marked", name="Osallistuja 0 <b>", project="Osmari")
     question = leaver.last

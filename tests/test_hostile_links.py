@@ -25,6 +25,7 @@ from handlers.domain.calendar_files import (
 from handlers.domain.links import MAX_LENGTH, LinkInputError, LinkProblem, parse_link
 from storage.db import Database
 from tests.applicant_chat import conversation
+from tests.catalog_labels import shown
 from tests.meeting_helpers import PROJECT, TZ, World, local, world
 from tests.payloads import press_payload
 
@@ -188,7 +189,7 @@ async def test_the_ics_file_is_written_whatever_is_stored(db: Database) -> None:
             )
         await maija.says("/omat")
         [file] = await press_payload(db, maija, "omat:ics")
-        assert file.document is not None and file.document[0] == "tapaamiset.ics"
+        assert file.document is not None and file.document[0] == shown("file.meetings") + ".ics"
         calendar = Calendar.from_ical(file.document[1])
         events = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
         assert set(events) == {"Naisten ryhmä"}  # the unreadable series: its first meeting

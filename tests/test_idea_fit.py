@@ -33,7 +33,7 @@ from tests.applicant_chat import (
     seed_content,
     tap_key,
 )
-from tests.catalog_labels import shown
+from tests.catalog_labels import first_line, lines_shown, shown
 from tests.harness import Bot, Person
 
 
@@ -227,10 +227,12 @@ async def test_walk_through_to_the_objective_and_self_check(bot: Bot, db: Databa
     await press_key(person, "idea.cofinancing.general_grant")
     result = await tap_key(person, "idea.employers.not_yet")
     text = plain(result.text)
-    assert "Sopivin erityistavoite\n4.1 Polkuja töihin:" in text
-    assert "• kohderyhmä: pitkäaikaistyöttömät (4.1)" in text
+    best = lines_shown("idea.objective", code="4.1", name="Polkuja töihin")
+    assert first_line("idea.result") + "\n" + best in text
+    assert shown("idea.reason_group", text="pitkäaikaistyöttömät", code="4.1") in text
     assert "täsmätyökykyiset" not in text.split("Huomioita")[0]
-    assert "• toiminta: yhteiskunnalliset yritykset ja järjestöt reitteinä työhön (4.1)" in text
+    action = "yhteiskunnalliset yritykset ja järjestöt reitteinä työhön"  # content's wording
+    assert shown("idea.reason_action", text=action, code="4.1") in text
     assert result.shows("idea.warning.general_grant")
     assert (
         "Omarahoituksenne merkitään budjetissa riville: Omarahoitus: Yksityinen rahoitus." in text

@@ -27,6 +27,7 @@ from tests.applicant_chat import (
     tap,
     tap_key,
 )
+from tests.catalog_labels import lines_shown
 from tests.harness import Bot, Clock, Person
 
 KAVERIA = "Kaveria ei jätetä"
@@ -34,6 +35,11 @@ PRISON = "Tukea vankilasta vapautuville ja päihdekuntoutuksesta kotiutuville"
 TOIMI = "TOIMI – Toimivat välityömarkkinat Pohjois-Karjalaan"
 ON_SUBSIDY = "Olen työtön ja saan työmarkkinatukea (en ansiosidonnaista)"
 COORDINATOR = "test:50"
+
+
+def question(number: int, count: int) -> str:
+    """ "Kysymys 1/3": the heading every kind of question has (join.question_*)."""
+    return lines_shown("join.question_choice", number=number, count=count)
 
 
 @pytest.fixture
@@ -68,7 +74,7 @@ async def test_likely_eligible_and_the_answers_are_gone(bot: Bot, db: Database) 
     person = bot.person()
     await open_join(person)
     intro = await tap(person, KAVERIA)
-    assert "Kaveria ei jätetä" in intro.text and "Kysymys 1/3" in intro.text
+    assert "Kaveria ei jätetä" in intro.text and question(1, 3) in intro.text
     assert intro.shows("join.status.not_funded")  # the seed was not funded: said plainly
     assert intro.labels == []  # the age is typed: no buttons
     await say(person, "35")
@@ -110,7 +116,8 @@ async def test_multi_choice_and_typed_municipality(bot: Bot) -> None:
     toggled = await tap(person, "Olen ollut pitkään työttömänä")
     selected = toggled.button("applicant.option_selected")
     assert selected is not None and selected.label.endswith("Olen ollut pitkään työttömänä")
-    assert "Valittu:\nOlen ollut pitkään työttömänä" in plain(toggled.text)
+    chosen = lines_shown("join.question_multi", headed=True, chosen="Olen ollut pitkään työttömänä")
+    assert chosen in plain(toggled.text)
     await press(person, "Olen työssä")
     untoggled = await tap_key(person, "applicant.option_selected", label="Olen työssä")
     assert "Olen työssä" in untoggled.labels
@@ -156,7 +163,7 @@ async def test_find_projects_by_municipality(bot: Bot) -> None:
     everything = await tap_key(person, "join.all_projects")
     assert len(everything.labels) == len(seed_content().projects)
     by_name = await say(person, "osuva")  # a project's name typed
-    assert by_name.text.startswith("OsUVa") and "Kysymys 1/4" in by_name.text
+    assert by_name.text.startswith("OsUVa") and question(1, 4) in by_name.text
 
 
 @pytest.mark.parametrize("place", ["Pieksämäellä", "Helsinki", "asun helsingissä"])
@@ -243,7 +250,7 @@ async def test_bad_input_at_the_typed_steps(bot: Bot, db: Database) -> None:
         answer = await say(person, text)
         assert answer.keys == ("join.error.municipality",), (text, answer.text)
     choice = await say(person, "mikkeli")  # typed names are fine
-    assert "Kysymys 3/3" in choice.text
+    assert question(3, 3) in choice.text
     refused = await say(person, "olen kai työtön")
     assert refused.keys == ("applicant.use_buttons",)
     typed = await say(person, "opiskelen")  # the option's label, typed

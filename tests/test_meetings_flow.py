@@ -11,10 +11,10 @@ import pytest
 from icalendar import Calendar
 
 from bot.cli import main
-from handlers.core.types import Day, Incoming, Text, When
+from handlers.core.types import Day, Incoming, Param, Text, When
 from storage import memberships, outbox
 from storage.db import Database
-from tests.catalog_labels import label, shown
+from tests.catalog_labels import label, lines_shown, shown
 from tests.harness import Delivered
 from tests.meeting_helpers import PROJECT, TZ, World, local, messages_to, world
 
@@ -64,7 +64,7 @@ async def test_the_womens_group_rhythm_takes_a_few_taps(db: Database) -> None:
         for person in inside:
             [notice] = person.new_messages()
             assert notice.keys[0] == "participant.meeting_new"
-            assert "Paikka: Kirjasto, Raatihuoneenkatu 1" in notice.text
+            assert shown("meeting.place", place="Kirjasto, Raatihuoneenkatu 1") in notice.text
         assert outside.new_messages() == []
         [(rule, last, first)] = await w.rows("SELECT rrule, last_start, first_start FROM meetings")
         assert rule == "FREQ=WEEKLY;COUNT=13"
@@ -95,7 +95,7 @@ async def test_pre_release_meetings_are_placed_before_the_release(db: Database) 
         assert rhythm is not None
         await coordinator.presses_token(rhythm.token)
         [ask] = coordinator.messages()[-1:]
-        assert ask.text.startswith("Milloin on vapautuminen?")
+        assert ask.text.startswith(shown("meetings.ask_anchor", event="vapautuminen"))
         [window] = await coordinator.says("1.3.2027")
         assert "31.12.2026–30.1.2027" in window.text
         [outside] = await coordinator.says("5.2.2027 10.00")
@@ -105,7 +105,9 @@ async def test_pre_release_meetings_are_placed_before_the_release(db: Database) 
         await coordinator.presses_key("meetings.use_title", title="Tapaamiset ennen vapautumista")
         await coordinator.presses_key("meetings.skip")
         [summary] = await coordinator.presses_key("meetings.skip")
-        assert "joka toinen torstai, viimeisen kerran 18.2.2027" in summary.text
+        biweekly = Text("meeting.rule_biweekly", {"weekday": Text("meeting.weekday_3")})
+        until = shown("meeting.rule_until", rhythm=biweekly, last=Day(dt.date(2027, 2, 18)))
+        assert until in summary.text
         assert "Kesto: 60 min" in summary.text
         await coordinator.presses_key("meetings.save")
         [notice] = person.new_messages()
@@ -150,7 +152,7 @@ async def test_bad_answers_keep_the_coordinator_on_the_step(db: Database) -> Non
         [summary] = await coordinator.presses_key("meetings.skip")
         assert "Kaikkien kahvit <b>&</b>" in summary.text  # shown as typed, escaped
         assert "&lt;b&gt;" in summary.html
-        assert "Linkki: https://meet.example.org/abc" in summary.text
+        assert shown("meeting.link", link="https://meet.example.org/abc") in summary.text
         assert "joka keskiviikko, viimeisen kerran 30.12.2026" in summary.text
 
 
@@ -342,7 +344,7 @@ async def test_attendance_from_buttons_and_roles_checked_on_every_press(db: Data
         assert marks.button("meetings.mark_none", label=label("meetings.mark_none", name="Maija"))
         [present] = await coordinator.presses_key("meetings.mark_none", name="Maija")
         assert present.button("meetings.mark_attended", family="mt:mark")
-        assert "Paikalla 1, poissa 0" in present.text
+        assert lines_shown("meetings.attendance", present=1, missed=0) in present.text
         [missed] = await coordinator.presses_key("meetings.mark_attended", name="Maija")
         assert missed.button("meetings.mark_missed", family="mt:mark")
         assert await w.rows("SELECT status FROM attendance") == [("missed",)]
@@ -421,7 +423,7 @@ async def test_moving_and_cancelling_tell_everyone_affected(db: Database) -> Non
         assert changed.text == shown("meetings.changed", people=2)
         for person in people:
             [notice] = person.new_messages()
-            assert "Paikka: Nuorisotalo" in notice.text
+            assert shown("meeting.place", place="Nuorisotalo") in notice.text
         await coordinator.says("/tapaamiset")
         await coordinator.presses_key(
             "meetings.open", when=When(local(2026, 11, 24, 13, 0)), title="Naisten ryhmä"
@@ -454,7 +456,9 @@ async def test_the_monthly_theme_day_is_the_same_weekday_each_month(db: Database
         await coordinator.presses_key("meetings.use_title", title="Teemapäivä tai työpaja")
         await coordinator.says("Järjestötalo")
         [summary] = await coordinator.presses_key("meetings.skip")
-        assert "kuukauden toinen tiistai, 6 kertaa" in summary.text
+        second: dict[str, Param] = {"nth": Text("meeting.nth_2")}
+        monthly = Text("meeting.rule_monthly", {**second, "weekday": Text("meeting.weekday_1")})
+        assert shown("meeting.rule_count", rhythm=monthly, count=6) in summary.text
         assert "Kesto: 240 min" in summary.text
         await coordinator.presses_key("meetings.save")
         [notice] = person.new_messages()
@@ -504,7 +508,7 @@ def test_meetings_from_the_command_line(
         main([*base, "import", str(bad), "--project", "kaveria-ei-jateta", "--locale", "fi"]) == 1
     )
     problems = capsys.readouterr().err
-    assert "Tiedostoa ei tuotu, koska siinä on 3 virhettä" in problems
+    assert lines_shown("import.failed", count=3) in problems
     assert "Rivi 3, sarake start_date: Päivä ei kelpaa." in problems
     good = tmp_path / "good.csv"
     good.write_text(

@@ -16,12 +16,14 @@ from matplotlib.text import Text as PlotText
 from bot.i18n import Renderer
 from handlers.domain.report_chart import DPI, WIDTH_INCHES, figure_of, render_png
 from handlers.domain.report_math import (
+    RATING_TARGET,
     Report,
     meetings_section,
     participants_section,
     results_section,
 )
 from handlers.staff.reports import chart_texts
+from tests.catalog_labels import shown
 
 RENDER = Renderer(ZoneInfo("Europe/Helsinki"))
 NUMBER = re.compile(r"^(< 5|–|[\d,]+( %| / 5)?)$")
@@ -65,7 +67,7 @@ def test_every_word_on_the_chart_comes_from_the_catalog(locale: str) -> None:
     assert strays == set()
     assert {texts.count_axis, texts.percent_axis, texts.rating_axis, texts.target} <= words
     if locale == "fi":
-        assert texts.target == "Tavoite 4,5"
+        assert texts.target == shown("report.chart_target", target=RATING_TARGET)
 
 
 def test_axes_are_sized_to_the_data() -> None:

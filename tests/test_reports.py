@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bot.cli_report import report_from_cli
 from bot.config import Settings
 from content import Content, load_content
+from handlers.core.types import Text
 from handlers.domain import extras
 from handlers.domain.report_math import (
     PROTECTED,
@@ -36,7 +37,7 @@ from handlers.domain.report_math import (
 from storage import audit, memberships, reports, users
 from storage.clock import to_text
 from storage.db import Database
-from tests.catalog_labels import shown
+from tests.catalog_labels import lines_shown, shown
 from tests.harness import Bot
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -228,9 +229,12 @@ async def test_coordinator_sees_the_report_with_a_chart_and_csv(
         async with db.transaction() as conn:
             await memberships.add(conn, coordinator.user_id, "osmari", "coordinator", NOW)
         [summary] = await coordinator.says("/raportti")
-        assert summary.text.startswith("Raportti: Osmari")
-        assert "Mukaan tulleita: 8" in summary.text
-        assert "Lopettaneita: < 5" in summary.text
+        assert summary.text.startswith(lines_shown("report.summary", project="Osmari"))
+        joined = shown("report.line", label=Text("report.metric_enrolled"), value=8)
+        assert joined in summary.text
+        assert shown("report.line", label=Text("report.metric_left"), value=PROTECTED) in (
+            summary.text
+        )
         assert summary.document is not None
         assert "report.chart_off" not in summary.keys
         name, png = summary.document

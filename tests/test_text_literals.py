@@ -50,3 +50,27 @@ def test_the_guard_sees_expected_wording_and_not_typed_input(tmp_path: Path) -> 
         (4, internal),
         (5, shown("budget.doc.costs_sheet")),
     ]
+
+
+def test_the_guard_sees_wording_rendered_with_its_values(tmp_path: Path) -> None:
+    enrolled = shown("report.metric_enrolled") + ": 8"  # a label in report.line, with its value
+    place = shown("meeting.place", place="Kirjasto")  # a text with its value in it
+    file_name = shown("file.my_data") + ".json"  # a catalog text as a file's name
+    source = tmp_path / "test_example.py"
+    source.write_text(
+        textwrap.dedent(
+            f"""
+            async def test_example(person, reply, bang):
+                assert {enrolled!r} in reply.text
+                assert reply.text.startswith({place!r})
+                assert reply.document[0] == {file_name!r}
+                assert (await person.says({enrolled!r}))  # typed
+                assert "Palkkakustannukset: 25 035 €" in reply.text  # a content name, a value
+                assert bang("") == "Kirjoita !apua.\\n!peru"  # only begins with a catalog word
+                assert {shown("applicant.finish") + ": 8"!r} in reply.text  # a short word
+            """
+        ),
+        encoding="utf-8",
+    )
+    found = [(place.line, place.text) for place in text_expectations(source)]
+    assert found == [(3, enrolled), (4, place), (5, file_name)]

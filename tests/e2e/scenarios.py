@@ -168,7 +168,7 @@ async def budget_for_seed_000(chat: ChatDriver) -> None:
         assert line in shown, (line, shown)
     await chat.press(label("budget.file_csv"))
     [file] = await chat.replies()
-    assert file.file is not None and file.file[0] == "budjetti.csv"
+    assert file.file is not None and file.file[0] == label("budget.doc.basename") + ".csv"
     assert "Haettava EU- ja valtion rahoitus;173294;80,00" in file.file[1].decode("utf-8-sig")
 
 

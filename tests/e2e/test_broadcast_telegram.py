@@ -38,12 +38,12 @@ import pytest
 from aiohttp import web
 
 from bot.i18n import Renderer
-from handlers.core.types import FILE_LIMIT, Document
+from handlers.core.types import FILE_LIMIT, Document, Text
 from handlers.staff.broadcast import NewBroadcast, enqueue_broadcast, message_html
 from storage import broadcasts, memberships, users
 from storage.db import Database
 from tests.broadcast_texts import progress_heading, report_heading
-from tests.catalog_labels import find_label, label, shown
+from tests.catalog_labels import find_label, label, lines_shown, shown
 from tests.e2e.telegram_driver import (
     ROOT,
     TelegramDriver,
@@ -185,13 +185,18 @@ async def test_a_broadcast_to_1000_people_stays_under_the_flood_limits(tmp_path:
     tried = {r.chat_id for r in server.requests_for("sendMessage")}
     assert not tried & set(BLOCKED_BEFORE)  # known to be unreachable: not even tried
     swedish = server.last_message(10_023)  # reads Swedish
-    assert swedish.text is not None and swedish.text.startswith("📣 Meddelande: Osmari")
-    assert "• perillä 960" in report.text and "• ei tavoitettavissa 40" in report.text
+    assert swedish.text is not None and swedish.text.startswith(
+        lines_shown("broadcast.message", "sv", project="Osmari")
+    )
+    assert lines_shown("broadcast.report", sent=960) in report.text
+    assert lines_shown("broadcast.report", unreachable=40) in report.text
     progress_message = next(
         m for m in server.messages(COORDINATOR) if (m.text or "").startswith("📣 Tiedote #1")
     )
     assert len(progress_message.edits) >= 2  # edited as it went, not once per message
-    assert progress_message.text is not None and "Perillä: 960" in progress_message.text
+    assert progress_message.text is not None and (
+        lines_shown("broadcast.progress", sent=960) in progress_message.text
+    )
     assert missing.file is not None
     rows = list(csv.reader(io.StringIO(missing.file[1].decode("utf-8-sig")), delimiter=";"))
     assert {row[0] for row in rows[1:]} == {f"telegram:{n}" for n in unreachable}
@@ -329,7 +334,8 @@ async def test_sigkill_half_way_resumes_without_repeating_or_skipping_anyone(
         await db.close()
     assert row is not None and row[0] == 1
     report = run_cli(env, "report", "--project", "osmari")
-    assert report.returncode == 0 and "Mukana nyt: 1\xa0000" in report.stdout, report.stdout
+    active = shown("report.line", label=Text("report.metric_active"), value=1000)
+    assert report.returncode == 0 and active in report.stdout, report.stdout
 
 
 async def test_an_announcement_with_a_file_from_telegram(tmp_path: Path) -> None:

@@ -191,6 +191,4 @@ async def test_the_new_coordinator_is_told(world: TelegramWorld) -> None:
     [added] = await world.says("admin", f"/lisaa_ohjaaja osmari {world.uid('new_coordinator')}")
     assert added.text == shown("coord.added", name=world.uid("new_coordinator"), project="Osmari")
     [notice] = [m for m in world.server.messages(new) if m.message_id > before]
-    assert notice.text is not None and notice.text.startswith(
-        "Sinusta tehtiin hankkeen Osmari ohjaaja."
-    )
+    assert notice.text == shown("coord.added_notice", project="Osmari")
