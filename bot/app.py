@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, TextIO
 from zoneinfo import ZoneInfo
 
@@ -153,6 +153,7 @@ class Application:
                 command_menus(self.registry, self.renderer),
                 wants_file=self.wants_file,
                 report=self.report,
+                inbox_together=self.inbox_together,
             )
             self.transports["telegram"] = telegram
         if settings.matrix_enabled:
@@ -188,6 +189,9 @@ class Application:
 
     async def inbox(self, incoming: Incoming) -> None:
         await self.dispatcher.handle(incoming)
+
+    async def inbox_together(self, batch: Sequence[Incoming], keep: Mapping[str, str]) -> None:
+        await self.dispatcher.handle_together(batch, keep=keep)
 
     async def run(self) -> int:
         await self.setup()

@@ -213,7 +213,7 @@ class DeliveryWorker:
         raise TimeoutError("outbox did not drain")
 
     async def _nothing_due(self) -> bool:
-        async with self.db.transaction() as conn:
+        async with self.db.committed() as conn:
             return not await outbox.due(conn, self.transport.name, self.clock(), limit=1)
 
     # --- the loop --------------------------------------------------------------------------
@@ -241,8 +241,11 @@ class DeliveryWorker:
         self._fresh.clear()
         now = self.clock()
         read_at = time.monotonic()
-        async with self.db.transaction() as conn:
-            if not self._settled:  # the first pass, in the same transaction
+        # Only the first pass writes (it settles an earlier run's claims, in the same
+        # transaction); the others read what is committed without the write lock.
+        access = self.db.committed() if self._settled else self.db.transaction()
+        async with access as conn:
+            if not self._settled:
                 await self._settle_claims(conn, now)
                 self._settled = True
             items = await outbox.due(conn, self.transport.name, now, limit=self._batch)
@@ -375,7 +378,7 @@ class DeliveryWorker:
             return item
         person = None
         if item.user_id is not None:
-            async with self.db.transaction() as conn:
+            async with self.db.committed() as conn:
                 person = await users.get(conn, item.user_id)
         locale = person.locale if person is not None else normalise_locale(None)
         hint = self.renderer.text(locale, "matrix.reply_with_number")

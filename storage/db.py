@@ -211,6 +211,15 @@ class Database:
                 await self._conn.execute("COMMIT")
 
     @asynccontextmanager
+    async def committed(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The latest commit, for reads that need no snapshot in common: no transaction is
+        begun, so each statement sees what is committed when it runs and none takes the
+        write lock (the delivery worker looking for due rows, issue 17). Only SELECTs here:
+        a write would be committed on its own at once."""
+        async with self._lock:
+            yield self._conn
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A consistent snapshot for reading only: a deferred transaction with
         ``query_only`` on, so it never takes the write lock (in WAL mode the running bot

@@ -228,3 +228,40 @@ class InFlightTransport(ScriptedTransport):
             return await super().deliver(item)
         finally:
             self.in_flight -= 1
+
+
+def lock_taking_reads(statements: list[str]) -> int:
+    """Write transactions (BEGIN IMMEDIATE … COMMIT) in which nothing was written."""
+    count = 0
+    current: list[str] | None = None
+    for statement in statements:
+        if statement == "BEGIN IMMEDIATE":
+            current = []
+        elif statement in ("COMMIT", "ROLLBACK") and current is not None:
+            writes = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+            count += not any(s.lstrip().upper().startswith(writes) for s in current)
+            current = None
+        elif current is not None:
+            current.append(statement)
+    return count
+
+
+async def test_looking_for_due_rows_takes_no_write_lock(db: Database) -> None:
+    """The pass reads what is committed without BEGIN IMMEDIATE (issue 17: about two such
+    transactions per update held the single writer's lock for nothing); only the first
+    pass, which settles an earlier run's claims, may take it."""
+    clock = Clock()
+    transport = ScriptedTransport()
+    for number in range(5):
+        await enqueue(db, f"test:{number}", "hei", clock())
+    statements: list[str] = []
+    await db._conn.set_trace_callback(statements.append)
+    worker = DeliveryWorker(db, transport, clock=clock)
+    worker.start()
+    try:
+        await worker.drain(timeout=5)
+    finally:
+        await worker.stop()
+        await db._conn.set_trace_callback(None)  # type: ignore[arg-type]
+    assert len(transport.attempts) == 5
+    assert lock_taking_reads(statements) <= 1

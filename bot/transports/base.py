@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -15,6 +15,10 @@ from storage.outbox import OutboxItem
 log = logging.getLogger(__name__)
 
 Inbox = Callable[[Incoming], Awaitable[None]]
+#: The core's port for events that arrived together (one ``getUpdates`` answer): handled
+#: in one transaction, with the given key → value pairs (the transport's offset) written in
+#: the same commit (:meth:`bot.dispatcher.Dispatcher.handle_together`).
+InboxTogether = Callable[[Sequence[Incoming], Mapping[str, str]], Awaitable[None]]
 #: The core's answer to "does this person's conversation take a file now?" (user id, chat
 #: id). Transports ask it before they fetch a file a person sent, and fetch only on yes.
 WantsFile = Callable[[str, str], Awaitable[bool]]

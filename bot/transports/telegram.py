@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -69,6 +70,7 @@ from bot.transports.base import (
     Delivery,
     Inbound,
     Inbox,
+    InboxTogether,
     Pacing,
     Report,
     StartupError,
@@ -96,6 +98,11 @@ CAPTION_LIMIT = 1024
 OFFSET_KEY = "telegram:offset"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+#: Updates of one getUpdates answer committed together at most: one commit instead of one
+#: per update (issue 17), while the first one's answer waits for the rest only briefly.
+TOGETHER = 16
+#: Button presses acknowledged at once at most (answerCallbackQuery, after the commit).
+ACKNOWLEDGING = 8
 #: How long fetching one file a person sent may take, all in all.
 DOWNLOAD_TIMEOUT_SECONDS = 60.0
 # What Telegram answers (400) when a file_id cannot be used (another bot's or token's id, a
@@ -203,6 +210,7 @@ class TelegramTransport:
         *,
         wants_file: WantsFile = never_wants_files,
         report: Report = no_core,
+        inbox_together: InboxTogether | None = None,
     ) -> None:
         assert settings.telegram_token is not None
         # Opt in to PTB 22's future behaviour (retry_after as a timedelta) instead of a
@@ -231,6 +239,11 @@ class TelegramTransport:
         self._web_runner: web.AppRunner | None = None
         self.wants_file = wants_file
         self.report = report  # the core's port for what is not a person's message
+        # The core's port for a batch in one commit; without it (a transport built alone)
+        # each update goes to the inbox and the offset is written after the batch.
+        self.inbox_together = inbox_together
+        self._acknowledging = asyncio.Semaphore(ACKNOWLEDGING)
+        self._acknowledgements: set[asyncio.Task[None]] = set()
         # File downloads are streamed (PTB's File.download_* read a whole body first).
         self._downloads = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
 
@@ -256,6 +269,10 @@ class TelegramTransport:
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
+        if self._acknowledgements:  # a press's spinner ends anyway after a few seconds
+            await asyncio.wait(set(self._acknowledgements), timeout=2.0)
+            for task in self._acknowledgements:
+                task.cancel()
         if self._web_runner is not None:
             await self._web_runner.cleanup()
         await self._downloads.aclose()
@@ -317,15 +334,60 @@ class TelegramTransport:
                 log.warning("getUpdates failed: %s", type(error).__name__)
                 await asyncio.sleep(min(30.0, 0.5 * 2**failures))
                 continue
-            for update in batch:
-                await self.handle_update(update)
-                offset = update.update_id + 1
-            # One offset write per batch, after every update of it was handled (issue 17: it
-            # was a transaction per update). A kill before it only makes the same updates
-            # come again, and the dispatcher's processed_updates skips those already handled.
-            if batch:
-                async with self.db.transaction() as conn:
-                    await updates.set_value(conn, OFFSET_KEY, str(offset))
+            if self.inbox_together is None:
+                offset = await self._one_by_one(batch, offset)
+                continue
+            for first in range(0, len(batch), TOGETHER):
+                chunk = batch[first : first + TOGETHER]
+                offset = chunk[-1].update_id + 1
+                await self._handle_together(chunk, offset)
+
+    async def _one_by_one(self, batch: Sequence[Update], offset: int | None) -> int | None:
+        """Each update to the inbox, then one offset write for the batch. A kill before it
+        only makes the same updates come again; processed_updates skips those handled."""
+        for update in batch:
+            await self.handle_update(update)
+            offset = update.update_id + 1
+        if batch:
+            async with self.db.transaction() as conn:
+                await updates.set_value(conn, OFFSET_KEY, str(offset))
+        return offset
+
+    async def _handle_together(self, chunk: Sequence[Update], offset: int) -> None:
+        """Updates that came together, to the core in one commit with the offset past them;
+        their button presses are acknowledged after it, without waiting for Telegram."""
+        assert self.inbox_together is not None
+        events: list[Incoming] = []
+        presses: list[CallbackQuery] = []
+        for update in chunk:
+            try:
+                if update.my_chat_member is not None:
+                    await self._membership_changed(update)
+                    continue
+                incoming = to_incoming(update)
+                if incoming is None:
+                    continue
+                events.append(await self._with_attachment(update, incoming))
+                if update.callback_query is not None:
+                    presses.append(update.callback_query)
+            except Exception as error:
+                log.error("update %s failed: %s", update.update_id, type(error).__name__)
+        try:
+            await self.inbox_together(events, {OFFSET_KEY: str(offset)})
+        except Exception as error:
+            log.error("updates up to %s failed: %s", offset - 1, type(error).__name__)
+            return
+        for query in presses:
+            task = asyncio.create_task(self._acknowledge(query))
+            self._acknowledgements.add(task)
+            task.add_done_callback(self._acknowledgements.discard)
+
+    async def _acknowledge(self, query: CallbackQuery) -> None:
+        async with self._acknowledging:
+            try:
+                await query.answer()
+            except TelegramError as error:
+                log.info("answerCallbackQuery failed: %s", type(error).__name__)
 
     async def handle_update(self, update: Update) -> None:
         """Hand one update to the dispatcher; never raises (logs update id and error type)."""

@@ -1043,6 +1043,9 @@ class FakeTelegramServer:
         # there, at the worst moment for the bot (Telegram has the message, the bot does not
         # know). Set it with :attr:`on_message`.
         self.on_message: Callable[[BotMessage], None] | None = None
+        # Seconds the server waits before answering a method (by Bot API method name): a
+        # slow platform, for tests that check the bot does not wait on what it need not.
+        self.method_delays: dict[str, float] = {}
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -1811,6 +1814,9 @@ class FakeTelegramServer:
         if method == "getUpdates":
             return await self._api_get_updates(p)
         handler = getattr(self, "_api_" + re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower())
+        delay = self.method_delays.get(method, 0.0)
+        if delay > 0:
+            await asyncio.sleep(delay)
         with self._lock:
             result = handler(p)
             self._changed()
