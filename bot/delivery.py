@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -53,6 +52,7 @@ import aiosqlite
 from bot.i18n import Renderer, normalise_locale
 from bot.transports import every_transport
 from bot.transports.base import Delivery, ForgetsChats, Status, Transport
+from bot.waiting import wait_event
 from handlers.core.ports import TransportFacts
 from storage import broadcasts, outbox, users
 from storage.db import Database, savepoint
@@ -208,8 +208,7 @@ class DeliveryWorker:
             self.wake()
             if await self._nothing_due() and not self._in_flight:
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), timeout=0.5)
+            await wait_event(self._idle, 0.5)
         raise TimeoutError("outbox did not drain")
 
     async def _nothing_due(self) -> bool:
@@ -228,8 +227,7 @@ class DeliveryWorker:
                 delay = 1.0
             if delay > 0:
                 self._idle.set()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                await wait_event(self._wake, delay)
 
     async def _pass(self) -> float:
         """Start deliveries for due rows; returns how long to sleep before the next pass."""

@@ -265,3 +265,21 @@ async def test_looking_for_due_rows_takes_no_write_lock(db: Database) -> None:
         await db._conn.set_trace_callback(None)  # type: ignore[arg-type]
     assert len(transport.attempts) == 5
     assert lock_taking_reads(statements) <= 1
+
+
+async def test_a_stop_right_after_a_wake_up_ends_the_worker(db: Database) -> None:
+    """A wake-up and the stop's cancellation in the same moment: the stop is not lost.
+
+    Python 3.11's ``asyncio.wait_for`` returns the inner result when that finished as it
+    was cancelled, swallowing the cancellation: the worker then went on, and the
+    application's shutdown waited for it forever (seen as a 30 s stop timeout in the
+    end-to-end tier under load)."""
+    worker = DeliveryWorker(db, ScriptedTransport(), clock=Clock())
+    worker.start()
+    await worker.drain(timeout=5)
+    await asyncio.sleep(0.2)  # waiting for the next wake-up now
+    worker.wake()
+    stopping = asyncio.ensure_future(worker.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=10)
+    assert done, "the worker did not stop"
+    assert not worker.alive

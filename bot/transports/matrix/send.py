@@ -11,8 +11,6 @@ derived from the outbox row id, so a resend after a crash is deduplicated by the
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import functools
 import html
@@ -38,6 +36,7 @@ from bot.markup import html_to_plain, split_html
 from bot.transports.base import Delivery, Status
 from bot.transports.matrix.media import MediaPart
 from bot.transports.matrix.state import error_delivery
+from bot.waiting import wait_event
 from storage.outbox import JOIN, LEAVE, UNENCRYPTED, OutboxItem
 
 log = logging.getLogger(__name__)
@@ -138,9 +137,7 @@ class SendPart(MediaPart):
     async def _wait_ready(self, timeout: float = 60.0) -> bool:
         if self._ready.is_set():
             return True
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), timeout=timeout)
-        return self._ready.is_set()
+        return await wait_event(self._ready, timeout)
 
     async def _deliver(self, item: OutboxItem) -> Delivery:
         item = dataclasses.replace(item, html=bang_commands(item.html, self.commands))
@@ -247,8 +244,7 @@ class SendPart(MediaPart):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._sync_tick.wait(), timeout=remaining)
+            await wait_event(self._sync_tick, remaining)
         joined = await self.client.joined_rooms()
         if isinstance(joined, JoinedRoomsResponse) and room_id not in joined.rooms:
             return None

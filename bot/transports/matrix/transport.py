@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from nio import ErrorResponse, KeysUploadError
@@ -15,6 +14,7 @@ from bot.transports import matrix_forget
 from bot.transports.base import Capabilities, Inbound, Inbox, Pacing
 from bot.transports.matrix.identity import KEY_SINCE, quiet_nio_logs
 from bot.transports.matrix.sync import SyncPart
+from bot.waiting import wait_event
 from storage import updates
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,7 @@ class MatrixTransport(SyncPart):
             await asyncio.gather(self._sync_task, return_exceptions=True)
             self._sync_task = None
         # Let deliveries in flight finish (they record their outcome) before closing.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout=10.0)
+        await wait_event(self._idle, 10.0)
         if self.client is not None:
             await self.client.close()
         if self.plain is not None:
