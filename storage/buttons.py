@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aiosqlite
@@ -50,14 +51,32 @@ async def issue(
     position: tuple[str, str] | None,
     now: dt.datetime,
 ) -> str:
-    token = new_token()
+    """A fresh token for one payload, bound to ``chat_id``."""
+    [token] = await issue_all(conn, chat_id, [payload], position, now)
+    return token
+
+
+async def issue_all(
+    conn: aiosqlite.Connection,
+    chat_id: str,
+    payloads: Sequence[str],
+    position: tuple[str, str] | None,
+    now: dt.datetime,
+) -> list[str]:
+    """A fresh token for each payload, bound to ``chat_id``, in one call to the database
+    thread for the whole keyboard (a call per button was most of a message's cost)."""
+    tokens = [new_token() for _ in payloads]
     flow, step = position if position else (None, None)
-    await conn.execute(
+    created = to_text(now)
+    await conn.executemany(
         "INSERT INTO buttons (token, chat_id, payload, flow, step, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (token, chat_id, payload, flow, step, to_text(now)),
+        [
+            (token, chat_id, payload, flow, step, created)
+            for token, payload in zip(tokens, payloads, strict=True)
+        ],
     )
-    return token
+    return tokens
 
 
 async def prune_chat(conn: aiosqlite.Connection, chat_id: str, keep: int = MAX_PER_CHAT) -> None:

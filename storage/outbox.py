@@ -163,15 +163,12 @@ async def enqueue(
         cursor = await conn.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
         if await cursor.fetchone() is not None:
             return None
-    button_rows: list[list[dict[str, str]]] = []
-    tokens: list[str] = []
-    for row in buttons:
-        out_row = []
-        for label, payload in row:
-            token = await button_store.issue(conn, chat_id, payload, position, now)
-            tokens.append(token)
-            out_row.append({"label": label, "token": token})
-        button_rows.append(out_row)
+    payloads = [payload for row in buttons for _, payload in row]
+    tokens = (
+        await button_store.issue_all(conn, chat_id, payloads, position, now) if payloads else []
+    )
+    issued = iter(tokens)
+    button_rows = [[{"label": label, "token": next(issued)} for label, _ in row] for row in buttons]
     if tokens:
         await button_store.prune_chat(conn, chat_id)
     if tokens and numbered_buttons:
