@@ -24,14 +24,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-
-import snowballstemmer
-from rapidfuzz import fuzz, process
+from typing import TYPE_CHECKING
 
 from content.schema import FaqEntry
 from handlers.domain.lemmas import Lemmatizer, lemmatizer
 from messages.languages import LOCALES
 from messages.words import words
+
+if TYPE_CHECKING:
+    import snowballstemmer
 
 DEFAULT_THRESHOLD = 0.43  # calibrated on the tuning set: bench/faq_accuracy.py calibrate()
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -77,6 +78,9 @@ def tokenize(text: str) -> list[str]:
 
 @cache
 def _stemmer(locale: str) -> snowballstemmer.stemmer:
+    # Imported at the first question, not at start: 4 MB of idle memory (issue 17).
+    import snowballstemmer
+
     return snowballstemmer.stemmer(words(locale).faq.stemmer)
 
 
@@ -226,6 +230,9 @@ class _Analyzer:
             return self._typos[word]
         if len(self._typos) >= _TYPO_CACHE:  # user input must not grow it forever
             self._typos.clear()
+        # Imported at the first unknown word, not at start: 3 MB of idle memory (issue 17).
+        from rapidfuzz import fuzz, process
+
         found = None
         for probe in dict.fromkeys((word, lemma)):
             hit = process.extractOne(

@@ -1,0 +1,53 @@
+"""What a started bot has loaded (idle memory, issue 17): the libraries only some answers
+need are imported when the first such answer is made, not at start."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+#: Loaded only when needed: spreadsheets and charts (reports, budget files), Matrix, and
+#: the FAQ's stemmer and typo matching (the first question).
+LATER = ("openpyxl", "matplotlib", "nio", "snowballstemmer", "rapidfuzz")
+
+SCRIPT = """
+import asyncio, io, json, sys
+from bot.app import Application
+from bot.config import Settings
+s = Settings(_env_file=None)
+app = Application(s, console_stdin=io.StringIO(sys.argv[1]), console_stdout=io.StringIO())
+assert asyncio.run(app.run()) == 0
+print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in sys.argv[2:])))
+"""
+
+
+def loaded_after(typed: str, tmp_path: Path) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HANKEBOT_")}
+    env["HANKEBOT_DATABASE"] = str(tmp_path / f"lean{len(typed)}.sqlite3")
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, typed, *LATER],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    tops = {name.split(".")[0] for name in json.loads(done.stdout.strip().splitlines()[-1])}
+    return sorted(tops)
+
+
+def test_start_loads_none_of_what_only_some_answers_need(tmp_path: Path) -> None:
+    assert loaded_after("/start\n", tmp_path) == []
+
+
+def test_the_first_question_loads_the_faq_matching(tmp_path: Path) -> None:
+    """The stemmer with the first question; the typo matching with a word it does not
+    know (the FAQ still answers both: tests/test_faq_match.py)."""
+    assert loaded_after("/start\nmikä on flat rate?\n", tmp_path) == ["snowballstemmer"]
+    typo = loaded_after("/start\nvoiko yhdistys rahottaa hanketta?\n", tmp_path)
+    assert typo == ["rapidfuzz", "snowballstemmer"]
