@@ -56,7 +56,7 @@ from bot.waiting import wait_event
 from handlers.core.ports import TransportFacts
 from storage import broadcasts, outbox, users
 from storage.db import Database, savepoint
-from storage.outbox import OutboxItem
+from storage.outbox import Due, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class DeliveryWorker:
 
     async def _nothing_due(self) -> bool:
         async with self.db.committed() as conn:
-            return not await outbox.due(conn, self.transport.name, self.clock(), limit=1)
+            return not await outbox.due_rows(conn, self.transport.name, self.clock(), limit=1)
 
     # --- the loop --------------------------------------------------------------------------
     async def _run(self) -> None:
@@ -246,7 +246,7 @@ class DeliveryWorker:
             if not self._settled:
                 await self._settle_claims(conn, now)
                 self._settled = True
-            items = await outbox.due(conn, self.transport.name, now, limit=self._batch)
+            items = await outbox.due_rows(conn, self.transport.name, now, limit=self._batch)
             next_due = await outbox.next_due_time(conn, self.transport.name)
         self._forget_attempts(read_at)
         started = False
@@ -311,7 +311,7 @@ class DeliveryWorker:
             fresh.cancel()
         return not self._once_in_flight and not self._fresh.is_set()
 
-    def _already_attempted(self, item: OutboxItem) -> bool:
+    def _already_attempted(self, item: Due) -> bool:
         """This attempt was started already (the row was read before its outcome was saved)."""
         seen = self._attempted.get(item.id)
         return seen is not None and seen[0] >= item.attempts
@@ -382,8 +382,12 @@ class DeliveryWorker:
         hint = self.renderer.text(locale, "matrix.reply_with_number")
         return dataclasses.replace(item, options_hint=hint)
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver(self, due: Due) -> None:
         try:
+            async with self.db.committed() as conn:
+                item = await outbox.pending(conn, due)
+            if item is None:  # ended meanwhile (a /unohda, a cancelled announcement)
+                return
             if item.at_most_once:
                 await self._claim(item)  # a failure here sends nothing; the row stays pending
             try:
@@ -396,11 +400,11 @@ class DeliveryWorker:
                 await self._forget_chat(item)
             await self._record(item, result)
         except Exception as error:
-            log.error("recording delivery %s failed: %s", item.id, type(error).__name__)
+            log.error("recording delivery %s failed: %s", due.id, type(error).__name__)
         finally:
-            self._attempted[item.id] = (item.attempts, time.monotonic())
-            self._in_flight.discard(item.chat_id)
-            if item.at_most_once:
+            self._attempted[due.id] = (due.attempts, time.monotonic())
+            self._in_flight.discard(due.chat_id)
+            if due.at_most_once:
                 self._once_in_flight = False
                 self._once_free.set()
             self._slots.release()

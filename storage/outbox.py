@@ -72,10 +72,7 @@ class OutboxItem:
 
     @property
     def at_most_once(self) -> bool:
-        """Sent at most once: a row with a producer's dedupe key (a reminder, an
-        announcement, a notice) that is not an edit and not a farewell. Replies to the
-        person's own message are sent at least once (they have no key)."""
-        return self.dedupe_key is not None and self.edit_of is None and not self.farewell
+        return sent_at_most_once(self.dedupe_key, self.edit_of, self.farewell)
 
     # Not stored: the finished "reply with a number" text that the delivery worker gives a
     # row with buttons on a transport that numbers them (in the recipient's language).
@@ -125,6 +122,25 @@ class OutboxItem:
     def platform_chat(self) -> str:
         """The chat id without the ``platform:`` prefix."""
         return self.chat_id.split(":", 1)[1]
+
+
+def sent_at_most_once(dedupe_key: str | None, edit_of: int | None, farewell: bool) -> bool:
+    """A row with a producer's dedupe key (a reminder, an announcement, a notice) that is
+    not an edit and not a farewell is sent at most once. Replies to the person's own
+    message are sent at least once (they have no key)."""
+    return dedupe_key is not None and edit_of is None and not farewell
+
+
+@dataclass(frozen=True)
+class Due:
+    """A pending row as the delivery worker first sees it: what it needs to choose what to
+    send now. The whole row (text, buttons, a file's bytes) is read when its send starts
+    (:func:`pending`), so rows waiting their turn are not read again and again in full."""
+
+    id: int
+    chat_id: str
+    attempts: int
+    at_most_once: bool
 
 
 def transport_of(chat_id: str) -> str:
@@ -228,6 +244,39 @@ async def due(
         (transport, to_text(now), limit),
     )
     return [OutboxItem.from_row(row) for row in await cursor.fetchall()]
+
+
+async def due_rows(
+    conn: aiosqlite.Connection, transport: str, now: dt.datetime, limit: int = 100
+) -> list[Due]:
+    """:func:`due`, with only what choosing needs (no join, no text, no file)."""
+    cursor = await conn.execute(
+        "SELECT id, chat_id, attempts, dedupe_key, edit_of, farewell FROM outbox"
+        " WHERE transport = ? AND state = 'pending' AND not_before <= ?"
+        " ORDER BY priority, id LIMIT ?",
+        (transport, to_text(now), limit),
+    )
+    return [
+        Due(
+            id=row["id"],
+            chat_id=row["chat_id"],
+            attempts=row["attempts"],
+            at_most_once=sent_at_most_once(
+                row["dedupe_key"], row["edit_of"], bool(row["farewell"])
+            ),
+        )
+        for row in await cursor.fetchall()
+    ]
+
+
+async def pending(conn: aiosqlite.Connection, due: Due) -> OutboxItem | None:
+    """The whole row of ``due`` while it is still pending at that attempt, else None."""
+    cursor = await conn.execute(
+        f"{_SELECT} WHERE o.id = ? AND o.state = 'pending' AND o.attempts = ?",
+        (due.id, due.attempts),
+    )
+    row = await cursor.fetchone()
+    return OutboxItem.from_row(row) if row else None
 
 
 async def next_due_time(conn: aiosqlite.Connection, transport: str) -> dt.datetime | None:

@@ -283,3 +283,47 @@ async def test_a_stop_right_after_a_wake_up_ends_the_worker(db: Database) -> Non
     done, _ = await asyncio.wait({stopping}, timeout=10)
     assert done, "the worker did not stop"
     assert not worker.alive
+
+
+@dataclass
+class SlowTransport(ScriptedTransport):
+    """One send at a time, each taking a moment: rows wait their turn."""
+
+    pacing: Pacing = field(default_factory=lambda: Pacing(concurrency=1))
+
+    async def deliver(self, item: OutboxItem) -> Delivery:
+        await asyncio.sleep(0.01)
+        return await super().deliver(item)
+
+
+async def test_rows_waiting_their_turn_are_read_in_full_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replies keep coming while earlier ones wait: each row's text, buttons and file are
+    read once, when its send starts (issue 17: every pass read every waiting row in full,
+    16 full rows per update in the conversation benchmark)."""
+    read_in_full = 0
+    from_row = OutboxItem.from_row.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[OutboxItem], row: object) -> OutboxItem:
+        nonlocal read_in_full
+        read_in_full += 1
+        item: OutboxItem = from_row(cls, row)
+        return item
+
+    monkeypatch.setattr(OutboxItem, "from_row", classmethod(counting))
+    clock = Clock()
+    transport = SlowTransport()
+    worker = DeliveryWorker(db, transport, clock=clock)
+    worker.start()
+    try:
+        for round_ in range(10):
+            for person in range(3):
+                await enqueue(db, f"test:{round_}-{person}", "hei", clock())
+            worker.wake()
+            await asyncio.sleep(0.02)
+        await worker.drain(timeout=10)
+    finally:
+        await worker.stop()
+    assert len(transport.attempts) == 30
+    assert read_in_full == 30
