@@ -376,8 +376,9 @@ def figures(runs: dict[str, list[Run]]) -> list[Figure]:
 
 
 def run() -> list[Figure]:
-    """For ``python -m bench``: one short repetition."""
-    return figures(asyncio.run(repetitions(1, 10, 2.0)))
+    """For ``python -m bench``: three short repetitions, side by side (min/median/max
+    printed by ``python -m bench.conversation``; the medians go into RESULTS.md)."""
+    return figures(asyncio.run(repetitions(3, 10, 2.0)))
 
 
 def main(argv: list[str] | None = None) -> int:
