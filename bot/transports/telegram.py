@@ -355,13 +355,17 @@ class TelegramTransport:
 
     async def _handle_together(self, chunk: Sequence[Update], offset: int) -> None:
         """Updates that came together, to the core in one commit with the offset past them;
-        their button presses are acknowledged after it, without waiting for Telegram."""
-        assert self.inbox_together is not None
+        their button presses are acknowledged after it, without waiting for Telegram. A
+        membership change (the person blocked the bot) is reported in its place in the
+        order: what came before it is committed first."""
         events: list[Incoming] = []
         presses: list[CallbackQuery] = []
         for update in chunk:
             try:
                 if update.my_chat_member is not None:
+                    if events:
+                        await self._commit_together(events, presses, update.update_id)
+                        events, presses = [], []
                     await self._membership_changed(update)
                     continue
                 incoming = to_incoming(update)
@@ -372,10 +376,16 @@ class TelegramTransport:
                     presses.append(update.callback_query)
             except Exception as error:
                 log.error("update %s failed: %s", update.update_id, type(error).__name__)
+        await self._commit_together(events, presses, offset)
+
+    async def _commit_together(
+        self, events: Sequence[Incoming], presses: Sequence[CallbackQuery], offset: int
+    ) -> None:
+        assert self.inbox_together is not None
         try:
             await self.inbox_together(events, {OFFSET_KEY: str(offset)})
         except Exception as error:
-            log.error("updates up to %s failed: %s", offset - 1, type(error).__name__)
+            log.error("updates before %s failed: %s", offset, type(error).__name__)
             return
         for query in presses:
             task = asyncio.create_task(self._acknowledge(query))

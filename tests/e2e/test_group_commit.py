@@ -9,6 +9,7 @@ What the bot does is seen in SQLite's own statement trace, not in timings.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,3 +113,50 @@ async def test_a_slow_acknowledgement_does_not_hold_up_the_next_people(
     # so the third reply came only after two acknowledgements.
     assert answered_before_replies == 0
     assert sorted(a.user_id for a in server.callback_answers) == sorted(PEOPLE[:3])
+
+
+async def test_being_removed_from_a_group_after_a_message_there_is_seen_after_it(
+    server: FakeTelegramServer, tmp_path: Path
+) -> None:
+    """/start in a group, then the bot is removed from it, both in one getUpdates answer:
+    the removal is acted on after the message, so the reply waiting for the group ends
+    unsent ('unreachable') instead of going to a group the bot has left."""
+    database = tmp_path / "bot.sqlite3"
+    group, member = -9001, 7402
+    server.add_user(member)
+    server.add_group(group)
+    server.group_message(group, member, "/start")
+    server.push_update(
+        {
+            "my_chat_member": {
+                "chat": {"id": group, "type": "group", "title": "Testiryhmä"},
+                "from": {"id": member, "is_bot": False, "first_name": "Testi"},
+                "date": 0,
+                "old_chat_member": {"status": "member", "user": bot_user(server)},
+                "new_chat_member": {"status": "left", "user": bot_user(server)},
+            }
+        }
+    )
+    async with running_bot(bot_settings(server, database)):
+        await server.async_wait_for_updates_consumed()
+        states = await settled_states(database, f"telegram:{group}")
+    assert states == ["unreachable"]
+
+
+def bot_user(server: FakeTelegramServer) -> dict[str, object]:
+    return {"id": server.bot_id, "is_bot": True, "first_name": "Hankebot"}
+
+
+async def settled_states(database: Path, chat: str, timeout: float = 20.0) -> list[str]:
+    """The chat's outbox rows' states once none is pending any more."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        with sqlite3.connect(database) as conn:
+            states = [
+                row[0]
+                for row in conn.execute("SELECT state FROM outbox WHERE chat_id = ?", (chat,))
+            ]
+        if states and "pending" not in states:
+            return states
+        assert asyncio.get_running_loop().time() < deadline, states
+        await asyncio.sleep(0.1)
