@@ -133,6 +133,11 @@ async def no_core(event: PlatformEvent) -> None:
     log.error("platform event %s not handled: no core", type(event).__name__)
 
 
+async def no_core_together(batch: Sequence[Incoming], keep: Mapping[str, str]) -> None:
+    """Likewise for events that arrived together: nothing is handled or kept."""
+    log.error("%d events not handled: no core", len(batch))
+
+
 class StartupError(RuntimeError):
     """A transport cannot start as configured (a rejected token, bad credentials).
 

@@ -78,6 +78,7 @@ from bot.transports.base import (
     WantsFile,
     never_wants_files,
     no_core,
+    no_core_together,
 )
 from bot.transports.capped import CHUNK, declared_too_large, read_capped, read_file_capped
 from bot.transports.upload_once import UploadOnce
@@ -210,7 +211,7 @@ class TelegramTransport:
         *,
         wants_file: WantsFile = never_wants_files,
         report: Report = no_core,
-        inbox_together: InboxTogether | None = None,
+        inbox_together: InboxTogether = no_core_together,
     ) -> None:
         assert settings.telegram_token is not None
         # Opt in to PTB 22's future behaviour (retry_after as a timedelta) instead of a
@@ -233,15 +234,12 @@ class TelegramTransport:
             request=HTTPXRequest(connection_pool_size=16, read_timeout=20.0),
             get_updates_request=HTTPXRequest(read_timeout=settings.telegram_poll_timeout + 15.0),
         )
-        self._inbox: Inbox | None = None
         self._poller: asyncio.Task[None] | None = None
         self.shared_files = UploadOnce()
         self._web_runner: web.AppRunner | None = None
         self.wants_file = wants_file
         self.report = report  # the core's port for what is not a person's message
-        # The core's port for a batch in one commit; without it (a transport built alone)
-        # each update goes to the inbox and the offset is written after the batch.
-        self.inbox_together = inbox_together
+        self.inbox_together = inbox_together  # the core's port for a batch in one commit
         self._acknowledging = asyncio.Semaphore(ACKNOWLEDGING)
         self._acknowledgements: set[asyncio.Task[None]] = set()
         # File downloads are streamed (PTB's File.download_* read a whole body first).
@@ -249,7 +247,7 @@ class TelegramTransport:
 
     # --- life cycle ------------------------------------------------------------------------
     async def start(self, inbox: Inbox) -> None:
-        self._inbox = inbox
+        # Updates go to the core through ``inbox_together``, a webhook's as a batch of one.
         try:
             await self._with_retries(self.bot.initialize)
         except InvalidToken:
@@ -334,26 +332,12 @@ class TelegramTransport:
                 log.warning("getUpdates failed: %s", type(error).__name__)
                 await asyncio.sleep(min(30.0, 0.5 * 2**failures))
                 continue
-            if self.inbox_together is None:
-                offset = await self._one_by_one(batch, offset)
-                continue
             for first in range(0, len(batch), TOGETHER):
                 chunk = batch[first : first + TOGETHER]
                 offset = chunk[-1].update_id + 1
                 await self._handle_together(chunk, offset)
 
-    async def _one_by_one(self, batch: Sequence[Update], offset: int | None) -> int | None:
-        """Each update to the inbox, then one offset write for the batch. A kill before it
-        only makes the same updates come again; processed_updates skips those handled."""
-        for update in batch:
-            await self.handle_update(update)
-            offset = update.update_id + 1
-        if batch:
-            async with self.db.transaction() as conn:
-                await updates.set_value(conn, OFFSET_KEY, str(offset))
-        return offset
-
-    async def _handle_together(self, chunk: Sequence[Update], offset: int) -> None:
+    async def _handle_together(self, chunk: Sequence[Update], offset: int | None) -> None:
         """Updates that came together, to the core in one commit with the offset past them;
         their button presses are acknowledged after it, without waiting for Telegram. A
         membership change (the person blocked the bot) is reported in its place in the
@@ -379,13 +363,14 @@ class TelegramTransport:
         await self._commit_together(events, presses, offset)
 
     async def _commit_together(
-        self, events: Sequence[Incoming], presses: Sequence[CallbackQuery], offset: int
+        self, events: Sequence[Incoming], presses: Sequence[CallbackQuery], offset: int | None
     ) -> None:
-        assert self.inbox_together is not None
+        if offset is None and not events:
+            return
         try:
-            await self.inbox_together(events, {OFFSET_KEY: str(offset)})
+            await self.inbox_together(events, {} if offset is None else {OFFSET_KEY: str(offset)})
         except Exception as error:
-            log.error("updates before %s failed: %s", offset, type(error).__name__)
+            log.error("%d updates failed: %s", len(events), type(error).__name__)
             return
         for query in presses:
             task = asyncio.create_task(self._acknowledge(query))
@@ -400,24 +385,9 @@ class TelegramTransport:
                 log.info("answerCallbackQuery failed: %s", type(error).__name__)
 
     async def handle_update(self, update: Update) -> None:
-        """Hand one update to the dispatcher; never raises (logs update id and error type)."""
-        assert self._inbox is not None
-        try:
-            if update.my_chat_member is not None:
-                await self._membership_changed(update)
-                return
-            incoming = to_incoming(update)
-            if incoming is None:
-                return
-            incoming = await self._with_attachment(update, incoming)
-            await self._inbox(incoming)
-            if update.callback_query is not None:
-                try:
-                    await update.callback_query.answer()
-                except TelegramError as error:
-                    log.info("answerCallbackQuery failed: %s", type(error).__name__)
-        except Exception as error:
-            log.error("update %s failed: %s", update.update_id, type(error).__name__)
+        """One update (a webhook call) to the core as a batch of one; never raises (logs
+        update id and error type). A webhook moves no offset."""
+        await self._handle_together([update], None)
 
     async def _with_attachment(self, update: Update, incoming: Incoming) -> Incoming:
         """Fetch a sent document or photo (up to :data:`FILE_LIMIT` bytes) into the event.
