@@ -234,15 +234,19 @@ _SELECT = (
 )
 
 
+# Pending rows whose time has come, in the order they go: conversations before bulk sends,
+# then oldest first (transport, now, limit).
+_DUE = (
+    " WHERE o.transport = ? AND o.state = 'pending' AND o.not_before <= ?"
+    " ORDER BY o.priority, o.id LIMIT ?"
+)
+
+
 async def due(
     conn: aiosqlite.Connection, transport: str, now: dt.datetime, limit: int = 100
 ) -> list[OutboxItem]:
     """Pending rows whose time has come: conversations before bulk sends, then oldest first."""
-    cursor = await conn.execute(
-        f"{_SELECT} WHERE o.transport = ? AND o.state = 'pending' AND o.not_before <= ?"
-        " ORDER BY o.priority, o.id LIMIT ?",
-        (transport, to_text(now), limit),
-    )
+    cursor = await conn.execute(f"{_SELECT}{_DUE}", (transport, to_text(now), limit))
     return [OutboxItem.from_row(row) for row in await cursor.fetchall()]
 
 
@@ -251,9 +255,8 @@ async def due_rows(
 ) -> list[Due]:
     """:func:`due`, with only what choosing needs (no join, no text, no file)."""
     cursor = await conn.execute(
-        "SELECT id, chat_id, attempts, dedupe_key, edit_of, farewell FROM outbox"
-        " WHERE transport = ? AND state = 'pending' AND not_before <= ?"
-        " ORDER BY priority, id LIMIT ?",
+        "SELECT o.id, o.chat_id, o.attempts, o.dedupe_key, o.edit_of, o.farewell"
+        f" FROM outbox o{_DUE}",
         (transport, to_text(now), limit),
     )
     return [
