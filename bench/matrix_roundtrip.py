@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import html
 import logging
-import os
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from nio import (
 
 from bench.figures import Figure, Skipped
 from tests.matrix.synapse_server import MatrixUser, SynapseServer
+from tests.processes import clean_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 MEGOLM = "m.megolm.v1.aes-sha2"
@@ -189,7 +189,7 @@ class Person:
 def start_real_bot(
     server: SynapseServer, account: MatrixUser, work: Path
 ) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HANKEBOT_")}
+    env = clean_environment()
     env.update(
         HANKEBOT_DATABASE=str(work / "bot.sqlite3"),
         HANKEBOT_MATRIX_HOMESERVER=server.url,

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.catalog_labels import first_line, label, shown
+from tests.processes import clean_environment
 
 
 def run_console(
     tmp_path: Path, lines: list[str], lang: str = "fi"
 ) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HANKEBOT_")}
+    env = clean_environment()
     env.update(
         HANKEBOT_DATABASE=str(tmp_path / "console.sqlite3"),
         LANG=lang,

@@ -3,10 +3,9 @@ extra runs, and says what is missing."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.processes import clean_environment, run_python
 
 
 def test_a_lean_install_without_matplotlib_starts_and_says_charts_are_off(
@@ -29,16 +28,7 @@ def test_a_lean_install_without_matplotlib_starts_and_says_charts_are_off(
         "assert asyncio.run(app.run()) == 0\n"
         "assert sys.modules['matplotlib'] is None\n"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("HANKEBOT_")}
-    clean["HANKEBOT_DATABASE"] = str(tmp_path / "lean.sqlite3")
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    clean = clean_environment(HANKEBOT_DATABASE=str(tmp_path / "lean.sqlite3"))
+    done = run_python(script, cwd=tmp_path, env=clean)
     assert done.returncode == 0, done.stderr
     assert "charts are off: matplotlib is not installed" in done.stderr

@@ -26,6 +26,7 @@ from storage.db import Database
 from storage.instance_lock import InstanceLock
 from storage.outbox import OutboxItem
 from tests.harness import Clock
+from tests.processes import clean_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -205,7 +206,7 @@ def test_no_port_no_endpoint() -> None:
 
 
 async def status(database: Path, **env: str) -> tuple[int, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("HANKEBOT_")}
+    clean = clean_environment()
     clean.update(HANKEBOT_DATABASE=str(database), **env)
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -4,10 +4,9 @@ need are imported when the first such answer is made, not at start."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.processes import clean_environment, run_python
 
 #: Loaded only when needed: spreadsheets and charts (reports, budget files), Matrix, and
 #: the FAQ's stemmer and typo matching (the first question).
@@ -25,17 +24,8 @@ print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in sys.argv[2:
 
 
 def loaded_after(typed: str, tmp_path: Path) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HANKEBOT_")}
-    env["HANKEBOT_DATABASE"] = str(tmp_path / f"lean{len(typed)}.sqlite3")
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, typed, *LATER],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = clean_environment(HANKEBOT_DATABASE=str(tmp_path / f"lean{len(typed)}.sqlite3"))
+    done = run_python(SCRIPT, typed, *LATER, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     tops = {name.split(".")[0] for name in json.loads(done.stdout.strip().splitlines()[-1])}
     return sorted(tops)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from bot.config import Settings
 from bot.log_format import JsonFormatter
 from bot.log_safety import SecretRedactor
+from tests.processes import clean_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:AAH-secret_PART-of-the-token"
@@ -112,7 +112,7 @@ def test_the_command_line_redacts_log_lines_and_uncaught_exceptions(log_format: 
         "    logging.getLogger('bot').exception('wrapped')\n"
         "raise RuntimeError(f'The token {token} was rejected')\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HANKEBOT_")}
+    env = clean_environment()
     env.update(
         HANKEBOT_TELEGRAM_TOKEN=TOKEN,
         HANKEBOT_MATRIX_PASSWORD=PASSWORD,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -14,6 +13,7 @@ from bot.app import Application
 from bot.config import Settings
 from tests.e2e.driver import SeenMessage
 from tests.fakes.telegram_api import BotMessage, FakeTelegramServer
+from tests.processes import clean_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,7 +81,7 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:
 
 
 def bot_process_env(server: FakeTelegramServer, database: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HANKEBOT_")}
+    env = clean_environment()
     env.update(
         HANKEBOT_DATABASE=str(database),
         HANKEBOT_TELEGRAM_TOKEN=server.token,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import re
 import signal
 import subprocess
@@ -42,6 +41,7 @@ from nio.crypto.attachments import decrypt_attachment
 from bot.markup import html_to_plain
 from tests.catalog_labels import first_line
 from tests.e2e.driver import SeenMessage
+from tests.processes import clean_environment
 
 from .synapse_server import MatrixUser, SynapseServer
 
@@ -66,7 +66,7 @@ class BotProcess:
         workdir.mkdir(parents=True, exist_ok=True)
         self.database = workdir / "bot.sqlite3"
         self.log_path = workdir / "bot.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HANKEBOT_")}
+        env = clean_environment()
         env.update(
             {
                 "HANKEBOT_DATABASE": str(self.database),
