@@ -1,7 +1,10 @@
-"""One SQLite database in WAL mode, opened with aiosqlite, with numbered migrations.
+"""One SQLite database in WAL mode, with numbered migrations.
 
-All access goes through :meth:`Database.transaction`, which serialises work on the single
-connection with an asyncio lock and wraps it in ``BEGIN IMMEDIATE`` … ``COMMIT``. A step's
+The connection has aiosqlite's interface, but its statements run on the event loop's thread
+(:mod:`storage.inline_sqlite`: the hand-off to aiosqlite's thread cost ten times the
+statement). All access goes through :meth:`Database.transaction` and its siblings, which
+serialise work on the single connection with an asyncio lock, yield to the loop once before
+each unit of work, and wrap writes in ``BEGIN IMMEDIATE`` … ``COMMIT``. A step's
 state change, its outgoing messages and the platform update id it answers are written in
 one such transaction, so a crash leaves either all of them or none.
 
@@ -17,6 +20,7 @@ import asyncio
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -24,11 +28,15 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage import private_files
+from storage import inline_sqlite, private_files
 from storage.migrations import data_step
 
 log = logging.getLogger(__name__)
 
+#: How long a statement may wait for a lock another process holds (SQLite's busy timeout).
+BUSY_TIMEOUT_MS = 5000
+#: How long :meth:`Database.transaction` waits for the write lock, asynchronously.
+LOCK_WAIT_SECONDS = BUSY_TIMEOUT_MS / 1000
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -94,13 +102,18 @@ def _temp_only(
 class Database:
     """The application's single connection; use :meth:`open` to get one."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, path: Path | str, lock_wait: float = LOCK_WAIT_SECONDS
+    ) -> None:
         self._conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        self._lock_wait = lock_wait
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+    async def open(
+        cls, path: Path | str, *, migrate: bool = True, lock_wait: float = LOCK_WAIT_SECONDS
+    ) -> Database:
         """Open (creating it 0600 if needed) and bring the schema up to date; with
         ``migrate=False`` only look (``hankebot db migrate --check``). A database newer than
         the code raises :class:`NewerDatabase` either way."""
@@ -108,7 +121,7 @@ class Database:
             private_files.create_file(Path(path))
             for suffix in ("-wal", "-shm"):
                 private_files.check(Path(f"{path}{suffix}"), private_files.FILE_MODE)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn = await inline_sqlite.connect(str(path))
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL: a commit is not fsynced, the log is at checkpoints; a killed
@@ -118,8 +131,8 @@ class Database:
         await conn.execute("PRAGMA foreign_keys=ON")
         # Deleted rows are overwritten with zeros, not left in free space (/unohda).
         await conn.execute("PRAGMA secure_delete=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        db = cls(conn, path)
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        db = cls(conn, path, lock_wait)
         try:
             if migrate:
                 await db.migrate()
@@ -194,12 +207,12 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Exclusive access for one unit of work; commits on success, rolls back on error."""
+        await asyncio.sleep(0)
         async with self._lock:
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._begin_immediate()
             except BaseException:
-                # Cancelled while BEGIN was queued: it still runs on aiosqlite's thread, so
-                # end that transaction (rollback is queued after it; a no-op otherwise).
+                # Whatever began is ended (a rollback is a no-op when nothing did).
                 await asyncio.shield(self._conn.rollback())
                 raise
             try:
@@ -210,12 +223,35 @@ class Database:
             else:
                 await self._conn.execute("COMMIT")
 
+    async def _begin_immediate(self) -> None:
+        """``BEGIN IMMEDIATE``; while another process holds the write lock, try again after
+        a pause instead of SQLite's busy wait, which would stop the loop (the statements run
+        on its thread). Gives up with SQLite's own "database is locked" after
+        ``lock_wait`` seconds, as the busy timeout did."""
+        deadline = time.monotonic() + self._lock_wait
+        pause = 0.002
+        await self._conn.execute("PRAGMA busy_timeout=0")
+        try:
+            while True:
+                try:
+                    await self._conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    left = deadline - time.monotonic()
+                    if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or left <= 0:
+                        raise
+                await asyncio.sleep(min(pause, left))
+                pause = min(pause * 2, 0.05)
+        finally:
+            await self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
     @asynccontextmanager
     async def committed(self) -> AsyncIterator[aiosqlite.Connection]:
         """The latest commit, for reads that need no snapshot in common: no transaction is
         begun, so each statement sees what is committed when it runs and none takes the
         write lock (the delivery worker looking for due rows, issue 17). Only SELECTs here:
         a write would be committed on its own at once."""
+        await asyncio.sleep(0)
         async with self._lock:
             yield self._conn
 
@@ -224,6 +260,7 @@ class Database:
         """A consistent snapshot for reading only: a deferred transaction with
         ``query_only`` on, so it never takes the write lock (in WAL mode the running bot
         writes on meanwhile) and cannot write by mistake."""
+        await asyncio.sleep(0)
         async with self._lock:
             await self._conn.execute("PRAGMA query_only = ON")
             try:
@@ -240,6 +277,7 @@ class Database:
         """For TEMP tables only (work prepared ahead of a short write transaction): a
         deferred transaction in which anything that would change the database file itself
         is refused, so it never takes the write lock. TEMP tables stay for the connection."""
+        await asyncio.sleep(0)
         async with self._lock:
             await self._conn.set_authorizer(_temp_only)
             try:
@@ -259,9 +297,14 @@ class Database:
 
         After /unohda: the log would otherwise keep the pages as they were before the
         deletion until SQLite happens to overwrite them. Busy readers (another process)
-        only postpone it to a later checkpoint."""
+        only postpone it to a later checkpoint: it does not wait for them, which would stop
+        the loop."""
         async with self._lock:
-            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._conn.execute("PRAGMA busy_timeout=0")
+            try:
+                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                await self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class Savepoint:
