@@ -19,6 +19,7 @@ from bot.dispatcher import Dispatcher, utc_now
 from bot.health import HealthServer, limits_of
 from bot.i18n import Renderer
 from bot.maintenance import Maintenance
+from bot.memory import give_back_free_memory
 from bot.platform_events import PlatformEvents
 from bot.rate_limit import PerPersonLimit
 from bot.scheduler import ReminderScheduler
@@ -203,6 +204,7 @@ class Application:
             self.maintenance.start()
             await self.scheduler.start(self.transports)
             await self._start_health()
+            give_back_free_memory()  # what start-up used and freed (idle memory, issue 17)
             console = self.transports.get("console")
             if isinstance(console, ConsoleTransport):
                 worker = self.workers["console"]

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from tests.processes import clean_environment, run_python
 
-#: Loaded only when needed: spreadsheets and charts (reports, budget files), Matrix, and
-#: the FAQ's stemmer and typo matching (the first question).
-LATER = ("openpyxl", "matplotlib", "nio", "snowballstemmer", "rapidfuzz")
+#: Loaded only when needed: spreadsheets and charts (reports, budget files), Matrix, the
+#: lemmatiser (the first typed words) and the FAQ's stemmer and typo matching (the first
+#: question).
+LATER = ("openpyxl", "matplotlib", "nio", "simplemma", "snowballstemmer", "rapidfuzz")
 
 SCRIPT = """
 import asyncio, io, json, sys
@@ -38,6 +39,7 @@ def test_start_loads_none_of_what_only_some_answers_need(tmp_path: Path) -> None
 def test_the_first_question_loads_the_faq_matching(tmp_path: Path) -> None:
     """The stemmer with the first question; the typo matching with a word it does not
     know (the FAQ still answers both: tests/test_faq_match.py)."""
-    assert loaded_after("/start\nmikä on flat rate?\n", tmp_path) == ["snowballstemmer"]
+    first = loaded_after("/start\nmikä on flat rate?\n", tmp_path)
+    assert first == ["simplemma", "snowballstemmer"]
     typo = loaded_after("/start\nvoiko yhdistys rahottaa hanketta?\n", tmp_path)
-    assert typo == ["rapidfuzz", "snowballstemmer"]
+    assert typo == ["rapidfuzz", "simplemma", "snowballstemmer"]

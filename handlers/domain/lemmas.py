@@ -28,13 +28,12 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, Protocol
-
-import simplemma
-from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
-from simplemma.strategies.dictionaries.dictionary_factory import DictionaryFactory
+from typing import TYPE_CHECKING, Any, Protocol
 
 from messages.lemmas import LemmaTable, table
+
+if TYPE_CHECKING:
+    from simplemma.strategies.dictionaries.dictionary_factory import DictionaryFactory
 
 MAX_TEXT = 500  # characters of one message that are read
 MAX_WORDS = 80  # words of one message that are analysed
@@ -112,6 +111,10 @@ class SimplemmaBackend:
     name = "simplemma"
 
     def __init__(self, dictionary: DictionaryFactory | None = None) -> None:
+        # Imported with the first typed words, not at start (idle memory, issue 17).
+        import simplemma
+        from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
+
         factory = dictionary or TableDictionaryFactory()
         self._is_form: Callable[[str, str], bool] | None = getattr(factory, "is_form", None)
         self._name: Callable[[str, str], str | None] | None = getattr(factory, "name", None)
