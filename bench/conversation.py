@@ -16,6 +16,9 @@ Figures, per bot, side by side:
   answer reaching the server;
 * start to first answer, RSS idle and after the load.
 
+Both bots run in the deployed set of packages, not in the test set this benchmark runs in
+(:mod:`bench.deployed`: the test set's extra packages make either bot about 20 MB bigger).
+
 Run from the repository root::
 
     .venv/bin/python -m bench.conversation                 # 3 repetitions, min/median/max
@@ -39,6 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.deployed import deployed_python
 from bench.figures import Figure
 from bench.reminders import rss_mb
 from tests.e2e.telegram_driver import bot_process_env
@@ -110,9 +114,11 @@ def _proc(pid: int) -> tuple[float, float]:
 
 
 def _command(bot: str, server: FakeTelegramServer) -> list[str]:
+    """Either bot as deployed: in the deployed set of packages (:mod:`bench.deployed`)."""
+    python = str(deployed_python())
     if bot == "echo bot":
-        return [sys.executable, "-m", "bench.echo_bot", server.token, server.base_url]
-    return [sys.executable, "-m", "bot", "run"]
+        return [python, "-m", "bench.echo_bot", server.token, server.base_url]
+    return [python, "-m", "bot", "run"]
 
 
 def _env(bot: str, server: FakeTelegramServer, folder: Path) -> dict[str, str]:
