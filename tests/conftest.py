@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import gc
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         in_e2e = E2E_DIR in Path(str(item.fspath)).parents
         if in_e2e or "synapse" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def nothing_stays_frozen() -> Iterator[None]:
+    """A bot started in a test freezes what is alive then out of garbage collection
+    (bot/memory.py); in a test process that is the tests' objects, so thaw them after."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

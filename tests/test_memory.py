@@ -41,6 +41,18 @@ def test_freed_memory_is_given_back() -> None:
     assert len(kept) == 1875
 
 
+def test_what_start_up_keeps_is_left_out_of_later_collections() -> None:
+    """The modules, content and catalogs live as long as the process; a full collection
+    walked all of them (about 100 000 objects: 46 ms measured under load, issue 17), now
+    only what came after (7.5-8.7 ms)."""
+    kept = [[n] for n in range(10_000)]
+    try:
+        give_back_free_memory()
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()
+
+
 def test_the_bot_gives_memory_back_once_it_has_started(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
