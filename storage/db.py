@@ -238,7 +238,8 @@ class Database:
                     return
                 except sqlite3.OperationalError as error:
                     left = deadline - time.monotonic()
-                    if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or left <= 0:
+                    busy = (error.sqlite_errorcode & 0xFF) == sqlite3.SQLITE_BUSY  # or BUSY_*
+                    if not busy or left <= 0:
                         raise
                 await asyncio.sleep(min(pause, left))
                 pause = min(pause * 2, 0.05)
