@@ -230,8 +230,7 @@ class Database:
         ``lock_wait`` seconds, as the busy timeout did."""
         deadline = time.monotonic() + self._lock_wait
         pause = 0.002
-        await self._conn.execute("PRAGMA busy_timeout=0")
-        try:
+        async with self._no_busy_wait():
             while True:
                 try:
                     await self._conn.execute("BEGIN IMMEDIATE")
@@ -243,6 +242,15 @@ class Database:
                         raise
                 await asyncio.sleep(min(pause, left))
                 pause = min(pause * 2, 0.05)
+
+    @asynccontextmanager
+    async def _no_busy_wait(self) -> AsyncIterator[None]:
+        """SQLite's busy timeout off for the block: a statement finding a lock held fails at
+        once instead of waiting, which would stop the loop (the statements run on its
+        thread). The usual timeout is back afterwards."""
+        await self._conn.execute("PRAGMA busy_timeout=0")
+        try:
+            yield
         finally:
             await self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
@@ -300,12 +308,8 @@ class Database:
         deletion until SQLite happens to overwrite them. Busy readers (another process)
         only postpone it to a later checkpoint: it does not wait for them, which would stop
         the loop."""
-        async with self._lock:
-            await self._conn.execute("PRAGMA busy_timeout=0")
-            try:
-                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                await self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        async with self._lock, self._no_busy_wait():
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 class Savepoint:
