@@ -20,6 +20,20 @@ from storage import users
 from storage.db import Database
 
 
+class Runs:
+    """A task that counts how often the loop let it run (after each ``pause``)."""
+
+    def __init__(self, pause: float) -> None:
+        self.count = 0
+        self._pause = pause
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._pause)
+            self.count += 1
+
+
 async def test_statements_run_on_the_event_loops_thread(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.sqlite3")
     threads: set[int] = set()
@@ -47,30 +61,23 @@ async def test_a_write_lock_held_elsewhere_is_waited_for_without_stopping_the_lo
     other = sqlite3.connect(path, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")  # another process writing
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
 
         async def write() -> None:
             async with db.transaction() as conn:
                 await conn.execute("CREATE TEMP TABLE t (a)")
 
-        ticking = asyncio.create_task(ticker())
+        ticks = Runs(0.01)
         writing = asyncio.create_task(write())
         await asyncio.sleep(0)
-        before = ticks
+        before = ticks.count
         async with asyncio.timeout(10):
-            while ticks < before + 5:  # the loop runs while the writer waits
+            while ticks.count < before + 5:  # the loop runs while the writer waits
                 await asyncio.sleep(0.01)
         assert not writing.done()
         other.execute("COMMIT")
         async with asyncio.timeout(10):
             await writing
-        ticking.cancel()
+        ticks.task.cancel()
     finally:
         other.close()
         await db.close()
@@ -95,13 +102,7 @@ async def test_a_write_lock_held_too_long_fails_as_before(tmp_path: Path) -> Non
 
 async def test_a_loop_of_units_of_work_lets_other_tasks_run(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.sqlite3")
-    others_ran = 0
-
-    async def other() -> None:
-        nonlocal others_ran
-        while True:
-            await asyncio.sleep(0)
-            others_ran += 1
+    others = Runs(0)
 
     async def many() -> int:
         for _ in range(50):
@@ -109,12 +110,11 @@ async def test_a_loop_of_units_of_work_lets_other_tasks_run(tmp_path: Path) -> N
                 await users.get(conn, "telegram:1")
             async with db.committed() as conn:
                 await users.get(conn, "telegram:1")
-        return others_ran
+        return others.count
 
-    running = asyncio.create_task(other())
     try:
         seen_by_the_end = await asyncio.create_task(many())
     finally:
-        running.cancel()
+        others.task.cancel()
         await db.close()
     assert seen_by_the_end >= 50
